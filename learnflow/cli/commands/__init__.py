@@ -1,0 +1,1 @@
+"""Sub-commands of the `learnflow` CLI: each module here exposes `register(subparsers)`."""

@@ -1,0 +1,85 @@
+"""The one place LearnFlow reads its configuration from (environment or `.env`)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Settings shared by every LearnFlow process. Env vars use the `LEARNFLOW_` prefix."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LEARNFLOW_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    # --- where things live -------------------------------------------------------------------
+    cache_dir: Path = Field(
+        default=Path.home() / ".cache" / "learnflow",
+        description="Heavy, reusable artifacts: daprd/placement/scheduler, Kafka jars.",
+    )
+    run_dir: Path = Field(
+        default=REPO_ROOT / ".run" / "dev",
+        description="One stack's data and logs: PostgreSQL cluster, Kafka log dirs, pids, logs.",
+    )
+    port_offset: int = Field(
+        default=0, ge=0, le=20000, description="Added to every port, to run a second stack."
+    )
+
+    # --- this process inside the mesh --------------------------------------------------------
+    app_id: str = Field(default="", validation_alias=AliasChoices("LEARNFLOW_APP_ID", "APP_ID"))
+    dapr_http_port: int = Field(
+        default=3500, validation_alias=AliasChoices("DAPR_HTTP_PORT", "LEARNFLOW_DAPR_HTTP_PORT")
+    )
+    dapr_grpc_port: int = Field(
+        default=50001, validation_alias=AliasChoices("DAPR_GRPC_PORT", "LEARNFLOW_DAPR_GRPC_PORT")
+    )
+    dapr_api_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DAPR_API_TOKEN", "LEARNFLOW_DAPR_API_TOKEN")
+    )
+    app_api_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("APP_API_TOKEN", "LEARNFLOW_APP_API_TOKEN"),
+        description="Token daprd sends to the app; when set, the app rejects calls without it.",
+    )
+    pubsub_name: str = "pubsub"
+    statestore_name: str = "statestore"
+    invoke_timeout_s: float = Field(default=30.0, gt=0)
+
+    # --- data --------------------------------------------------------------------------------
+    database_url: SecretStr | None = Field(
+        default=None, description="psycopg conninfo for LearnFlow's own tables."
+    )
+
+    # --- identity ----------------------------------------------------------------------------
+    jwt_secret: SecretStr | None = None
+    jwt_ttl_s: int = Field(default=3600, gt=0, le=7 * 24 * 3600)
+
+    # --- models ------------------------------------------------------------------------------
+    llm_base_url: str | None = Field(
+        default=None, description="Any OpenAI-compatible endpoint; unset = built-in offline model."
+    )
+    llm_api_key: SecretStr | None = None
+    llm_model: str = "gpt-4o-mini"
+
+    # --- request limits ----------------------------------------------------------------------
+    max_message_chars: int = Field(default=8000, gt=0)
+    max_body_bytes: int = Field(default=256 * 1024, gt=0)
+
+    @property
+    def dapr_http_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.dapr_http_port}"
+
+    @property
+    def uses_offline_model(self) -> bool:
+        return not self.llm_base_url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
