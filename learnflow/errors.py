@@ -1,4 +1,4 @@
-"""One error hierarchy for LearnFlow, mapped to HTTP problems in one place (`learnflow.api.problems`).
+"""One error hierarchy for LearnFlow, mapped to HTTP in one place (`learnflow.api.problems`).
 
 Every error a user can cause or meet carries a message that says what went wrong and what to do.
 """
@@ -81,6 +81,6 @@ class ConfigurationError(LearnFlowError):
 
 
 class SetupError(LearnFlowError):
-    """A prerequisite for running the stack is missing (tool, port, disk). One line, with the fix."""
+    """A prerequisite for running the stack is missing (tool, port, disk): one line with the fix."""
 
     code = "setup_error"

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every LearnFlow service: app factory, problem mapping, pub/sub."""

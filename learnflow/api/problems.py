@@ -1,0 +1,71 @@
+"""The one place errors become HTTP answers.
+
+Every error body has the same shape: `{"error": <code>, "message": <what to fix>, ...details}`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from learnflow.errors import Busy, LearnFlowError
+
+log = logging.getLogger("learnflow.api")
+
+
+def problem(status: int, code: str, message: str, **details: Any) -> JSONResponse:
+    headers = {}
+    if "retry_after_s" in details:
+        headers["Retry-After"] = str(details["retry_after_s"])
+    return JSONResponse(
+        {"error": code, "message": message, **details}, status_code=status, headers=headers
+    )
+
+
+def _describe_validation(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        location = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+        if err.get("type") == "json_invalid":
+            return "the request body is not valid JSON; send a JSON object"
+        if err.get("type") == "model_attributes_type" or (
+            err.get("type") in ("dict_type", "model_type") and not location
+        ):
+            return "the request body must be a JSON object"
+        parts.append(f"{location or 'body'}: {err.get('msg', 'invalid')}")
+    return "; ".join(parts) or "the request is invalid"
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LearnFlowError)
+    async def _learnflow_error(_: Request, exc: LearnFlowError) -> JSONResponse:
+        if exc.status_code >= 500:
+            log.warning("%s: %s", exc.code, exc.message)
+        details = {k: v for k, v in exc.details.items() if _json_safe(v)}
+        if isinstance(exc, Busy):
+            details["retry_after_s"] = exc.retry_after_s
+        return problem(exc.status_code, exc.code, exc.message, **details)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        message = _describe_validation(exc)
+        status = 400 if "JSON" in message else 422
+        return problem(status, "invalid_input", message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem(exc.status_code, "http_error", str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return problem(500, "internal_error", "something went wrong on our side; try again")
+
+
+def _json_safe(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool | type(None) | list | dict)

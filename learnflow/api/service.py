@@ -1,0 +1,90 @@
+"""`create_service_app`: the FastAPI app every LearnFlow service starts from.
+
+It adds `/healthz`, the problem handlers, a request-size limit and — when daprd is configured
+with an app API token — a check that every call really comes from our sidecar.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from learnflow.api.problems import install_problem_handlers, problem
+from learnflow.settings import Settings, get_settings
+from learnflow.sidecar import Sidecar
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+OPEN_PATHS = frozenset({"/healthz", "/docs", "/openapi.json"})
+
+
+class _GuardMiddleware(BaseHTTPMiddleware):
+    def __init__(self, app: Any, settings: Settings) -> None:
+        super().__init__(app)
+        self.settings = settings
+        token = settings.app_api_token
+        self.token = token.get_secret_value().encode() if token else None
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        if self.token is not None and request.url.path not in OPEN_PATHS:
+            sent = request.headers.get("dapr-api-token", "").encode()
+            if not hmac.compare_digest(sent, self.token):
+                return problem(
+                    401,
+                    "not_authenticated",
+                    "this app only accepts calls through its Dapr sidecar "
+                    "(missing or wrong dapr-api-token)",
+                )
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > self.settings.max_body_bytes:
+            return problem(
+                413,
+                "payload_too_large",
+                f"the request body is {int(length)} bytes; the limit is "
+                f"{self.settings.max_body_bytes} bytes",
+            )
+        return await call_next(request)
+
+
+def create_service_app(
+    app_id: str,
+    *,
+    routers: Sequence[APIRouter] = (),
+    on_startup: Sequence[Callable[[FastAPI], Awaitable[None]]] = (),
+    on_shutdown: Sequence[Callable[[FastAPI], Awaitable[None]]] = (),
+    settings: Settings | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.sidecar = Sidecar(settings)
+        try:
+            for hook in on_startup:
+                await hook(app)
+            yield
+        finally:
+            for hook in reversed(on_shutdown):
+                await hook(app)
+            await app.state.sidecar.aclose()
+
+    logging.basicConfig(
+        level=logging.INFO, format=f"%(asctime)s {app_id} %(levelname)s %(name)s: %(message)s"
+    )
+    app = FastAPI(title=f"LearnFlow {app_id}", lifespan=lifespan)
+    app.add_middleware(_GuardMiddleware, settings=settings)
+    install_problem_handlers(app)
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "app_id": app_id}
+
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,150 @@
+"""Versioned event contracts carried over Kafka through Dapr pub/sub.
+
+Every event has an `id` (consumers dedupe on it), a `type` equal to its topic, and a `version`.
+Consumers accept any version they know; a change that breaks readers bumps `version`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from learnflow.errors import InvalidInput
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Event(BaseModel):
+    """Base of every event. Subclasses fix `topic` and add their payload fields."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    topic: ClassVar[str]
+    id: str = Field(default_factory=_new_id, min_length=1, max_length=200)
+    version: int = 1
+    occurred_at: datetime = Field(default_factory=_now)
+    source: str = Field(default="", description="Dapr app id that produced the event.")
+    session_id: str | None = None
+    user_id: str | None = None
+
+
+class LearningRouted(Event):
+    topic: ClassVar[str] = "learning.routed"
+    message_id: str
+    intent: str
+    agent: str
+    confidence: float = Field(ge=0, le=1)
+
+
+class LearningResponse(Event):
+    topic: ClassVar[str] = "learning.response"
+    message_id: str
+    agent: str
+    reply_chars: int = Field(ge=0)
+    sources: list[str] = Field(default_factory=list)
+
+
+class CodeSubmitted(Event):
+    topic: ClassVar[str] = "code.submitted"
+    submission_id: str
+    exercise_id: str | None = None
+    code_chars: int = Field(ge=0)
+
+
+class CodeExecuted(Event):
+    topic: ClassVar[str] = "code.executed"
+    submission_id: str
+    exercise_id: str | None = None
+    status: str
+    exit_code: int | None = None
+    duration_ms: float = Field(ge=0)
+    error_type: str | None = None
+
+
+class ExerciseGraded(Event):
+    topic: ClassVar[str] = "exercise.graded"
+    submission_id: str
+    exercise_id: str
+    topic_id: str
+    passed: bool
+    tests_passed: int = Field(ge=0)
+    tests_total: int = Field(ge=0)
+    code_quality: float | None = Field(default=None, ge=0, le=100)
+
+
+class ProgressUpdated(Event):
+    topic: ClassVar[str] = "progress.updated"
+    topic_id: str
+    mastery: float = Field(ge=0, le=100)
+    level: str
+
+
+class StruggleDetected(Event):
+    topic: ClassVar[str] = "struggle.detected"
+    trigger: str
+    topic_id: str | None = None
+    exercise_id: str | None = None
+    episode_key: str
+    detail: str = ""
+
+
+class SessionStarted(Event):
+    topic: ClassVar[str] = "session.started"
+    mode: Literal["practice", "exam"]
+    topic_id: str | None = None
+
+
+class SessionFinalized(Event):
+    topic: ClassVar[str] = "session.finalized"
+    reason: str
+    summary_id: str | None = None
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.topic: cls
+    for cls in (
+        LearningRouted,
+        LearningResponse,
+        CodeSubmitted,
+        CodeExecuted,
+        ExerciseGraded,
+        ProgressUpdated,
+        StruggleDetected,
+        SessionStarted,
+        SessionFinalized,
+    )
+}
+TOPICS: tuple[str, ...] = tuple(EVENT_TYPES)
+
+
+def dead_letter_topic(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
+def parse_event(topic: str, data: Any) -> Event:
+    """Parse a delivered payload into its contract; raises InvalidInput (-> DROP / dead letter)."""
+    cls = EVENT_TYPES.get(topic)
+    if cls is None:
+        raise InvalidInput(f"unknown topic {topic!r}; known topics: {', '.join(TOPICS)}")
+    if not isinstance(data, dict):
+        raise InvalidInput(f"event on {topic!r} must be a JSON object, got {type(data).__name__}")
+    try:
+        return cls.model_validate(data)
+    except ValueError as exc:
+        raise InvalidInput(f"event on {topic!r} does not match its contract: {exc}") from exc
+
+
+def to_wire(event: Event) -> dict[str, Any]:
+    """The JSON body published for an event (the CloudEvent `data`)."""
+    body = event.model_dump(mode="json")
+    body["type"] = event.topic
+    return body

@@ -1,0 +1,192 @@
+"""Async client for this app's own Dapr sidecar (HTTP API).
+
+Services never call each other directly: every hop goes through `Sidecar` — service invocation,
+pub/sub, state. Transport failures and 5xx answers become `DependencyFailed`; a 4xx answer from
+another app is passed on with its status and message (`UpstreamRejected`), so the learner sees
+what to fix.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import httpx
+
+from learnflow.errors import DependencyFailed, LearnFlowError
+from learnflow.events import Event, to_wire
+from learnflow.settings import Settings, get_settings
+
+
+class UpstreamRejected(LearnFlowError):
+    """Another app answered a service invocation with a 4xx; carries its status and message."""
+
+    code = "upstream_rejected"
+
+    def __init__(self, message: str, status_code: int, app_id: str) -> None:
+        super().__init__(message, app_id=app_id)
+        self.status_code = status_code
+        self.app_id = app_id
+
+
+def _error_message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:300] or response.reason_phrase
+    if isinstance(body, dict):
+        for key in ("detail", "message", "error"):
+            if isinstance(body.get(key), str):
+                return str(body[key])
+    return json.dumps(body)[:300]
+
+
+class Sidecar:
+    """One app's view of its daprd. Cheap to create; share one per app (see `lifespan`)."""
+
+    def __init__(
+        self, settings: Settings | None = None, client: httpx.AsyncClient | None = None
+    ) -> None:
+        self.settings = settings or get_settings()
+        headers = {}
+        if self.settings.dapr_api_token is not None:
+            headers["dapr-api-token"] = self.settings.dapr_api_token.get_secret_value()
+        self._client = client or httpx.AsyncClient(
+            base_url=self.settings.dapr_http_endpoint,
+            headers=headers,
+            timeout=httpx.Timeout(self.settings.invoke_timeout_s, connect=5.0),
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def _request(self, what: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        try:
+            return await self._client.request(method, url, **kwargs)
+        except httpx.HTTPError as exc:
+            raise DependencyFailed(
+                f"{what}: could not reach the Dapr sidecar at {self.settings.dapr_http_endpoint} "
+                f"({type(exc).__name__}); is daprd running for this app?",
+                dependency="daprd",
+            ) from exc
+
+    # --- service invocation ------------------------------------------------------------------
+    async def invoke(
+        self,
+        app_id: str,
+        method: str,
+        *,
+        json_body: Any = None,
+        http_method: str = "POST",
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Call `method` on app `app_id` through the sidecars; returns the decoded JSON answer."""
+        response = await self._request(
+            f"invoke {app_id}/{method}",
+            http_method,
+            f"/v1.0/invoke/{app_id}/method/{method.lstrip('/')}",
+            json=json_body,
+            headers=dict(headers or {}),
+        )
+        if 400 <= response.status_code < 500 and response.status_code not in (404, 408, 429):
+            raise UpstreamRejected(_error_message(response), response.status_code, app_id)
+        if response.status_code >= 400:
+            raise DependencyFailed(
+                f"{app_id} failed on {method} with HTTP {response.status_code}: "
+                f"{_error_message(response)}",
+                dependency=app_id,
+                upstream_status=response.status_code,
+            )
+        if not response.content:
+            return None
+        return response.json()
+
+    # --- pub/sub -----------------------------------------------------------------------------
+    async def publish(self, event: Event, *, partition_key: str | None = None) -> None:
+        """Publish `event` to its topic as a CloudEvent whose id is the event id."""
+        cloud_event = {
+            "specversion": "1.0",
+            "id": event.id,
+            "source": event.source or self.settings.app_id or "learnflow",
+            "type": f"learnflow.{event.topic}.v{event.version}",
+            "datacontenttype": "application/json",
+            "data": to_wire(event),
+        }
+        params = {}
+        key = partition_key or event.session_id or event.user_id
+        if key:
+            params["metadata.partitionKey"] = key
+        response = await self._request(
+            f"publish {event.topic}",
+            "POST",
+            f"/v1.0/publish/{self.settings.pubsub_name}/{event.topic}",
+            content=json.dumps(cloud_event),
+            params=params,
+            headers={"content-type": "application/cloudevents+json"},
+        )
+        if response.status_code >= 300:
+            raise DependencyFailed(
+                f"publishing {event.topic} failed with HTTP {response.status_code}: "
+                f"{_error_message(response)}",
+                dependency="pubsub",
+            )
+
+    async def publish_raw(self, topic: str, body: Any) -> None:
+        """Publish a plain JSON body (used for dead letters, which need not match a contract)."""
+        response = await self._request(
+            f"publish {topic}",
+            "POST",
+            f"/v1.0/publish/{self.settings.pubsub_name}/{topic}",
+            json=body,
+        )
+        if response.status_code >= 300:
+            raise DependencyFailed(
+                f"publishing to {topic} failed with HTTP {response.status_code}: "
+                f"{_error_message(response)}",
+                dependency="pubsub",
+            )
+
+    # --- state -------------------------------------------------------------------------------
+    async def get_state(self, key: str) -> Any | None:
+        response = await self._request(
+            f"get state {key}", "GET", f"/v1.0/state/{self.settings.statestore_name}/{key}"
+        )
+        if response.status_code == 204 or not response.content:
+            return None
+        if response.status_code >= 300:
+            raise DependencyFailed(
+                f"reading state {key!r} failed with HTTP {response.status_code}: "
+                f"{_error_message(response)}",
+                dependency="statestore",
+            )
+        return response.json()
+
+    async def save_state_transaction(
+        self, upserts: Mapping[str, Any], deletes: Sequence[str] = ()
+    ) -> None:
+        """Write several keys atomically: all of them land, or none does."""
+        operations: list[dict[str, Any]] = [
+            {"operation": "upsert", "request": {"key": key, "value": value}}
+            for key, value in upserts.items()
+        ]
+        operations += [{"operation": "delete", "request": {"key": key}} for key in deletes]
+        response = await self._request(
+            "state transaction",
+            "POST",
+            f"/v1.0/state/{self.settings.statestore_name}/transaction",
+            json={"operations": operations},
+        )
+        if response.status_code >= 300:
+            raise DependencyFailed(
+                f"state transaction failed with HTTP {response.status_code}: "
+                f"{_error_message(response)}",
+                dependency="statestore",
+            )
+
+    async def healthy(self) -> bool:
+        try:
+            response = await self._client.get("/v1.0/healthz/outbound", timeout=2.0)
+        except httpx.HTTPError:
+            return False
+        return response.status_code < 300
