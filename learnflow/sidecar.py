@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from learnflow.errors import DependencyFailed, LearnFlowError
+from learnflow.errors import Conflict, DependencyFailed, LearnFlowError
 from learnflow.events import Event, to_wire
 from learnflow.settings import Settings, get_settings
 
@@ -161,6 +161,46 @@ class Sidecar:
                 dependency="statestore",
             )
         return response.json()
+
+    async def get_state_entry(self, key: str) -> tuple[Any | None, str | None]:
+        """The value stored under `key` and its ETag (both None when absent)."""
+        response = await self._request(
+            f"get state {key}", "GET", f"/v1.0/state/{self.settings.statestore_name}/{key}"
+        )
+        if response.status_code == 204 or not response.content:
+            return None, None
+        if response.status_code >= 300:
+            raise DependencyFailed(
+                f"reading state {key!r} failed with HTTP {response.status_code}: "
+                f"{_error_message(response)}",
+                dependency="statestore",
+            )
+        return response.json(), response.headers.get("etag")
+
+    async def save_state(
+        self, key: str, value: Any, *, etag: str | None = None, first_write: bool = True
+    ) -> None:
+        """Save one key. With `first_write`, a concurrent change since `etag` (or, without an
+        etag, an existing key) raises `Conflict` instead of being overwritten."""
+        item: dict[str, Any] = {"key": key, "value": value}
+        if etag is not None:
+            item["etag"] = etag
+        if first_write:
+            item["options"] = {"concurrency": "first-write"}
+        response = await self._request(
+            f"save state {key}",
+            "POST",
+            f"/v1.0/state/{self.settings.statestore_name}",
+            json=[item],
+        )
+        if response.status_code == 409:
+            raise Conflict(f"state {key!r} was changed concurrently; reload and retry", key=key)
+        if response.status_code >= 300:
+            raise DependencyFailed(
+                f"saving state {key!r} failed with HTTP {response.status_code}: "
+                f"{_error_message(response)}",
+                dependency="statestore",
+            )
 
     async def save_state_transaction(
         self, upserts: Mapping[str, Any], deletes: Sequence[str] = ()

@@ -1,18 +1,22 @@
 """`create_service_app`: the FastAPI app every LearnFlow service starts from.
 
 It adds `/healthz`, the problem handlers, a request-size limit and — when daprd is configured
-with an app API token — a check that every call really comes from our sidecar.
+with an app API token — a check that every call to an internal route really comes from our
+sidecar. Routes in `public_routers` are the edge API: they skip that check and authenticate the
+caller themselves (JWT).
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.routing import APIRoute
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from learnflow.api.problems import install_problem_handlers, problem
@@ -24,14 +28,17 @@ OPEN_PATHS = frozenset({"/healthz", "/docs", "/openapi.json"})
 
 
 class _GuardMiddleware(BaseHTTPMiddleware):
-    def __init__(self, app: Any, settings: Settings) -> None:
+    def __init__(
+        self, app: Any, settings: Settings, public_patterns: tuple[re.Pattern[str], ...]
+    ) -> None:
         super().__init__(app)
         self.settings = settings
+        self.public_patterns = public_patterns
         token = settings.app_api_token
         self.token = token.get_secret_value().encode() if token else None
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        if self.token is not None and request.url.path not in OPEN_PATHS:
+        if self.token is not None and not self._is_open(request.url.path):
             sent = request.headers.get("dapr-api-token", "").encode()
             if not hmac.compare_digest(sent, self.token):
                 return problem(
@@ -50,11 +57,15 @@ class _GuardMiddleware(BaseHTTPMiddleware):
             )
         return await call_next(request)
 
+    def _is_open(self, path: str) -> bool:
+        return path in OPEN_PATHS or any(p.match(path) for p in self.public_patterns)
+
 
 def create_service_app(
     app_id: str,
     *,
     routers: Sequence[APIRouter] = (),
+    public_routers: Sequence[APIRouter] = (),
     on_startup: Sequence[Callable[[FastAPI], Awaitable[None]]] = (),
     on_shutdown: Sequence[Callable[[FastAPI], Awaitable[None]]] = (),
     settings: Settings | None = None,
@@ -78,13 +89,19 @@ def create_service_app(
         level=logging.INFO, format=f"%(asctime)s {app_id} %(levelname)s %(name)s: %(message)s"
     )
     app = FastAPI(title=f"LearnFlow {app_id}", lifespan=lifespan)
-    app.add_middleware(_GuardMiddleware, settings=settings)
+    public_patterns = tuple(
+        route.path_regex
+        for router in public_routers
+        for route in router.routes
+        if isinstance(route, APIRoute)
+    )
+    app.add_middleware(_GuardMiddleware, settings=settings, public_patterns=public_patterns)
     install_problem_handlers(app)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "app_id": app_id}
 
-    for router in routers:
+    for router in (*routers, *public_routers):
         app.include_router(router)
     return app

@@ -1,0 +1,106 @@
+"""`POST /chat`: the learner's entry point. Classify, route to a specialist, remember, announce."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+
+from learnflow.api.deps import SidecarDep
+from learnflow.contracts import SpecialistReply, SpecialistRequest
+from learnflow.events import LearningResponse, LearningRouted
+from learnflow.intents import classify
+from learnflow.sidecar import Sidecar
+from triage_agent import conversation
+from triage_agent.models import ChatReply, ChatRequest
+from triage_agent.offtopic import own_reply
+
+router = APIRouter(tags=["chat"])
+EVENT_NAMESPACE = uuid.UUID("6f1c0d2e-7a47-4f0e-9a52-3c1c6b1f7e10")
+
+
+def _event_id(session_id: str, message_id: str, kind: str) -> str:
+    """Deterministic, so a retried message re-publishes the same events (consumers dedupe)."""
+    return str(uuid.uuid5(EVENT_NAMESPACE, f"{session_id}/{message_id}/{kind}"))
+
+
+async def _announce(
+    sidecar: Sidecar, turn: conversation.Turn, session_id: str, user_id: str | None
+) -> None:
+    common = {
+        "session_id": session_id,
+        "user_id": user_id,
+        "source": "triage",
+        "message_id": turn.message_id,
+    }
+    await sidecar.publish(
+        LearningRouted(
+            id=_event_id(session_id, turn.message_id, "routed"),
+            intent=turn.intent,
+            agent=turn.agent,
+            confidence=turn.confidence,
+            **common,
+        )
+    )
+    await sidecar.publish(
+        LearningResponse(
+            id=_event_id(session_id, turn.message_id, "response"),
+            agent=turn.agent,
+            reply_chars=len(turn.reply),
+            sources=turn.sources,
+            **common,
+        )
+    )
+
+
+def _reply(turn: conversation.Turn, session_id: str) -> ChatReply:
+    return ChatReply(
+        reply=turn.reply,
+        routed_to=turn.agent,
+        session_id=session_id,
+        message_id=turn.message_id,
+        intent=turn.intent,
+        confidence=turn.confidence,
+        sources=turn.sources,
+    )
+
+
+@router.post("/chat", response_model=ChatReply)
+async def chat(body: ChatRequest, sidecar: SidecarDep) -> ChatReply:
+    session_id = body.session_id or str(uuid.uuid4())
+    message_id = body.message_id or str(uuid.uuid4())
+    user_id = None
+    if body.message_id is not None:
+        stored, _ = await conversation.load(sidecar, session_id)
+        replayed = stored.find(message_id)
+        if replayed is not None:  # a retry: answer again from memory, announce again (same ids)
+            await _announce(sidecar, replayed, session_id, user_id)
+            return _reply(replayed, session_id)
+
+    decision = classify(body.message)
+    if decision.agent == "triage":
+        answer = SpecialistReply(reply=own_reply(decision.intent))
+    else:
+        request = SpecialistRequest(
+            message=body.message,
+            session_id=session_id,
+            message_id=message_id,
+            intent=decision.intent,
+            code=decision.code,
+            user_id=user_id,
+        )
+        raw = await sidecar.invoke(decision.agent, "respond", json_body=request.model_dump())
+        answer = SpecialistReply.model_validate(raw)
+
+    turn = conversation.Turn(
+        message_id=message_id,
+        message=body.message,
+        reply=answer.reply,
+        agent=decision.agent,
+        intent=decision.intent,
+        confidence=round(decision.confidence, 3),
+        sources=answer.sources,
+    )
+    await conversation.append_turn(sidecar, session_id, turn, user_id)
+    await _announce(sidecar, turn, session_id, user_id)
+    return _reply(turn, session_id)

@@ -1,0 +1,72 @@
+"""The conversation of one session, kept in the Dapr state store under `conversation:<session>`.
+
+One key per session holds its recent turns, so saving a turn is a single atomic write. A turn is
+keyed by its message id: replaying a message id finds the stored turn instead of answering twice.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, Field
+
+from learnflow.errors import Conflict
+from learnflow.sidecar import Sidecar
+
+MAX_TURNS_KEPT = 50
+ATTEMPTS = 5
+
+
+class Turn(BaseModel):
+    message_id: str
+    message: str
+    reply: str
+    agent: str
+    intent: str
+    confidence: float
+    sources: list[str] = Field(default_factory=list)
+    at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+
+class Conversation(BaseModel):
+    session_id: str
+    user_id: str | None = None
+    turns: list[Turn] = Field(default_factory=list)
+
+    def find(self, message_id: str) -> Turn | None:
+        return next((t for t in self.turns if t.message_id == message_id), None)
+
+
+def state_key(session_id: str) -> str:
+    return f"conversation:{session_id}"
+
+
+async def load(sidecar: Sidecar, session_id: str) -> tuple[Conversation, str | None]:
+    raw, etag = await sidecar.get_state_entry(state_key(session_id))
+    if raw is None:
+        return Conversation(session_id=session_id), None
+    return Conversation.model_validate(raw), etag
+
+
+async def append_turn(
+    sidecar: Sidecar, session_id: str, turn: Turn, user_id: str | None = None
+) -> Conversation:
+    """Append `turn` (once: a turn whose message id is stored already is not added again)."""
+    for _ in range(ATTEMPTS):
+        conversation, etag = await load(sidecar, session_id)
+        if conversation.find(turn.message_id) is not None:
+            return conversation
+        turns = [*conversation.turns, turn][-MAX_TURNS_KEPT:]
+        updated = conversation.model_copy(
+            update={"turns": turns, "user_id": conversation.user_id or user_id}
+        )
+        try:
+            await sidecar.save_state(
+                state_key(session_id), updated.model_dump(mode="json"), etag=etag
+            )
+        except Conflict:
+            continue
+        return updated
+    raise Conflict(
+        f"session {session_id} is being written by several requests at once; retry the message"
+    )

@@ -1,0 +1,48 @@
+"""Request and response models of triage's public chat API."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from learnflow.settings import get_settings
+
+ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,100}$"
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(description="What the learner typed (code may be pasted in it).")
+    session_id: str | None = Field(
+        default=None, pattern=ID_PATTERN, description="Omit to start a new session."
+    )
+    message_id: str | None = Field(
+        default=None,
+        pattern=ID_PATTERN,
+        description="Client-chosen id; resending the same id returns the same reply (no repeat).",
+    )
+
+    @field_validator("message")
+    @classmethod
+    def _message_has_text(cls, value: str) -> str:
+        limit = get_settings().max_message_chars
+        if not value.strip():
+            raise ValueError("the message is empty; type a question or paste some code")
+        if len(value) > limit:
+            raise ValueError(
+                f"the message is {len(value)} characters; the limit is {limit} — "
+                "send a shorter question or only the relevant part of your code"
+            )
+        if "\x00" in value:
+            raise ValueError("the message contains a NUL character; remove it")
+        return value
+
+
+class ChatReply(BaseModel):
+    reply: str
+    routed_to: str
+    session_id: str
+    message_id: str
+    intent: str
+    confidence: float
+    sources: list[str] = Field(default_factory=list)

@@ -1,0 +1,58 @@
+"""`learnflow bootstrap | up | down | status`: set up and run the mesh on this machine."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from typing import Any
+
+from learnflow.mesh.stack import Stack, print_rows
+from learnflow.mesh.toolchain import ensure_toolchain, stderr_progress
+from learnflow.settings import get_settings
+
+
+def _bootstrap(_: argparse.Namespace) -> int:
+    started = time.monotonic()
+    tools = ensure_toolchain(get_settings().cache_dir, stderr_progress)
+    stderr_progress(f"toolchain ready in {time.monotonic() - started:.1f} s")
+    print(json.dumps({k: str(v) for k, v in tools.__dict__.items()}, indent=2))
+    return 0
+
+
+def _up(_: argparse.Namespace) -> int:
+    started = time.monotonic()
+    stack = Stack(get_settings(), stderr_progress)
+    stack.up()
+    print(f"LearnFlow is up ({time.monotonic() - started:.1f} s).")
+    for name, where in stack.endpoints().items():
+        print(f"  {name:<40} {where}")
+    print("Stop it with `make down`; see every process with `make status`.")
+    return 0
+
+
+def _down(_: argparse.Namespace) -> int:
+    stopped = Stack(get_settings(), stderr_progress).down()
+    print(f"LearnFlow is down ({stopped} processes stopped).")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    rows = Stack(get_settings(), stderr_progress).status()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print_rows(rows)
+    return 0 if all(r["healthy"] for r in rows) else 1
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("bootstrap", help="install/build what the mesh needs (cached)")
+    p.set_defaults(func=_bootstrap)
+    p = subparsers.add_parser("up", help="start the whole mesh in the background")
+    p.set_defaults(func=_up)
+    p = subparsers.add_parser("down", help="stop every process of the mesh")
+    p.set_defaults(func=_down)
+    p = subparsers.add_parser("status", help="show each process and its health")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_status)

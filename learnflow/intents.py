@@ -1,0 +1,857 @@
+"""The offline intent classifier the triage agent routes every learner message with.
+
+It is a small rule + scoring model, readable end to end, pure standard library and deterministic
+(the same message always gives the same answer, on any machine):
+
+1. **Code extraction** (`extract_code`). Code in ``` fences is taken as is; outside fences each
+   line is tested against Python shapes (``def f(...)``, ``for x in y:``, ``if a > b:``,
+   assignments and calls with code punctuation, ``import``, tracebacks, ``NameError: ...`` lines,
+   ``>>>`` prompts), and indented lines that follow a code line are kept with it. What is left
+   is the *prose* the keyword features read.
+2. **Normalisation** of the prose: Unicode NFKC, lower case, chat shorthand and contractions
+   expanded (``pls`` → please, ``doesnt`` → does not, ``gimme`` → give me), runs of 3+ repeated
+   letters squeezed (``pleeease``), punctuation dropped except ``?``.
+3. **Spelling correction**: a word that is neither a known English word nor in the feature
+   vocabulary is replaced by the closest vocabulary word within a small edit distance (optimal
+   string alignment: 1 edit up to 5 letters, 2 from 6), so ``excersise``, ``dictonary``,
+   ``explane``, ``funtion``, ``progres`` hit the same features as the right spelling. Words
+   that only unsafe features use are never a correction target, so ``packing`` cannot become
+   ``hacking``.
+4. **Scoring**: each intent has weighted features (regular expressions over the corrected
+   prose; a few read the raw message). An intent's *evidence* is the sum of the weights that
+   fire, plus two interaction features: a question form (``what is``, ``explain``, ``difference
+   between``...) counts towards ``concept_question`` only when the message names a Python
+   notion, and towards ``off_topic`` when it does not ("explain photosynthesis").
+   Scores are evidence plus a per-intent bias (only ``off_topic`` has one: with no evidence at
+   all a message is small talk). Attached code adds to ``code_help`` and ``submission``.
+5. **Decision**, in this order (the rule for mixed intents: act first on what a tutor must act
+   on first):
+
+   - ``unsafe`` when its evidence reaches `UNSAFE_THRESHOLD`, whatever else the message asks:
+     prompt injection, hacking/malware, self-harm, harassment and violence are never routed on.
+   - with code attached, the message goes to the tutor with the code: ``code_help`` when it
+     describes a problem (error, failing test, "why"), else ``submission`` when it hands the code
+     in ("here is my solution", "is this correct?"), else ``code_help``.
+   - otherwise, among the intents whose evidence reaches `PRESENT_THRESHOLD`, the first in
+     `PRIORITY`: ``code_help`` > ``submission`` > ``concept_question`` > ``exercise_request`` >
+     ``progress_question``. A learner who is stuck is helped before anything else, work handed
+     in is graded before new work is given, a concept is explained before practising it, and
+     a progress question waits for the learning activity. Small talk (``off_topic``) never
+     outranks a real request ("hi! what is a set?" is a concept question).
+   - when no intent is clearly present, the highest score wins (often ``off_topic`` on its
+     bias alone, with a low confidence).
+
+6. **Confidence** is the softmax probability of the chosen intent over all scores. It is high
+   when one intent has strong evidence, and lower when the evidence is weak (every score near
+   the bias) or conflicting (a second intent scores close), including when the mixed-intent
+   rule chose an intent other than the top-scoring one.
+
+`classify(message)` returns a `Classification` (intent, agent, confidence, code, evidence);
+`AGENT_FOR_INTENT` maps each intent to the specialist that answers it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Literal
+
+__all__ = [
+    "AGENT_FOR_INTENT",
+    "PRESENT_THRESHOLD",
+    "PRIORITY",
+    "UNSAFE_THRESHOLD",
+    "Classification",
+    "Intent",
+    "agent_for",
+    "classify",
+    "extract_code",
+]
+
+
+class Intent(StrEnum):
+    """What a learner's message asks for."""
+
+    CONCEPT_QUESTION = "concept_question"
+    EXERCISE_REQUEST = "exercise_request"
+    CODE_HELP = "code_help"
+    SUBMISSION = "submission"
+    PROGRESS_QUESTION = "progress_question"
+    OFF_TOPIC = "off_topic"
+    UNSAFE = "unsafe"
+
+
+AGENT_FOR_INTENT: Mapping[Intent, str] = MappingProxyType(
+    {
+        Intent.CONCEPT_QUESTION: "concepts",
+        Intent.EXERCISE_REQUEST: "tutor",
+        Intent.CODE_HELP: "tutor",
+        Intent.SUBMISSION: "tutor",
+        Intent.PROGRESS_QUESTION: "debrief",
+        # Answered by triage itself: a polite redirect (off-topic) or refusal (unsafe).
+        Intent.OFF_TOPIC: "triage",
+        Intent.UNSAFE: "triage",
+    }
+)
+
+#: Which intent a tutor acts on first when a message asks for several things.
+PRIORITY: tuple[Intent, ...] = (
+    Intent.UNSAFE,
+    Intent.CODE_HELP,
+    Intent.SUBMISSION,
+    Intent.CONCEPT_QUESTION,
+    Intent.EXERCISE_REQUEST,
+    Intent.PROGRESS_QUESTION,
+    Intent.OFF_TOPIC,
+)
+
+#: Evidence at which an unsafe request overrides everything else.
+UNSAFE_THRESHOLD = 3.0
+#: Evidence at which an intent counts as clearly asked for (the mixed-intent rule).
+PRESENT_THRESHOLD = 3.0
+
+_BIAS: Mapping[Intent, float] = MappingProxyType({Intent.OFF_TOPIC: 1.0})
+_CODE_WEIGHT: Mapping[Intent, float] = MappingProxyType(
+    {Intent.CODE_HELP: 3.0, Intent.SUBMISSION: 2.0}
+)
+
+
+def agent_for(intent: Intent) -> str:
+    """The specialist service that answers `intent` (``triage`` answers it itself)."""
+    return AGENT_FOR_INTENT[intent]
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """The triage decision for one message."""
+
+    intent: Intent
+    agent: str
+    confidence: float
+    code: str | None = None
+    #: Names of the features that fired, for logs and debugging (not part of equality).
+    evidence: tuple[str, ...] = field(default=(), compare=False)
+
+    def summary(self) -> dict[str, str | float]:
+        """The public routing triple, as `learnflow route` prints it."""
+        return {"intent": self.intent.value, "agent": self.agent, "confidence": self.confidence}
+
+
+# --------------------------------------------------------------------------------------------
+# 1. Code extraction
+# --------------------------------------------------------------------------------------------
+
+_FENCE = re.compile(r"```[ \t]*(?:[\w+.-]*[ \t]*\n)?(.*?)(?:```|\Z)", re.S)
+_CODE_CHARS = re.compile(r"[()\[\]{}'\"\d=<>%+*/.:]")
+_ERROR_LINE = re.compile(r"^[A-Z]\w*(?:Error|Exception|Warning|Interrupt|Exit)\b(?::.*)?$")
+_CODE_LINE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(p)
+    for p in (
+        r"^Traceback \(most recent call last\)",
+        r'^File ".*", line \d+',
+        r"^>>>",
+        r"^def\s+[A-Za-z_]\w*\s*\(",
+        r"^class\s+[A-Za-z_]\w*\s*(\(.*\))?\s*:",
+        r"^for\s+[A-Za-z_][\w, ()]*\s+in\s+\S.*[):\]]\s*$",
+        r"^(while|if|elif)\s+.*[=<>()\[\]%.].*:\s*$",
+        r"^while\s+(True|1|not\s+\w+|\w+)\s*:\s*$",
+        r"^(else|try|finally)\s*:\s*$",
+        r"^except\b.*:\s*$",
+        r"^with\s+.+\s+as\s+\w+\s*:\s*$",
+        r"^import\s+[\w.]+(\s+as\s+\w+)?(\s*,\s*[\w.]+)*\s*$",
+        r"^from\s+[\w.]+\s+import\s+[\w., *]+$",
+        r"^(return|raise|yield)\b.*[()\[\]'\"=+\-*/%.]",
+        r"^(pass|break|continue|return)\s*$",
+        r"^[A-Za-z_][\w.]*\s*\(.*\)\s*$",
+        r"^@\w+",
+        r"^#",
+    )
+)
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][\w.]*(\[[^\]]*\])?\s*(\*\*|//|[-+*/%])?=\s*(?!=)(.+)$")
+
+
+def _is_code_line(line: str) -> bool:
+    stripped = line.strip()
+    if not stripped:
+        return False
+    if _ERROR_LINE.match(stripped) or any(p.match(stripped) for p in _CODE_LINE_PATTERNS):
+        return not stripped.startswith("#") or len(stripped) > 1
+    assignment = _ASSIGNMENT.match(stripped)
+    if assignment:
+        right = assignment.group(3)
+        # `x = 5`, `s = input('age')`; not `x = the number of apples`.
+        return bool(_CODE_CHARS.search(right)) or len(right.split()) == 1
+    return False
+
+
+def _split_unfenced(text: str) -> tuple[list[str], list[str]]:
+    """(code lines, prose lines) of text without fences."""
+    lines = text.splitlines()
+    is_code = [_is_code_line(line) for line in lines]
+    # A comment line only counts inside code; an indented or blank line after code joins it,
+    # and so does the line after a block opener (learners often lose the indentation).
+    for i, line in enumerate(lines):
+        if is_code[i] or i == 0:
+            continue
+        prev = next((j for j in range(i - 1, -1, -1) if lines[j].strip()), None)
+        if prev is None or not is_code[prev]:
+            continue
+        indented = line[:1] in (" ", "\t") and bool(line.strip())
+        opener = lines[prev].rstrip().endswith(":")
+        if indented or (opener and _CODE_CHARS.search(line) and len(line.split()) <= 6):
+            is_code[i] = True
+    for i, line in enumerate(lines):
+        if is_code[i] and line.strip().startswith("#"):
+            neighbours = [j for j in (i - 1, i + 1) if 0 <= j < len(lines)]
+            if not any(is_code[j] and not lines[j].strip().startswith("#") for j in neighbours):
+                is_code[i] = False
+    code = [line for line, flag in zip(lines, is_code, strict=True) if flag]
+    prose = [line for line, flag in zip(lines, is_code, strict=True) if not flag]
+    return code, prose
+
+
+def extract_code(message: str) -> tuple[str | None, str]:
+    """Split `message` into (code, prose): code from ``` fences or pasted Python lines."""
+    blocks: list[str] = []
+    prose_parts: list[str] = []
+    last = 0
+    for match in _FENCE.finditer(message):
+        prose_parts.append(message[last : match.start()])
+        if match.group(1).strip():
+            blocks.append(match.group(1).strip("\n"))
+        last = match.end()
+    prose_parts.append(message[last:])
+    code_lines, prose_lines = _split_unfenced("\n".join(prose_parts))
+    if code_lines:
+        blocks.append("\n".join(code_lines).strip("\n"))
+    code = "\n\n".join(b.rstrip() for b in blocks if b.strip()) or None
+    return code, "\n".join(prose_lines)
+
+
+# --------------------------------------------------------------------------------------------
+# 2. Normalisation
+# --------------------------------------------------------------------------------------------
+
+_SHORTHAND: Mapping[str, str] = MappingProxyType(
+    {
+        "u": "you",
+        "ur": "your",
+        "r": "are",
+        "y": "why",
+        "pls": "please",
+        "plz": "please",
+        "pleas": "please",
+        "thx": "thanks",
+        "ty": "thanks",
+        "im": "i am",
+        "ive": "i have",
+        "id": "i would",
+        "dont": "do not",
+        "doesnt": "does not",
+        "didnt": "did not",
+        "isnt": "is not",
+        "arent": "are not",
+        "wasnt": "was not",
+        "cant": "can not",
+        "cannot": "can not",
+        "wont": "will not",
+        "whats": "what is",
+        "wats": "what is",
+        "wat": "what",
+        "wut": "what",
+        "wht": "what",
+        "hw": "how",
+        "hows": "how is",
+        "thats": "that is",
+        "heres": "here is",
+        "theres": "there is",
+        "its": "it is",
+        "lets": "let us",
+        "gimme": "give me",
+        "giv": "give",
+        "wanna": "want to",
+        "gonna": "going to",
+        "gotta": "have to",
+        "idk": "i do not know",
+        "bc": "because",
+        "cuz": "because",
+        "abt": "about",
+        "prog": "program",
+        "func": "function",
+        "ex": "ex",
+        "n't": "not",
+    }
+)
+_CONTRACTIONS = (
+    (re.compile(r"\b(can)'t\b"), r"\1 not"),
+    (re.compile(r"\bwon't\b"), "will not"),
+    (re.compile(r"n't\b"), " not"),
+    (re.compile(r"'re\b"), " are"),
+    (re.compile(r"'ve\b"), " have"),
+    (re.compile(r"'ll\b"), " will"),
+    (re.compile(r"'d\b"), " would"),
+    (re.compile(r"\bi'm\b"), "i am"),
+    (re.compile(r"\b(it|that|what|here|there|how|who|where|let)'s\b"), r"\1 is"),
+)
+_TOKEN = re.compile(r"[a-z0-9_]+(?:\+\+|#)?|\?")
+
+
+def _normalise(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.replace("’", "'").replace("‘", "'").replace("`", " ")
+    text = re.sub(r"([a-z])\1{2,}", r"\1\1", text)
+    for pattern, replacement in _CONTRACTIONS:
+        text = pattern.sub(replacement, text)
+    text = text.replace("let is", "let us")
+    tokens: list[str] = []
+    for token in _TOKEN.findall(text):
+        tokens.extend(_SHORTHAND.get(token, token).split())
+    return tokens
+
+
+# --------------------------------------------------------------------------------------------
+# 3. Features
+# --------------------------------------------------------------------------------------------
+
+Source = Literal["prose", "raw"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Feature:
+    name: str
+    intent: Intent
+    weight: float
+    pattern: re.Pattern[str]
+    source: Source = "prose"
+
+
+def _features(intent: Intent, *rows: tuple[str, float, str] | tuple[str, float, str, Source]) -> (
+    tuple[_Feature, ...]
+):
+    out = []
+    for row in rows:
+        name, weight, pattern = row[0], row[1], row[2]
+        source: Source = row[3] if len(row) == 4 else "prose"  # type: ignore[misc]
+        out.append(_Feature(name, intent, weight, re.compile(pattern), source))
+    return tuple(out)
+
+
+# Python notions a concept question is about (curriculum topics and everyday vocabulary).
+_PYTHON_TERMS = re.compile(
+    r"\b(python|code|coding|program|programs|programming|script|syntax|variables?|strings?|str|"
+    r"int|integers?|floats?|bool|booleans?|data\s+types?|types?|input|output|print|printing|"
+    r"operators?|conversion|convert|casting|elif|else|if\s+statements?|conditions?|conditionals?|"
+    r"loops?|looping|while|break|continue|range|iterate|iteration|lists?|tuples?|dictionary|"
+    r"dictionaries|dicts?|sets?|comprehensions?|index|indexes|indices|indexing|slice|slicing|"
+    r"keys?|values?|mutable|immutable|functions?|def|parameters?|arguments?|args|return|returns|"
+    r"scope|global|local|lambda|recursion|recursive|class|classes|objects?|attributes?|methods?|"
+    r"inheritance|inherit|encapsulation|polymorphism|self|__init__|init|constructors?|oop|files?|"
+    r"open|read|write|csv|json|try|except|finally|raise|exceptions?|errors?|\w+error|traceback|"
+    r"debug|debugging|modules?|imports?|packages?|pip|venv|virtual\s+environments?|library|"
+    r"libraries|apis?|requests|indentation|indent|keywords?|generators?|iterators?|decorators?|"
+    r"f\s+strings?|fstrings?|format|formatting|append|extend|sort|sorted|enumerate|zip|len|none|"
+    r"true|false|modulo|split|join|strip|main|algorithm|data\s+structures?|control\s+flow|"
+    r"pep\s*8|math|random|datetime|statement|statements|expression|boolean|nested|recursively)\b"
+)
+_OTHER_LANGUAGE = re.compile(
+    r"\b(javascript|js|java|c\+\+|c#|csharp|html|css|php|ruby|swift|kotlin|rust|golang|"
+    r"typescript|excel|div)\b"
+)
+
+_CONCEPT_CUES = _features(
+    Intent.CONCEPT_QUESTION,
+    ("explain", 2.5, r"\b(explain|explanation|elaborate)\b"),
+    ("what-is", 1.5, r"\bwhat\s+(is|are|does|do)\b"),
+    ("question-word", 0.5, r"^(how|why|what|when|where|which|is|are|can|could|does|do|should)\b"),
+    ("how-do", 1.5, r"\bhow\s+(do|does|can|to|would|should|is|are)\b"),
+    ("why", 1.0, r"\bwhy\s+(do|does|is|are|would|should|can|we|use)\b"),
+    ("difference", 2.0, r"\b(difference|differences|different|compare|comparison)\b"),
+    ("versus", 1.5, r"\b(vs|versus)\b"),
+    ("meaning", 1.5, r"\b(mean|means|meaning)\b"),
+    ("example", 1.0, r"\b(example|examples)\b"),
+    ("when-use", 2.0, r"\bwhen\s+(should|do|would|to)\b.*\buse\b"),
+    ("teach", 2.5, r"\b(teach|tell)\s+me\s+(about|how)\b|\blearn\s+about\b"),
+    ("understand", 1.0, r"\b(understand|confused|confusing|get\s+it)\b"),
+    ("point-of", 1.0, r"\b(the\s+point\s+of|used\s+for|purpose|important|why\s+would)\b"),
+    ("work", 0.5, r"\b(work|works|working)\b"),
+    ("question-mark", 0.5, r"\?"),
+    ("possessive", -1.5, r"\b(my|mine)\b"),
+)
+_EXERCISE_CUES = _features(
+    Intent.EXERCISE_REQUEST,
+    ("exercise", 2.5, r"\b(exercise|exercises)\b"),
+    ("practice", 2.5, r"\b(practice|practise|practicing|practising|train|drill)\b"),
+    ("challenge", 2.5, r"\b(challenge|challenges|kata)\b"),
+    ("quiz", 2.0, r"\b(quiz|quizzes)\b"),
+    ("task", 0.8, r"\b(problem|problems|task|tasks|question|questions|project|projects)\b"),
+    (
+        "give-me-one",
+        1.5,
+        r"\b(give|get|have|want|like|need|set|make|create|generate|assign|send|try|do)\b.{0,30}"
+        r"\b(exercises?|problems?|challenges?|quiz|quizzes|tasks?|questions?|projects?|one)\b",
+    ),
+    (
+        "another",
+        3.0,
+        r"\b(another|next|new|more|other)\s+(\w+\s+)?(one|ones|exercises?|problems?|challenges?|"
+        r"tasks?|questions?|quiz)\b",
+    ),
+    ("difficulty", 1.5, r"\b(harder|easier|tougher|simpler|difficult|difficulty|beginner)\b"),
+    ("something-harder", 1.5, r"\b(something|one)\s+(harder|easier|new|else|to\s+practi[cs]e)\b"),
+    ("test-me", 3.0, r"\b(quiz|test|drill)\s+me\b"),
+    ("whats-next", 1.5, r"\bwhat\s+is\s+next\b|\bready\s+for\b"),
+    ("let-me-try", 1.0, r"\blet\s+(me|us)\s+(try|do)\b"),
+)
+_CODE_HELP_CUES = _features(
+    Intent.CODE_HELP,
+    ("error", 1.0, r"\b(\w+error|error|errors|exception)\b"),
+    ("traceback", 2.5, r"\btraceback\b"),
+    (
+        "i-get-error",
+        2.0,
+        r"\b(i|it|this|that|my\s+\w+)\s+(get|gets|got|keep\s+getting|am\s+getting|keeps?|gives?|"
+        r"throws?|raises?|says?|said|shows?|prints?|returns?|outputs?)\b"
+        r".{0,30}\b(\w+error|error|exception|none|nothing|wrong|same|weird|0|zero|instead)\b",
+    ),
+    ("getting", 1.5, r"\b(keep\s+getting|am\s+getting|getting\s+(an?\s+)?\w*error)\b"),
+    (
+        "my-code",
+        1.5,
+        r"\bmy\s+(code|program|script|function|loop|class|output|list|dictionary|dict|"
+        r"recursion|if|while|for|variable|method|test|tests|lookup|file)\b",
+    ),
+    (
+        "not-working",
+        2.5,
+        r"\b(not|never)\s+(work|works|working|run|runs|running|compile|stop|stops|end|ends|print|"
+        r"prints|printing|pass|passing|right)\b",
+    ),
+    ("broken", 2.0, r"\b(broken|bug|bugs|buggy|crash|crashes|crashing|crashed|fails?|failing)\b"),
+    ("fix", 2.0, r"\b(fix|debug|debugging|solve\s+this)\b"),
+    ("wrong", 1.5, r"\b(wrong|incorrect|instead\s+of)\b"),
+    ("stuck", 2.5, r"\b(stuck|lost|struggling|frustrated)\b"),
+    ("help", 1.0, r"\b(help|helps)\b"),
+    ("hint", 3.0, r"\b(hint|hints|clue|nudge)\b"),
+    (
+        "give-answer",
+        3.0,
+        r"\b(give|tell|show)\s+me\s+(the\s+)?(full\s+)?(answer|solution|code)\b"
+        r"|\bjust\s+(give|tell|show)\b",
+    ),
+    ("line-n", 1.5, r"\bline\s+\d+\b"),
+    ("forever", 1.5, r"\b(infinite|forever|never\s+(stops|ends))\b"),
+    (
+        "error-text",
+        2.0,
+        r"\b(invalid\s+syntax|indented\s+block|not\s+defined|out\s+of\s+range|no\s+attribute|"
+        r"not\s+callable|not\s+subscriptable|not\s+supported|no\s+module\s+named|"
+        r"can\s+only\s+concatenate|unexpected\s+indent|division\s+by\s+zero)\b",
+    ),
+    ("why-my", 2.0, r"\bwhy\b.{0,20}\b(my|this|it|the\s+test|the\s+output)\b"),
+    (
+        "dont-know-why",
+        1.5,
+        r"\bdo\s+not\s+(know|understand)\s+(why|how\s+to\s+(start|fix|begin))\b"
+        r"|\bwhat\s+am\s+i\s+(missing|doing\s+wrong)\b|\bwhat\s+is\s+wrong\b",
+    ),
+    ("start-exercise", 1.0, r"\bhow\s+to\s+(start|begin)\b"),
+    ("tried", 1.0, r"\b(i\s+tried|tried|trying|been\s+trying)\b"),
+)
+_SUBMISSION_CUES = _features(
+    Intent.SUBMISSION,
+    ("submit", 3.5, r"\b(submit|submitting|submission|submitted|hand\s+in|handing\s+in|turn\s+in)\b"),
+    ("grade-it", 3.0, r"\b(grade|mark|evaluate|assess|score)\s+(my|it|this|exercise|the|that)\b"),
+    ("check-it", 2.5, r"\bcheck\s+(my|this|it|if\s+(my|it|this)|please|again)\b"),
+    (
+        "my-solution",
+        2.0,
+        r"\b(my|the|this|final)\s+(solution|answer|attempt|work|submission|version)\b",
+    ),
+    ("here-is", 1.0, r"\b(here\s+is|here\s+you\s+go|this\s+is|that\s+is|here\s+it\s+is)\b"),
+    (
+        "is-it-right",
+        3.0,
+        r"\b(is|was|am|are)\s+(this|it|that|i|my\s+\w+)\s+(correct|right|ok|okay|good|fine|"
+        r"efficient|readable|pythonic)\b|\bget\s+it\s+right\b|\bif\s+it\s+is\s+(ok|okay|correct)\b",
+    ),
+    ("correct", 1.0, r"\b(correct|right)\b"),
+    ("done", 1.5, r"\b(done|finished|completed|solved)\b"),
+    ("run-tests", 2.0, r"\brun\s+the\s+tests\b|\bpass(es)?\s+(all\s+)?(the\s+)?tests\b"),
+    ("review", 2.5, r"\b(review|feedback|critique|pep\s*8)\b"),
+    ("final", 1.5, r"\b(final|rewrote|rewritten|updated)\b"),
+)
+_PROGRESS_CUES = _features(
+    Intent.PROGRESS_QUESTION,
+    (
+        "progress",
+        3.0,
+        r"\b(progress|mastery|streak|stats|statistics|dashboard|report|overview|performance)\b",
+    ),
+    ("my-score", 3.0, r"\bmy\s+(score|scores|grade|grades|level|levels|results|marks|points)\b"),
+    (
+        "how-am-i-doing",
+        3.5,
+        r"\bhow\s+(am\s+i|are\s+my|is\s+my)\s+\w*\s*(doing|going)\b"
+        r"|\bam\s+i\s+(improving|doing|ready|getting\s+better)\b",
+    ),
+    ("how-many", 2.5, r"\bhow\s+(many|much)\b.{0,40}\b(have|did|do)\s+i\b"),
+    ("next-topic", 2.5, r"\b(study|learn|work\s+on|focus\s+on|do|review)\s+next\b"),
+    ("recommend", 1.0, r"\b(recommend|suggest)\b"),
+    ("weak", 2.5, r"\b(weak|weakest|weakness|weaknesses|strongest|strengths?)\b"),
+    ("summary", 3.0, r"\b(summary|summarise|summarize|recap)\b"),
+    (
+        "what-did-i",
+        2.5,
+        r"\bwhat\s+(have|did)\s+i\s+(learn|learned|learnt|do|done|get\s+wrong|practi[cs]ed)\b",
+    ),
+    (
+        "did-i-pass",
+        3.0,
+        r"\b(did|have)\s+i\s+(pass|passed|fail|failed|finish|finished|complete|completed)\b",
+    ),
+    ("students", 2.0, r"\b(my|the)\s+(students|class|pupils)\b|\bstudents\b"),
+    ("how-far", 2.5, r"\b(how\s+far|how\s+close|where\s+am\s+i)\b"),
+    ("percent", 1.5, r"\b(percentage|percent)\b|\bso\s+far\b"),
+    ("mistakes", 2.0, r"\b(mistakes|keep\s+making|get\s+wrong)\b"),
+    ("session", 1.0, r"\b(session|today|this\s+week|last\s+quiz|last\s+session)\b"),
+    ("move-on", 1.5, r"\bmove\s+on\b|\bready\s+to\b"),
+    ("level", 1.5, r"\b(what\s+level|which\s+level|my\s+level)\b"),
+)
+_OFF_TOPIC_CUES = _features(
+    Intent.OFF_TOPIC,
+    (
+        "small-talk",
+        1.5,
+        r"^(hi|hello|hey|hiya|yo|good\s+(morning|afternoon|evening|night)|bye|goodbye|see\s+you|"
+        r"thanks|thank\s+you|ok|okay|lol|cool|nice|great|i\s+am\s+bored|who\s+are\s+you)\b",
+    ),
+    (
+        "other-subject",
+        2.5,
+        r"\b(weather|joke|jokes|funny|movie|movies|film|music|song|poem|pizza|dinner|lunch|food|"
+        r"recipe|football|soccer|basketball|world\s+cup|messi|ronaldo|president|capital|"
+        r"history|chemistry|physics|biology|maths|essay|cover\s+letter|phone|minecraft|"
+        r"spanish|french|german|translate|colour|color|favourite|favorite|bored|meaning\s+of\s+life|"
+        r"time\s+is\s+it|photosynthesis|revolution|everest|mountain|team|celebrity|girlfriend|"
+        r"boyfriend|weekend|holiday)\b",
+    ),
+    ("other-language", 3.0, _OTHER_LANGUAGE.pattern),
+    ("who-are-you", 2.0, r"\bwho\s+are\s+you\b|\bare\s+you\s+(a|an)\s+(bot|human|robot|ai)\b"),
+)
+_UNSAFE_CUES = _features(
+    Intent.UNSAFE,
+    # Prompt injection and attempts to read the hidden configuration.
+    (
+        "ignore-instructions",
+        5.0,
+        r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instructions?|rules?|prompts?|"
+        r"guidelines?|directions|restrictions|filters?|safety|guardrails|programming|"
+        r"everything\s+(you|i))\b",
+    ),
+    (
+        "system-prompt",
+        5.0,
+        r"\bsystem\s+prompt\b|\byour\s+(hidden\s+|secret\s+|initial\s+|original\s+|internal\s+)?"
+        r"(instructions|prompt|configuration)\b|\bnew\s+instructions\b",
+    ),
+    ("hidden-answers", 2.0, r"\b(reveal|leak|dump)\b"),
+    ("hidden-material", 1.5, r"\b(hidden\s+tests?|reference\s+solutions?|answer\s+key)\b"),
+    ("jailbreak", 5.0, r"\b(jailbreak|jailbroken|developer\s+mode|god\s+mode|dan|do\s+anything\s+now)\b"),
+    ("role-play", 1.5, r"\b(you\s+are\s+now|from\s+now\s+on|pretend|act\s+as|roleplay|role\s+play)\b"),
+    (
+        "no-limits",
+        3.0,
+        r"\b(no|without|zero)\s+(any\s+)?(restrictions|rules|limits|filters|guidelines|censorship|"
+        r"limitations)\b|\b(unrestricted|unfiltered|uncensored)\b",
+    ),
+    ("disable-safety", 5.0, r"\b(disable|turn\s+off|switch\s+off|remove)\b.{0,20}\b(safety|filters?)\b"),
+    ("fake-system", 4.0, r"^\s*(system|admin|developer)\s*:", "raw"),
+    # Hacking, malware and abuse of other people's systems or data.
+    ("hack", 3.5, r"\bhack(s|ing|ed|er|ers)?\b"),
+    (
+        "malware",
+        5.0,
+        r"\b(key\s*log+ers?|mal\s*wares?|ransomwares?|spywares?|trojans?|rootkits?|botnets?|"
+        r"backdoors?|worms?\s+virus)\b",
+    ),
+    ("virus", 2.0, r"\bvirus(es)?\b"),
+    (
+        "make-malware",
+        2.0,
+        r"\b(write|make|create|build|code|program|develop)\b.{0,30}\b(virus|worm|exploit)\b",
+    ),
+    ("ddos", 5.0, r"\bd\s*dos\b|\bdenial\s+of\s+service\b"),
+    ("phishing", 4.0, r"\b(phishing|phish|fake\s+login)\b"),
+    ("steal", 2.5, r"\b(steal|steals|stealing|stolen|crack|cracking|brute\s*force|bruteforce)\b"),
+    (
+        "credentials",
+        1.5,
+        r"\b(passwords?|credentials|cookies|credit\s+cards?|identity|login|accounts?|email|"
+        r"personal\s+(data|information|info)|private\s+(data|information|photos))\b",
+    ),
+    (
+        "break-in",
+        2.0,
+        r"\b(get\s+into|break\s+into|log\s+into|access|bypass)\b.{0,30}\b(someone|somebody|my\s+ex|"
+        r"my\s+friend|his|her|their|school|firewall|filter|paywall)\b",
+    ),
+    (
+        "without-consent",
+        2.5,
+        r"\bwithout\s+(them|their|his|her|the\s+owner|anyone|consent|permission)\b",
+    ),
+    ("spam", 2.5, r"\b(spam|spams|spamming|flood|flooding)\b"),
+    ("victim", 1.0, r"\b(someone|somebody|people|my\s+ex|classmate|thousands)\b"),
+    ("weapons", 4.0, r"\b(bomb|bombs|explosives?|weapons?|guns?|poison|meth|drugs)\b"),
+    ("destructive-code", 5.0, r"rm\s+-rf\s+/|:\(\)\s*\{|/etc/(passwd|shadow)|system32", "raw"),
+    ("exploit", 2.0, r"\b(exploit|exploits|spy\s+on|track\s+someone)\b"),
+    # Self-harm: routed to triage, which answers with care and points to help.
+    (
+        "self-harm",
+        6.0,
+        r"\b(kill|hurt|hurting|harm|harming|cut|cutting|end)\s+(myself|my\s+self|my\s+life)\b|"
+        r"\bsuicid\w*|\bself\s+harm\w*|\bwant\s+to\s+die\b|\bnot\s+worth\s+living\b|"
+        r"\bno\s+reason\s+to\s+live\b",
+    ),
+    # Harassment and violence against people.
+    (
+        "harassment",
+        4.0,
+        r"\b(bully|bullying|harass|harassing|harassment|threaten|threatening|intimidate|humiliate|"
+        r"dox|doxx|stalk|stalking|racist|sexist|slurs?|hate\s+speech)\b",
+    ),
+    ("insult", 2.5, r"\b(insult|insults|mean\s+message|make\s+\w+\s+cry|make\s+fun\s+of)\b"),
+    (
+        "kill-someone",
+        5.0,
+        r"\bkill\s+(him|her|them|someone|somebody|people|everyone|my\s+(teacher|classmate))\b",
+    ),
+)
+
+_FEATURES: tuple[_Feature, ...] = (
+    *_CONCEPT_CUES,
+    *_EXERCISE_CUES,
+    *_CODE_HELP_CUES,
+    *_SUBMISSION_CUES,
+    *_PROGRESS_CUES,
+    *_OFF_TOPIC_CUES,
+    *_UNSAFE_CUES,
+)
+_TERM_BONUS = 1.5  # concept cue + a Python notion
+_NO_TERM_PENALTY = 1.0  # concept cue without one: probably a general-knowledge question
+_GENERAL_QUESTION = 1.5  # ... which counts towards off_topic instead
+
+
+# --------------------------------------------------------------------------------------------
+# Spelling correction
+# --------------------------------------------------------------------------------------------
+
+# Everyday words (and words that only unsafe features use) are never "corrected".
+_COMMON_WORDS = frozenset(
+    """
+    a about above after again against all also am an and any are as ask at back be because been
+    before being best better between big both but by call came can case change come could day
+    did do does doing done down each easy end even every far feel few find first for from get
+    give go going good got great had has have he help her here him his how i if in into is it
+    just keep kind know last left let like line little long look looks looked lot made make
+    many me might more most much must my name need never new next no not now of off old on once
+    one only or other our out over own part people place put read real really right run said
+    same say says see seem she should show side since so some something still such sure take
+    tell than that the their them then there these they thing things think this those though
+    through time to too try two under until up us use used very want was way we well went were
+    what when where which while who why will with without word words work would write year yes
+    yet you your hi hello hey bye thanks thank okay ok lol cool nice yeah sorry please maybe
+    text test tests best rest next mode node core note more cost host most post list last lost
+    loop look book took hook cook pool tool form from fine line mine nine wine wife life like
+    bike hike time tile file mile while whole hole role rule sure pure cure case base vase
+    told cold hold gold bold fold sold word world work worm form farm harm hard card cart part
+    back pack hack hacks hacking hacked hacker hackers lack rack sack stack track crack cracking
+    steal stealing keylogger keyloggers malware ransomware spyware virus viruses bomb bombs
+    bully bullying harass threaten threatening insult insults suicide myself weapon weapons
+    drugs phishing spam spamming exploit ddos jailbreak trojan rootkit botnet backdoor
+    class glass grass pass mass less mess miss kiss boss loss cross
+    deal real meal seal heal dead read lead head bread dread
+    mean bean lean clean dean jean
+    game name same came fame lame tame frame
+    hint mint lint tint print
+    easier harder simpler tougher
+    wrong long song strong
+    grade trade made shade
+    done gone none bone tone zone phone stone alone
+    code mode node rode
+    type tape hype
+    just must dust rust trust
+    data date gate late rate
+    quiz
+    """.split()
+)
+
+
+def _osa_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (Levenshtein + adjacent swaps), capped at limit + 1."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def _pattern_words(features: Iterable[_Feature]) -> set[str]:
+    words: set[str] = set()
+    for feature in features:
+        source = re.sub(r"\\[a-zA-Z]", " ", feature.pattern.pattern)
+        words.update(re.findall(r"[a-z_]{4,}", source))
+    return words
+
+
+_EXTRA_VOCABULARY = """
+    exercise exercises practice practise explain difference dictionary dictionaries function
+    functions recursion inheritance encapsulation comprehension comprehensions tuple tuples
+    variable variables string strings integer integers boolean iteration iterate argument
+    arguments parameter parameters attribute attributes method methods object objects
+    exception exceptions indentation progress submission submit submitting correct wrong
+    mastery quiz challenge problem problems another please explanation python program
+    programming error errors module modules library libraries syntax solution answer
+    operator operators condition conditions statement statements loops loop lists list
+    """.split()
+_VOCABULARY: tuple[str, ...] = tuple(
+    sorted(
+        (_pattern_words(f for f in _FEATURES if f.intent is not Intent.UNSAFE)
+         | _pattern_words([_Feature("terms", Intent.CONCEPT_QUESTION, 0.0, _PYTHON_TERMS)])
+         | set(_EXTRA_VOCABULARY))
+        - _pattern_words(_UNSAFE_CUES)
+        - {"unrestricted", "unfiltered", "uncensored"}
+    )
+)
+_VOCABULARY_SET = frozenset(_VOCABULARY)
+
+
+@lru_cache(maxsize=4096)
+def _correct(token: str) -> str:
+    """The vocabulary word `token` is a likely misspelling of, or `token` itself."""
+    if (
+        len(token) < 4
+        or token in _VOCABULARY_SET
+        or token in _COMMON_WORDS
+        or not token.isalpha()
+    ):
+        return token
+    limit = 1 if len(token) <= 5 else 2
+    best: tuple[int, int, int, str] | None = None
+    for word in _VOCABULARY:
+        distance = _osa_distance(token, word, limit)
+        if distance <= limit:
+            key = (distance, word[0] != token[0], abs(len(word) - len(token)), word)
+            if best is None or key < best:
+                best = key
+    return best[3] if best else token
+
+
+# --------------------------------------------------------------------------------------------
+# 4-6. Scoring and decision
+# --------------------------------------------------------------------------------------------
+
+
+def _softmax(scores: Mapping[Intent, float]) -> dict[Intent, float]:
+    top = max(scores.values())
+    exps = {intent: math.exp(score - top) for intent, score in scores.items()}
+    total = sum(exps.values())
+    return {intent: value / total for intent, value in exps.items()}
+
+
+def _evidence(prose: str, raw: str) -> tuple[dict[Intent, float], list[str]]:
+    tokens = [_correct(token) for token in _normalise(prose)]
+    text = " ".join(tokens)
+    raw_text = unicodedata.normalize("NFKC", raw).lower()
+    evidence = dict.fromkeys(Intent, 0.0)
+    fired: list[str] = []
+    for feature in _FEATURES:
+        haystack = raw_text if feature.source == "raw" else text
+        if feature.pattern.search(haystack):
+            evidence[feature.intent] += feature.weight
+            fired.append(f"{feature.intent.value}:{feature.name}")
+
+    concept_cues = any(name.startswith("concept_question:") for name in fired if "possessive" not in name)
+    if concept_cues:
+        mentions_python = bool(_PYTHON_TERMS.search(text)) and not (
+            _OTHER_LANGUAGE.search(text) and "python" not in tokens
+        )
+        if mentions_python:
+            evidence[Intent.CONCEPT_QUESTION] += _TERM_BONUS
+            fired.append("concept_question:python-term")
+        else:
+            evidence[Intent.CONCEPT_QUESTION] -= _NO_TERM_PENALTY
+            evidence[Intent.OFF_TOPIC] += _GENERAL_QUESTION
+            fired.append("off_topic:general-question")
+    if "python" in tokens and evidence[Intent.OFF_TOPIC] > 0:
+        evidence[Intent.OFF_TOPIC] = max(0.0, evidence[Intent.OFF_TOPIC] - 3.0)
+        fired.append("off_topic:-python")
+    return evidence, fired
+
+
+def _decide(evidence: Mapping[Intent, float], scores: Mapping[Intent, float], code: bool) -> Intent:
+    if evidence[Intent.UNSAFE] >= UNSAFE_THRESHOLD:
+        return Intent.UNSAFE
+    if code:
+        if evidence[Intent.CODE_HELP] >= PRESENT_THRESHOLD:
+            return Intent.CODE_HELP
+        if evidence[Intent.SUBMISSION] >= PRESENT_THRESHOLD:
+            return Intent.SUBMISSION
+        return Intent.CODE_HELP
+    for intent in PRIORITY[1:-1]:
+        if evidence[intent] >= PRESENT_THRESHOLD:
+            return intent
+    # Nothing clearly asked for: the best score, ties broken by priority (never unsafe here).
+    candidates = [i for i in PRIORITY if i is not Intent.UNSAFE]
+    return max(candidates, key=lambda i: (scores[i], -PRIORITY.index(i)))
+
+
+def classify(message: str, *, has_code: bool | None = None) -> Classification:
+    """Classify one learner message.
+
+    `has_code` says whether the caller attached code to the message (e.g. the editor's
+    content): ``None`` detects pasted code in the message itself, ``True`` routes as code even
+    when none is found in the text, ``False`` ignores anything that looks like code.
+    """
+    code, prose = extract_code(message)
+    if has_code is False:
+        code, prose = None, message
+    attached = code is not None if has_code is None else has_code
+
+    evidence, fired = _evidence(prose, message)
+    if code is not None and re.search(
+        r"^Traceback \(most recent call last\)|^[A-Z]\w*(Error|Exception)\b", code, re.M
+    ):
+        evidence[Intent.CODE_HELP] += 3.0
+        fired.append("code_help:pasted-error")
+    scores = {intent: evidence[intent] + _BIAS.get(intent, 0.0) for intent in Intent}
+    if attached:
+        for intent, weight in _CODE_WEIGHT.items():
+            scores[intent] += weight
+        fired.append("code-attached")
+
+    intent = _decide(evidence, scores, attached)
+    confidence = round(_softmax(scores)[intent], 3)
+    return Classification(
+        intent=intent,
+        agent=AGENT_FOR_INTENT[intent],
+        confidence=confidence,
+        code=code,
+        evidence=tuple(fired),
+    )

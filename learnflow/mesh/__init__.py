@@ -1,0 +1,1 @@
+"""Running the whole LearnFlow mesh on one machine: toolchain bootstrap and process supervisor."""

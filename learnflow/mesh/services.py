@@ -1,0 +1,370 @@
+"""Command lines and one-time set-up for each infrastructure process of the mesh."""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import secrets
+import shutil
+import subprocess
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from learnflow.errors import SetupError
+from learnflow.mesh.toolchain import Toolchain
+from learnflow.mesh.topology import AppSpec, Topology
+from learnflow.settings import REPO_ROOT
+
+PG_DATABASE = "learnflow"
+PG_APP_ROLE = "learnflow"
+
+
+# --- secrets of one run dir --------------------------------------------------------------------
+@dataclass(frozen=True)
+class RunSecrets:
+    """Generated once per run dir, stored 0600 in `<run_dir>/secrets.json`, never logged."""
+
+    pg_superuser_password: str
+    pg_app_password: str
+    jwt_secret: str
+    app_api_token: str
+    dapr_api_token: str
+
+    @classmethod
+    def load_or_create(cls, run_dir: Path) -> RunSecrets:
+        path = run_dir / "secrets.json"
+        if path.is_file():
+            return cls(**json.loads(path.read_text()))
+        run_dir.mkdir(parents=True, exist_ok=True)
+        made = cls(*(secrets.token_urlsafe(32) for _ in range(5)))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(made.__dict__, handle)
+        return made
+
+
+def app_conninfo(topo: Topology, run_secrets: RunSecrets) -> str:
+    return (
+        f"host=127.0.0.1 port={topo.postgres_port} dbname={PG_DATABASE} user={PG_APP_ROLE} "
+        f"password={run_secrets.pg_app_password} sslmode=disable"
+    )
+
+
+def superuser_conninfo(topo: Topology, run_secrets: RunSecrets, dbname: str = "postgres") -> str:
+    return (
+        f"host=127.0.0.1 port={topo.postgres_port} dbname={dbname} user=postgres "
+        f"password={run_secrets.pg_superuser_password} sslmode=disable"
+    )
+
+
+# --- PostgreSQL --------------------------------------------------------------------------------
+def _as_postgres_user() -> list[str]:
+    """initdb/postgres refuse to run as root: run them as the `postgres` OS user then."""
+    if os.geteuid() != 0:
+        return []
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError as exc:
+        raise SetupError(
+            "running as root but there is no `postgres` OS user for the database server; "
+            "install the postgresql package (it creates one) or run as a normal user"
+        ) from exc
+    return ["runuser", "-u", "postgres", "--"]
+
+
+def _give_to_postgres(path: Path) -> None:
+    if os.geteuid() == 0:
+        entry = pwd.getpwnam("postgres")
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+
+
+def ensure_pg_cluster(run_dir: Path, tools: Toolchain, run_secrets: RunSecrets) -> Path:
+    data = run_dir / "postgres" / "data"
+    if (data / "PG_VERSION").is_file():
+        return data
+    data.parent.mkdir(parents=True, exist_ok=True)
+    _give_to_postgres(data.parent)
+    pwfile = data.parent / ".pwfile"
+    fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(run_secrets.pg_superuser_password + "\n")
+    _give_to_postgres(pwfile)
+    try:
+        result = subprocess.run(
+            [
+                *_as_postgres_user(),
+                str(tools.pg_bin / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                f"--pwfile={pwfile}",
+                "--auth=scram-sha-256",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        pwfile.unlink(missing_ok=True)
+    if result.returncode != 0:
+        shutil.rmtree(data, ignore_errors=True)
+        raise SetupError(f"initdb failed: {result.stderr.strip().splitlines()[-1:]}")
+    return data
+
+
+def postgres_command(data: Path, topo: Topology, tools: Toolchain) -> list[str]:
+    socket_dir = data.parent / "socket"
+    socket_dir.mkdir(exist_ok=True)
+    _give_to_postgres(socket_dir)
+    return [
+        *_as_postgres_user(),
+        str(tools.pg_bin / "postgres"),
+        "-D",
+        str(data),
+        "-p",
+        str(topo.postgres_port),
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        f"unix_socket_directories={socket_dir}",
+        "-c",
+        "max_connections=200",
+        "-c",
+        "shared_buffers=128MB",
+        "-c",
+        "fsync=on",
+    ]
+
+
+def provision_database(topo: Topology, run_secrets: RunSecrets) -> None:
+    """Create the app role and database (idempotent)."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(superuser_conninfo(topo, run_secrets), autocommit=True) as conn:
+        role = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (PG_APP_ROLE,)).fetchone()
+        if role is None:
+            conn.execute(
+                sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+                    sql.Identifier(PG_APP_ROLE), sql.Literal(run_secrets.pg_app_password)
+                )
+            )
+        db = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (PG_DATABASE,)).fetchone()
+        if db is None:
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                    sql.Identifier(PG_DATABASE), sql.Identifier(PG_APP_ROLE)
+                )
+            )
+
+
+# --- Kafka -------------------------------------------------------------------------------------
+def ensure_kafka_storage(run_dir: Path, topo: Topology, tools: Toolchain) -> Path:
+    root = run_dir / "kafka"
+    data = root / "data"
+    props = root / "server.properties"
+    root.mkdir(parents=True, exist_ok=True)
+    props.write_text(
+        "\n".join(
+            [
+                "process.roles=broker,controller",
+                "node.id=1",
+                f"controller.quorum.voters=1@127.0.0.1:{topo.kafka_controller_port}",
+                f"listeners=PLAINTEXT://127.0.0.1:{topo.kafka_port},"
+                f"CONTROLLER://127.0.0.1:{topo.kafka_controller_port}",
+                f"advertised.listeners=PLAINTEXT://127.0.0.1:{topo.kafka_port}",
+                "controller.listener.names=CONTROLLER",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                f"log.dirs={data}",
+                "num.partitions=3",
+                "offsets.topic.replication.factor=1",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "group.initial.rebalance.delay.ms=0",
+                "auto.create.topics.enable=true",
+                "log.retention.hours=168",
+                "",
+            ]
+        )
+    )
+    (root / "log4j.properties").write_text(
+        "log4j.rootLogger=INFO, stdout\n"
+        "log4j.appender.stdout=org.apache.log4j.ConsoleAppender\n"
+        "log4j.appender.stdout.layout=org.apache.log4j.PatternLayout\n"
+        "log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n\n"
+        "log4j.logger.org.apache.kafka=WARN\n"
+        "log4j.logger.kafka.coordinator=WARN\n"
+    )
+    if not (data / "meta.properties").is_file():
+        result = subprocess.run(
+            [
+                "java",
+                "-cp",
+                f"{tools.kafka_libs}/*",
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                _kafka_cluster_id(),
+                "-c",
+                str(props),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise SetupError(f"formatting Kafka storage failed: {result.stdout[-300:]}")
+    return props
+
+
+def _kafka_cluster_id() -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+
+
+def kafka_command(run_dir: Path, props: Path, tools: Toolchain) -> list[str]:
+    return [
+        "java",
+        "-Xms256m",
+        "-Xmx512m",
+        "-XX:+UseG1GC",
+        "-Djava.awt.headless=true",
+        f"-Dlog4j.configuration=file:{run_dir / 'kafka' / 'log4j.properties'}",
+        "-cp",
+        f"{tools.kafka_libs}/*",
+        "kafka.Kafka",
+        str(props),
+    ]
+
+
+# --- Dapr control plane and sidecars -----------------------------------------------------------
+def placement_command(topo: Topology, tools: Toolchain) -> list[str]:
+    return [
+        str(tools.dapr("placement")),
+        "--port",
+        str(topo.placement_port),
+        "--healthz-port",
+        str(topo.placement_healthz_port),
+        "--healthz-listen-address",
+        "127.0.0.1",
+        "--metrics-port",
+        str(topo.placement_metrics_port),
+        "--metrics-listen-address",
+        "127.0.0.1",
+        "--listen-address",
+        "127.0.0.1",
+    ]
+
+
+def scheduler_command(run_dir: Path, topo: Topology, tools: Toolchain) -> list[str]:
+    etcd = run_dir / "scheduler" / "etcd"
+    etcd.mkdir(parents=True, exist_ok=True)
+    return [
+        str(tools.dapr("scheduler")),
+        "--port",
+        str(topo.scheduler_port),
+        "--listen-address",
+        "127.0.0.1",
+        "--healthz-port",
+        str(topo.scheduler_healthz_port),
+        "--healthz-listen-address",
+        "127.0.0.1",
+        "--metrics-port",
+        str(topo.scheduler_metrics_port),
+        "--metrics-listen-address",
+        "127.0.0.1",
+        "--etcd-data-dir",
+        str(etcd),
+        "--etcd-client-port",
+        str(topo.scheduler_etcd_client_port),
+        "--etcd-client-listen-address",
+        "127.0.0.1",
+        "--etcd-initial-cluster",
+        f"dapr-scheduler-server-0=http://127.0.0.1:{topo.scheduler_etcd_peer_port}",
+        "--id",
+        "dapr-scheduler-server-0",
+        "--override-broadcast-host-port",
+        f"127.0.0.1:{topo.scheduler_port}",
+    ]
+
+
+def render_resources(run_dir: Path, topo: Topology) -> Path:
+    """Copy components/ for this stack, with this stack's ports and file paths."""
+    src = REPO_ROOT / "components"
+    out = run_dir / "components"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    for path in sorted(src.glob("*.yaml")):
+        text = path.read_text()
+        text = text.replace("127.0.0.1:59092", f"127.0.0.1:{topo.kafka_port}")
+        text = text.replace(".run/dev/nameresolution.db", str(run_dir / "nameresolution.db"))
+        (out / path.name).write_text(text)
+    return out
+
+
+def daprd_command(spec: AppSpec, topo: Topology, tools: Toolchain, resources: Path) -> list[str]:
+    return [
+        str(tools.dapr("daprd")),
+        "--app-id",
+        spec.app_id,
+        "--app-port",
+        str(spec.app_port),
+        "--app-protocol",
+        "http",
+        "--app-channel-address",
+        "127.0.0.1",
+        "--dapr-http-port",
+        str(spec.dapr_http_port),
+        "--dapr-grpc-port",
+        str(spec.dapr_grpc_port),
+        "--dapr-internal-grpc-port",
+        str(spec.dapr_internal_grpc_port),
+        "--dapr-listen-addresses",
+        "127.0.0.1",
+        "--metrics-port",
+        str(spec.dapr_metrics_port),
+        "--resources-path",
+        str(resources),
+        "--config",
+        str(resources / "config.yaml"),
+        "--placement-host-address",
+        f"127.0.0.1:{topo.placement_port}",
+        "--scheduler-host-address",
+        f"127.0.0.1:{topo.scheduler_port}",
+        "--enable-app-health-check",
+        "--app-health-check-path",
+        "/healthz",
+        "--app-health-probe-interval",
+        "3",
+        "--log-level",
+        "info",
+        "--mode",
+        "standalone",
+    ]
+
+
+def app_command(spec: AppSpec) -> list[str]:
+    python = (
+        Path(os.environ.get("LEARNFLOW_PYTHON", ""))
+        if os.environ.get("LEARNFLOW_PYTHON")
+        else Path(__import__("sys").executable)
+    )
+    return [
+        str(python),
+        "-m",
+        "uvicorn",
+        spec.asgi,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(spec.app_port),
+        "--no-access-log",
+        "--timeout-graceful-shutdown",
+        "5",
+    ]

@@ -1,0 +1,347 @@
+"""Find or build every binary the mesh runs, once, into the LearnFlow cache.
+
+- daprd, placement, scheduler: taken from PATH or `~/.dapr/bin` when present; otherwise built
+  from the `github.com/dapr/dapr` Go module through the Go module proxy (`go install` cannot work:
+  dapr's go.mod has `replace` directives), with the `stablecomponents` build tag.
+- Apache Kafka (KRaft) jars: resolved by Maven from Maven Central.
+- PostgreSQL server binaries and bubblewrap: Debian packages, installed with apt-get when missing.
+
+Every step is a no-op when its artifact is cached. A missing prerequisite raises `SetupError`
+with one line saying what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from learnflow.errors import SetupError
+
+# dapr v1.18.3 needs durabletask-go v0.12.4, which the Go module proxy here refuses (403);
+# v1.18.2 is the newest 1.18 patch whose whole module graph the proxy serves.
+DAPR_VERSION = "1.18.2"
+DAPR_MODULE = "github.com/dapr/dapr"
+DAPR_BUILD_TAGS = "stablecomponents"
+DAPR_BINARIES = ("daprd", "placement", "scheduler")
+KAFKA_VERSION = "3.9.1"
+MIN_JAVA = 17
+MIN_DISK_BYTES = 2 * 1024**3
+
+Progress = Callable[[str], None]
+
+
+def stderr_progress(message: str) -> None:
+    print(f"==> {message}", file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    dapr_bin: Path
+    kafka_libs: Path
+    pg_bin: Path
+    bwrap: Path | None
+
+    def dapr(self, name: str) -> Path:
+        return self.dapr_bin / name
+
+
+@contextmanager
+def _cache_lock(cache_dir: Path) -> Iterator[None]:
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with (cache_dir / ".lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _run(
+    cmd: list[str],
+    what: str,
+    *,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    log: Path | None = None,
+) -> str:
+    try:
+        result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    except FileNotFoundError as exc:
+        raise SetupError(f"{what}: `{cmd[0]}` is not installed") from exc
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(result.stdout + result.stderr)
+    if result.returncode != 0:
+        tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
+        where = f" (full output: {log})" if log else ""
+        raise SetupError(f"{what} failed: {' | '.join(tail)}{where}")
+    return result.stdout
+
+
+def check_disk(path: Path, needed: int = MIN_DISK_BYTES) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(path).free
+    if free < needed:
+        raise SetupError(
+            f"only {free // 1024**2} MiB free on the disk holding {path}; LearnFlow needs "
+            f"{needed // 1024**2} MiB — free some space or point LEARNFLOW_CACHE_DIR elsewhere"
+        )
+
+
+# --- Dapr --------------------------------------------------------------------------------------
+def _dapr_version(binary: Path) -> str:
+    try:
+        out = subprocess.run(
+            [str(binary), "--version"], capture_output=True, text=True, timeout=20, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return out.stdout.strip()
+
+
+def _existing_dapr() -> Path | None:
+    candidates = []
+    on_path = shutil.which("daprd")
+    if on_path:
+        candidates.append(Path(on_path).parent)
+    candidates.append(Path.home() / ".dapr" / "bin")
+    for folder in candidates:
+        if all(
+            (folder / name).is_file() and os.access(folder / name, os.X_OK)
+            for name in DAPR_BINARIES
+        ):
+            return folder
+    return None
+
+
+def _go_version() -> tuple[int, int, int]:
+    if shutil.which("go") is None:
+        raise SetupError(
+            "Go is not installed and no daprd was found on PATH or in ~/.dapr/bin; install Go "
+            "(https://go.dev/doc/install, or `apt-get install golang`) or put daprd, placement "
+            "and scheduler in ~/.dapr/bin"
+        )
+    out = _run(["go", "env", "GOVERSION"], "reading the Go version").strip()
+    match = re.match(r"go(\d+)\.(\d+)(?:\.(\d+))?", out)
+    if not match:
+        raise SetupError(f"cannot understand the Go version {out!r}")
+    return int(match[1]), int(match[2]), int(match[3] or 0)
+
+
+def _build_dapr(cache_dir: Path, progress: Progress) -> Path:
+    root = cache_dir / "dapr" / f"v{DAPR_VERSION}"
+    bin_dir = root / "bin"
+    stamp = root / "build.json"
+    if stamp.is_file() and all((bin_dir / n).is_file() for n in DAPR_BINARIES):
+        return bin_dir
+    check_disk(cache_dir, 4 * 1024**3)
+    env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod"}
+    started = time.monotonic()
+    progress(f"downloading {DAPR_MODULE}@v{DAPR_VERSION} through the Go module proxy")
+    info = json.loads(
+        _run(
+            ["go", "mod", "download", "-json", f"{DAPR_MODULE}@v{DAPR_VERSION}"],
+            "downloading the dapr Go module",
+            env=env,
+        )
+    )
+    module_dir = Path(info["Dir"])
+    go_mod = (module_dir / "go.mod").read_text()
+    need = re.search(r"^go (\d+)\.(\d+)(?:\.(\d+))?", go_mod, re.M)
+    have = _go_version()
+    if need and have < (int(need[1]), int(need[2]), int(need[3] or 0)):
+        raise SetupError(
+            f"dapr v{DAPR_VERSION} needs Go {need[0][3:]} or newer; this machine has Go "
+            f"{'.'.join(map(str, have))} — upgrade Go"
+        )
+    src = root / "src"
+    if src.exists():
+        shutil.rmtree(src)
+    shutil.copytree(module_dir, src)  # the module cache is read-only; build from a copy
+    for path in [src, *src.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode | 0o200)
+    staging = root / "bin.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    progress(
+        f"building daprd, placement and scheduler (tag {DAPR_BUILD_TAGS}); the first build "
+        "takes about 5 minutes on 2 cores, later runs reuse it"
+    )
+    ldflags = f"-s -w -X github.com/dapr/dapr/pkg/buildinfo.version={DAPR_VERSION}"
+    _run(
+        [
+            "go",
+            "build",
+            "-tags",
+            DAPR_BUILD_TAGS,
+            "-trimpath",
+            "-ldflags",
+            ldflags,
+            "-o",
+            str(staging) + "/",
+            *(f"./cmd/{n}" for n in DAPR_BINARIES),
+        ],
+        "building dapr from source",
+        cwd=src,
+        env=env,
+        log=root / "build.log",
+    )
+    shutil.rmtree(bin_dir, ignore_errors=True)
+    staging.rename(bin_dir)
+    shutil.rmtree(src)  # 100+ MB of sources; the Go caches keep rebuilds fast
+    elapsed = time.monotonic() - started
+    sizes = {n: (bin_dir / n).stat().st_size for n in DAPR_BINARIES}
+    stamp.write_text(
+        json.dumps(
+            {
+                "version": DAPR_VERSION,
+                "tags": DAPR_BUILD_TAGS,
+                "seconds": round(elapsed, 1),
+                "bytes": sizes,
+            },
+            indent=2,
+        )
+    )
+    progress(f"built dapr v{DAPR_VERSION} in {elapsed:.0f} s into {bin_dir}")
+    return bin_dir
+
+
+def ensure_dapr(cache_dir: Path, progress: Progress) -> Path:
+    existing = _existing_dapr()
+    if existing is not None:
+        return existing
+    with _cache_lock(cache_dir):
+        return _build_dapr(cache_dir, progress)
+
+
+# --- Kafka -------------------------------------------------------------------------------------
+def _java_major() -> int:
+    if shutil.which("java") is None:
+        raise SetupError(
+            f"Java is not installed; Kafka needs Java {MIN_JAVA}+ "
+            "(`apt-get install openjdk-17-jre-headless`)"
+        )
+    out = subprocess.run(["java", "-version"], capture_output=True, text=True, check=False)
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
+    if not match:
+        raise SetupError("cannot read the Java version from `java -version`")
+    major = int(match[1])
+    return int(match[2]) if major == 1 and match[2] else major
+
+
+def ensure_kafka(cache_dir: Path, progress: Progress) -> Path:
+    libs = cache_dir / "kafka" / KAFKA_VERSION / "libs"
+    if (libs / f"kafka_2.13-{KAFKA_VERSION}.jar").is_file():
+        return libs
+    if _java_major() < MIN_JAVA:
+        raise SetupError(f"Kafka needs Java {MIN_JAVA}+; `java -version` reports an older one")
+    if shutil.which("mvn") is None:
+        raise SetupError(
+            "Maven is not installed; it fetches Kafka's jars (`apt-get install maven`)"
+        )
+    with _cache_lock(cache_dir):
+        if (libs / f"kafka_2.13-{KAFKA_VERSION}.jar").is_file():
+            return libs
+        progress(f"resolving Apache Kafka {KAFKA_VERSION} and its dependencies from Maven Central")
+        work = libs.parent
+        work.mkdir(parents=True, exist_ok=True)
+        pom = work / "pom.xml"
+        pom.write_text(resources.files("learnflow.mesh").joinpath("kafka-pom.xml").read_text())
+        staging = work / "libs.partial"
+        shutil.rmtree(staging, ignore_errors=True)
+        _run(
+            [
+                "mvn",
+                "-q",
+                "-B",
+                "-f",
+                str(pom),
+                f"-Dkafka.version={KAFKA_VERSION}",
+                "dependency:copy-dependencies",
+                "-DincludeScope=runtime",
+                f"-DoutputDirectory={staging}",
+            ],
+            "resolving Kafka with Maven",
+            log=work / "maven.log",
+        )
+        staging.rename(libs)
+    return libs
+
+
+# --- Debian packages ---------------------------------------------------------------------------
+_apt_updated = False
+
+
+def _apt_install(package: str, why: str, progress: Progress) -> None:
+    global _apt_updated
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        raise SetupError(
+            f"{why} is missing; install the Debian package `{package}` "
+            f"(sudo apt-get install -y {package}) and run again"
+        )
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    if not _apt_updated:
+        progress("apt-get update")
+        _run(["apt-get", "update", "-q"], "apt-get update", env=env)
+        _apt_updated = True
+    progress(f"installing {package} ({why})")
+    _run(
+        ["apt-get", "install", "-y", "-q", "--no-install-recommends", package],
+        f"apt-get install {package}",
+        env=env,
+    )
+
+
+def find_pg_bin() -> Path | None:
+    roots = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/postgres"),
+        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+    )
+    if roots:
+        return roots[-1].parent
+    on_path = shutil.which("pg_ctl")
+    if on_path and (Path(on_path).resolve().parent / "postgres").is_file():
+        return Path(on_path).resolve().parent
+    return None
+
+
+def ensure_postgres(progress: Progress) -> Path:
+    found = find_pg_bin()
+    if found is None:
+        _apt_install("postgresql", "the PostgreSQL server", progress)
+        found = find_pg_bin()
+    if found is None:
+        raise SetupError("PostgreSQL was installed but its binaries were not found")
+    return found
+
+
+def ensure_bwrap(progress: Progress) -> Path:
+    found = shutil.which("bwrap")
+    if found is None:
+        _apt_install("bubblewrap", "bubblewrap, the code-runner's sandbox", progress)
+        found = shutil.which("bwrap")
+    if found is None:
+        raise SetupError("bubblewrap was installed but `bwrap` is not on PATH")
+    return Path(found)
+
+
+def ensure_toolchain(cache_dir: Path, progress: Progress = stderr_progress) -> Toolchain:
+    """Everything `make up`/`make test` need; seconds when cached."""
+    check_disk(cache_dir, 512 * 1024**2)
+    pg_bin = ensure_postgres(progress)
+    bwrap = ensure_bwrap(progress)
+    kafka_libs = ensure_kafka(cache_dir, progress)
+    dapr_bin = ensure_dapr(cache_dir, progress)
+    return Toolchain(dapr_bin=dapr_bin, kafka_libs=kafka_libs, pg_bin=pg_bin, bwrap=bwrap)

@@ -1,0 +1,109 @@
+"""What runs where: every process of the mesh, its ports and its health check.
+
+All ports are defaults plus `Settings.port_offset`, so a second stack (the integration tests')
+can run beside `make up` without clashing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from learnflow.settings import Settings
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    """A LearnFlow FastAPI app and its daprd sidecar."""
+
+    app_id: str
+    asgi: str  # "package.module:app"
+    app_port: int
+    dapr_http_port: int
+    dapr_grpc_port: int
+    dapr_internal_grpc_port: int
+    dapr_metrics_port: int
+
+
+# app id -> (ASGI app, index used for port numbers)
+APPS: dict[str, tuple[str, int]] = {
+    "triage": ("triage_agent.main:app", 1),
+    "concepts": ("concepts_agent.main:app", 2),
+    "tutor": ("tutor_agent.main:app", 3),
+    "debrief": ("debrief_agent.main:app", 4),
+    "code-runner": ("code_runner.app:app", 5),
+}
+PUBLIC_APP = "triage"
+
+
+@dataclass(frozen=True)
+class Topology:
+    postgres_port: int
+    kafka_port: int
+    kafka_controller_port: int
+    placement_port: int
+    placement_healthz_port: int
+    placement_metrics_port: int
+    scheduler_port: int
+    scheduler_healthz_port: int
+    scheduler_metrics_port: int
+    scheduler_etcd_client_port: int
+    scheduler_etcd_peer_port: int
+    apps: tuple[AppSpec, ...]
+
+    def app(self, app_id: str) -> AppSpec:
+        for spec in self.apps:
+            if spec.app_id == app_id:
+                return spec
+        raise KeyError(app_id)
+
+    def all_ports(self) -> dict[str, int]:
+        ports = {
+            "postgres": self.postgres_port,
+            "kafka": self.kafka_port,
+            "kafka-controller": self.kafka_controller_port,
+            "placement": self.placement_port,
+            "placement-healthz": self.placement_healthz_port,
+            "placement-metrics": self.placement_metrics_port,
+            "scheduler": self.scheduler_port,
+            "scheduler-healthz": self.scheduler_healthz_port,
+            "scheduler-metrics": self.scheduler_metrics_port,
+            "scheduler-etcd-client": self.scheduler_etcd_client_port,
+            "scheduler-etcd-peer": self.scheduler_etcd_peer_port,
+        }
+        for spec in self.apps:
+            ports[f"{spec.app_id}"] = spec.app_port
+            ports[f"{spec.app_id}-dapr-http"] = spec.dapr_http_port
+            ports[f"{spec.app_id}-dapr-grpc"] = spec.dapr_grpc_port
+            ports[f"{spec.app_id}-dapr-internal"] = spec.dapr_internal_grpc_port
+            ports[f"{spec.app_id}-dapr-metrics"] = spec.dapr_metrics_port
+        return ports
+
+
+def topology(settings: Settings) -> Topology:
+    o = settings.port_offset
+    apps = tuple(
+        AppSpec(
+            app_id=app_id,
+            asgi=asgi,
+            app_port=8000 + i + o,
+            dapr_http_port=3500 + i + o,
+            dapr_grpc_port=50100 + i + o,
+            dapr_internal_grpc_port=50200 + i + o,
+            dapr_metrics_port=9100 + i + o,
+        )
+        for app_id, (asgi, i) in APPS.items()
+    )
+    return Topology(
+        postgres_port=55432 + o,
+        kafka_port=59092 + o,
+        kafka_controller_port=59093 + o,
+        placement_port=50005 + o,
+        placement_healthz_port=58081 + o,
+        placement_metrics_port=59191 + o,
+        scheduler_port=50006 + o,
+        scheduler_healthz_port=58082 + o,
+        scheduler_metrics_port=59192 + o,
+        scheduler_etcd_client_port=52379 + o,
+        scheduler_etcd_peer_port=52380 + o,
+        apps=apps,
+    )
