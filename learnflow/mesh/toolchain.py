@@ -146,6 +146,7 @@ def _build_dapr(cache_dir: Path, progress: Progress) -> Path:
     if stamp.is_file() and all((bin_dir / n).is_file() for n in DAPR_BINARIES):
         return bin_dir
     check_disk(cache_dir, 4 * 1024**3)
+    have = _go_version()
     env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod"}
     started = time.monotonic()
     progress(f"downloading {DAPR_MODULE}@v{DAPR_VERSION} through the Go module proxy")
@@ -159,7 +160,6 @@ def _build_dapr(cache_dir: Path, progress: Progress) -> Path:
     module_dir = Path(info["Dir"])
     go_mod = (module_dir / "go.mod").read_text()
     need = re.search(r"^go (\d+)\.(\d+)(?:\.(\d+))?", go_mod, re.M)
-    have = _go_version()
     if need and have < (int(need[1]), int(need[2]), int(need[3] or 0)):
         raise SetupError(
             f"dapr v{DAPR_VERSION} needs Go {need[0][3:]} or newer; this machine has Go "

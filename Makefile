@@ -1,0 +1,57 @@
+# LearnFlow — every entry point. `make up` and `make test` install whatever is missing first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Re-install when the project's dependencies change.
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+
+.PHONY: help up down status test test-unit lint bench bootstrap clean
+
+help:
+	@echo "make up       set up (first run: several minutes) and start the whole mesh"
+	@echo "make test     set up and run every test (unit + integration on the real stack)"
+	@echo "make down     stop every process of the mesh"
+	@echo "make status   show each process and its health"
+	@echo "make lint     ruff + mypy (strict on the shared package)"
+	@echo "make bench    benchmarks (mesh overhead, Kafka throughput, sandbox)"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' || \
+		{ echo "learnflow: error: Python 3.11 is required as '$(PYTHON)' (set PYTHON=/path/to/python3.11)"; exit 1; }
+	@echo "==> creating $(VENV) and installing LearnFlow's Python dependencies"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+bootstrap: $(STAMP)
+	@$(BIN)/learnflow bootstrap > /dev/null
+
+up: $(STAMP)
+	@$(BIN)/learnflow up
+
+down: $(STAMP)
+	@$(BIN)/learnflow down
+
+status: $(STAMP)
+	@$(BIN)/learnflow status
+
+test: bootstrap
+	@$(BIN)/learnflow curriculum check
+	@$(BIN)/pytest
+
+test-unit: $(STAMP)
+	@$(BIN)/pytest -m "not integration"
+
+lint: $(STAMP)
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
+	@$(BIN)/mypy
+
+bench: bootstrap
+	@$(BIN)/python -m benchmarks
+
+clean: down
+	rm -rf .run

@@ -1,0 +1,186 @@
+"""The walking skeleton through the real runtime: daprd, Kafka, PostgreSQL — no fakes."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import httpx
+import pytest
+from confluent_kafka import Consumer, TopicPartition
+
+from tests.integration.conftest import Mesh
+from tests.waiting import eventually, eventually_sync
+
+pytestmark = pytest.mark.integration
+
+CONCEPT_QUESTION = "How do for loops work in Python?"
+
+
+async def _chat(http: httpx.AsyncClient, mesh: Mesh, **body: object) -> httpx.Response:
+    """POST /chat entering the mesh through triage's own sidecar (Dapr ingress)."""
+    return await http.post(
+        mesh.invoke_url("triage", "triage", "chat"), json=body, headers=mesh.dapr_headers
+    )
+
+
+def _kafka_events(mesh: Mesh, topic: str, match: dict[str, str]) -> list[dict[str, object]]:
+    """Every event on `topic` (read from the beginning with confluent-kafka) whose data matches."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": mesh.kafka_bootstrap,
+            "group.id": f"test-{uuid.uuid4()}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
+    found: list[dict[str, object]] = []
+    try:
+        metadata = consumer.list_topics(topic, timeout=10)
+        partitions = metadata.topics[topic].partitions
+        consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
+        ends = {
+            p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+            for p in partitions
+        }
+        remaining = {p for p, end in ends.items() if end > 0}
+        while remaining:
+            message = consumer.poll(5)
+            if message is None:
+                break
+            if message.error():
+                continue
+            if message.offset() + 1 >= ends[message.partition()]:
+                remaining.discard(message.partition())
+            envelope = json.loads(message.value())
+            data = envelope.get("data", envelope)
+            if all(data.get(k) == v for k, v in match.items()):
+                found.append(envelope)
+    finally:
+        consumer.close()
+    return found
+
+
+async def test_chat_is_routed_to_a_specialist_by_service_invocation(
+    mesh: Mesh, http: httpx.AsyncClient
+) -> None:
+    response = await _chat(http, mesh, message=CONCEPT_QUESTION, session_id=None)
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["routed_to"] == "concepts"
+    assert body["session_id"]
+    assert body["reply"]
+
+
+async def test_turn_is_saved_in_postgres_and_events_reach_kafka_and_the_subscriber(
+    mesh: Mesh, http: httpx.AsyncClient
+) -> None:
+    session_id = f"it-{uuid.uuid4()}"
+    response = await _chat(http, mesh, message=CONCEPT_QUESTION, session_id=session_id)
+    assert response.status_code == 200, response.text
+    message_id = response.json()["message_id"]
+
+    # the conversation turn, straight from the Dapr state table in PostgreSQL
+    stored = mesh.state_value("triage", f"conversation:{session_id}")
+    assert stored is not None, "no conversation row in dapr_state"
+    assert [t["message_id"] for t in stored["turns"]] == [message_id]
+    assert stored["turns"][0]["message"] == CONCEPT_QUESTION
+
+    # both events, on their Kafka topics, read with a plain Kafka client
+    for topic in ("learning.routed", "learning.response"):
+        events = eventually_sync(
+            lambda t=topic: _kafka_events(mesh, t, {"message_id": message_id}),
+            timeout_s=30,
+            what=f"{topic} on Kafka",
+        )
+        assert len(events) == 1
+        assert events[0]["data"]["session_id"] == session_id  # type: ignore[index]
+    routed = _kafka_events(mesh, "learning.routed", {"message_id": message_id})[0]["data"]
+    assert routed["agent"] == "concepts" and routed["version"] == 1  # type: ignore[index]
+
+    # the debrief app received both through its declarative subscription
+    async def recorded() -> list[str] | None:
+        answer = await http.get(
+            mesh.invoke_url("triage", "debrief", f"sessions/{session_id}/activity"),
+            headers=mesh.dapr_headers,
+        )
+        topics = sorted(e["topic"] for e in answer.json()["entries"])
+        return topics if len(topics) == 2 else None
+
+    assert await eventually(recorded, what="debrief to record both events") == [
+        "learning.response",
+        "learning.routed",
+    ]
+
+
+async def test_a_retried_message_is_answered_once(mesh: Mesh, http: httpx.AsyncClient) -> None:
+    session_id = f"it-{uuid.uuid4()}"
+    body = {"message": CONCEPT_QUESTION, "session_id": session_id, "message_id": "retry-1"}
+
+    first = await _chat(http, mesh, **body)
+    second = await _chat(http, mesh, **body)
+
+    assert first.status_code == second.status_code == 200
+    assert first.json() == second.json()
+    stored = mesh.state_value("triage", f"conversation:{session_id}")
+    assert len(stored["turns"]) == 1
+
+    async def recorded() -> int | None:
+        answer = await http.get(
+            mesh.invoke_url("triage", "debrief", f"sessions/{session_id}/activity"),
+            headers=mesh.dapr_headers,
+        )
+        return len(answer.json()["entries"]) or None
+
+    # redelivered events (same ids) are recorded once
+    assert await eventually(recorded, what="debrief activity") == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "status", "says"),
+    [
+        (b"{}", "application/json", 422, "message"),
+        (b"this is not json", "application/json", 400, "not valid JSON"),
+        (b"[1, 2]", "application/json", 422, "JSON object"),
+        (json.dumps({"message": "   "}).encode(), "application/json", 422, "empty"),
+        (json.dumps({"message": "x" * 1_000_000}).encode(), "application/json", 413, "limit"),
+        (
+            json.dumps({"message": "hi", "session_id": "../etc"}).encode(),
+            "application/json",
+            422,
+            "session_id",
+        ),
+    ],
+    ids=["empty-object", "not-json", "array", "blank-message", "1MB-message", "bad-session-id"],
+)
+async def test_bad_input_gets_a_clear_4xx_and_writes_nothing(
+    mesh: Mesh, http: httpx.AsyncClient, content: bytes, content_type: str, status: int, says: str
+) -> None:
+    before = mesh.sql("SELECT count(*) FROM dapr_state WHERE key LIKE 'triage||conversation:%'")
+    response = await http.post(
+        f"{mesh.app_url('triage')}/chat", content=content, headers={"content-type": content_type}
+    )
+
+    assert response.status_code == status, response.text
+    assert says.lower() in response.json()["message"].lower()
+    after = mesh.sql("SELECT count(*) FROM dapr_state WHERE key LIKE 'triage||conversation:%'")
+    assert after == before
+
+
+async def test_internal_routes_refuse_callers_that_are_not_the_sidecar(
+    mesh: Mesh, http: httpx.AsyncClient
+) -> None:
+    direct = await http.post(
+        f"{mesh.app_url('concepts')}/respond",
+        json={"message": "hi", "session_id": "s", "message_id": "m", "intent": "x"},
+    )
+    assert direct.status_code == 401
+    assert "sidecar" in direct.json()["message"]
+    no_token = await http.post(mesh.invoke_url("triage", "concepts", "respond"), json={})
+    assert no_token.status_code == 401
+
+
+def test_up_twice_is_safe(mesh: Mesh) -> None:
+    assert mesh.stack.up() is False
+    assert all(row["healthy"] for row in mesh.stack.status())

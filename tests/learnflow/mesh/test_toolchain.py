@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from learnflow.errors import SetupError
+from learnflow.mesh import toolchain
+
+
+def _fake_binary(path: Path) -> None:
+    path.write_text("#!/bin/sh\necho 1.18.2\n")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+
+
+def test_binaries_in_home_dapr_bin_are_used_as_they_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir = tmp_path / ".dapr" / "bin"
+    bin_dir.mkdir(parents=True)
+    for name in toolchain.DAPR_BINARIES:
+        _fake_binary(bin_dir / name)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("PATH", "/nonexistent")
+
+    assert toolchain.ensure_dapr(tmp_path / "cache", lambda _: None) == bin_dir
+
+
+def test_no_go_and_no_daprd_is_one_clear_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("PATH", str(tmp_path))  # neither go nor daprd
+
+    with pytest.raises(SetupError) as caught:
+        toolchain.ensure_dapr(tmp_path / "cache", lambda _: None)
+
+    assert "Go is not installed" in caught.value.message
+    assert "~/.dapr/bin" in caught.value.message
+
+
+def test_a_full_disk_is_reported_with_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(SetupError) as caught:
+        toolchain.check_disk(tmp_path, needed=10**18)
+    assert "free" in caught.value.message and "MiB" in caught.value.message
+
+
+def test_missing_java_for_kafka_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(SetupError) as caught:
+        toolchain.ensure_kafka(tmp_path / "cache", lambda _: None)
+    assert "Java" in caught.value.message and "apt-get install" in caught.value.message
+
+
+def test_cached_kafka_is_a_no_op(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    libs = tmp_path / "kafka" / toolchain.KAFKA_VERSION / "libs"
+    libs.mkdir(parents=True)
+    (libs / f"kafka_2.13-{toolchain.KAFKA_VERSION}.jar").write_bytes(b"")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no java, no mvn: must not be needed
+    assert toolchain.ensure_kafka(tmp_path, lambda _: None) == libs
+    assert os.listdir(libs) == [f"kafka_2.13-{toolchain.KAFKA_VERSION}.jar"]

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from learnflow.mesh.topology import APPS, topology
+from learnflow.settings import Settings
+
+
+def test_every_port_is_distinct() -> None:
+    ports = topology(Settings(port_offset=0)).all_ports()
+    assert len(set(ports.values())) == len(ports)
+
+
+def test_app_ids_are_exactly_the_designed_ones() -> None:
+    assert set(APPS) == {"triage", "concepts", "tutor", "debrief", "code-runner"}
+
+
+def test_offset_moves_every_port_and_keeps_stacks_apart() -> None:
+    dev = topology(Settings(port_offset=0)).all_ports()
+    test = topology(Settings(port_offset=1000)).all_ports()
+    assert all(test[name] == port + 1000 for name, port in dev.items())
+    assert not set(dev.values()) & set(test.values())
