@@ -477,7 +477,7 @@ _SUBMISSION_CUES = _features(
     (
         "is-it-right",
         3.0,
-        r"\b(is|was|am|are)\s+(this|it|that|i|my\s+\w+)\s+(correct|right|ok|okay|good|fine|"
+        r"\b(is|was|am|are)\s+(this|it|that|i|my\s+\w+)\s+(an?\s+)?(correct|right|ok|okay|good|fine|"
         r"efficient|readable|pythonic)\b|\bget\s+it\s+right\b|\bif\s+it\s+is\s+(ok|okay|correct)\b",
     ),
     ("correct", 1.0, r"\b(correct|right)\b"),
@@ -646,51 +646,122 @@ _FEATURES: tuple[_Feature, ...] = (
 _TERM_BONUS = 1.5  # concept cue + a Python notion
 _NO_TERM_PENALTY = 1.0  # concept cue without one: probably a general-knowledge question
 _GENERAL_QUESTION = 1.5  # ... which counts towards off_topic instead
+_HAND_IN_CUE = 1.5  # with code attached, this much submission evidence hands the code in
 
 
 # --------------------------------------------------------------------------------------------
 # Spelling correction
 # --------------------------------------------------------------------------------------------
 
-# Everyday words (and words that only unsafe features use) are never "corrected".
+# The words learners misspell that the features depend on. Only these are correction targets:
+# correcting towards short everyday words ("stats", "making", "point") does more harm than good.
+_SPELLING_TARGETS: tuple[str, ...] = tuple(
+    sorted(
+        set(
+            """
+    exercise exercises practice practise practicing practising explain explanation difference
+    different dictionary dictionaries function functions recursion recursive inheritance
+    encapsulation polymorphism comprehension comprehensions variable variables parameter
+    parameters argument arguments attribute attributes exception exceptions indentation
+    iteration iterate integer integers boolean booleans operator operators condition
+    conditions conditional statement statements string strings tuple tuples method methods
+    object objects class classes module modules library libraries program programming python
+    syntax error errors traceback progress mastery submission submit submitting submitted
+    challenge challenges problem problems another please correct wrong solution answer
+    question questions summary summarise summarize dashboard statistics weakest difficulty
+    beginner harder easier understand confused meaning example examples working debugging
+    debug hint hints quiz quizzes loop loops list lists dict code help stuck broken review
+    feedback grade check finished completed recommend percentage weather homework javascript
+    lambda decorator generator iterator enumerate append extend import imports return
+    returns because what doesn why exercise while print input output float range slicing
+    index indices global local scope constructor inherit virtual environment json format
+    sorting sorted sort keyword keywords mutable immutable nested expression equal equals
+    challenge crashes crashing infinite forever failing fails reference hidden instructions
+    explain explaining difference between level score scores streak report overview
+            """.split()
+        )
+    )
+)
+
+# Everyday words and inflections are never "corrected" (a token is known when it, or its stem
+# after a common suffix, is listed here or is itself a target).
 _COMMON_WORDS = frozenset(
     """
-    a about above after again against all also am an and any are as ask at back be because been
-    before being best better between big both but by call came can case change come could day
-    did do does doing done down each easy end even every far feel few find first for from get
-    give go going good got great had has have he help her here him his how i if in into is it
-    just keep kind know last left let like line little long look looks looked lot made make
-    many me might more most much must my name need never new next no not now of off old on once
-    one only or other our out over own part people place put read real really right run said
-    same say says see seem she should show side since so some something still such sure take
-    tell than that the their them then there these they thing things think this those though
-    through time to too try two under until up us use used very want was way we well went were
-    what when where which while who why will with without word words work would write year yes
-    yet you your hi hello hey bye thanks thank okay ok lol cool nice yeah sorry please maybe
-    text test tests best rest next mode node core note more cost host most post list last lost
-    loop look book took hook cook pool tool form from fine line mine nine wine wife life like
-    bike hike time tile file mile while whole hole role rule sure pure cure case base vase
-    told cold hold gold bold fold sold word world work worm form farm harm hard card cart part
-    back pack hack hacks hacking hacked hacker hackers lack rack sack stack track crack cracking
-    steal stealing keylogger keyloggers malware ransomware spyware virus viruses bomb bombs
-    bully bullying harass threaten threatening insult insults suicide myself weapon weapons
-    drugs phishing spam spamming exploit ddos jailbreak trojan rootkit botnet backdoor
-    class glass grass pass mass less mess miss kiss boss loss cross
-    deal real meal seal heal dead read lead head bread dread
-    mean bean lean clean dean jean
-    game name same came fame lame tame frame
-    hint mint lint tint print
-    easier harder simpler tougher
-    wrong long song strong
-    grade trade made shade
-    done gone none bone tone zone phone stone alone
-    code mode node rode
-    type tape hype
-    just must dust rust trust
-    data date gate late rate
-    quiz
+    a about above across act actually add after again against ago all almost alone along already
+    also always am among an and angry any anyone anything anyway apple are area around ask at
+    away baby back bad bag ball bank be bear beat beautiful become bed been before begin behind
+    believe below best better big bird black blue board boat body book born both bottom box boy
+    brain bread break bring brother brown build burn business busy but buy by cake call came
+    can car card care carry case cat catch cause center chair chance change cheap child choose
+    city clean clear climb clock close cloud coat coffee cold color come common cook cool copy
+    corner cost could count country couple course cover crazy cross cry cup cut dad dance dark
+    date day dead dear decide deep dinner do doctor does dog door double down draw dream dress
+    drink drive drop dry during each early earth easy eat edge egg eight either else empty end
+    enjoy enough even evening ever every exact eye face fact fair fall family famous far farm
+    fast fat father favorite fear feel feet few field fight fill film final find fine finger
+    fire first fish five fix flat floor fly follow food foot for force forget form four free
+    fresh friend from front fruit full fun funny game garden gave get girl give glad glass go
+    god gold gone good got great green ground group grow guess guy had hair half hall hand
+    hang happen happy hard has hat hate have he head hear heart heat heavy hello help her here
+    hey hi high hill him his hit hold hole home hope horse hot hour house how huge human
+    hundred hungry hurry husband i ice idea if important in inside into is it its job join
+    joke jump just keep kid kind king kitchen knew know lady land language large last late
+    laugh lay lazy lead learn least leave left leg less let letter lie life light like line
+    lion listen little live long look lose lot loud love low lucky lunch made main make man
+    many map mark market matter may maybe me meal mean meet member middle might mile milk mind
+    minute miss mom money month moon more morning most mother mountain mouth move much music
+    must my name near neck need never new news next nice night nine no noise none nor normal
+    north nose not note nothing notice now number of off offer office often oh oil ok okay old
+    on once one only open or order other our out outside over own page pain paint pair paper
+    parent park part party pass past pay people perhaps person phone pick picture piece place
+    plan plant play please point poor possible power pretty price probably pull push put
+    quick quiet quite race rain raise ran rather reach read ready real really reason red
+    remember rest rich ride right ring river road rock roll room round rule run sad safe said
+    salt same sand save saw say school sea seat second see seem sell send sense sentence set
+    seven several shall shape share she ship shirt shoe shop short should shout show side sign
+    simple since sing sister sit six size skin sky sleep slow small smell smile snow so soft
+    some someone something sometimes son song soon sorry sound south space speak special spend
+    sport spring stand star start state station status stay step still stone stop store story
+    straight strange street strong student study such sugar summer sun sure surprise sweet swim
+    table tail take talk tall taste teach teacher team teeth tell ten test text than thank that
+    the their them then there these they thing think third this those though thought three
+    through throw time tired to today together told tomorrow too took top total touch toward
+    town toy train travel tree trip trouble true try turn twice two type under until up upon
+    us use usual very visit voice wait walk wall want war warm was wash watch water way we wear
+    week weight well went were west what wheel when where which while white who whole whose
+    why wide wife will win window winter wish with woman wonder word work world worry would
+    write year yes yesterday yet you young your
+    lol thanks thx yeah yep nope cool nice great awesome wow hmm ugh btw
+    post host most cost mode node core more hook cook pool tool mine wine bike hike tile role
+    pure cure base vase cold bold fold sold worm harm hard cart pack lack rack sack stack track
+    deal meal seal heal bread dread bean lean jean fame lame tame frame mint lint tint
+    shade bone tone zone stone rode tape hype dust rust trust gate rate
+    topping stopping shopping hoping coping typing piping mapping tipping ripping zipping
+    stats stars state joint sting spring valve fraction fiction junction friction traction
+    title files fills fries kites tiles lisp lusts lasts hoops coops outpost impute meteor
+    metro purple triple proper paper super upper lower tower flower velvet
     """.split()
 )
+# Words unsafe features read are matched as typed, and never turned into something else.
+_PROTECTED = re.compile(
+    r"(steal|hack|crack|kill|hurt|harm|bull|harass|threat|insult|spam|phish|bomb|weapon|virus|"
+    r"malware|ransom|exploit|drug|suicid|die|dying|dead|death|jailbr|ignor|disregard|forget|"
+    r"bypass|password|credential|cookie)"
+)
+_TARGET_SET = frozenset(_SPELLING_TARGETS)
+_SUFFIXES = ("ing", "ed", "es", "s", "er", "ers", "ly", "est")
+
+
+def _is_known(token: str) -> bool:
+    if token in _COMMON_WORDS or token in _TARGET_SET:
+        return True
+    for suffix in _SUFFIXES:
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
+            stem = token[: -len(suffix)]
+            candidates = (stem, stem + "e", stem[:-1] if stem[-1:] == stem[-2:-1] else stem)
+            if any(c in _COMMON_WORDS or c in _TARGET_SET for c in candidates):
+                return True
+    return False
 
 
 def _osa_distance(a: str, b: str, limit: int) -> int:
@@ -712,51 +783,34 @@ def _osa_distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
-def _pattern_words(features: Iterable[_Feature]) -> set[str]:
-    words: set[str] = set()
-    for feature in features:
-        source = re.sub(r"\\[a-zA-Z]", " ", feature.pattern.pattern)
-        words.update(re.findall(r"[a-z_]{4,}", source))
-    return words
-
-
-_EXTRA_VOCABULARY = """
-    exercise exercises practice practise explain difference dictionary dictionaries function
-    functions recursion inheritance encapsulation comprehension comprehensions tuple tuples
-    variable variables string strings integer integers boolean iteration iterate argument
-    arguments parameter parameters attribute attributes method methods object objects
-    exception exceptions indentation progress submission submit submitting correct wrong
-    mastery quiz challenge problem problems another please explanation python program
-    programming error errors module modules library libraries syntax solution answer
-    operator operators condition conditions statement statements loops loop lists list
-    """.split()
-_VOCABULARY: tuple[str, ...] = tuple(
-    sorted(
-        (_pattern_words(f for f in _FEATURES if f.intent is not Intent.UNSAFE)
-         | _pattern_words([_Feature("terms", Intent.CONCEPT_QUESTION, 0.0, _PYTHON_TERMS)])
-         | set(_EXTRA_VOCABULARY))
-        - _pattern_words(_UNSAFE_CUES)
-        - {"unrestricted", "unfiltered", "uncensored"}
-    )
-)
-_VOCABULARY_SET = frozenset(_VOCABULARY)
+def _is_swap(a: str, b: str) -> bool:
+    """Whether `a` is `b` with two adjacent letters swapped (``lsit`` / ``list``)."""
+    if len(a) != len(b):
+        return False
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] == a[diff[0]] and (
+        a[diff[1]] == b[diff[0]]
+    ) or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
 
 
 @lru_cache(maxsize=4096)
 def _correct(token: str) -> str:
-    """The vocabulary word `token` is a likely misspelling of, or `token` itself."""
-    if (
-        len(token) < 4
-        or token in _VOCABULARY_SET
-        or token in _COMMON_WORDS
-        or not token.isalpha()
-    ):
+    """The spelling target `token` is a likely misspelling of, or `token` itself.
+
+    One edit for words of up to six letters, two (keeping the first letter) from seven; targets
+    of four letters or fewer are only reached by swapping two adjacent letters.
+    """
+    if len(token) < 4 or not token.isalpha() or _is_known(token) or _PROTECTED.match(token):
         return token
-    limit = 1 if len(token) <= 5 else 2
+    limit = 1 if len(token) <= 6 else 2
     best: tuple[int, int, int, str] | None = None
-    for word in _VOCABULARY:
+    for word in _SPELLING_TARGETS:
+        if len(word) <= 4:
+            if _is_swap(token, word):
+                return word
+            continue
         distance = _osa_distance(token, word, limit)
-        if distance <= limit:
+        if distance <= limit and (distance == 1 or word[0] == token[0]):
             key = (distance, word[0] != token[0], abs(len(word) - len(token)), word)
             if best is None or key < best:
                 best = key
@@ -809,9 +863,10 @@ def _decide(evidence: Mapping[Intent, float], scores: Mapping[Intent, float], co
     if evidence[Intent.UNSAFE] >= UNSAFE_THRESHOLD:
         return Intent.UNSAFE
     if code:
-        if evidence[Intent.CODE_HELP] >= PRESENT_THRESHOLD:
+        help_, handed_in = evidence[Intent.CODE_HELP], evidence[Intent.SUBMISSION]
+        if help_ >= PRESENT_THRESHOLD:
             return Intent.CODE_HELP
-        if evidence[Intent.SUBMISSION] >= PRESENT_THRESHOLD:
+        if handed_in >= PRESENT_THRESHOLD or (handed_in >= _HAND_IN_CUE and handed_in > help_):
             return Intent.SUBMISSION
         return Intent.CODE_HELP
     for intent in PRIORITY[1:-1]:

@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     # --- identity ----------------------------------------------------------------------------
     jwt_secret: SecretStr | None = None
     jwt_ttl_s: int = Field(default=3600, gt=0, le=7 * 24 * 3600)
+    demo_password: SecretStr | None = Field(
+        default=None,
+        description="Password of the seeded demo users (learnflow.auth.seed); unset = each gets "
+        "a random one, printed once when it is created.",
+    )
 
     # --- models ------------------------------------------------------------------------------
     llm_base_url: str | None = Field(

@@ -27,8 +27,10 @@ async def eventually(
                 if last:
                     return last
                 await anyio.sleep(every_s)
-    except TimeoutError:
-        raise AssertionError(f"timed out after {timeout_s} s waiting for {what}; last: {last!r}")
+    except TimeoutError as exc:
+        raise AssertionError(
+            f"timed out after {timeout_s} s waiting for {what}; last: {last!r}"
+        ) from exc
 
 
 def eventually_sync(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from learnflow.curriculum.catalog import Catalog
+from learnflow.curriculum.catalog import Catalog, FileError
 from learnflow.curriculum.errors import CurriculumError
 from learnflow.curriculum.models import ContentModel, Exercise, Lesson, Module, Quiz, Text
 from learnflow.curriculum.parsing import read_lesson, read_yaml_mapping
@@ -30,7 +30,7 @@ class CatalogFile(ContentModel):
 def load_catalog(root: Path | None = None) -> Catalog:
     """The curriculum under `root` (default: the packaged content), loaded once and cached.
 
-    Raises `CurriculumError` naming the file and field when a file is malformed.
+    Raises `CurriculumError` naming the file and field when any file is malformed.
     """
     return _load_cached((root or DEFAULT_ROOT).resolve())
 
@@ -45,12 +45,19 @@ def _load_cached(root: Path) -> Catalog:
     return read_catalog(root)
 
 
-def read_catalog(root: Path) -> Catalog:
-    """Read and validate every file under `root`, without caching."""
+def read_catalog(root: Path | None = None, *, strict: bool = True) -> Catalog:
+    """Read and validate every file under `root`, without caching.
+
+    With `strict=False` a malformed file is skipped and recorded in `Catalog.file_errors`
+    instead of raising, so one run can report every broken file; a malformed catalog.yaml
+    still raises, since nothing can be found without it.
+    """
+    root = (root or DEFAULT_ROOT).resolve()
     catalog_file = root / "catalog.yaml"
     if not catalog_file.is_file():
         raise CurriculumError(catalog_file, ["not found: the content root needs a catalog.yaml"])
     listing = validate(CatalogFile, read_yaml_mapping(catalog_file), catalog_file)
+    reader = _Reader(strict)
     modules: list[Module] = []
     lessons: list[Lesson] = []
     exercises: list[Exercise] = []
@@ -59,26 +66,19 @@ def read_catalog(root: Path) -> Catalog:
         folder = root / module_id
         if not (folder / "module.yaml").is_file():
             continue  # reported by the checker as a missing module
-        module = validate(Module, read_yaml_mapping(folder / "module.yaml"), folder / "module.yaml")
+        module = reader.load(Module, folder / "module.yaml", read_yaml_mapping)
+        if module is None:
+            continue
         modules.append(module)
-        lessons += _in_listed_order(
-            [
-                validate(Lesson, read_lesson(path), path)
-                for path in _files(folder / "lessons", "md")
-            ],
-            module.lessons,
-        )
-        exercises += _in_listed_order(
-            [
-                validate(Exercise, read_yaml_mapping(path), path)
-                for path in _files(folder / "exercises", "yaml")
-            ],
-            module.exercises,
-        )
+        module_lessons = [reader.load(Lesson, p, read_lesson) for p in _files(folder, "lessons")]
+        lessons += _in_listed_order([x for x in module_lessons if x], module.lessons)
+        module_exercises = [
+            reader.load(Exercise, p, read_yaml_mapping) for p in _files(folder, "exercises")
+        ]
+        exercises += _in_listed_order([x for x in module_exercises if x], module.exercises)
         if (folder / "quiz.yaml").is_file():
-            quizzes.append(
-                validate(Quiz, read_yaml_mapping(folder / "quiz.yaml"), folder / "quiz.yaml")
-            )
+            quiz = reader.load(Quiz, folder / "quiz.yaml", read_yaml_mapping)
+            quizzes += [quiz] if quiz else []
     return Catalog(
         root=root,
         module_ids=listing.modules,
@@ -86,6 +86,7 @@ def read_catalog(root: Path) -> Catalog:
         lessons=tuple(lessons),
         exercises=tuple(exercises),
         quizzes=tuple(quizzes),
+        file_errors=tuple(reader.errors),
     )
 
 
@@ -111,11 +112,33 @@ def describe(error: ErrorDetails) -> str:
         if isinstance(got, str | int | float | bool) or got is None:
             shown = repr(got) if len(repr(got)) <= 60 else repr(got)[:57] + "..."
             message += f" (got {shown})"
+            if isinstance(got, bool) or got is None:
+                message += "; YAML reads yes/no/true/false/null as such: quote text like that"
     return f"field {field!r}: {message}"
 
 
-def _files(folder: Path, suffix: str) -> list[Path]:
-    return sorted(folder.glob(f"*.{suffix}")) if folder.is_dir() else []
+class _Reader:
+    """Loads one file at a time; in lenient mode collects errors instead of raising them."""
+
+    def __init__(self, strict: bool) -> None:
+        self.strict = strict
+        self.errors: list[FileError] = []
+
+    def load(
+        self, model: type[_M], path: Path, read: Callable[[Path], Mapping[str, Any]]
+    ) -> _M | None:
+        try:
+            return validate(model, read(path), path)
+        except CurriculumError as exc:
+            if self.strict:
+                raise
+            self.errors.append(FileError(path=path, problems=exc.problems))
+            return None
+
+
+def _files(folder: Path, kind: str) -> list[Path]:
+    suffix = "md" if kind == "lessons" else "yaml"
+    return sorted((folder / kind).glob(f"*.{suffix}")) if (folder / kind).is_dir() else []
 
 
 def _in_listed_order(items: list[_Listed], listed: Sequence[str]) -> list[_Listed]:

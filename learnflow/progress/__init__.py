@@ -1,1 +1,1 @@
-"""The progress model's pure rules: mastery per topic (`mastery`) and struggle triggers (`struggle`)."""
+"""The progress model's pure rules: mastery per topic (`mastery`), struggle rules (`struggle`)."""

@@ -115,7 +115,9 @@ class MasteryBreakdown:
     level: Level
 
 
-def exercise_component(results: Iterable[ExerciseResult], *, target: int = EXERCISE_TARGET) -> float:
+def exercise_component(
+    results: Iterable[ExerciseResult], *, target: int = EXERCISE_TARGET
+) -> float:
     best: dict[str, float] = {}
     for result in results:
         best[result.exercise_id] = max(best.get(result.exercise_id, 0.0), result.score)
@@ -127,7 +129,9 @@ def quiz_component(results: Iterable[QuizResult]) -> float:
     return max((_score(r.percent) for r in results), default=0.0)
 
 
-def code_quality_component(review_scores: Sequence[float], *, window: int = QUALITY_WINDOW) -> float:
+def code_quality_component(
+    review_scores: Sequence[float], *, window: int = QUALITY_WINDOW
+) -> float:
     recent = list(review_scores)[-window:]
     return _score(sum(_score(s) for s in recent) / len(recent)) if recent else 0.0
 
@@ -155,8 +159,11 @@ def mastery_score(components: Components) -> int:
         "code_quality": components.code_quality,
         "consistency": components.consistency,
     }
-    weighted = sum(WEIGHTS[name] * Decimal(repr(_score(value))) for name, value in parts.items())
-    weighted = weighted / 100
+    total = sum(
+        (WEIGHTS[name] * Decimal(repr(_score(value))) for name, value in parts.items()),
+        Decimal(0),
+    )
+    weighted = total / 100
     return int(round_half_up(weighted))
 
 

@@ -1,4 +1,4 @@
-"""When is a student struggling? The design's five triggers, once per episode (pure: no I/O, no clock).
+"""Is a student struggling? The design's five triggers, once per episode (pure: no I/O, no clock).
 
 A consumer keeps one `ActivityState` per student (it serialises to JSON), feeds it every activity
 in time order with `observe()`, and calls `tick()` now and then for the one trigger that can fire
@@ -6,15 +6,15 @@ without new activity (stuck on an exercise). Each `Detection` carries an `episod
 alerts with `episode_key` unique makes replays and duplicate deliveries harmless, because the key
 depends only on the activities, never on when they were processed.
 
-| trigger             | fires when                                     | the episode ends when            |
-|---------------------|------------------------------------------------|----------------------------------|
-| `repeated_error`    | the 3rd failed run with the same error type    | the session ends                 |
-| `stuck_on_exercise` | activity > 10 min after the first activity on  | the exercise is passed (graded), |
-|                     | the current exercise, without passing it       | the student moves to another one |
-| `low_quiz_score`    | a quiz attempt under 50% (2/5 yes, 5/10 no)    | a quiz on that topic scores ≥50% |
-| `says_confused`     | the 2nd "I don't understand"/"I'm stuck"-like  | a graded exercise is passed      |
-|                     | message (see `says_confused()`)                |                                  |
-| `failed_run_streak` | the 5th failed run in a row                    | a run passes                     |
+| trigger             | fires when                                  | the episode ends when       |
+|---------------------|---------------------------------------------|-----------------------------|
+| `repeated_error`    | the 3rd failed run with the same error type | the session ends            |
+| `stuck_on_exercise` | activity > 10 min after the first activity  | the exercise passes graded, |
+|                     | on the current exercise, still not passed   | or the student moves on     |
+| `low_quiz_score`    | a quiz under 50% (2/5 fires, 5/10 does not) | a quiz on the topic ≥ 50%   |
+| `says_confused`     | the 2nd "I don't understand"/"I'm stuck"    | a graded exercise passes    |
+|                     | message or close variant (`says_confused`)  |                             |
+| `failed_run_streak` | the 5th failed run in a row                 | a run passes                |
 
 Every episode also ends with the session: a gap of more than `SESSION_GAP` (60 min) without any
 activity. Inside one episode a trigger fires once: the 4th TypeError or the 6th failed run in a
@@ -143,9 +143,7 @@ class Detection(_Model):
     at: AwareDatetime
 
 
-def episode_key(
-    trigger: StruggleTrigger, student_id: str, scope: str, started_at: datetime
-) -> str:
+def episode_key(trigger: StruggleTrigger, student_id: str, scope: str, started_at: datetime) -> str:
     """Stable id of one episode: the same activities always give the same key."""
     started = started_at.astimezone(UTC).isoformat(timespec="microseconds")
     return f"{trigger.value}:{student_id}:{scope}:{started}"
@@ -155,7 +153,7 @@ def episode_key(
 
 _UNDERSTAND = r"(?:u\w{0,3}nd\w{0,3}st\w{0,4}|get (?:it|this|that|what|how|why|the)|follow)"
 _CANT = r"(?:dont|do not|didnt|did not|doesnt|does not|cant|cannot|can not|couldnt|could not)"
-_MUCH = r"(?:so|really|totally|completely|still|kinda|kind of|very|super|a bit|a little|pretty|just)"
+_MUCH = r"(?:so|really|totally|completely|still|kinda|kind of|very|super|a bit|a little|pretty)"
 _CONFUSED = [
     re.compile(rf"\b{_CANT} (?:{_MUCH} |quite |fully |even )*{_UNDERSTAND}\b"),
     re.compile(
@@ -163,8 +161,9 @@ _CONFUSED = [
         rf"|{_MUCH}) (?:{_MUCH} )*(?:stuck|lost|confused)\b"
     ),
     re.compile(
-        r"\b(?:makes no sense|(?:doesnt|does not|dont|do not) make (?:any )?sense|no idea (?:what|how"
-        r"|why)|i have no idea|no clue|(?:this|it) is (?:so |really |very )?confusing"
+        r"\b(?:makes no sense|(?:doesnt|does not|dont|do not) make (?:any )?sense"
+        r"|no idea (?:what|how|why)|i have no idea|no clue"
+        r"|(?:this|it) is (?:so |really |very )?confusing"
         r"|so confusing|i give up|i am lost|im lost)\b"
     ),
     re.compile(rf"^(?:(?:{_MUCH}|again|help) )*(?:stuck|lost|confused)(?: again| here| now)?$"),
@@ -322,7 +321,8 @@ def _on_quiz(state: ActivityState, quiz: QuizTaken, out: list[Detection]) -> Act
                 started_at=episode.started_at,
                 at=quiz.at,
                 topic=quiz.topic,
-                detail=f"Scored {quiz.score}/{quiz.total} ({percent:.0f}%) on the {quiz.topic} quiz.",
+                detail=f"Scored {quiz.score}/{quiz.total} ({percent:.0f}%)"
+                f" on the {quiz.topic} quiz.",
             )
         )
     return state.model_copy(update={"low_quiz": {**state.low_quiz, quiz.topic: episode}})

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, LiteralString, TypeAlias, TypeVar
 
-from psycopg.abc import Query
+from psycopg import sql
 from psycopg.rows import class_row
 
 from learnflow.db.models import Row
 from learnflow.db.pool import Conn
 
 R = TypeVar("R", bound=Row)
+Query: TypeAlias = LiteralString | bytes | sql.SQL | sql.Composed
 
 
 async def fetch_one(conn: Conn, model: type[R], query: Query, params: Any = None) -> R | None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from psycopg.types.json import Jsonb
@@ -82,7 +82,8 @@ async def record_quiz_attempt(
         QuizAttempt,
         "insert into quiz_attempts (student_id, topic, quiz_id, score, total, answers, event_id,"
         " created_at) values (%s, %s, %s, %s, %s, %s, %s,"
-        " coalesce(%s::timestamptz, clock_timestamp())) on conflict (event_id) do nothing returning *",
+        " coalesce(%s::timestamptz, clock_timestamp()))"
+        " on conflict (event_id) do nothing returning *",
         (
             student_id,
             topic,

@@ -3,6 +3,8 @@
     async with conn.transaction():
         if await mark_event_processed(conn, event_id=event.id, consumer="progress"):
             ...apply the effect...   # a redelivered event skips this; a crash rolls back both
+
+Each consumer has its own name, so two consumers of one topic each see every event once.
 """
 
 from __future__ import annotations

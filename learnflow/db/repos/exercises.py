@@ -4,6 +4,8 @@
                   │   ▲        │
                   ▼   │        ▼
                 failed ──► draft  (edit, then validate again)
+
+Validation runs the reference solution and the starter through the sandbox (not here).
 """
 
 from __future__ import annotations

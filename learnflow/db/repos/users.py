@@ -74,4 +74,6 @@ async def list_users(conn: Conn, *, role: Role | None = None) -> list[User]:
 
 
 async def set_password_hash(conn: Conn, *, user_id: UUID, password_hash: str) -> None:
-    await conn.execute("update users set password_hash = %s where id = %s", (password_hash, user_id))
+    await conn.execute(
+        "update users set password_hash = %s where id = %s", (password_hash, user_id)
+    )
