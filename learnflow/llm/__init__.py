@@ -1,0 +1,1 @@
+"""Models for the agents: an OpenAI-compatible endpoint when configured, else the offline model."""

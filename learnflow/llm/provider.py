@@ -1,0 +1,33 @@
+"""Which model an agent runs on: the configured OpenAI-compatible endpoint, or the offline one."""
+
+from __future__ import annotations
+
+from openai import AsyncOpenAI
+
+from agents import Model, OpenAIChatCompletionsModel, set_tracing_disabled
+from learnflow.llm.offline import OfflineModel, OfflinePolicy
+from learnflow.settings import Settings, get_settings
+
+
+def build_model(offline_policy: OfflinePolicy, settings: Settings | None = None) -> Model:
+    """An OpenAI-compatible chat-completions model when `LEARNFLOW_LLM_BASE_URL` is set (any
+    server that speaks that API: OpenAI, vLLM, Ollama, LM Studio...); otherwise the built-in
+    offline model driven by the agent's own `offline_policy`."""
+    settings = settings or get_settings()
+    # Learner conversations are never exported to a hosted tracing service.
+    set_tracing_disabled(True)
+    if settings.uses_offline_model:
+        return OfflineModel(offline_policy)
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
+    client = AsyncOpenAI(
+        base_url=settings.llm_base_url,
+        api_key=key,
+        max_retries=2,
+        timeout=settings.invoke_timeout_s,
+    )
+    return OpenAIChatCompletionsModel(model=settings.llm_model, openai_client=client)
+
+
+def model_label(settings: Settings | None = None) -> str:
+    settings = settings or get_settings()
+    return "offline" if settings.uses_offline_model else settings.llm_model
