@@ -11,27 +11,32 @@ It is a small rule + scoring model, readable end to end, pure standard library a
 2. **Normalisation** of the prose: Unicode NFKC, lower case, chat shorthand and contractions
    expanded (``pls`` → please, ``doesnt`` → does not, ``gimme`` → give me), runs of 3+ repeated
    letters squeezed (``pleeease``), punctuation dropped except ``?``.
-3. **Spelling correction**: a word that is neither a known English word nor in the feature
-   vocabulary is replaced by the closest vocabulary word within a small edit distance (optimal
-   string alignment: 1 edit up to 5 letters, 2 from 6), so ``excersise``, ``dictonary``,
-   ``explane``, ``funtion``, ``progres`` hit the same features as the right spelling. Words
-   that only unsafe features use are never a correction target, so ``packing`` cannot become
-   ``hacking``.
+3. **Spelling correction**: a word that is neither a known everyday word (or an inflection of
+   one) nor already right is replaced by the closest of a curated list of typo-prone words
+   the features depend on (`_SPELLING_TARGETS`), by optimal string alignment distance: one edit
+   up to six letters, two (keeping the first letter) from seven; four-letter targets only by
+   swapping two adjacent letters (``lsit``). So ``excersise``, ``dictonary``, ``explane``,
+   ``funtion``, ``progres`` hit the same features as the right spelling, while ``looking`` does
+   not become ``looping``. Words unsafe features read are never corrected either way, so
+   ``packing`` cannot become ``hacking``.
 4. **Scoring**: each intent has weighted features (regular expressions over the corrected
-   prose; a few read the raw message). An intent's *evidence* is the sum of the weights that
-   fire, plus two interaction features: a question form (``what is``, ``explain``, ``difference
-   between``...) counts towards ``concept_question`` only when the message names a Python
-   notion, and towards ``off_topic`` when it does not ("explain photosynthesis").
-   Scores are evidence plus a per-intent bias (only ``off_topic`` has one: with no evidence at
-   all a message is small talk). Attached code adds to ``code_help`` and ``submission``.
+   prose; unsafe features also read the code, and two read the raw message). An intent's
+   *evidence* is the sum of the weights that fire, plus interaction features: a question form
+   (``what is``, ``explain``, ``difference between``...) counts towards ``concept_question``
+   only when the message names a Python notion, and towards ``off_topic`` when it does not
+   ("explain photosynthesis"); a short message that only names a Python notion ("list
+   comprehensions??") asks about it. Scores are evidence plus a per-intent bias (only
+   ``off_topic`` has one: with no evidence at all a message is small talk). Attached code adds
+   to ``code_help`` and ``submission``.
 5. **Decision**, in this order (the rule for mixed intents: act first on what a tutor must act
    on first):
 
    - ``unsafe`` when its evidence reaches `UNSAFE_THRESHOLD`, whatever else the message asks:
      prompt injection, hacking/malware, self-harm, harassment and violence are never routed on.
    - with code attached, the message goes to the tutor with the code: ``code_help`` when it
-     describes a problem (error, failing test, "why"), else ``submission`` when it hands the code
-     in ("here is my solution", "is this correct?"), else ``code_help``.
+     describes a problem (a clear cue: an error, a failing test, "doesn't work", "why does
+     it..."), else ``submission`` when it hands the code in ("here is my solution", "is this
+     correct?"), else ``code_help``.
    - otherwise, among the intents whose evidence reaches `PRESENT_THRESHOLD`, the first in
      `PRIORITY`: ``code_help`` > ``submission`` > ``concept_question`` > ``exercise_request`` >
      ``progress_question``. A learner who is stuck is helped before anything else, work handed
@@ -55,7 +60,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
@@ -181,7 +186,7 @@ def _is_code_line(line: str) -> bool:
     if not stripped:
         return False
     if _ERROR_LINE.match(stripped) or any(p.match(stripped) for p in _CODE_LINE_PATTERNS):
-        return not stripped.startswith("#") or len(stripped) > 1
+        return True
     assignment = _ASSIGNMENT.match(stripped)
     if assignment:
         right = assignment.group(3)
@@ -231,7 +236,8 @@ def extract_code(message: str) -> tuple[str | None, str]:
     if code_lines:
         blocks.append("\n".join(code_lines).strip("\n"))
     code = "\n\n".join(b.rstrip() for b in blocks if b.strip()) or None
-    return code, "\n".join(prose_lines)
+    prose = "\n".join(prose_lines)
+    return code, re.sub(r"\n{3,}", "\n\n", prose).strip() if code else prose
 
 
 # --------------------------------------------------------------------------------------------
@@ -251,7 +257,6 @@ _SHORTHAND: Mapping[str, str] = MappingProxyType(
         "ty": "thanks",
         "im": "i am",
         "ive": "i have",
-        "id": "i would",
         "dont": "do not",
         "doesnt": "does not",
         "didnt": "did not",
@@ -266,6 +271,8 @@ _SHORTHAND: Mapping[str, str] = MappingProxyType(
         "wat": "what",
         "wut": "what",
         "wht": "what",
+        "whts": "what is",
+        "waht": "what",
         "hw": "how",
         "hows": "how is",
         "thats": "that is",
@@ -284,8 +291,6 @@ _SHORTHAND: Mapping[str, str] = MappingProxyType(
         "abt": "about",
         "prog": "program",
         "func": "function",
-        "ex": "ex",
-        "n't": "not",
     }
 )
 _CONTRACTIONS = (
@@ -319,8 +324,6 @@ def _normalise(text: str) -> list[str]:
 # 3. Features
 # --------------------------------------------------------------------------------------------
 
-Source = Literal["prose", "raw"]
-
 
 @dataclass(frozen=True, slots=True)
 class _Feature:
@@ -328,18 +331,13 @@ class _Feature:
     intent: Intent
     weight: float
     pattern: re.Pattern[str]
-    source: Source = "prose"
+    #: "prose": the normalised, spell-corrected prose; "raw": the whole message, lower-cased.
+    source: Literal["prose", "raw"] = "prose"
 
 
-def _features(intent: Intent, *rows: tuple[str, float, str] | tuple[str, float, str, Source]) -> (
-    tuple[_Feature, ...]
-):
-    out = []
-    for row in rows:
-        name, weight, pattern = row[0], row[1], row[2]
-        source: Source = row[3] if len(row) == 4 else "prose"  # type: ignore[misc]
-        out.append(_Feature(name, intent, weight, re.compile(pattern), source))
-    return tuple(out)
+def _features(intent: Intent, *rows: tuple[str, float, str]) -> tuple[_Feature, ...]:
+    """(name, weight, regex over the corrected prose) rows of one intent."""
+    return tuple(_Feature(name, intent, weight, re.compile(regex)) for name, weight, regex in rows)
 
 
 # Python notions a concept question is about (curriculum topics and everyday vocabulary).
@@ -347,21 +345,22 @@ _PYTHON_TERMS = re.compile(
     r"\b(python|code|coding|program|programs|programming|script|syntax|variables?|strings?|str|"
     r"int|integers?|floats?|bool|booleans?|data\s+types?|types?|input|output|print|printing|"
     r"operators?|conversion|convert|casting|elif|else|if\s+statements?|conditions?|conditionals?|"
-    r"loops?|looping|while|break|continue|range|iterate|iteration|lists?|tuples?|dictionary|"
-    r"dictionaries|dicts?|sets?|comprehensions?|index|indexes|indices|indexing|slice|slicing|"
+    r"loops?|looping|while|break|continue|range|iterate|iteration|lists?|tuples?|dictionar\w*|"
+    r"dicts?|sets?|comprehensions?|index|indexes|indices|indexing|slice|slicing|"
     r"keys?|values?|mutable|immutable|functions?|def|parameters?|arguments?|args|return|returns|"
     r"scope|global|local|lambda|recursion|recursive|class|classes|objects?|attributes?|methods?|"
     r"inheritance|inherit|encapsulation|polymorphism|self|__init__|init|constructors?|oop|files?|"
-    r"open|read|write|csv|json|try|except|finally|raise|exceptions?|errors?|\w+error|traceback|"
+    r"csv|json|try|except|finally|raise|exceptions?|errors?|\w+error|traceback|"
     r"debug|debugging|modules?|imports?|packages?|pip|venv|virtual\s+environments?|library|"
     r"libraries|apis?|requests|indentation|indent|keywords?|generators?|iterators?|decorators?|"
-    r"f\s+strings?|fstrings?|format|formatting|append|extend|sort|sorted|enumerate|zip|len|none|"
-    r"true|false|modulo|split|join|strip|main|algorithm|data\s+structures?|control\s+flow|"
-    r"pep\s*8|math|random|datetime|statement|statements|expression|boolean|nested|recursively)\b"
+    r"f\s+strings?|fstrings?|formatting|append|extend|sort|sorted|enumerate|zip|len|"
+    r"modulo|algorithm|data\s+structures?|control\s+flow|"
+    r"pep\s*8|datetime|boolean|recursively|reading\s+files|writing\s+files)\b"
 )
+# Lookarounds rather than \b: there is no word boundary after the "+" of "c++".
 _OTHER_LANGUAGE = re.compile(
-    r"\b(javascript|js|java|c\+\+|c#|csharp|html|css|php|ruby|swift|kotlin|rust|golang|"
-    r"typescript|excel|div)\b"
+    r"(?<![\w+#])(javascript|js|java|c\+\+|c#|csharp|html|css|php|ruby|swift|kotlin|rust|golang|"
+    r"typescript|excel|div)(?![\w+#])"
 )
 
 _CONCEPT_CUES = _features(
@@ -377,7 +376,8 @@ _CONCEPT_CUES = _features(
     ("example", 1.0, r"\b(example|examples)\b"),
     ("when-use", 2.0, r"\bwhen\s+(should|do|would|to)\b.*\buse\b"),
     ("teach", 2.5, r"\b(teach|tell)\s+me\s+(about|how)\b|\blearn\s+about\b"),
-    ("understand", 1.0, r"\b(understand|confused|confusing|get\s+it)\b"),
+    ("understand", 1.0, r"\b(understand|confused|confusing|get\s+it)\b|\bnot\s+get\b"),
+    ("what-a-x-is", 1.5, r"\bwhat\s+(a|an|the)\s+\w+(\s+\w+)?\s+(is|are|does|do)\b"),
     ("point-of", 1.0, r"\b(the\s+point\s+of|used\s+for|purpose|important|why\s+would)\b"),
     ("work", 0.5, r"\b(work|works|working)\b"),
     ("question-mark", 0.5, r"\?"),
@@ -388,22 +388,31 @@ _EXERCISE_CUES = _features(
     ("exercise", 2.5, r"\b(exercise|exercises)\b"),
     ("practice", 2.5, r"\b(practice|practise|practicing|practising|train|drill)\b"),
     ("challenge", 2.5, r"\b(challenge|challenges|kata)\b"),
-    ("quiz", 2.0, r"\b(quiz|quizzes)\b"),
-    ("task", 0.8, r"\b(problem|problems|task|tasks|question|questions|project|projects)\b"),
+    ("quiz", 2.0, r"\b(quizz?|quizzes)\b"),
+    ("task", 0.8, r"\b(problems?|tasks?|questions?|projects?|homework|assignments?|puzzles?)\b"),
     (
         "give-me-one",
         1.5,
         r"\b(give|get|have|want|like|need|set|make|create|generate|assign|send|try|do)\b.{0,30}"
-        r"\b(exercises?|problems?|challenges?|quiz|quizzes|tasks?|questions?|projects?|one)\b",
+        r"\b(exercises?|problems?|challenges?|quiz|quizzes|tasks?|questions?|projects?|homework|"
+        r"assignments?|worksheets?|puzzles?|drills?)\b",
     ),
     (
         "another",
         3.0,
-        r"\b(another|next|new|more|other)\s+(\w+\s+)?(one|ones|exercises?|problems?|challenges?|"
-        r"tasks?|questions?|quiz)\b",
+        r"\b(another|next|new|more|other)\s+(\w+\s+)?(exercises?|problems?|challenges?|tasks?|"
+        r"questions?|quiz|puzzles?)\b|\b(another|next|new|different|harder|easier|tougher|simpler)"
+        r"\s+ones?\b",
     ),
     ("difficulty", 1.5, r"\b(harder|easier|tougher|simpler|difficult|difficulty|beginner)\b"),
     ("something-harder", 1.5, r"\b(something|one)\s+(harder|easier|new|else|to\s+practi[cs]e)\b"),
+    ("one-more", 3.0, r"\bone\s+more\b|\bmore\s+please\b"),
+    (
+        "something-to-try",
+        3.0,
+        r"\b(something|anything|stuff)\s+(to|i\s+can)\s+(try|do|practi[cs]e|work\s+on|solve|code)\b",
+    ),
+    ("get-better", 1.5, r"\b(get|getting)\s+better\s+at\b|\bimprove\s+(at|my)\b"),
     ("test-me", 3.0, r"\b(quiz|test|drill)\s+me\b"),
     ("whats-next", 1.5, r"\bwhat\s+is\s+next\b|\bready\s+for\b"),
     ("let-me-try", 1.0, r"\blet\s+(me|us)\s+(try|do)\b"),
@@ -415,11 +424,16 @@ _CODE_HELP_CUES = _features(
     (
         "i-get-error",
         2.0,
-        r"\b(i|it|this|that|my\s+\w+)\s+(get|gets|got|keep\s+getting|am\s+getting|keeps?|gives?|"
+        r"(?<!did\s)(?<!have\s)\b(i|it|this|that|my\s+\w+)\s+(get|gets|got|keep\s+getting|"
+        r"am\s+getting|keeps?|gives?|"
         r"throws?|raises?|says?|said|shows?|prints?|returns?|outputs?)\b"
         r".{0,30}\b(\w+error|error|exception|none|nothing|wrong|same|weird|0|zero|instead)\b",
     ),
-    ("getting", 1.5, r"\b(keep\s+getting|am\s+getting|getting\s+(an?\s+)?\w*error)\b"),
+    (
+        "getting",
+        1.5,
+        r"\b(keep\s+getting|am\s+getting|am\s+i\s+getting|getting\s+(an?\s+)?\w*error)\b",
+    ),
     (
         "my-code",
         1.5,
@@ -430,7 +444,7 @@ _CODE_HELP_CUES = _features(
         "not-working",
         2.5,
         r"\b(not|never)\s+(work|works|working|run|runs|running|compile|stop|stops|end|ends|print|"
-        r"prints|printing|pass|passing|right)\b",
+        r"prints|printing|pass|passing|right)\b|\bnothing\s+(works|is\s+working|happens|prints)\b",
     ),
     ("broken", 2.0, r"\b(broken|bug|bugs|buggy|crash|crashes|crashing|crashed|fails?|failing)\b"),
     ("fix", 2.0, r"\b(fix|debug|debugging|solve\s+this)\b"),
@@ -451,7 +465,8 @@ _CODE_HELP_CUES = _features(
         2.0,
         r"\b(invalid\s+syntax|indented\s+block|not\s+defined|out\s+of\s+range|no\s+attribute|"
         r"not\s+callable|not\s+subscriptable|not\s+supported|no\s+module\s+named|"
-        r"can\s+only\s+concatenate|unexpected\s+indent|division\s+by\s+zero)\b",
+        r"can\s+only\s+concatenate|unexpected\s+indent|division\s+by\s+zero|not\s+iterable|"
+        r"object\s+(is\s+not|has\s+no))\b",
     ),
     ("why-my", 2.0, r"\bwhy\b.{0,20}\b(my|this|it|the\s+test|the\s+output)\b"),
     (
@@ -460,12 +475,20 @@ _CODE_HELP_CUES = _features(
         r"\bdo\s+not\s+(know|understand)\s+(why|how\s+to\s+(start|fix|begin))\b"
         r"|\bwhat\s+am\s+i\s+(missing|doing\s+wrong)\b|\bwhat\s+is\s+wrong\b",
     ),
+    (
+        "misbehaves",
+        2.0,
+        r"\b(my|the|this)\s+(code|program|loop|function|list|output|script|class|method|if|while|"
+        r"for\s+loop|while\s+loop|recursion|dictionary|dict)\b.{0,25}\b(skips?|ignores?|repeats?|"
+        r"only|always|never|stops?|doubles?|misses?|loses?|overwrites?|goes)\b",
+    ),
+    ("cannot-see", 1.5, r"\bcan\s+not\s+(see|find|access|call|use|reach)\b"),
     ("start-exercise", 1.0, r"\bhow\s+to\s+(start|begin)\b"),
     ("tried", 1.0, r"\b(i\s+tried|tried|trying|been\s+trying)\b"),
 )
 _SUBMISSION_CUES = _features(
     Intent.SUBMISSION,
-    ("submit", 3.5, r"\b(submit|submitting|submission|submitted|hand\s+in|handing\s+in|turn\s+in)\b"),
+    ("submit", 3.5, r"\b(submit\w*|submission|hand\s+in|handing\s+in|turn\s+in)\b"),
     ("grade-it", 3.0, r"\b(grade|mark|evaluate|assess|score)\s+(my|it|this|exercise|the|that)\b"),
     ("check-it", 2.5, r"\bcheck\s+(my|this|it|if\s+(my|it|this)|please|again)\b"),
     (
@@ -483,7 +506,7 @@ _SUBMISSION_CUES = _features(
     ("correct", 1.0, r"\b(correct|right)\b"),
     ("done", 1.5, r"\b(done|finished|completed|solved)\b"),
     ("run-tests", 2.0, r"\brun\s+the\s+tests\b|\bpass(es)?\s+(all\s+)?(the\s+)?tests\b"),
-    ("review", 2.5, r"\b(review|feedback|critique|pep\s*8)\b"),
+    ("review", 2.5, r"\breview\s+(my|this|it|the\s+code)\b|\b(feedback|critique|pep\s*8)\b"),
     ("final", 1.5, r"\b(final|rewrote|rewritten|updated)\b"),
 )
 _PROGRESS_CUES = _features(
@@ -493,33 +516,48 @@ _PROGRESS_CUES = _features(
         3.0,
         r"\b(progress|mastery|streak|stats|statistics|dashboard|report|overview|performance)\b",
     ),
-    ("my-score", 3.0, r"\bmy\s+(score|scores|grade|grades|level|levels|results|marks|points)\b"),
+    (
+        "my-score",
+        3.0,
+        r"\bmy\s+(\w+\s+)?(score|scores|grade|grades|level|levels|results|marks|points|alerts)\b",
+    ),
     (
         "how-am-i-doing",
         3.5,
         r"\bhow\s+(am\s+i|are\s+my|is\s+my)\s+\w*\s*(doing|going)\b"
-        r"|\bam\s+i\s+(improving|doing|ready|getting\s+better)\b",
+        r"|\bam\s+i\s+(improving|doing|ready|getting\s+better)\b"
+        r"|\bhow\s+(i\s+did|did\s+i\s+do|i\s+am\s+doing)\b",
     ),
     ("how-many", 2.5, r"\bhow\s+(many|much)\b.{0,40}\b(have|did|do)\s+i\b"),
     ("next-topic", 2.5, r"\b(study|learn|work\s+on|focus\s+on|do|review)\s+next\b"),
+    (
+        "need-to-review",
+        3.0,
+        r"\b(topics?|areas?|modules?|lessons?|what)\b.{0,20}\b(need|should|ought)\s+to\s+"
+        r"(review|revise|study|work\s+on|improve|focus\s+on|go\s+over)\b",
+    ),
+    ("alerts", 2.5, r"\b(alerts?|at\s+risk|struggling\s+students)\b"),
     ("recommend", 1.0, r"\b(recommend|suggest)\b"),
     ("weak", 2.5, r"\b(weak|weakest|weakness|weaknesses|strongest|strengths?)\b"),
     ("summary", 3.0, r"\b(summary|summarise|summarize|recap)\b"),
     (
         "what-did-i",
         2.5,
-        r"\bwhat\s+(have|did)\s+i\s+(learn|learned|learnt|do|done|get\s+wrong|practi[cs]ed)\b",
+        r"\b(what|which)\b.{0,20}\b(have|did)\s+i\s+(learn|learned|learnt|do|done|get\s+wrong|"
+        r"practi[cs]ed|fail|failed|pass|passed|miss|missed|finish|finished|complete|completed)\b",
     ),
     (
         "did-i-pass",
         3.0,
         r"\b(did|have)\s+i\s+(pass|passed|fail|failed|finish|finished|complete|completed)\b",
     ),
-    ("students", 2.0, r"\b(my|the)\s+(students|class|pupils)\b|\bstudents\b"),
+    ("students", 2.0, r"\b(students|pupils)\b"),
+    ("my-class", 1.0, r"\b(my|the)\s+class\b"),
     ("how-far", 2.5, r"\b(how\s+far|how\s+close|where\s+am\s+i)\b"),
     ("percent", 1.5, r"\b(percentage|percent)\b|\bso\s+far\b"),
     ("mistakes", 2.0, r"\b(mistakes|keep\s+making|get\s+wrong)\b"),
     ("session", 1.0, r"\b(session|today|this\s+week|last\s+quiz|last\s+session)\b"),
+    ("improving", 1.5, r"\b(improving|improved|getting\s+better|on\s+track)\b"),
     ("move-on", 1.5, r"\bmove\s+on\b|\bready\s+to\b"),
     ("level", 1.5, r"\b(what\s+level|which\s+level|my\s+level)\b"),
 )
@@ -562,16 +600,27 @@ _UNSAFE_CUES = _features(
     ),
     ("hidden-answers", 2.0, r"\b(reveal|leak|dump)\b"),
     ("hidden-material", 1.5, r"\b(hidden\s+tests?|reference\s+solutions?|answer\s+key)\b"),
-    ("jailbreak", 5.0, r"\b(jailbreak|jailbroken|developer\s+mode|god\s+mode|dan|do\s+anything\s+now)\b"),
-    ("role-play", 1.5, r"\b(you\s+are\s+now|from\s+now\s+on|pretend|act\s+as|roleplay|role\s+play)\b"),
+    (
+        "jailbreak",
+        5.0,
+        r"\b(jailbreak|jailbroken|developer\s+mode|god\s+mode|dan|do\s+anything\s+now)\b",
+    ),
+    (
+        "role-play",
+        1.5,
+        r"\b(you\s+are\s+now|from\s+now\s+on|pretend|act\s+as|roleplay|role\s+play)\b",
+    ),
     (
         "no-limits",
         3.0,
         r"\b(no|without|zero)\s+(any\s+)?(restrictions|rules|limits|filters|guidelines|censorship|"
         r"limitations)\b|\b(unrestricted|unfiltered|uncensored)\b",
     ),
-    ("disable-safety", 5.0, r"\b(disable|turn\s+off|switch\s+off|remove)\b.{0,20}\b(safety|filters?)\b"),
-    ("fake-system", 4.0, r"^\s*(system|admin|developer)\s*:", "raw"),
+    (
+        "disable-safety",
+        5.0,
+        r"\b(disable|turn\s+off|switch\s+off|remove)\b.{0,20}\b(safety|filters?)\b",
+    ),
     # Hacking, malware and abuse of other people's systems or data.
     ("hack", 3.5, r"\bhack(s|ing|ed|er|ers)?\b"),
     (
@@ -607,9 +656,18 @@ _UNSAFE_CUES = _features(
         r"\bwithout\s+(them|their|his|her|the\s+owner|anyone|consent|permission)\b",
     ),
     ("spam", 2.5, r"\b(spam|spams|spamming|flood|flooding)\b"),
-    ("victim", 1.0, r"\b(someone|somebody|people|my\s+ex|classmate|thousands)\b"),
+    (
+        "victim",
+        1.0,
+        r"\b(someone|somebody|people|my\s+ex|classmate|thousands|school|server|someone\s+else)\b",
+    ),
+    (
+        "destroy-data",
+        2.5,
+        r"\b(delete|deletes|deleting|wipe|wipes|destroy|destroys|corrupt|corrupts|encrypt|encrypts)\b"
+        r".{0,30}\b(all|every|everything|files|system|server|computer|data)\b",
+    ),
     ("weapons", 4.0, r"\b(bomb|bombs|explosives?|weapons?|guns?|poison|meth|drugs)\b"),
-    ("destructive-code", 5.0, r"rm\s+-rf\s+/|:\(\)\s*\{|/etc/(passwd|shadow)|system32", "raw"),
     ("exploit", 2.0, r"\b(exploit|exploits|spy\s+on|track\s+someone)\b"),
     # Self-harm: routed to triage, which answers with care and points to help.
     (
@@ -617,7 +675,9 @@ _UNSAFE_CUES = _features(
         6.0,
         r"\b(kill|hurt|hurting|harm|harming|cut|cutting|end)\s+(myself|my\s+self|my\s+life)\b|"
         r"\bsuicid\w*|\bself\s+harm\w*|\bwant\s+to\s+die\b|\bnot\s+worth\s+living\b|"
-        r"\bno\s+reason\s+to\s+live\b",
+        r"\bno\s+reason\s+to\s+live\b|\bend\s+it\s+all\b|\bbetter\s+off\s+dead\b|"
+        r"\b(life|everything)\s+is\s+(pointless|meaningless|hopeless)\b|"
+        r"\bdo\s+not\s+want\s+to\s+(live|be\s+alive|exist)\b",
     ),
     # Harassment and violence against people.
     (
@@ -628,9 +688,25 @@ _UNSAFE_CUES = _features(
     ),
     ("insult", 2.5, r"\b(insult|insults|mean\s+message|make\s+\w+\s+cry|make\s+fun\s+of)\b"),
     (
-        "kill-someone",
+        "hurt-someone",
         5.0,
-        r"\bkill\s+(him|her|them|someone|somebody|people|everyone|my\s+(teacher|classmate))\b",
+        r"\b(kill|hurt|harm|attack|poison|stab|shoot|beat\s+up)\s+(him|her|them|someone|somebody|"
+        r"people|everyone|others|a\s+person|my\s+(teacher|classmate|friend|brother|sister))\b",
+    ),
+)
+
+_UNSAFE_RAW_CUES = (
+    # A message dressed up as a system/admin turn.
+    _Feature(
+        "fake-system", Intent.UNSAFE, 4.0, re.compile(r"^\s*(system|admin|developer)\s*:"), "raw"
+    ),
+    # Code meant to damage the machine it runs on.
+    _Feature(
+        "destructive-code",
+        Intent.UNSAFE,
+        5.0,
+        re.compile(r"rm\s+-rf\s+/|:\(\)\s*\{|/etc/(passwd|shadow)|system32"),
+        "raw",
     ),
 )
 
@@ -642,105 +718,111 @@ _FEATURES: tuple[_Feature, ...] = (
     *_PROGRESS_CUES,
     *_OFF_TOPIC_CUES,
     *_UNSAFE_CUES,
+    *_UNSAFE_RAW_CUES,
 )
 _TERM_BONUS = 1.5  # concept cue + a Python notion
 _NO_TERM_PENALTY = 1.0  # concept cue without one: probably a general-knowledge question
 _GENERAL_QUESTION = 1.5  # ... which counts towards off_topic instead
-_HAND_IN_CUE = 1.5  # with code attached, this much submission evidence hands the code in
+_BARE_TOPIC = 2.0  # a short message that only names a Python notion
+_BARE_TOPIC_WORDS = 6
+_PROBLEM_CUE = 2.0  # with code attached, this much code_help evidence reports a problem...
+_HAND_IN_CUE = 1.5  # ... and, without one, this much submission evidence hands the code in
+_SAYS_PYTHON = 3.0  # naming Python cancels this much off-topic evidence
+_PASTED_ERROR = re.compile(
+    r"^Traceback \(most recent call last\)|^[A-Z]\w*(Error|Exception)\b", re.M
+)
+_PASTED_ERROR_WEIGHT = 3.0  # a traceback or error line in the pasted code is a problem report
 
 
 # --------------------------------------------------------------------------------------------
 # Spelling correction
 # --------------------------------------------------------------------------------------------
 
+
 # The words learners misspell that the features depend on. Only these are correction targets:
 # correcting towards short everyday words ("stats", "making", "point") does more harm than good.
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 _SPELLING_TARGETS: tuple[str, ...] = tuple(
     sorted(
-        set(
+        _words(
             """
     exercise exercises practice practise practicing practising explain explanation difference
     different dictionary dictionaries function functions recursion recursive inheritance
     encapsulation polymorphism comprehension comprehensions variable variables parameter
     parameters argument arguments attribute attributes exception exceptions indentation
-    iteration iterate integer integers boolean booleans operator operators condition
-    conditions conditional statement statements string strings tuple tuples method methods
-    object objects class classes module modules library libraries program programming python
-    syntax error errors traceback progress mastery submission submit submitting submitted
-    challenge challenges problem problems another please correct wrong solution answer
-    question questions summary summarise summarize dashboard statistics weakest difficulty
-    beginner harder easier understand confused meaning example examples working debugging
-    debug hint hints quiz quizzes loop loops list lists dict code help stuck broken review
-    feedback grade check finished completed recommend percentage weather homework javascript
-    lambda decorator generator iterator enumerate append extend import imports return
-    returns because what doesn why exercise while print input output float range slicing
-    index indices global local scope constructor inherit virtual environment json format
-    sorting sorted sort keyword keywords mutable immutable nested expression equal equals
-    challenge crashes crashing infinite forever failing fails reference hidden instructions
-    explain explaining difference between level score scores streak report overview
-            """.split()
+    iteration iterate integer integers boolean booleans operator operators condition conditions
+    conditional statement statements string strings tuple tuples method methods object objects
+    class classes module modules library libraries program programming python syntax error
+    errors traceback progress mastery submission submit submitting submitted challenge
+    challenges problem problems another please correct wrong solution answer question questions
+    summary summarise summarize dashboard statistics weakest difficulty beginner harder easier
+    understand confused meaning example examples working debugging debug hint hints quiz
+    quizzes loop loops list lists dict code help stuck broken review feedback grade check
+    finished completed recommend percentage weather homework javascript lambda decorator
+    generator iterator enumerate append extend import imports return returns because what doesn
+    why while print input output float range slicing index indices global local scope
+    constructor inherit virtual environment json format sorting sorted sort keyword keywords
+    mutable immutable nested expression equal equals crashes crashing infinite forever failing
+    fails reference hidden instructions explaining between level score scores streak report
+    overview
+            """
         )
     )
 )
 
 # Everyday words and inflections are never "corrected" (a token is known when it, or its stem
 # after a common suffix, is listed here or is itself a target).
-_COMMON_WORDS = frozenset(
+_COMMON_WORDS = _words(
     """
-    a about above across act actually add after again against ago all almost alone along already
-    also always am among an and angry any anyone anything anyway apple are area around ask at
-    away baby back bad bag ball bank be bear beat beautiful become bed been before begin behind
-    believe below best better big bird black blue board boat body book born both bottom box boy
-    brain bread break bring brother brown build burn business busy but buy by cake call came
-    can car card care carry case cat catch cause center chair chance change cheap child choose
-    city clean clear climb clock close cloud coat coffee cold color come common cook cool copy
-    corner cost could count country couple course cover crazy cross cry cup cut dad dance dark
+    a about above across act actually add after again against ago all almost alone along
+    already also always am among an and angry any anyone anything anyway apple are area around
+    ask at away baby back bad bag ball bank be bear beat beautiful become bed been before begin
+    behind believe below best better big bird black blue board boat body book born both bottom
+    box boy brain bread break bring brother brown build burn business busy but buy by cake call
+    came can car card care carry case cat catch cause center chair chance change cheap child
+    choose city clean clear climb clock close cloud coat coffee cold color come common cool
+    copy corner could count country couple course cover crazy cross cry cup cut dad dance dark
     date day dead dear decide deep dinner do doctor does dog door double down draw dream dress
     drink drive drop dry during each early earth easy eat edge egg eight either else empty end
     enjoy enough even evening ever every exact eye face fact fair fall family famous far farm
     fast fat father favorite fear feel feet few field fight fill film final find fine finger
     fire first fish five fix flat floor fly follow food foot for force forget form four free
     fresh friend from front fruit full fun funny game garden gave get girl give glad glass go
-    god gold gone good got great green ground group grow guess guy had hair half hall hand
-    hang happen happy hard has hat hate have he head hear heart heat heavy hello help her here
-    hey hi high hill him his hit hold hole home hope horse hot hour house how huge human
-    hundred hungry hurry husband i ice idea if important in inside into is it its job join
-    joke jump just keep kid kind king kitchen knew know lady land language large last late
-    laugh lay lazy lead learn least leave left leg less let letter lie life light like line
-    lion listen little live long look lose lot loud love low lucky lunch made main make man
-    many map mark market matter may maybe me meal mean meet member middle might mile milk mind
-    minute miss mom money month moon more morning most mother mountain mouth move much music
-    must my name near neck need never new news next nice night nine no noise none nor normal
-    north nose not note nothing notice now number of off offer office often oh oil ok okay old
-    on once one only open or order other our out outside over own page pain paint pair paper
-    parent park part party pass past pay people perhaps person phone pick picture piece place
-    plan plant play please point poor possible power pretty price probably pull push put
-    quick quiet quite race rain raise ran rather reach read ready real really reason red
-    remember rest rich ride right ring river road rock roll room round rule run sad safe said
-    salt same sand save saw say school sea seat second see seem sell send sense sentence set
-    seven several shall shape share she ship shirt shoe shop short should shout show side sign
-    simple since sing sister sit six size skin sky sleep slow small smell smile snow so soft
-    some someone something sometimes son song soon sorry sound south space speak special spend
-    sport spring stand star start state station status stay step still stone stop store story
-    straight strange street strong student study such sugar summer sun sure surprise sweet swim
-    table tail take talk tall taste teach teacher team teeth tell ten test text than thank that
-    the their them then there these they thing think third this those though thought three
-    through throw time tired to today together told tomorrow too took top total touch toward
-    town toy train travel tree trip trouble true try turn twice two type under until up upon
-    us use usual very visit voice wait walk wall want war warm was wash watch water way we wear
-    week weight well went were west what wheel when where which while white who whole whose
-    why wide wife will win window winter wish with woman wonder word work world worry would
-    write year yes yesterday yet you young your
-    lol thanks thx yeah yep nope cool nice great awesome wow hmm ugh btw
-    post host most cost mode node core more hook cook pool tool mine wine bike hike tile role
-    pure cure base vase cold bold fold sold worm harm hard cart pack lack rack sack stack track
-    deal meal seal heal bread dread bean lean jean fame lame tame frame mint lint tint
-    shade bone tone zone stone rode tape hype dust rust trust gate rate
-    topping stopping shopping hoping coping typing piping mapping tipping ripping zipping
-    stats stars state joint sting spring valve fraction fiction junction friction traction
-    title files fills fries kites tiles lisp lusts lasts hoops coops outpost impute meteor
-    metro purple triple proper paper super upper lower tower flower velvet
-    """.split()
+    god gold gone good got great green ground group grow guess guy had hair half hall hand hang
+    happen happy hard has hat hate have he head hear heart heat heavy hello help her here hey
+    hi high hill him his hit hold hole home hope horse hot hour house how huge human hundred
+    hungry hurry husband i ice idea if important in inside into is it its job join joke jump
+    just keep kid kind king kitchen knew know lady land language large last late laugh lay lazy
+    lead learn least leave left leg less let letter lie life light like line lion listen little
+    live long look lose lot loud love low lucky lunch made main make man many map mark market
+    matter may maybe me mean meet member middle might mile milk mind minute miss mom money
+    month moon more morning mother mountain mouth move much music must my name near neck need
+    never new news next nice night nine no noise none nor normal north nose not note nothing
+    notice now number of off offer office often oh oil ok okay old on once one only open or
+    order other our out outside over own page pain paint pair paper parent park part party pass
+    past pay people perhaps person phone pick picture piece place plan plant play please point
+    poor possible power pretty price probably pull push put quick quiet quite race rain raise
+    ran rather reach read ready real really reason red remember rest rich ride right ring river
+    road rock roll room round rule run sad safe said salt same sand save saw say school sea
+    seat second see seem sell send sense sentence set seven several shall shape share she ship
+    shirt shoe shop short should shout show side sign simple since sing sister sit six size
+    skin sky sleep slow small smell smile snow so soft some someone something sometimes son
+    song soon sorry sound south space speak special spend sport spring stand star start state
+    station status stay step still stone stop store story straight strange street strong
+    student study such sugar summer sun sure surprise sweet swim table tail take talk tall
+    taste teach teacher team teeth tell ten test text than thank that the their them then there
+    these they thing think third this those though thought three through throw time tired to
+    today together told tomorrow too took top total touch toward town toy train travel tree
+    trip trouble true try turn twice two type under until up upon us use usual very visit voice
+    wait walk wall want war warm was wash watch water way we wear week weight well went were
+    west what wheel when where which while white who whole whose why wide wife will win window
+    winter wish with woman wonder word work world worry would write year yes yesterday yet you
+    young your lol thanks thx yeah yep nope cool nice great awesome wow hmm ugh btw more cold
+    harm hard bread stone stats stars state spring files paper
+    """
 )
 # Words unsafe features read are matched as typed, and never turned into something else.
 _PROTECTED = re.compile(
@@ -787,10 +869,13 @@ def _is_swap(a: str, b: str) -> bool:
     """Whether `a` is `b` with two adjacent letters swapped (``lsit`` / ``list``)."""
     if len(a) != len(b):
         return False
-    diff = [i for i in range(len(a)) if a[i] != b[i]]
-    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] == a[diff[0]] and (
-        a[diff[1]] == b[diff[0]]
-    ) or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    return (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and a[diff[0]] == b[diff[1]]
+        and a[diff[1]] == b[diff[0]]
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -829,33 +914,48 @@ def _softmax(scores: Mapping[Intent, float]) -> dict[Intent, float]:
     return {intent: value / total for intent, value in exps.items()}
 
 
-def _evidence(prose: str, raw: str) -> tuple[dict[Intent, float], list[str]]:
+def _evidence(prose: str, message: str, *, code: bool) -> tuple[dict[Intent, float], list[str]]:
     tokens = [_correct(token) for token in _normalise(prose)]
     text = " ".join(tokens)
-    raw_text = unicodedata.normalize("NFKC", raw).lower()
+    texts = {
+        "prose": text,
+        # Unsafe features also read the code: an injection can hide in a comment.
+        "all": text if prose == message else " ".join(_correct(t) for t in _normalise(message)),
+        "raw": unicodedata.normalize("NFKC", message).lower(),
+    }
     evidence = dict.fromkeys(Intent, 0.0)
     fired: list[str] = []
     for feature in _FEATURES:
-        haystack = raw_text if feature.source == "raw" else text
+        source = "all" if feature.source == "prose" and feature.intent is Intent.UNSAFE else "prose"
+        haystack = texts["raw"] if feature.source == "raw" else texts[source]
         if feature.pattern.search(haystack):
             evidence[feature.intent] += feature.weight
             fired.append(f"{feature.intent.value}:{feature.name}")
 
-    concept_cues = any(name.startswith("concept_question:") for name in fired if "possessive" not in name)
-    if concept_cues:
-        mentions_python = bool(_PYTHON_TERMS.search(text)) and not (
-            _OTHER_LANGUAGE.search(text) and "python" not in tokens
-        )
-        if mentions_python:
-            evidence[Intent.CONCEPT_QUESTION] += _TERM_BONUS
-            fired.append("concept_question:python-term")
-        else:
-            evidence[Intent.CONCEPT_QUESTION] -= _NO_TERM_PENALTY
-            evidence[Intent.OFF_TOPIC] += _GENERAL_QUESTION
-            fired.append("off_topic:general-question")
+    # Interactions: a question is a concept question only when it is about Python (attached
+    # code always is).
+    mentions_python = code or (
+        bool(_PYTHON_TERMS.search(text))
+        and not (_OTHER_LANGUAGE.search(text) and "python" not in tokens)
+    )
+    asks = any(
+        f.startswith("concept_question:") and f != "concept_question:possessive" for f in fired
+    )
+    if asks and mentions_python:
+        evidence[Intent.CONCEPT_QUESTION] += _TERM_BONUS
+        fired.append("concept_question:python-term")
+    elif asks:
+        evidence[Intent.CONCEPT_QUESTION] -= _NO_TERM_PENALTY
+        evidence[Intent.OFF_TOPIC] += _GENERAL_QUESTION
+        fired.append("off_topic:general-question")
+    elif mentions_python and not fired and len(tokens) <= _BARE_TOPIC_WORDS:
+        # Just a topic ("list comprehensions??"): the learner wants it explained.
+        evidence[Intent.CONCEPT_QUESTION] += _BARE_TOPIC
+        fired.append("concept_question:bare-topic")
     if "python" in tokens and evidence[Intent.OFF_TOPIC] > 0:
-        evidence[Intent.OFF_TOPIC] = max(0.0, evidence[Intent.OFF_TOPIC] - 3.0)
-        fired.append("off_topic:-python")
+        # "How do I get the weather from an API in Python?" is on topic.
+        evidence[Intent.OFF_TOPIC] = max(0.0, evidence[Intent.OFF_TOPIC] - _SAYS_PYTHON)
+        fired.append("off_topic:says-python")
     return evidence, fired
 
 
@@ -864,7 +964,7 @@ def _decide(evidence: Mapping[Intent, float], scores: Mapping[Intent, float], co
         return Intent.UNSAFE
     if code:
         help_, handed_in = evidence[Intent.CODE_HELP], evidence[Intent.SUBMISSION]
-        if help_ >= PRESENT_THRESHOLD:
+        if help_ >= _PROBLEM_CUE:
             return Intent.CODE_HELP
         if handed_in >= PRESENT_THRESHOLD or (handed_in >= _HAND_IN_CUE and handed_in > help_):
             return Intent.SUBMISSION
@@ -889,11 +989,9 @@ def classify(message: str, *, has_code: bool | None = None) -> Classification:
         code, prose = None, message
     attached = code is not None if has_code is None else has_code
 
-    evidence, fired = _evidence(prose, message)
-    if code is not None and re.search(
-        r"^Traceback \(most recent call last\)|^[A-Z]\w*(Error|Exception)\b", code, re.M
-    ):
-        evidence[Intent.CODE_HELP] += 3.0
+    evidence, fired = _evidence(prose, message, code=attached)
+    if code is not None and _PASTED_ERROR.search(code):
+        evidence[Intent.CODE_HELP] += _PASTED_ERROR_WEIGHT
         fired.append("code_help:pasted-error")
     scores = {intent: evidence[intent] + _BIAS.get(intent, 0.0) for intent in Intent}
     if attached:
