@@ -22,3 +22,37 @@ class SpecialistReply(BaseModel):
     reply: str
     sources: list[str] = Field(default_factory=list)
     follow_up: str | None = None
+
+
+class SessionTally(BaseModel):
+    """The running tally of a learning session (kept by the session workflow)."""
+
+    attempts: int = 0
+    runs: int = 0
+    failed_runs: int = 0
+    errors_by_type: dict[str, int] = Field(default_factory=dict)
+    exercises_passed: list[str] = Field(default_factory=list)
+    exercises_attempted: list[str] = Field(default_factory=list)
+    hints_used: int = 0
+    quiz_answers: int = 0
+    quiz_correct: int = 0
+    messages: int = 0
+    time_on_task_s: float = 0.0
+
+
+class SessionSummaryRequest(BaseModel):
+    """Debrief's `POST /summaries/session`: summarise a finished session for the student."""
+
+    session_id: str = Field(min_length=1, max_length=100)
+    user_id: str | None = None
+    mode: str = "practice"
+    topic: str | None = None
+    tally: SessionTally = Field(default_factory=SessionTally)
+
+
+class SessionSummary(BaseModel):
+    session_id: str
+    summary: str
+    practised: list[str] = Field(default_factory=list)
+    mistakes: list[str] = Field(default_factory=list)
+    next_steps: list[str] = Field(default_factory=list)
