@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -95,11 +96,11 @@ class Stack:
         }
         for spec in t.apps:
             checks[spec.app_id] = Check(
-                spec.app_id, lambda s=spec: _http_ok(f"http://127.0.0.1:{s.app_port}/healthz")
+                spec.app_id, partial(_http_ok, f"http://127.0.0.1:{spec.app_port}/healthz")
             )
             checks[f"{spec.app_id}-dapr"] = Check(
                 f"{spec.app_id}-dapr",
-                lambda s=spec: _http_ok(f"http://127.0.0.1:{s.dapr_http_port}/v1.0/healthz"),
+                partial(_http_ok, f"http://127.0.0.1:{spec.dapr_http_port}/v1.0/healthz"),
             )
         return checks
 
