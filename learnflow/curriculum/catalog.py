@@ -35,12 +35,20 @@ def _index(items: Iterable[_T]) -> dict[str, _T]:
     return index
 
 
+class FileError(ContentModel):
+    """A file the lenient loader (`read_catalog(strict=False)`) skipped, and why."""
+
+    path: Path
+    problems: tuple[str, ...]
+
+
 class Catalog(ContentModel):
     """Everything under the content root, in teaching order.
 
     `module_ids` is catalog.yaml's list; `modules` holds those of them that have a folder.
     Lessons and exercises are every file found in a listed module's folder, listed ones first in
     module.yaml order; whether listings and files agree is checked by `check_catalog`.
+    `file_errors` lists the files a lenient read skipped (always empty from `load_catalog`).
     """
 
     root: Path
@@ -49,6 +57,7 @@ class Catalog(ContentModel):
     lessons: tuple[Lesson, ...] = ()
     exercises: tuple[Exercise, ...] = ()
     quizzes: tuple[Quiz, ...] = ()
+    file_errors: tuple[FileError, ...] = ()
 
     @cached_property
     def _modules(self) -> dict[str, Module]:

@@ -112,7 +112,7 @@ def describe(error: ErrorDetails) -> str:
         if isinstance(got, str | int | float | bool) or got is None:
             shown = repr(got) if len(repr(got)) <= 60 else repr(got)[:57] + "..."
             message += f" (got {shown})"
-            if isinstance(got, bool) or got is None:
+            if error["type"] == "string_type" and (isinstance(got, bool) or got is None):
                 message += "; YAML reads yes/no/true/false/null as such: quote text like that"
     return f"field {field!r}: {message}"
 

@@ -20,11 +20,17 @@ MIN_QUIZ_QUESTIONS = 8
 
 _SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 _IGNORED = {"__pycache__", "__init__.py", ".DS_Store"}
+_IMPORTS_SOLUTION = re.compile(r"^\s*(?:from\s+solution\s+import\b|import\s+solution\b)", re.M)
 
 
 def catalog_problems(catalog: Catalog, only: str | None = None) -> list[Problem]:
     """Every static problem of the catalog, or of module `only` alone."""
-    problems: list[Problem] = []
+    problems = [
+        Problem(where=where(error.path, catalog.root, str(error.path)), message=message)
+        for error in catalog.file_errors
+        if only is None or error.path.is_relative_to(catalog.root / only)
+        for message in error.problems
+    ]
     if only is None:
         problems += listing_problems(catalog)
     for module in catalog.modules:
@@ -69,7 +75,8 @@ def listing_problems(catalog: Catalog) -> list[Problem]:
             where="catalog.yaml",
             message=f"module {module_id!r} is listed but {module_id}/module.yaml does not exist",
         )
-        for module_id in catalog.missing_modules
+        for module_id in dict.fromkeys(catalog.module_ids)
+        if not (catalog.root / module_id / "module.yaml").is_file()
     ]
     for entry in _entries(catalog.root):
         if entry.is_dir() and entry.name not in catalog.module_ids:
@@ -129,12 +136,18 @@ def exercise_problems(catalog: Catalog, exercise: Exercise) -> list[Problem]:
     problems = _id_problems(
         here, exercise.id, exercise.module, exercise.source, home_module(exercise)
     )
-    lesson_ids = {lesson.id for lesson in catalog.lessons_for(exercise.module)}
-    if exercise.lesson not in lesson_ids:
+    if exercise.lesson not in lesson_ids(catalog, exercise.module):
         problems.append(
             Problem(
                 where=here,
                 message=f"lesson {exercise.lesson!r} is not a lesson of module {exercise.module!r}",
+            )
+        )
+    if not _IMPORTS_SOLUTION.search(exercise.tests):
+        problems.append(
+            Problem(
+                where=here,
+                message="the tests never import the learner's code: use `from solution import ...`",
             )
         )
     return problems + [Problem(where=here, message=m) for m in hint_ladder_messages(exercise)]
@@ -182,13 +195,13 @@ def quiz_problems(catalog: Catalog, quiz: Quiz) -> list[Problem]:
                 f"{MIN_QUIZ_QUESTIONS}",
             )
         )
-    lesson_ids = {lesson.id for lesson in catalog.lessons_for(home)}
+    known_lessons = lesson_ids(catalog, home)
     for number, question in enumerate(quiz.questions, start=1):
         label = f"question {number} ({question.id})"
         messages: list[str] = []
         if not re.fullmatch(rf"{re.escape(home)}\.{_SLUG}", question.id):
             messages.append(f"id must look like '{home}.<slug>'")
-        if question.lesson not in lesson_ids:
+        if question.lesson not in known_lessons:
             messages.append(f"lesson {question.lesson!r} is not a lesson of module {home!r}")
         if len(question.choices) < 2:
             messages.append("needs at least two choices")
@@ -202,6 +215,16 @@ def quiz_problems(catalog: Catalog, quiz: Quiz) -> list[Problem]:
             )
         problems += [Problem(where=here, message=f"{label}: {m}") for m in messages]
     return problems
+
+
+def lesson_ids(catalog: Catalog, module_id: str) -> set[str]:
+    """Ids of the module's lessons, counting files that failed to load (reported on their own)."""
+    broken = {
+        error.path.stem
+        for error in catalog.file_errors
+        if error.path.parent == catalog.root / module_id / "lessons"
+    }
+    return {lesson.id for lesson in catalog.lessons_for(module_id)} | broken
 
 
 def duplicate_id_problems(kind: str, ids_and_places: Sequence[tuple[str, str]]) -> list[Problem]:

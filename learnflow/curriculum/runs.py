@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from learnflow.curriculum.models import Exercise
+from learnflow.errors import SetupError
 
 CodeKind = Literal["solution", "starter"]
 EXPECTED_STATUS: dict[CodeKind, str] = {"solution": "pass", "starter": "fail"}
@@ -48,7 +49,9 @@ def run_exercise_code(exercise: Exercise, kind: CodeKind, run_tests: RunTests) -
     code = exercise.solution if kind == "solution" else exercise.starter
     try:
         result = run_tests(code, exercise.tests, MODULE_NAME)
-    except Exception as exc:  # a crashing runner is reported, not fatal to the whole check
+    except SetupError:
+        raise  # the runner cannot work on this machine at all: not a content problem
+    except Exception as exc:  # one crashing run is reported, not fatal to the whole check
         return RunOutcome(exercise, kind, "crashed", f"{kind}: the runner raised {exc!r}")
     if not isinstance(result, Mapping) or not isinstance(result.get("status"), str):
         return RunOutcome(exercise, kind, "invalid", f"{kind}: the runner returned {result!r:.200}")
@@ -96,7 +99,10 @@ def run_exercises(
     workers: int = 4,
     on_progress: Callable[[str], None] | None = None,
 ) -> list[RunOutcome]:
-    """Run every solution and starter on a pool of `workers` threads; outcomes in input order."""
+    """Run every solution and starter on a pool of `workers` threads; outcomes in input order.
+
+    A `SetupError` from the runner (e.g. the sandbox cannot start here) aborts the whole run.
+    """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     jobs: list[tuple[Exercise, CodeKind]] = [
@@ -108,13 +114,17 @@ def run_exercises(
             pool.submit(run_exercise_code, exercise, kind, run_tests): index
             for index, (exercise, kind) in enumerate(jobs)
         }
-        for done, future in enumerate(as_completed(futures), start=1):
-            outcome = future.result()
-            outcomes[futures[future]] = outcome
-            if on_progress is not None:
-                verdict = "ok" if outcome.as_expected else "PROBLEM"
-                on_progress(
-                    f"[{done}/{len(jobs)}] {outcome.exercise.id} {outcome.kind}: "
-                    f"{outcome.status} ({verdict})"
-                )
+        try:
+            for done, future in enumerate(as_completed(futures), start=1):
+                outcome = future.result()
+                outcomes[futures[future]] = outcome
+                if on_progress is not None:
+                    verdict = "ok" if outcome.as_expected else "PROBLEM"
+                    on_progress(
+                        f"[{done}/{len(jobs)}] {outcome.exercise.id} {outcome.kind}: "
+                        f"{outcome.status} ({verdict})"
+                    )
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     return [outcomes[index] for index in range(len(jobs))]

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any, cast
 
-from learnflow.curriculum import RunTests, check_catalog, load_catalog
+from learnflow.curriculum import Catalog, RunTests, check_catalog, read_catalog
 from learnflow.curriculum.check import DEFAULT_WORKERS
 from learnflow.errors import SetupError
 
@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_check(args: argparse.Namespace) -> int:
-    catalog = load_catalog(args.root)
+    catalog = read_catalog(args.root, strict=False)
     report = check_catalog(
         catalog,
         sandbox_run_tests(),
@@ -58,28 +58,46 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    catalog = load_catalog(args.root)
+    catalog = read_catalog(args.root, strict=False)
+    if catalog.file_errors:
+        print(
+            f"note: {len(catalog.file_errors)} file(s) could not be loaded and are left out; "
+            "`learnflow curriculum check` says why",
+            file=sys.stderr,
+        )
     if args.module:
-        module = catalog.module(args.module)
-        print(f"{module.number}. {module.title} ({module.id}): {module.summary}")
-        for lesson in catalog.lessons_for(module.id):
-            print(f"  lesson  {lesson.id:<42} {lesson.title}")
-            for exercise in catalog.exercises_for(module.id, lesson_id=lesson.id):
-                print(f"    {exercise.difficulty:<6} {exercise.id:<40} {exercise.title}")
-        return 0
+        _print_module(catalog, args.module)
+    else:
+        _print_modules(catalog)
+    return 0
+
+
+def _print_module(catalog: Catalog, module_id: str) -> None:
+    module = catalog.module(module_id)
+    print(f"{module.number}. {module.title} ({module.id}): {module.summary}")
+    for lesson in catalog.lessons_for(module.id):
+        print(f"  lesson  {lesson.id:<42} {lesson.title}")
+        for exercise in catalog.exercises_for(module.id, lesson_id=lesson.id):
+            print(f"    {exercise.difficulty:<6} {exercise.id:<40} {exercise.title}")
+
+
+def _print_modules(catalog: Catalog) -> None:
     print(f"{'#':>2}  {'module':<16} {'lessons':>7} {'exercises':>9} {'quiz':>5}  title")
     quiz_sizes = {quiz.module: len(quiz.questions) for quiz in catalog.quizzes}
-    for module in catalog.modules:
+    loaded = {module.id: module for module in catalog.modules}
+    for position, module_id in enumerate(catalog.module_ids, start=1):
+        module = loaded.get(module_id)
+        if module is None:
+            invalid = (catalog.root / module_id / "module.yaml").is_file()
+            status = "(module.yaml is invalid)" if invalid else "(not written yet)"
+            print(f"{position:>2}  {module_id:<16} {status}")
+            continue
         lessons = len(catalog.lessons_for(module.id))
         exercises = len(catalog.exercises_for(module.id))
         quiz = quiz_sizes.get(module.id, 0)
         print(
-            f"{module.number:>2}  {module.id:<16} {lessons:>7} {exercises:>9} {quiz:>5}  "
-            f"{module.title}"
+            f"{position:>2}  {module.id:<16} {lessons:>7} {exercises:>9} {quiz:>5}  {module.title}"
         )
-    for module_id in catalog.missing_modules:
-        print(f"{'-':>2}  {module_id:<16} {'(not written yet)':>29}")
-    return 0
 
 
 def sandbox_run_tests() -> RunTests:

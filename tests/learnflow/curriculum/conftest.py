@@ -1,84 +1,14 @@
-"""Fixtures for the curriculum tests: a small valid curriculum on disk, and a local test runner.
-
-`local_run_tests` is a development stand-in for the sandbox (`code_runner.sandbox.run_tests`):
-it runs pytest in a subprocess inside a temporary directory, with no isolation at all. It lives
-here, in the tests, and must never be used as the product's runner.
-"""
+"""Fixtures for the curriculum tests: a small valid curriculum that tests break on purpose."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import tempfile
 import textwrap
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-
-LOCAL_RUN_TIMEOUT_S = 60
-
-
-def local_run_tests(code: str, tests: str, module_name: str = "solution") -> dict[str, Any]:
-    """Exercism-style result of running `tests` against `code` (importable as `module_name`)."""
-    with tempfile.TemporaryDirectory(prefix="learnflow-curriculum-") as tmp:
-        work = Path(tmp)
-        (work / f"{module_name}.py").write_text(code, encoding="utf-8")
-        (work / "test_exercise.py").write_text(tests, encoding="utf-8")
-        (work / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
-        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-        env.pop("PYTHONPATH", None)
-        completed = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "--junitxml=report.xml",
-                "test_exercise.py",
-            ],
-            cwd=work,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=LOCAL_RUN_TIMEOUT_S,
-            check=False,
-        )
-        results = _junit_results(work / "report.xml")
-    output = (completed.stdout + completed.stderr)[-2000:]
-    if completed.returncode == 0:
-        return {"status": "pass", "message": "", "tests": results}
-    if completed.returncode == 1 and results:
-        return {"status": "fail", "message": "some tests failed", "tests": results}
-    return {"status": "error", "message": output, "tests": results}
-
-
-def _junit_results(report: Path) -> list[dict[str, str]]:
-    if not report.is_file():
-        return []
-    results = []
-    for case in ET.parse(report).getroot().iter("testcase"):
-        problem = case.find("failure")
-        if problem is None:
-            problem = case.find("error")
-        status = "pass" if problem is None else ("fail" if problem.tag == "failure" else "error")
-        message = "" if problem is None else (problem.get("message") or "")
-        results.append(
-            {"name": case.get("name", ""), "status": status, "message": message, "output": ""}
-        )
-    return results
-
-
-@pytest.fixture
-def local_runner() -> Callable[[str, str, str], dict[str, Any]]:
-    return local_run_tests
-
 
 # --- a small valid curriculum on disk ----------------------------------------------------------
 
