@@ -27,18 +27,20 @@ def problem(status: int, code: str, message: str, **details: Any) -> JSONRespons
     )
 
 
-def _describe_validation(exc: RequestValidationError) -> str:
+def _describe_validation(exc: RequestValidationError) -> tuple[int, str]:
+    """(status, message): 400 when the body cannot be parsed, 422 when it has the wrong shape."""
     parts = []
     for err in exc.errors():
         location = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
         if err.get("type") == "json_invalid":
-            return "the request body is not valid JSON; send a JSON object"
+            return 400, "the request body is not valid JSON; send a JSON object"
         if err.get("type") == "model_attributes_type" or (
             err.get("type") in ("dict_type", "model_type") and not location
         ):
-            return "the request body must be a JSON object"
-        parts.append(f"{location or 'body'}: {err.get('msg', 'invalid')}")
-    return "; ".join(parts) or "the request is invalid"
+            return 422, "the request body must be a JSON object"
+        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"{location or 'body'}: {message}")
+    return 422, "; ".join(parts) or "the request is invalid"
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -53,8 +55,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        message = _describe_validation(exc)
-        status = 400 if "JSON" in message else 422
+        status, message = _describe_validation(exc)
         return problem(status, "invalid_input", message)
 
     @app.exception_handler(StarletteHTTPException)

@@ -66,6 +66,9 @@ class Mesh:
         if not rows:
             return None
         value = rows[0][0]
+        # state.postgresql v2 keeps values as bytea (the JSON document's bytes)
+        if isinstance(value, bytes | memoryview):
+            value = bytes(value).decode()
         return json.loads(value) if isinstance(value, str) else value
 
 

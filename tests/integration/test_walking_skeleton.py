@@ -126,15 +126,45 @@ async def test_a_retried_message_is_answered_once(mesh: Mesh, http: httpx.AsyncC
     stored = mesh.state_value("triage", f"conversation:{session_id}")
     assert len(stored["turns"]) == 1
 
-    async def recorded() -> int | None:
-        answer = await http.get(
-            mesh.invoke_url("triage", "debrief", f"sessions/{session_id}/activity"),
-            headers=mesh.dapr_headers,
+    # both deliveries of each event reached Kafka (the retry re-published the same ids) ...
+    for topic in ("learning.routed", "learning.response"):
+        copies = eventually_sync(
+            lambda t=topic: len(_kafka_events(mesh, t, {"session_id": session_id})) == 2,
+            what=f"both copies of the {topic} event on Kafka",
         )
-        return len(answer.json()["entries"]) or None
+        assert copies
+    # ... and debrief's consumer group has consumed past them
+    eventually_sync(
+        lambda: _group_caught_up(mesh, "debrief", ("learning.routed", "learning.response")),
+        what="debrief to consume every event",
+    )
 
-    # redelivered events (same ids) are recorded once
-    assert await eventually(recorded, what="debrief activity") == 2
+    answer = await http.get(
+        mesh.invoke_url("triage", "debrief", f"sessions/{session_id}/activity"),
+        headers=mesh.dapr_headers,
+    )
+    entries = answer.json()["entries"]
+    assert sorted(e["topic"] for e in entries) == ["learning.response", "learning.routed"]
+
+
+def _group_caught_up(mesh: Mesh, group: str, topics: tuple[str, ...]) -> bool:
+    """Whether consumer group `group` has committed offsets at the end of every partition."""
+    consumer = Consumer(
+        {"bootstrap.servers": mesh.kafka_bootstrap, "group.id": group, "enable.auto.commit": False}
+    )
+    try:
+        for topic in topics:
+            partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+            committed = consumer.committed(
+                [TopicPartition(topic, p) for p in partitions], timeout=10
+            )
+            for tp in committed:
+                end = consumer.get_watermark_offsets(tp, timeout=10)[1]
+                if end > 0 and tp.offset < end:
+                    return False
+    finally:
+        consumer.close()
+    return True
 
 
 @pytest.mark.parametrize(
@@ -157,14 +187,14 @@ async def test_a_retried_message_is_answered_once(mesh: Mesh, http: httpx.AsyncC
 async def test_bad_input_gets_a_clear_4xx_and_writes_nothing(
     mesh: Mesh, http: httpx.AsyncClient, content: bytes, content_type: str, status: int, says: str
 ) -> None:
-    before = mesh.sql("SELECT count(*) FROM dapr_state WHERE key LIKE 'triage||conversation:%'")
+    before = mesh.sql("SELECT count(*) FROM dapr_state WHERE key LIKE %s", "triage||conversation:%")
     response = await http.post(
         f"{mesh.app_url('triage')}/chat", content=content, headers={"content-type": content_type}
     )
 
     assert response.status_code == status, response.text
     assert says.lower() in response.json()["message"].lower()
-    after = mesh.sql("SELECT count(*) FROM dapr_state WHERE key LIKE 'triage||conversation:%'")
+    after = mesh.sql("SELECT count(*) FROM dapr_state WHERE key LIKE %s", "triage||conversation:%")
     assert after == before
 
 
