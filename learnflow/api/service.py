@@ -88,6 +88,7 @@ def create_service_app(
     logging.basicConfig(
         level=logging.INFO, format=f"%(asctime)s {app_id} %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
     app = FastAPI(title=f"LearnFlow {app_id}", lifespan=lifespan)
     public_patterns = tuple(
         route.path_regex

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from fastapi import APIRouter
@@ -33,23 +34,26 @@ async def _announce(
         "source": "triage",
         "message_id": turn.message_id,
     }
-    await sidecar.publish(
-        LearningRouted(
-            id=_event_id(session_id, turn.message_id, "routed"),
-            intent=turn.intent,
-            agent=turn.agent,
-            confidence=turn.confidence,
-            **common,
-        )
-    )
-    await sidecar.publish(
-        LearningResponse(
-            id=_event_id(session_id, turn.message_id, "response"),
-            agent=turn.agent,
-            reply_chars=len(turn.reply),
-            sources=turn.sources,
-            **common,
-        )
+    # two topics, no ordering between them: publish both at once
+    await asyncio.gather(
+        sidecar.publish(
+            LearningRouted(
+                id=_event_id(session_id, turn.message_id, "routed"),
+                intent=turn.intent,
+                agent=turn.agent,
+                confidence=turn.confidence,
+                **common,
+            )
+        ),
+        sidecar.publish(
+            LearningResponse(
+                id=_event_id(session_id, turn.message_id, "response"),
+                agent=turn.agent,
+                reply_chars=len(turn.reply),
+                sources=turn.sources,
+                **common,
+            )
+        ),
     )
 
 
