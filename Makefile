@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Re-install when the project's dependencies change.
-STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml setup.py | sha1sum | cut -c1-12)
 
 .PHONY: help up down status test test-unit lint bench bootstrap clean
 
@@ -18,7 +18,7 @@ help:
 	@echo "make lint     ruff + mypy (strict on the shared package)"
 	@echo "make bench    benchmarks (mesh overhead, Kafka throughput, sandbox)"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' || \
 		{ echo "learnflow: error: Python 3.11 is required as '$(PYTHON)' (set PYTHON=/path/to/python3.11)"; exit 1; }
 	@echo "==> creating $(VENV) and installing LearnFlow's Python dependencies"
