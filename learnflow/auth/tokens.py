@@ -51,6 +51,9 @@ def _secret(settings: Settings | None) -> str:
     return value
 
 
+ISSUER = "learnflow"
+
+
 def issue_token(
     *,
     user_id: UUID,
@@ -64,6 +67,8 @@ def issue_token(
     issued = (now or datetime.now(UTC)).replace(microsecond=0)
     lifetime = timedelta(seconds=settings.jwt_ttl_s if ttl_s is None else ttl_s)
     claims = {
+        # the API gateway (Kong's jwt plugin) finds the signing credential by this claim
+        "iss": ISSUER,
         "sub": str(user_id),
         "role": Role(role).value,
         "iat": int(issued.timestamp()),
@@ -82,7 +87,8 @@ def verify_token(token: str | None, *, settings: Settings | None = None) -> Prin
             token.strip(),
             _secret(settings),
             algorithms=[ALGORITHM],
-            options={"require": ["sub", "role", "iat", "exp", "jti"]},
+            options={"require": ["iss", "sub", "role", "iat", "exp", "jti"]},
+            issuer=ISSUER,
             leeway=LEEWAY_S,
         )
     except jwt.ExpiredSignatureError as exc:

@@ -65,13 +65,14 @@ def test_password_policy(password: str, ok: bool) -> None:
 # --- tokens ---------------------------------------------------------------------------------------
 
 
-def test_a_token_carries_sub_role_iat_exp_jti() -> None:
+def test_a_token_carries_iss_sub_role_iat_exp_jti() -> None:
     user_id = uuid4()
     now = datetime.now(UTC).replace(microsecond=0)
     token = issue_token(user_id=user_id, role=Role.TEACHER, now=now, settings=SETTINGS)
 
     claims = jwt.decode(token, SECRET, algorithms=[ALGORITHM])
-    assert set(claims) == {"sub", "role", "iat", "exp", "jti"}
+    assert set(claims) == {"iss", "sub", "role", "iat", "exp", "jti"}
+    assert claims["iss"] == "learnflow"  # the gateway matches its credential on it
     assert claims["sub"] == str(user_id) and claims["role"] == "teacher"
     assert claims["exp"] - claims["iat"] == 900  # LEARNFLOW_JWT_TTL_S
 
@@ -95,6 +96,7 @@ def _forge(claims: dict[str, object], secret: str = SECRET, algorithm: str = ALG
 def _claims(**overrides: object) -> dict[str, object]:
     now = int(datetime.now(UTC).timestamp())
     claims: dict[str, object] = {
+        "iss": "learnflow",
         "sub": str(uuid4()),
         "role": "student",
         "iat": now,
@@ -125,6 +127,8 @@ LONG_AGO = datetime.now(UTC) - timedelta(hours=2)
             id="wrong-secret",
         ),
         pytest.param(_forge(_claims(exp=None)), "no 'exp' claim", id="no-exp"),
+        pytest.param(_forge(_claims(iss=None)), "no 'iss' claim", id="no-iss"),
+        pytest.param(_forge(_claims(iss="someone-else")), "Invalid access token", id="bad-iss"),
         pytest.param(_forge(_claims(jti=None)), "no 'jti' claim", id="no-jti"),
         pytest.param(_forge(_claims(role=None)), "no 'role' claim", id="no-role"),
         pytest.param(_forge(_claims(sub=None)), "no 'sub' claim", id="no-sub"),

@@ -1,0 +1,1 @@
+"""Deployment helpers: render the cluster and container variants of `components/`."""

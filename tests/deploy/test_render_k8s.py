@@ -1,0 +1,151 @@
+"""learnflow.deploy.render_k8s: k8s/dapr/ and compose/dapr/ are components/, translated."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from learnflow.deploy import render_k8s
+from learnflow.deploy.render_k8s import (
+    COMPOSE,
+    K8S,
+    RenderError,
+    render_compose_components,
+    render_k8s_components,
+)
+from tests.deploy.deploy_common import REPO_ROOT, apps, manifest_errors
+
+SRC = REPO_ROOT / "components"
+
+
+def _by_name(docs: list[dict[str, object]]) -> dict[str, dict]:  # type: ignore[type-arg]
+    return {d["metadata"]["name"]: d for d in docs}  # type: ignore[index]
+
+
+def test_check_passes_on_the_tree() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "learnflow.deploy.render_k8s", "--check"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_every_source_resource_is_rendered_and_valid() -> None:
+    source = [d for p in render_k8s.source_files(SRC) for d in render_k8s.load_documents(p)]
+    rendered = render_k8s_components(SRC)
+    assert [(d["kind"], d["metadata"]["name"]) for d in rendered] == [
+        (d["kind"], d["metadata"]["name"]) for d in source
+    ]
+    for doc in rendered + render_compose_components(SRC):
+        assert not manifest_errors(doc), (doc["metadata"]["name"], manifest_errors(doc))
+
+
+def test_kubernetes_variant_uses_cluster_addresses_and_secrets() -> None:
+    docs = _by_name(render_k8s_components(SRC))
+    assert all(d["metadata"]["namespace"] == "learnflow" for d in docs.values())
+    pubsub = {m["name"]: m for m in docs["pubsub"]["spec"]["metadata"]}
+    assert pubsub["brokers"]["value"] == "kafka.learnflow.svc.cluster.local:9092"
+    state = docs["statestore"]
+    assert "auth" not in state  # the Dapr operator resolves refs from Kubernetes Secrets
+    refs = [m["secretKeyRef"] for m in state["spec"]["metadata"] if "secretKeyRef" in m]
+    assert refs and all(r["name"] == render_k8s.K8S_SECRET_NAME for r in refs)
+    stores = [d for d in docs.values() if d["spec"].get("type", "").startswith("secretstores.")]
+    assert stores and all(s["spec"]["type"] == "secretstores.kubernetes" for s in stores)
+    config = next(d for d in docs.values() if d["kind"] == "Configuration")
+    assert "nameResolution" not in config["spec"]
+
+
+def test_compose_variant_keeps_the_env_secret_store() -> None:
+    docs = _by_name(render_compose_components(SRC))
+    pubsub = {m["name"]: m for m in docs["pubsub"]["spec"]["metadata"]}
+    assert pubsub["brokers"]["value"] == "kafka:9092"
+    assert docs["localsecretstore"]["spec"]["type"] == "secretstores.local.env"
+    assert "auth" in docs["statestore"]
+    config = next(d for d in docs.values() if d["kind"] == "Configuration")
+    assert config["spec"]["nameResolution"]["component"] == "sqlite"
+
+
+def test_subscriptions_and_resiliency_name_real_apps() -> None:
+    for doc in render_k8s_components(SRC):
+        for scope in doc.get("scopes", []):
+            assert scope in apps(), f"{doc['metadata']['name']}: unknown app {scope!r}"
+        if doc["kind"] == "Resiliency":
+            assert set(doc["spec"]["targets"].get("apps", {})) <= set(apps())
+
+
+def _copy_tree(tmp_path: Path) -> Path:
+    shutil.copytree(SRC, tmp_path / "components")
+    assert render_k8s.main(["--write", "--root", str(tmp_path)]) == 0
+    return tmp_path
+
+
+def test_check_detects_an_edited_a_missing_and_a_stale_file(tmp_path: Path) -> None:
+    root = _copy_tree(tmp_path)
+    assert render_k8s.main(["--check", "--root", str(root)]) == 0
+    pubsub = root / "k8s" / "dapr" / "pubsub.yaml"
+    pubsub.write_text(pubsub.read_text().replace("kafka.learnflow", "kafka.elsewhere"))
+    (root / "compose" / "dapr" / "config.yaml").unlink()
+    (root / "k8s" / "dapr" / "old.yaml").write_text("kind: Component\n")
+    problems = render_k8s.drift(root / "components", root, K8S) + render_k8s.drift(
+        root / "components", root, COMPOSE
+    )
+    text = "\n".join(problems)
+    assert "pubsub.yaml differs" in text
+    assert "config.yaml is missing" in text
+    assert "old.yaml has no source" in text
+    assert render_k8s.main(["--check", "--root", str(root)]) == 1
+    assert render_k8s.main(["--write", "--root", str(root)]) == 0
+    assert render_k8s.main(["--check", "--root", str(root)]) == 0
+
+
+def _component(ctype: str, metadata: list[dict[str, str]]) -> dict[str, object]:
+    return {
+        "apiVersion": "dapr.io/v1alpha1",
+        "kind": "Component",
+        "metadata": {"name": "x"},
+        "spec": {"type": ctype, "version": "v1", "metadata": metadata},
+    }
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        (
+            _component("state.redis", [{"name": "redisHost", "value": "localhost:6379"}]),
+            "local machine",
+        ),
+        (
+            _component(
+                "state.postgresql", [{"name": "connectionString", "value": "host=db password=x"}]
+            ),
+            "literal",
+        ),
+        (
+            {"apiVersion": "dapr.io/v1alpha1", "kind": "HTTPEndpoint", "metadata": {"name": "h"}},
+            "kind",
+        ),
+    ],
+)
+def test_unknown_local_values_stop_the_renderer(
+    tmp_path: Path, doc: dict[str, object], message: str
+) -> None:
+    (tmp_path / "x.yaml").write_text(yaml.safe_dump(doc))
+    with pytest.raises(RenderError, match=message):
+        render_k8s_components(tmp_path)
+    assert render_k8s.main(["--check", "--root", str(tmp_path), "--src", str(tmp_path)]) == 2
+
+
+def test_file_secret_store_is_refused_for_compose(tmp_path: Path) -> None:
+    doc = _component("secretstores.local.file", [{"name": "secretsFile", "value": "s.json"}])
+    (tmp_path / "x.yaml").write_text(yaml.safe_dump(doc))
+    assert render_k8s_components(tmp_path)[0]["spec"]["type"] == "secretstores.kubernetes"
+    with pytest.raises(RenderError, match=r"only supports secretstores\.local\.env"):
+        render_compose_components(tmp_path)
