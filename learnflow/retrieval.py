@@ -1,0 +1,561 @@
+"""Finding the lessons that answer a learner's question: a small BM25F index over the curriculum.
+
+    from learnflow.retrieval import lesson_index
+
+    hits = lesson_index().search("how do for loops work?", k=3)
+    hits[0].lesson_id       # "control-flow.for-loops"
+    hits[0].snippet         # the lesson sentence that best matches the question
+
+Pure Python and deterministic (ties go to teaching order). Each lesson is scored with BM25F over
+its fields — title and keywords boosted, then the explanation, the worked example and the common
+mistakes — so a word in a lesson's title counts for more than the same word in a code sample.
+
+Documents and questions go through the same analyser: lower-case, Python operators turned into
+words (`//` → floordiv), dunder names kept whole (`__init__`), common abbreviations made canonical
+(dict → dictionary, func → function), English stop words dropped (Python keywords such as `for`,
+`in`, `is` or `not` never are) and a light suffix stemmer (loops, looping → loop). Questions get
+two more steps: related terms are added at a lower weight ("loop" also looks for `for` and
+`while`), and a word no lesson contains is corrected to its closest vocabulary word with difflib
+("dictionery" → dictionary), since learners type fast.
+
+Scores are raw BM25 sums (higher is better, unbounded); callers that need a "nothing matches
+well" cut-off compare `Hit.score` against a threshold tuned on labelled questions
+(see `learnflow.evaluation.retrieval_eval`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from learnflow.curriculum import Catalog, Lesson, load_catalog
+from learnflow.errors import InvalidInput, NotFound
+
+__all__ = [
+    "FIELD_WEIGHTS",
+    "Hit",
+    "LessonIndex",
+    "QueryTerm",
+    "TermKind",
+    "analyze",
+    "analyze_query",
+    "lesson_index",
+]
+
+# --- the analyser ------------------------------------------------------------------------------
+
+#: Words that carry no topic in a learner's question. Python keywords and builtins are never here.
+_STOP_WORDS_TEXT = """
+    a about actually again also am an any anyone anything are at be been being but by can cant
+    could did didnt do does doesnt doing done dont down each explain explained explaining get
+    gets getting go goes going got had has have having he her here him his how hi hello hey i
+    id ill im into it its ive just know let lets like me mean means meaning meant mine more
+    most much my need needs of off oh ok okay on onto our out over please pls python
+    program programming really same she should so some someone something stuff tell
+    than thank thanks that thats the their them then there theres these they thing things this
+    those through to too understand up us very vs versus want wanna was way ways we were
+    what whats when where which who whom why will would you your youre difference differences
+    different between vs use uses used using work works working make makes making happen
+    happens exactly basically simple simply question
+"""
+_STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+
+#: Abbreviations and spelling variants, mapped before stemming (both documents and questions).
+_CANONICAL = {
+    "dict": "dictionary",
+    "dicts": "dictionary",
+    "func": "function",
+    "funcs": "function",
+    "fn": "function",
+    "def": "def",
+    "var": "variable",
+    "vars": "variable",
+    "obj": "object",
+    "objs": "object",
+    "attr": "attribute",
+    "attrs": "attribute",
+    "str": "string",
+    "strs": "string",
+    "int": "integer",
+    "ints": "integer",
+    "bool": "boolean",
+    "bools": "boolean",
+    "param": "parameter",
+    "params": "parameter",
+    "elseif": "elif",
+    "elsif": "elif",
+    "err": "error",
+    "errs": "error",
+    "virtualenv": "venv",
+    "virtualenvs": "venv",
+    "pip3": "pip",
+    "python3": "python",
+    "conversion": "convert",
+    "conversions": "convert",
+    "inheritance": "inherit",
+    "exceptions": "exception",
+    "args": "args",
+    "kwargs": "kwargs",
+}
+
+#: Related terms a question also looks for, at `RELATED_WEIGHT` (raw words, analysed on use).
+_RELATED: Mapping[str, tuple[str, ...]] = {
+    "loop": ("for", "while", "iterate"),
+    "iterate": ("loop", "for"),
+    "repeat": ("loop", "for", "while"),
+    "error": ("exception",),
+    "exception": ("error",),
+    "throw": ("raise",),
+    "catch": ("except", "try"),
+    "handle": ("except", "try"),
+    "crash": ("exception", "except"),
+    "array": ("list",),
+    "constructor": ("__init__", "init"),
+    "parent": ("inherit",),
+    "child": ("inherit",),
+    "subclass": ("inherit",),
+    "install": ("pip", "package"),
+    "package": ("pip", "install"),
+    "library": ("module", "import", "package"),
+    "virtual": ("venv",),
+    "environment": ("venv",),
+    "env": ("environment", "venv"),
+    "web": ("api", "http"),
+    "website": ("api", "http"),
+    "internet": ("api", "http"),
+    "http": ("api",),
+    "url": ("api", "http"),
+    "request": ("api", "http"),
+    "spreadsheet": ("csv",),
+    "excel": ("csv",),
+    "folder": ("directory", "path"),
+    "directory": ("folder", "path"),
+    "bug": ("debug",),
+    "debugger": ("pdb", "debug"),
+    "breakpoint": ("pdb", "debug"),
+    "decimal": ("float",),
+    "whole": ("integer",),
+    "text": ("string",),
+    "keyboard": ("input",),
+    "ask": ("input",),
+    "display": ("print",),
+    "output": ("print",),
+    "unique": ("set",),
+    "duplicate": ("set",),
+    "hashmap": ("dictionary",),
+    "traceback": ("exception",),
+    "instance": ("object",),
+    "condition": ("if",),
+}
+RELATED_WEIGHT = 0.4
+TYPO_WEIGHT = 0.8
+_TYPO_CUTOFF = 0.8
+
+#: Phrases rewritten before tokenising (documents and questions).
+_PHRASES = (
+    (re.compile(r"\belse\s+if\b"), " elif "),
+    # `for` and `while` are also English words ("for example"), so the keyword alone carries no
+    # weight; the construct, written as one token, does.
+    (re.compile(r"\bfor[\s-]*(?:each\s+)?loops?\b"), " forloop loop "),
+    (re.compile(r"\bwhile[\s-]*loops?\b"), " whileloop loop "),
+    (re.compile(r"\bf[\s-]?strings?\b"), " fstring "),
+)
+#: Phrases that add terms to a question (e.g. "in one line" is how learners ask for comprehensions).
+_QUERY_PHRASES = (
+    (re.compile(r"\b(?:one|single)[\s-]*(?:line|liner)s?\b"), ("comprehension",)),
+    (re.compile(r"\bstatus\s+codes?\b"), ("status", "http")),
+)
+#: Operators that would otherwise vanish with the punctuation.
+_SYMBOLS = (
+    (re.compile(r"://"), " "),
+    (re.compile(r"//"), " floordiv "),
+    (re.compile(r"(?<=[\w)\]]) \*\* (?=[\w(])|(?<=[\w)\]])\*\*(?=[\w(])"), " power "),
+    (re.compile(r"%"), " modulo "),
+    (re.compile(r"=="), " equality "),
+    (re.compile(r"!="), " notequal "),
+    (re.compile(r"(?<=\s)/(?=\s)"), " divide "),
+)
+_WORD = re.compile(r"\d+\.\d+|[a-z0-9_]+")
+_UNDOUBLE = frozenset("bgmnprt")
+#: Words whose stem would collide with a Python type name ("settings" is not about sets).
+_UNSTEMMED = frozenset({"setting", "settings", "listing", "listings"})
+
+
+def _stem(word: str) -> str:
+    """A light suffix stemmer: plurals, -ing, -ed, -ation and a final e (make, making → mak)."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word in _UNSTEMMED:
+        return word.removesuffix("s")
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("sses"):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if word.endswith("ing") and len(word) > 5:
+        word = _undouble(word[:-3])
+    elif word.endswith("ed") and len(word) > 4:
+        word = _undouble(word[:-2])
+    if word.endswith("ation") and len(word) > 7:
+        word = word[:-5] + "ate"
+    if word.endswith("e") and len(word) > 3:
+        word = word[:-1]
+    return word
+
+
+def _undouble(word: str) -> str:
+    if len(word) > 2 and word[-1] == word[-2] and word[-1] in _UNDOUBLE:
+        return word[:-1]
+    return word
+
+
+def _raw_words(text: str) -> list[str]:
+    """Lower-cased words and operator tokens, before stop words, canonical forms and stemming."""
+    text = text.lower().replace("`", " ")
+    for pattern, replacement in (*_PHRASES, *_SYMBOLS):
+        text = pattern.sub(replacement, text)
+    words: list[str] = []
+    for token in _WORD.findall(text):
+        if token.startswith("__") and token.endswith("__") and len(token) > 4:
+            words.append(token)  # a dunder name stays whole: __init__, __name__, __str__
+            continue
+        words += [part for part in token.split("_") if len(part) > 1]
+    return words
+
+
+def _term(word: str) -> str | None:
+    """The index term for one raw word, or None for a stop word."""
+    if word.startswith("__"):
+        return word
+    word = _CANONICAL.get(word, word)
+    if word in _STOP_WORDS:
+        return None
+    return _stem(word)
+
+
+_RELATED_BY_TERM: Mapping[str, tuple[str, ...]] = {
+    term: related for word, related in _RELATED.items() if (term := _term(word)) is not None
+}
+
+
+def analyze(text: str) -> list[str]:
+    """The index terms of `text`, in order (what documents are made of)."""
+    return [term for word in _raw_words(text) if (term := _term(word)) is not None]
+
+
+TermKind = Literal["word", "typo", "related", "phrase"]
+
+
+@dataclass(frozen=True, slots=True)
+class QueryTerm:
+    """One term of an analysed question.
+
+    `kind` says where it came from: a question `word`, a `typo` correction of one, a `related`
+    term added for one, or a `phrase` of the question; `source` is that question word or phrase.
+    """
+
+    term: str
+    weight: float
+    source: str
+    kind: TermKind = "word"
+
+
+def analyze_query(question: str, vocabulary: Mapping[str, str] | None = None) -> list[QueryTerm]:
+    """The weighted terms of a question (see the module docstring), in question order.
+
+    `vocabulary` maps raw document words to their terms; with it, a word whose term no lesson
+    contains is corrected to the closest vocabulary word (typo tolerance). A term may appear more
+    than once (say, as a word and as a related term); it counts once, with its highest weight.
+    """
+    terms: list[QueryTerm] = []
+    known_terms = frozenset(vocabulary.values()) if vocabulary else frozenset()
+    for word in _raw_words(question):
+        term = _term(word)
+        if term is None:
+            continue
+        kind: TermKind = "word"
+        if vocabulary is not None and term not in known_terms:
+            corrected = _correct(word, vocabulary)
+            if corrected is not None:
+                term, kind = _term(corrected), "typo"
+                if term is None:
+                    continue  # a misspelt stop word ("somthing")
+        terms.append(QueryTerm(term, TYPO_WEIGHT if kind == "typo" else 1.0, word, kind))
+        terms += [
+            QueryTerm(related, RELATED_WEIGHT, word, "related")
+            for extra in _RELATED_BY_TERM.get(term, ())
+            if (related := _term(extra)) is not None
+        ]
+    lowered = question.lower()
+    for pattern, extras in _QUERY_PHRASES:
+        if match := pattern.search(lowered):
+            terms += [
+                QueryTerm(term, RELATED_WEIGHT * 2, match.group(0), "phrase")
+                for extra in extras
+                if (term := _term(extra)) is not None
+            ]
+    return terms
+
+
+def _correct(word: str, vocabulary: Mapping[str, str]) -> str | None:
+    """The vocabulary word closest to a misspelt `word`, or None when none is close enough.
+
+    Candidates share the first letter and differ in length by at most one letter (two for words
+    longer than five): learners' typos drop, double or swap letters, and rarely get the first one
+    wrong; short words need the tighter rule or "bake" becomes "basket".
+    """
+    if len(word) < 4 or not word.isalpha():
+        return None
+    slack = 1 if len(word) <= 5 else 2
+    candidates = [
+        known
+        for known in (*vocabulary, *_STOP_WORDS)
+        if known[0] == word[0] and abs(len(known) - len(word)) <= slack
+    ]
+    match = difflib.get_close_matches(word, candidates, n=1, cutoff=_TYPO_CUTOFF)
+    return match[0] if match else None
+
+
+# --- the index ---------------------------------------------------------------------------------
+
+#: Field → (weight, length normalisation b). Title and keywords are what a lesson is *about*.
+FIELD_WEIGHTS: Mapping[str, tuple[float, float]] = {
+    "title": (3.0, 0.3),
+    "keywords": (2.5, 0.3),
+    "explanation": (1.0, 0.75),
+    "worked_example": (0.5, 0.75),
+    "common_mistakes": (0.5, 0.75),
+}
+_K1 = 1.2
+#: In `Hit.coverage` a bare number ("from 10 to 1") is an example, not a topic: it is left out.
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_CODE_BLOCK = re.compile(r"```.*?```", re.DOTALL)
+_SENTENCE_END = re.compile(r"(?<=[.!?:])\s+(?=[A-Z`*(\"'])")
+_SNIPPET_CHARS = 220
+
+
+def _fields(lesson: Lesson) -> dict[str, str]:
+    return {
+        "title": lesson.title,
+        "keywords": " ; ".join(lesson.keywords),
+        "explanation": lesson.explanation,
+        "worked_example": lesson.worked_example,
+        "common_mistakes": lesson.common_mistakes,
+    }
+
+
+def _sentences(lesson: Lesson) -> list[str]:
+    """The lesson's prose sentences (code blocks and tables left out), explanation first."""
+    sentences: list[str] = []
+    for section in (lesson.explanation, lesson.worked_example, lesson.common_mistakes):
+        prose = _CODE_BLOCK.sub("\n\n", section)
+        for paragraph in re.split(r"\n\s*\n", prose):
+            lines = [line for line in paragraph.splitlines() if not line.lstrip().startswith("|")]
+            text = " ".join(line.strip() for line in lines).strip()
+            text = text.replace("**", "")  # bold; `__init__` and friends stay as they are
+            if len(text) > 20:
+                sentences += [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    return sentences
+
+
+def _shorten(text: str, limit: int = _SNIPPET_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + " …"
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One search result: a lesson, its BM25F score and the sentence that best matches.
+
+    `coverage` (0–1) is the share of the question's content — its words weighted by how rare they
+    are, a word no lesson has counting as rare — that this lesson contains (a related term counts
+    half). A high score with a low coverage means one lucky word matched: "sql join tables"
+    matches "join" in the paths lesson and nothing else.
+    """
+
+    lesson_id: str
+    score: float
+    snippet: str
+    coverage: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Doc:
+    lesson: Lesson
+    position: int
+    field_counts: Mapping[str, Counter[str]]
+    field_lengths: Mapping[str, int]
+    terms: frozenset[str]
+    sentences: tuple[tuple[str, frozenset[str]], ...]
+
+
+class LessonIndex:
+    """A BM25F index over a catalog's lessons. Build with `LessonIndex.build(catalog)`."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        docs: Sequence[_Doc],
+        document_frequency: Mapping[str, int],
+        average_lengths: Mapping[str, float],
+        vocabulary: Mapping[str, str],
+    ) -> None:
+        self.catalog = catalog
+        self._docs = tuple(docs)
+        self._by_id = {doc.lesson.id: doc for doc in self._docs}
+        self._df = dict(document_frequency)
+        self._average = dict(average_lengths)
+        self._vocabulary = dict(vocabulary)
+
+    @classmethod
+    def build(cls, catalog: Catalog) -> LessonIndex:
+        """Index every lesson of `catalog` (in teaching order)."""
+        docs: list[_Doc] = []
+        df: Counter[str] = Counter()
+        totals: Counter[str] = Counter()
+        vocabulary: dict[str, str] = {}
+        for position, lesson in enumerate(catalog.lessons):
+            counts: dict[str, Counter[str]] = {}
+            lengths: dict[str, int] = {}
+            for name, text in _fields(lesson).items():
+                for word in _raw_words(text):
+                    term = _term(word)
+                    if term is not None and word.isalpha():
+                        vocabulary.setdefault(word, term)
+                field_terms = analyze(text)
+                counts[name] = Counter(field_terms)
+                lengths[name] = len(field_terms)
+                totals[name] += len(field_terms)
+            sentences = tuple((s, frozenset(analyze(s))) for s in _sentences(lesson))
+            df.update({term for counter in counts.values() for term in counter})
+            terms = frozenset(term for counter in counts.values() for term in counter)
+            docs.append(_Doc(lesson, position, counts, lengths, terms, sentences))
+        count = max(len(docs), 1)
+        average = {name: max(totals[name] / count, 1.0) for name in FIELD_WEIGHTS}
+        return cls(catalog, docs, df, average, vocabulary)
+
+    # --- look-ups --------------------------------------------------------------------------
+
+    @property
+    def lesson_ids(self) -> tuple[str, ...]:
+        return tuple(doc.lesson.id for doc in self._docs)
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def __contains__(self, lesson_id: object) -> bool:
+        return lesson_id in self._by_id
+
+    def lesson(self, lesson_id: str) -> Lesson:
+        """The indexed lesson `lesson_id`; `NotFound` (with the known ids' count) otherwise."""
+        try:
+            return self._by_id[lesson_id].lesson
+        except KeyError:
+            raise NotFound(
+                f"no lesson {lesson_id!r} in the curriculum ({len(self._docs)} lessons indexed); "
+                "search the lessons to find an id"
+            ) from None
+
+    def idf(self, term: str) -> float:
+        """BM25's inverse document frequency of an (analysed) term; 0 for a term in no lesson."""
+        n = self._df.get(term, 0)
+        if n == 0:
+            return 0.0
+        return math.log(1 + (len(self._docs) - n + 0.5) / (n + 0.5))
+
+    # --- search ----------------------------------------------------------------------------
+
+    def query_terms(self, query: str) -> list[QueryTerm]:
+        """How `query` is analysed against this index (for debugging and explanations)."""
+        return analyze_query(query, self._vocabulary)
+
+    def search(self, query: str, k: int = 3) -> list[Hit]:
+        """The `k` best lessons for `query`, best first; only lessons that match at all.
+
+        Raises `InvalidInput` for `k < 1`. A query with no known word returns `[]`.
+        """
+        if k < 1:
+            raise InvalidInput(f"k must be at least 1 (got {k})")
+        terms = self.query_terms(query)
+        weights: dict[str, float] = {}
+        for t in terms:
+            if self._df.get(t.term):
+                weights[t.term] = max(weights.get(t.term, 0.0), t.weight)
+        if not weights:
+            return []
+        scored = [(self._score(doc, weights), doc) for doc in self._docs]
+        ranked = sorted(
+            ((score, doc) for score, doc in scored if score > 0),
+            key=lambda pair: (-pair[0], pair[1].position),
+        )
+        return [
+            Hit(
+                doc.lesson.id,
+                round(score, 4),
+                self._snippet(doc, weights),
+                round(self._coverage(doc, terms), 4),
+            )
+            for score, doc in ranked[:k]
+        ]
+
+    def _score(self, doc: _Doc, weights: Mapping[str, float]) -> float:
+        total = 0.0
+        for term, query_weight in weights.items():
+            weighted_tf = 0.0
+            for name, (weight, b) in FIELD_WEIGHTS.items():
+                tf = doc.field_counts[name].get(term, 0)
+                if tf:
+                    norm = 1 - b + b * doc.field_lengths[name] / self._average[name]
+                    weighted_tf += weight * tf / norm
+            if weighted_tf:
+                saturation = weighted_tf * (_K1 + 1) / (weighted_tf + _K1)
+                total += query_weight * self.idf(term) * saturation
+        return total
+
+    def _coverage(self, doc: _Doc, terms: Sequence[QueryTerm]) -> float:
+        """The idf-weighted share of the question's words found in `doc` (see `Hit.coverage`)."""
+        rare = math.log(1 + (len(self._docs) - 0.5) / 1.5)  # the idf of a word in one lesson
+        found: dict[str, float] = {}
+        importance: dict[str, float] = {}
+        for t in terms:
+            if t.kind in ("word", "typo") and not _NUMBER.fullmatch(t.term):
+                weight = self.idf(t.term) or rare
+                importance[t.source] = max(importance.get(t.source, 0.0), weight)
+                if t.term in doc.terms:
+                    found[t.source] = 1.0
+            elif t.kind == "related" and t.term in doc.terms:
+                found[t.source] = max(found.get(t.source, 0.0), 0.5)
+        total = sum(importance.values())
+        if not total:
+            return 0.0
+        return sum(weight * found.get(source, 0.0) for source, weight in importance.items()) / total
+
+    def _snippet(self, doc: _Doc, weights: Mapping[str, float]) -> str:
+        """The lesson sentence sharing the most (idf-weighted) terms with the query."""
+        best, best_score = "", 0.0
+        for sentence, sentence_terms in doc.sentences:
+            score = sum(
+                weight * self.idf(term)
+                for term, weight in weights.items()
+                if term in sentence_terms
+            )
+            if score > best_score:
+                best, best_score = sentence, score
+        if not best:
+            best = doc.sentences[0][0] if doc.sentences else doc.lesson.title
+        return _shorten(best)
+
+
+@lru_cache(maxsize=1)
+def lesson_index() -> LessonIndex:
+    """The index over the packaged curriculum, built once (`lesson_index.cache_clear()` resets)."""
+    return LessonIndex.build(load_catalog())

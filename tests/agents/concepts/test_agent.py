@@ -1,0 +1,155 @@
+"""The concepts agent on the LLM path (a scripted model), and how a run becomes an answer."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import openai
+import pytest
+
+from concepts_agent.agent import (
+    INSTRUCTIONS,
+    agent_input,
+    build_concepts_agent,
+    cited_sources,
+    explain,
+    follow_up_of,
+)
+from learnflow.errors import DependencyFailed, InvalidInput
+from learnflow.retrieval import LessonIndex
+from tests.agents.concepts.scripted_model import ScriptedModel, tool_outputs
+
+FINAL = """\
+A `for` loop runs its block once for each item.
+
+```python
+for name in ["Maya", "James"]:
+    print(name)
+```
+
+Sources: control-flow.for-loops, control-flow.made-up-lesson
+
+Check question: What does `list(range(3))` give?"""
+
+
+async def test_llm_path_runs_the_real_tools_and_cites_only_what_it_retrieved(
+    index: LessonIndex,
+) -> None:
+    model = ScriptedModel(
+        [
+            [("search_lessons", {"query": "for loops"})],
+            [("read_lesson", {"lesson_id": "control-flow.for-loops"})],
+            FINAL,
+        ]
+    )
+    agent = build_concepts_agent(index=index, model=model)
+
+    answer = await explain(agent, "How do for loops work?")
+
+    assert answer.answer == FINAL
+    # the invented id is dropped: no tool ever returned it
+    assert answer.sources == ("control-flow.for-loops",)
+    assert answer.follow_up == "What does `list(range(3))` give?"
+    first, after_search, after_read = model.sent
+    assert first.instructions == INSTRUCTIONS
+    assert first.tool_names == ["search_lessons", "read_lesson"]
+    (search_output,) = tool_outputs(after_search)
+    assert json.loads(search_output)["results"][0]["lesson_id"] == "control-flow.for-loops"
+    lesson = json.loads(tool_outputs(after_read)[-1])
+    assert lesson["title"] == "For loops"
+    assert lesson["check_questions"][0]["prompt"].startswith("What does `list(range(2, 8, 2))`")
+
+
+async def test_without_a_sources_line_the_lessons_read_are_the_sources(
+    index: LessonIndex,
+) -> None:
+    model = ScriptedModel(
+        [
+            [("search_lessons", {"query": "sets"})],
+            [("read_lesson", {"lesson_id": "data-structures.sets"})],
+            "A set keeps each value once. Can you make a set from [1, 1, 2]?",
+        ]
+    )
+    answer = await explain(build_concepts_agent(index=index, model=model), "what is a set")
+    assert answer.sources == ("data-structures.sets",)
+    assert answer.follow_up == "A set keeps each value once. Can you make a set from [1, 1, 2]?"
+
+
+async def test_an_answer_from_no_tool_at_all_has_no_sources(index: LessonIndex) -> None:
+    model = ScriptedModel(["Loops repeat things.\n\nSources: control-flow.for-loops"])
+    answer = await explain(build_concepts_agent(index=index, model=model), "loops?")
+    assert answer.sources == ()
+
+
+async def test_a_wrong_lesson_id_comes_back_as_an_error_the_model_can_recover_from(
+    index: LessonIndex,
+) -> None:
+    model = ScriptedModel(
+        [
+            [("read_lesson", {"lesson_id": "control-flow.for"})],
+            [("read_lesson", {"lesson_id": "control-flow.for-loops"})],
+            "Loops.\n\nSources: control-flow.for-loops",
+        ]
+    )
+    answer = await explain(build_concepts_agent(index=index, model=model), "for loops?")
+    error = json.loads(tool_outputs(model.sent[1])[-1])
+    assert "no lesson 'control-flow.for'" in error["error"]
+    assert answer.sources == ("control-flow.for-loops",)
+
+
+async def test_an_endpoint_failure_is_a_dependency_failure(index: LessonIndex) -> None:
+    failure = openai.APIConnectionError(request=httpx.Request("POST", "http://llm.invalid/v1"))
+    agent = build_concepts_agent(index=index, model=ScriptedModel([failure]))
+    with pytest.raises(DependencyFailed, match="language model endpoint failed") as caught:
+        await explain(agent, "loops?")
+    assert caught.value.dependency == "llm"
+
+
+async def test_a_model_that_never_answers_is_stopped(index: LessonIndex) -> None:
+    search = [("search_lessons", {"query": "loops"})]
+    agent = build_concepts_agent(index=index, model=ScriptedModel([search, search, search]))
+    with pytest.raises(DependencyFailed, match="did not answer within 2 turns"):
+        await explain(agent, "loops?", max_turns=2)
+
+
+# --- reading the answer ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("x\n\nSources: `a.one` (One); see also `a.two` (Two)", ("a.one", "a.two")),
+        ("x\n\n**Sources:** a.two, a.one, a.two", ("a.two", "a.one")),
+        ("x\n\nsources: a.one, e.g. nothing", ("a.one",)),
+        ("x (see a.one)", ("a.read",)),  # no Sources line: the lessons read
+    ],
+)
+def test_cited_sources(answer: str, expected: tuple[str, ...]) -> None:
+    assert cited_sources(answer, ["a.read"], {"a.one", "a.two", "a.read"}) == expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (
+            "Text.\n\n**Check question:** What is 2 + 2?\n\nA) 3\nB) 4",
+            "What is 2 + 2?\n\nA) 3\nB) 4",
+        ),
+        ("Text.\nCheck question: Why?", "Why?"),
+        ("Is it clear? Text.\nWhat prints?\nSources: a.b", "What prints?"),
+        ("No question here.", None),
+    ],
+)
+def test_follow_up_of(answer: str, expected: str | None) -> None:
+    assert follow_up_of(answer) == expected
+
+
+def test_agent_input_checks_and_attaches_code() -> None:
+    assert agent_input("  why?  ", code="x = 1\n") == (
+        "why?\n\nThe student's code:\n```python\nx = 1\n```"
+    )
+    with pytest.raises(InvalidInput, match="the question is empty"):
+        agent_input(" \n ")
+    with pytest.raises(InvalidInput, match="the limit is 8000"):
+        agent_input("x" * 8001)
