@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from learnflow.api.service import create_service_app
-from triage_agent.api.routes import chat
+from triage_agent.api.routes import chat, code
 
-app = create_service_app("triage", public_routers=[chat.router])
+app = create_service_app("triage", public_routers=[chat.router, code.router])

@@ -1,0 +1,37 @@
+"""`POST /code/run`: run the learner's code from the editor in the sandbox (via code-runner).
+
+The learner is the caller of record: their id travels in the run request and the
+`code.executed` event, so progress and struggle tracking see it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from learnflow.api.deps import SidecarDep
+from learnflow.auth.deps import CurrentUser
+
+router = APIRouter(prefix="/code", tags=["code"])
+
+MAX_CODE_CHARS = 64 * 1024
+
+
+class RunCode(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=MAX_CODE_CHARS, description="Python source")
+    stdin: str = Field(default="", max_length=MAX_CODE_CHARS)
+    session_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.:-]{1,100}$")
+    exercise_id: str | None = Field(default=None, max_length=200)
+
+
+@router.post("/run")
+async def run_code(body: RunCode, user: CurrentUser, sidecar: SidecarDep) -> Any:
+    return await sidecar.invoke(
+        "code-runner",
+        "run",
+        json_body={**body.model_dump(exclude_none=True), "user_id": str(user.user_id)},
+    )
