@@ -1,0 +1,71 @@
+"""`code.executed`: one event after every run, published through the app's sidecar.
+
+A failed publish is logged and swallowed: the learner still gets the result of the run.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from code_runner.models import _Tracked
+from learnflow.errors import LearnFlowError
+from learnflow.events import CodeExecuted
+from learnflow.sidecar import Sidecar
+
+APP_ID = "code-runner"
+log = logging.getLogger("code_runner.api")
+
+_ERROR_LINE = re.compile(r"^([A-Z][A-Za-z0-9_]*(?:Error|Exception|Exit|Interrupt|Warning))\b")
+
+
+def error_type(text: str | None) -> str | None:
+    """The exception class named by a traceback's last line or a test message, if any."""
+    if not text:
+        return None
+    for line in reversed(text.strip().splitlines()):
+        match = _ERROR_LINE.match(line.strip())
+        if match:
+            return match.group(1)
+    return None
+
+
+def tests_error_type(result: dict[str, Any]) -> str | None:
+    for test in result.get("tests", []):
+        if test.get("status") == "error":
+            found = error_type(test.get("message"))
+            if found:
+                return found
+    if result.get("status") == "error":
+        return error_type(result.get("message"))
+    return None
+
+
+async def publish_executed(
+    sidecar: Sidecar,
+    request: _Tracked,
+    submission_id: str,
+    *,
+    status: str,
+    exit_code: int | None,
+    duration_ms: float,
+    error: str | None,
+) -> None:
+    event = CodeExecuted(
+        source=APP_ID,
+        session_id=request.session_id,
+        user_id=request.user_id,
+        submission_id=submission_id,
+        exercise_id=request.exercise_id,
+        status=status,
+        exit_code=exit_code,
+        duration_ms=max(0.0, duration_ms),
+        error_type=error,
+    )
+    try:
+        await sidecar.publish(event)
+    except LearnFlowError as exc:
+        log.warning("code.executed for %s not published: %s", submission_id, exc.message)
+    except Exception as exc:  # a publish must never cost the learner the result
+        log.warning("code.executed for %s not published: %r", submission_id, exc)

@@ -1,0 +1,140 @@
+"""What every backend shares: the job sent into a sandbox, the raw outcome, the errors."""
+
+from __future__ import annotations
+
+import functools
+import marshal
+import threading
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any, Literal, Protocol
+
+from learnflow.errors import LearnFlowError, SetupError
+
+
+class SandboxUnavailable(SetupError):
+    """The configured isolation cannot be used here; the runner refuses to start."""
+
+    status_code = 503
+    code = "sandbox_unavailable"
+
+
+class SandboxFailure(LearnFlowError):
+    """A sandbox broke for a reason that is not the learner's code (503: try again)."""
+
+    status_code = 503
+    code = "sandbox_failure"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The limits a sandbox applies to one run (see config.SandboxSettings)."""
+
+    wall_s: float
+    cpu_s: int
+    address_space_bytes: int  # RLIMIT_AS per process; 0 when a cgroup limits the tree
+    max_processes: int
+    max_file_bytes: int
+    max_open_files: int
+    max_output_bytes: int
+    test_timeout_s: float
+
+    def rlimits(self) -> dict[str, int]:
+        return {
+            "cpu_s": self.cpu_s,
+            "as": self.address_space_bytes,
+            "nproc": self.max_processes,
+            "fsize": self.max_file_bytes,
+            "nofile": self.max_open_files,
+        }
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run: learner files plus what the guest should do with them."""
+
+    mode: Literal["python", "tests"]
+    files: dict[str, str]
+    stdin: bytes = b""
+    module: str = ""
+
+    def wire(self, limits: Limits) -> bytes:
+        """The job as the guest reads it: a `marshal`-ed dict (builtin, nothing to import).
+
+        marshal is only safe for trusted data; this direction carries host-made data only.
+        Events coming back are JSON, parsed defensively (pump.EventLines).
+        """
+        body: dict[str, Any] = {
+            "mode": self.mode,
+            "files": self.files,
+            "module": self.module,
+            "limits": limits.rlimits(),
+            "test_timeout_s": limits.test_timeout_s,
+        }
+        if self.mode == "tests":
+            body["harness"] = source_of("harness.py")
+        return marshal.dumps(body, 4)
+
+
+@dataclass
+class Outcome:
+    """What happened, before it is turned into a result: raw bytes, events, how it ended."""
+
+    stdout: bytes = b""
+    stderr: bytes = b""
+    events: list[dict[str, Any]] = field(default_factory=list)
+    ready: bool = False
+    exit_code: int | None = None
+    signal: int | None = None
+    timed_out: bool = False
+    output_limited: bool = False
+    memory_exceeded: bool = False
+    cancelled: bool = False
+    duration_s: float = 0.0
+    diagnostics: str = ""
+
+    def event(self, name: str) -> dict[str, Any] | None:
+        """The last event called `name`: the guest writes its `exit` after the learner's code
+        (which holds the same pipe and could write one first) has finished."""
+        found: dict[str, Any] | None = None
+        for event in reversed(self.events):
+            if event.get("e") == name:
+                found = event
+                break
+        return found
+
+
+class Sandbox(Protocol):
+    """One started sandbox, waiting for its job. Used exactly once."""
+
+    def execute(
+        self, job: bytes, stdin: bytes, limits: Limits, cancel: threading.Event | None
+    ) -> Outcome: ...
+
+    def discard(self) -> None: ...
+
+    def alive(self) -> bool: ...
+
+
+class Backend(Protocol):
+    name: str
+
+    def check(self) -> None:
+        """Raise SandboxUnavailable (one line) when this backend cannot isolate code here."""
+
+    def start(self) -> Sandbox:
+        """Start one sandbox; returns once its guest said `started`."""
+
+    def limits_note(self) -> str:
+        """How memory and process limits are applied, for logs and the README."""
+
+    def limits(self) -> tuple[int, int]:
+        """(RLIMIT_AS per process or 0 when something else limits memory, max processes)."""
+
+    def close(self) -> None: ...
+
+
+@functools.cache
+def source_of(name: str) -> str:
+    """The text of guest.py or harness.py, which run inside the sandbox (never imported here)."""
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")

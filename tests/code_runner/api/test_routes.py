@@ -1,0 +1,187 @@
+"""POST /run and POST /tests with a scripted sidecar that records what the app publishes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from code_runner.app import create_app
+from code_runner.sandbox.runner import Runner
+from learnflow.errors import DependencyFailed
+from learnflow.events import CodeExecuted, Event
+from tests.code_runner.probes import sandbox_settings
+from tests.code_runner.sandbox.test_runner import ScriptedBackend
+
+
+class RecordingSidecar:
+    """Stands in for `learnflow.sidecar.Sidecar`: keeps every published event, or fails."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.published: list[Event] = []
+        self.fail = fail
+        self.closed = False
+
+    async def publish(self, event: Event, *, partition_key: str | None = None) -> None:
+        if self.fail:
+            raise DependencyFailed("publishing code.executed failed with HTTP 500", "pubsub")
+        self.published.append(event)
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture
+def sidecar() -> RecordingSidecar:
+    return RecordingSidecar()
+
+
+@pytest.fixture
+def client(pooled_runner: Runner, sidecar: RecordingSidecar) -> Iterator[TestClient]:
+    app = create_app(runner=pooled_runner, sidecar=sidecar)  # type: ignore[arg-type]
+    with TestClient(app) as client:
+        yield client
+
+
+def executed(sidecar: RecordingSidecar) -> CodeExecuted:
+    assert len(sidecar.published) == 1
+    event = sidecar.published[0]
+    assert isinstance(event, CodeExecuted)
+    return event
+
+
+@pytest.mark.sandbox
+def test_run_returns_the_result_and_publishes_code_executed(
+    client: TestClient, sidecar: RecordingSidecar
+) -> None:
+    body = {
+        "code": "print(input())",
+        "stdin": "hi",
+        "submission_id": "sub-1",
+        "exercise_id": "basics-hello",
+        "session_id": "s-1",
+        "user_id": "maya",
+    }
+    response = client.post("/run", json=body)
+    assert response.status_code == 200
+    result = response.json()
+    assert result["status"] == "ok"
+    assert result["stdout"] == "hi\n"
+    assert result["submission_id"] == "sub-1"
+    event = executed(sidecar)
+    assert (event.topic, event.source, event.submission_id) == (
+        "code.executed",
+        "code-runner",
+        "sub-1",
+    )
+    assert (event.exercise_id, event.session_id, event.user_id) == ("basics-hello", "s-1", "maya")
+    assert (event.status, event.exit_code, event.error_type) == ("ok", 0, None)
+    assert event.duration_ms == result["duration_ms"]
+
+
+@pytest.mark.sandbox
+def test_an_error_run_names_the_error_type(client: TestClient, sidecar: RecordingSidecar) -> None:
+    result = client.post("/run", json={"code": "d = {}\nd['missing']"}).json()
+    assert result["status"] == "error"
+    event = executed(sidecar)
+    assert (event.status, event.exit_code, event.error_type) == ("error", 1, "KeyError")
+    assert event.submission_id == result["submission_id"]  # generated, and returned
+
+
+@pytest.mark.sandbox
+def test_tests_returns_the_exercism_result_and_publishes(
+    client: TestClient, sidecar: RecordingSidecar
+) -> None:
+    body = {
+        "code": "def half(x):\n    return x / 0\n",
+        "tests": "from solution import half\n\ndef test_half():\n    assert half(4) == 2\n",
+        "exercise_id": "functions-half",
+    }
+    response = client.post("/tests", json=body)
+    assert response.status_code == 200
+    result = response.json()
+    assert result["status"] == "fail"
+    assert result["tests"][0]["message"].startswith("ZeroDivisionError: division by zero")
+    event = executed(sidecar)
+    assert (event.status, event.error_type, event.exercise_id) == (
+        "fail",
+        "ZeroDivisionError",
+        "functions-half",
+    )
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize(
+    ("path", "body", "status", "message"),
+    [
+        ("/run", {"code": ""}, 422, "not run: there is no code to run (it is empty)"),
+        ("/run", {"code": "print(1)\x00"}, 422, "NUL character"),
+        ("/run", {"code": "#" * 70_000}, 422, "the limit is 65536 bytes"),
+        ("/run", {"code": "print(1)", "timeout_s": 0}, 422, "timeout_s: Input should be greater"),
+        ("/run", {"stdin": "x"}, 422, "code: Field required"),
+        ("/run", {"code": "x", "shell": "rm -rf /"}, 422, "shell: Extra inputs are not permitted"),
+        ("/run", ["print(1)"], 422, "the request body must be a JSON object"),
+        ("/tests", {"code": "x = 1", "tests": "t", "module_name": "os"}, 422, "standard module"),
+        ("/tests", {"code": "x = 1"}, 422, "tests: Field required"),
+    ],
+)
+def test_bad_requests_are_4xx_with_a_message_and_publish_nothing(
+    client: TestClient,
+    sidecar: RecordingSidecar,
+    path: str,
+    body: Any,
+    status: int,
+    message: str,
+) -> None:
+    response = client.post(path, json=body)
+    assert response.status_code == status
+    assert response.json()["error"] == "invalid_input"
+    assert message in response.json()["message"]
+    assert sidecar.published == []
+
+
+@pytest.mark.sandbox
+def test_a_body_that_is_not_json_is_400(client: TestClient) -> None:
+    response = client.post(
+        "/run", content=b"print(1)", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.sandbox
+def test_a_failed_publish_still_returns_the_result(
+    pooled_runner: Runner, caplog: pytest.LogCaptureFixture
+) -> None:
+    sidecar = RecordingSidecar(fail=True)
+    app = create_app(runner=pooled_runner, sidecar=sidecar)  # type: ignore[arg-type]
+    with caplog.at_level(logging.WARNING, logger="code_runner.api"), TestClient(app) as client:
+        response = client.post("/run", json={"code": "print(2)", "submission_id": "sub-9"})
+    assert response.status_code == 200
+    assert response.json()["stdout"] == "2\n"
+    assert "code.executed for sub-9 not published" in caplog.text
+    assert sidecar.closed
+
+
+def test_a_busy_runner_is_503_with_retry_after(sidecar: RecordingSidecar) -> None:
+    backend = ScriptedBackend()
+    backend.gate.set()
+    runner = Runner(sandbox_settings(concurrency=1, queue_size=0), backend=backend).start()
+    backend.gate.clear()
+    try:
+        app = create_app(runner=runner, sidecar=sidecar)  # type: ignore[arg-type]
+        with TestClient(app) as client:
+            occupying = runner._executor.submit(runner.run_python, "x = 1")
+            backend.wait_executing(1)
+            response = client.post("/run", json={"code": "x = 2"})
+            assert response.status_code == 503
+            assert response.headers["retry-after"] == "1"
+            assert response.json()["error"] == "busy"
+            backend.gate.set()
+            assert occupying.result(timeout=5)["status"] == "ok"
+        assert sidecar.published == []
+    finally:
+        backend.gate.set()
+        runner.close()
