@@ -49,6 +49,8 @@ lint: $(STAMP)
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
 	@$(BIN)/mypy
+	@mkdir -p .cache/mypy && ln -sfn ../../code-runner .cache/mypy/code_runner
+	@MYPYPATH=.cache/mypy $(BIN)/mypy -p code_runner --strict
 
 bench: bootstrap
 	@$(BIN)/python -m benchmarks

@@ -1,25 +1,40 @@
-"""Run every benchmark and print one JSON report (`make bench`)."""
+"""Run every benchmark and print one JSON report (`make bench`).
+
+`python -m benchmarks [mesh|code_runner|workflows ...]` runs only the named ones.
+"""
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
+from typing import Any
 
-from benchmarks import mesh_bench
+BENCHES = {
+    "mesh": "benchmarks.mesh_bench",
+    "code_runner": "benchmarks.code_runner_bench",
+    "workflows": "benchmarks.workflow_bench",
+}
 
 
-def main() -> int:
-    report = {"mesh": mesh_bench.run()}
-    try:
-        from benchmarks import code_runner_bench
-    except ImportError:
-        code_runner_bench = None  # type: ignore[assignment]
-    if code_runner_bench is not None and hasattr(code_runner_bench, "run"):
-        report["code_runner"] = code_runner_bench.run()
+def main(argv: list[str]) -> int:
+    names = argv or [n for n in BENCHES if importlib.util.find_spec(BENCHES[n]) is not None]
+    unknown = [n for n in names if n not in BENCHES]
+    if unknown:
+        print(
+            f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHES)}",
+            file=sys.stderr,
+        )
+        return 2
+    report: dict[str, Any] = {}
+    for name in names:
+        print(f"==> benchmark: {name}", file=sys.stderr, flush=True)
+        report[name] = importlib.import_module(BENCHES[name]).run()
+        print(json.dumps({name: report[name]}, indent=2), file=sys.stderr, flush=True)
     json.dump(report, sys.stdout, indent=2)
     print()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
