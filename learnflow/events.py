@@ -43,6 +43,11 @@ class LearningRouted(Event):
     intent: str
     agent: str
     confidence: float = Field(ge=0, le=1)
+    says_confused: bool = Field(
+        default=False,
+        description="The message says \"I'm stuck\" / \"I don't understand\" or a close variant "
+        "(learnflow.progress.struggle.says_confused); the text itself stays with triage.",
+    )
 
 
 class LearningResponse(Event):
@@ -68,6 +73,12 @@ class CodeExecuted(Event):
     exit_code: int | None = None
     duration_ms: float = Field(ge=0)
     error_type: str | None = None
+    topic_id: str | None = Field(
+        default=None, description="Curriculum module of the exercise, when the producer knows it."
+    )
+    code: str | None = Field(
+        default=None, max_length=65536, description="The code that ran (kept for teachers)."
+    )
 
 
 class ExerciseGraded(Event):
@@ -79,6 +90,9 @@ class ExerciseGraded(Event):
     tests_passed: int = Field(ge=0)
     tests_total: int = Field(ge=0)
     code_quality: float | None = Field(default=None, ge=0, le=100)
+    error_type: str | None = Field(
+        default=None, description="The exception type that failed the tests, if one did."
+    )
 
 
 class ProgressUpdated(Event):
@@ -95,6 +109,7 @@ class StruggleDetected(Event):
     exercise_id: str | None = None
     episode_key: str
     detail: str = ""
+    alert_id: str | None = Field(default=None, description="The teacher alert it opened.")
 
 
 class SessionStarted(Event):
@@ -109,6 +124,35 @@ class SessionFinalized(Event):
     summary_id: str | None = None
 
 
+SessionActivityKind = Literal[
+    "message", "code_run", "submission", "quiz_answer", "heartbeat", "finalize"
+]
+
+
+class SessionActivity(Event):
+    """Something a learner did in a running session, for its workflow (triage delivers it).
+
+    Producers that must not block on triage (or that run while it is down) publish this; Kafka
+    keeps it until triage's subscription delivers it, and the workflow dedupes on `id`.
+    `data` holds the kind's fields, as in `POST /sessions/{id}/events`.
+    """
+
+    topic: ClassVar[str] = "session.activity"
+    session_id: str = Field(min_length=1, max_length=100)
+    kind: SessionActivityKind
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class ExercisePublished(Event):
+    """A teacher's custom exercise passed validation and is ready for the class."""
+
+    topic: ClassVar[str] = "exercise.published"
+    exercise_id: str
+    class_id: str
+    topic_id: str
+    title: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.topic: cls
     for cls in (
@@ -121,6 +165,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         StruggleDetected,
         SessionStarted,
         SessionFinalized,
+        SessionActivity,
+        ExercisePublished,
     )
 }
 TOPICS: tuple[str, ...] = tuple(EVENT_TYPES)

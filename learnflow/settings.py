@@ -72,6 +72,25 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     llm_model: str = "gpt-4o-mini"
 
+    # --- durable workflows (learnflow.workflows); frozen into each instance's input at start --
+    workflow_stuck_after_s: float = Field(
+        default=600, gt=0, description="No heartbeat or run on an open exercise this long: stuck."
+    )
+    workflow_idle_finalize_after_s: float = Field(
+        default=3600, gt=0, description="A session with no event at all this long is finalized."
+    )
+    workflow_active_gap_s: float = Field(
+        default=300, gt=0, description="Gaps between events up to this long count as time on task."
+    )
+    workflow_exam_time_limit_s: int = Field(default=45 * 60, gt=0, le=6 * 3600)
+    workflow_events_per_generation: int = Field(
+        default=100, ge=2, description="Events a session handles before it continues as new."
+    )
+    workflow_activity_timeout_s: float = Field(default=45, gt=0)
+    workflow_retry_max_attempts: int = Field(default=4, ge=1, le=20)
+    workflow_retry_first_interval_s: float = Field(default=2, ge=0)
+    workflow_retry_max_interval_s: float = Field(default=30, gt=0)
+
     # --- request limits ----------------------------------------------------------------------
     max_message_chars: int = Field(default=8000, gt=0)
     max_body_bytes: int = Field(default=256 * 1024, gt=0)

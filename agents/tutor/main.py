@@ -1,8 +1,19 @@
-"""The tutor agent app (Dapr app id `tutor`)."""
+"""The tutor agent app (Dapr app id `tutor`): exercises, hints, grading and code review."""
 
 from __future__ import annotations
 
-from learnflow.api.service import create_service_app
-from tutor_agent.api.routes import respond
+from fastapi import FastAPI
 
-app = create_service_app("tutor", routers=[respond.router])
+from learnflow.api.service import create_service_app
+from learnflow.settings import Settings
+
+from .api.routes import exercises, grade, respond
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app(
+        "tutor", routers=[respond.router, exercises.router, grade.router], settings=settings
+    )
+
+
+app = create_app()

@@ -259,6 +259,11 @@ def placement_command(topo: Topology, tools: Toolchain) -> list[str]:
         "127.0.0.1",
         "--listen-address",
         "127.0.0.1",
+        # its raft listener defaults to 127.0.0.1:8201 whatever the offset: two stacks would clash
+        "--id",
+        "dapr-placement-0",
+        "--initial-cluster",
+        f"dapr-placement-0=127.0.0.1:{topo.placement_raft_port}",
     ]
 
 

@@ -43,6 +43,7 @@ class Topology:
     placement_port: int
     placement_healthz_port: int
     placement_metrics_port: int
+    placement_raft_port: int
     scheduler_port: int
     scheduler_healthz_port: int
     scheduler_metrics_port: int
@@ -64,6 +65,7 @@ class Topology:
             "placement": self.placement_port,
             "placement-healthz": self.placement_healthz_port,
             "placement-metrics": self.placement_metrics_port,
+            "placement-raft": self.placement_raft_port,
             "scheduler": self.scheduler_port,
             "scheduler-healthz": self.scheduler_healthz_port,
             "scheduler-metrics": self.scheduler_metrics_port,
@@ -100,6 +102,7 @@ def topology(settings: Settings) -> Topology:
         placement_port=50005 + o,
         placement_healthz_port=58081 + o,
         placement_metrics_port=59191 + o,
+        placement_raft_port=58201 + o,  # placement's raft listener (daprd default 8201: fixed)
         scheduler_port=50006 + o,
         scheduler_healthz_port=58082 + o,
         scheduler_metrics_port=59192 + o,

@@ -1,10 +1,18 @@
-"""Subscriptions of the debrief app (declared in components/subscriptions.yaml)."""
+"""Subscriptions of the debrief app (declared in components/subscriptions.yaml).
+
+- `learning.routed`: recorded in the session's activity (Dapr state) and fed to the struggle
+  rules ("I'm stuck" twice);
+- `learning.response`: recorded in the session's activity;
+- `code.executed`, `exercise.graded`: submissions, attempts, progress and struggle
+  (`progress_consumer`).
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
 from debrief_agent import activity
+from debrief_agent.progress_consumer import consume_event
 from learnflow.api.pubsub import add_subscriber
 from learnflow.events import Event
 
@@ -15,5 +23,17 @@ async def _record(event: Event, request: Request) -> None:
     await activity.record(request.app.state.sidecar, event)
 
 
-add_subscriber(router, "learning.routed", _record)
+async def _progress(event: Event, request: Request) -> None:
+    await consume_event(request.app.state.pool, request.app.state.sidecar, event)
+
+
+async def _routed(event: Event, request: Request) -> None:
+    # Two effects with their own dedupe: a retry after the second failed redoes only the second.
+    await _record(event, request)
+    await _progress(event, request)
+
+
+add_subscriber(router, "learning.routed", _routed)
 add_subscriber(router, "learning.response", _record)
+add_subscriber(router, "code.executed", _progress)
+add_subscriber(router, "exercise.graded", _progress)

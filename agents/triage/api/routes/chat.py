@@ -1,4 +1,8 @@
-"""`POST /chat`: the learner's entry point. Classify, route to a specialist, remember, announce."""
+"""`POST /chat`: the learner's entry point. Classify, route to a specialist, remember, announce.
+
+Callers must be logged in (any role): the user id sent to specialists and put in events is the
+verified principal's, and a session belongs to the user who started it.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,12 @@ import uuid
 from fastapi import APIRouter
 
 from learnflow.api.deps import SidecarDep
+from learnflow.auth.deps import CurrentUser
 from learnflow.contracts import SpecialistReply, SpecialistRequest
+from learnflow.errors import NotAllowed
 from learnflow.events import LearningResponse, LearningRouted
 from learnflow.intents import classify
+from learnflow.progress.struggle import says_confused
 from learnflow.sidecar import Sidecar
 from triage_agent import conversation
 from triage_agent.models import ChatReply, ChatRequest
@@ -42,6 +49,7 @@ async def _announce(
                 intent=turn.intent,
                 agent=turn.agent,
                 confidence=turn.confidence,
+                says_confused=says_confused(turn.message),
                 **common,
             )
         ),
@@ -70,13 +78,19 @@ def _reply(turn: conversation.Turn, session_id: str) -> ChatReply:
 
 
 @router.post("/chat", response_model=ChatReply)
-async def chat(body: ChatRequest, sidecar: SidecarDep) -> ChatReply:
+async def chat(body: ChatRequest, sidecar: SidecarDep, user: CurrentUser) -> ChatReply:
     session_id = body.session_id or str(uuid.uuid4())
     message_id = body.message_id or str(uuid.uuid4())
-    user_id = None
-    if body.message_id is not None:
+    user_id = str(user.user_id)
+    if body.session_id is not None:
         stored, _ = await conversation.load(sidecar, session_id)
-        replayed = stored.find(message_id)
+        if stored.user_id is not None and stored.user_id != user_id:
+            raise NotAllowed(
+                "This session belongs to another user: continue one of your own sessions, or "
+                "omit session_id to start a new one",
+                relationship="session_owner",
+            )
+        replayed = stored.find(message_id) if body.message_id is not None else None
         if replayed is not None:  # a retry: answer again from memory, announce again (same ids)
             await _announce(sidecar, replayed, session_id, user_id)
             return _reply(replayed, session_id)

@@ -1,15 +1,17 @@
-"""`POST /respond`: answer a request for exercises, hints or code help routed by triage."""
+"""`POST /respond`: answer a message triage routed to the tutor (exercises, hints, code)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from learnflow.contracts import SpecialistReply, SpecialistRequest
+from learnflow.contracts import SpecialistReply
+
+from ...models import TutorRequest
+from ..deps import TutorDep
 
 router = APIRouter(tags=["agent"])
 
 
 @router.post("/respond", response_model=SpecialistReply)
-async def respond(body: SpecialistRequest) -> SpecialistReply:
-    # Walking skeleton: the learning-core work replaces this with the tutor agent.
-    return SpecialistReply(reply=f"(tutor) I received your question: {body.message[:200]}")
+async def respond(body: TutorRequest, tutor: TutorDep) -> SpecialistReply:
+    return await tutor.respond(body)
