@@ -1,0 +1,1 @@
+"""The tutor agent service (Dapr app id `tutor`): see README.md."""

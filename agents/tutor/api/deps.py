@@ -1,0 +1,27 @@
+"""Dependency aliases of the tutor's routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from learnflow.curriculum import Catalog
+from learnflow.settings import Settings
+
+from ..agent import default_agent
+from ..exercises import default_catalog
+from ..service import TutorService
+
+
+def _tutor(request: Request) -> TutorService:
+    """A `TutorService` over the app's sidecar. The catalog and the agent are shared; an app
+    (or a test) may set `app.state.tutor_catalog` / `app.state.tutor_agent` to replace them."""
+    state = request.app.state
+    catalog: Catalog = getattr(state, "tutor_catalog", None) or default_catalog()
+    agent = getattr(state, "tutor_agent", None) or default_agent()
+    settings: Settings = state.settings
+    return TutorService(state.sidecar, catalog, agent, offline=settings.uses_offline_model)
+
+
+TutorDep = Annotated[TutorService, Depends(_tutor)]

@@ -1,0 +1,220 @@
+"""The tutor's use cases behind its routes: answer a message, recommend, grade.
+
+Events are published after the session state is committed, with ids derived from the
+submission id, so a retried request (same message id, or same submission) re-publishes the same
+events and consumers dedupe them; the state counts an attempt once per submission id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from typing import Any
+
+from agents import Agent
+from learnflow.contracts import SpecialistReply
+from learnflow.curriculum import Catalog
+from learnflow.errors import InvalidInput, PayloadTooLarge
+from learnflow.events import CodeSubmitted, ExerciseGraded
+from learnflow.intents import extract_code
+
+from .agent import SUBMISSION_NAMESPACE, TurnResult, run_turn
+from .context import GradedSubmission, TutorContext
+from .exercises import find_exercise, public_view, recommend
+from .grading import SidecarGrader
+from .mesh import Mesh
+from .models import (
+    MAX_CODE_CHARS,
+    ExercisePublic,
+    GradeReply,
+    GradeRequest,
+    HiddenTestResult,
+    RecommendReply,
+    RecommendRequest,
+    TutorRequest,
+)
+from .review import review_code
+from .state import SessionStore, TutorState
+
+__all__ = ["APP_ID", "TutorService", "event_id"]
+
+APP_ID = "tutor"
+_STUCK = re.compile(r"\b(stuck|(don'?t|do not) (understand|get it))\b", re.I)
+
+
+def event_id(kind: str, submission_id: str) -> str:
+    """The id of the `kind` event about a submission: the same submission, the same id."""
+    return str(uuid.uuid5(SUBMISSION_NAMESPACE, f"{kind}/{submission_id}"))
+
+
+def _check_code(code: str) -> str:
+    if not code.strip():
+        raise InvalidInput("code is empty: send the Python code to grade in `code`")
+    if len(code) > MAX_CODE_CHARS:
+        raise PayloadTooLarge(
+            f"code is {len(code)} characters long; the limit is {MAX_CODE_CHARS} — submit only "
+            "the exercise's code",
+            limit=MAX_CODE_CHARS,
+        )
+    return code
+
+
+class TutorService:
+    """One request's worth of tutor: cheap to create (the agent and catalog are shared)."""
+
+    def __init__(
+        self, mesh: Mesh, catalog: Catalog, agent: Agent[TutorContext], *, offline: bool
+    ) -> None:
+        self.mesh = mesh
+        self.catalog = catalog
+        self.agent = agent
+        self.offline = offline
+        self.sessions = SessionStore(mesh)
+        #: The last turn `respond` ran (its guardrail verdict), for logs and evaluations.
+        self.last_turn: TurnResult | None = None
+
+    # --- POST /respond --------------------------------------------------------------------------
+    async def respond(self, request: TutorRequest) -> SpecialistReply:
+        state, etag = await self.sessions.load(request.session_id)
+        code = request.code or extract_code(request.message)[0]
+        context = TutorContext(
+            catalog=self.catalog,
+            state=state.model_copy(deep=True),
+            grader=SidecarGrader(self.mesh),
+            session_id=request.session_id,
+            user_id=request.user_id,
+            message_id=request.message_id,
+            intent=request.intent,
+            learner_message=request.message,
+            learner_code=code,
+            mastery=request.mastery or {},
+            offline=self.offline,
+        )
+        if _STUCK.search(request.message):
+            context.change(lambda state: state.count_stuck())
+        turn = self.last_turn = await run_turn(
+            self.agent, context, self._agent_input(request, code)
+        )
+        saved = await self.sessions.commit(request.session_id, context.changes, base=(state, etag))
+        for graded in context.graded:
+            await self._publish(graded, request.session_id, request.user_id)
+        current = saved.current_exercise
+        follow_up = None
+        if current and not saved.peek(current).passed:
+            follow_up = "Paste your code when you're ready: I'll run the hidden tests."
+        sources = sorted(context.in_play | ({current} if current else set()))
+        return SpecialistReply(reply=turn.reply, sources=sources, follow_up=follow_up)
+
+    @staticmethod
+    def _agent_input(request: TutorRequest, code: str | None) -> str:
+        if not code or code.strip() in request.message:
+            return request.message
+        return f"{request.message}\n\n```python\n{code.rstrip()}\n```"
+
+    # --- POST /exercises/recommend ------------------------------------------------------------
+    async def recommend(self, body: RecommendRequest) -> RecommendReply:
+        done: set[str] = set()
+        if body.session_id:
+            state, _ = await self.sessions.load(body.session_id)
+            done = {eid for eid, p in state.exercises.items() if p.passed}
+            if state.current_exercise:
+                done.add(state.current_exercise)
+        found = recommend(
+            self.catalog,
+            topic=body.topic,
+            difficulty=body.difficulty,
+            mastery=body.mastery,
+            done=done,
+            count=body.count,
+        )
+        return RecommendReply(
+            topic=found.topic,
+            lesson=found.lesson,
+            level=found.level.label,
+            difficulties=list(found.difficulties),
+            note=found.note,
+            exercises=[ExercisePublic(**public_view(e)) for e in found.exercises],
+        )
+
+    # --- POST /grade --------------------------------------------------------------------------
+    async def grade(self, body: GradeRequest) -> GradeReply:
+        exercise = find_exercise(self.catalog, body.exercise_id)
+        code = _check_code(body.code)
+        submission_id = body.submission_id or self._derived_submission_id(body, code)
+        result = await SidecarGrader(self.mesh).grade(
+            exercise,
+            code,
+            submission_id=submission_id,
+            session_id=body.session_id,
+            user_id=body.user_id,
+        )
+        review = review_code(code, correctness=result.summary)
+        if body.session_id:
+            exercise_id, status = exercise.id, result.status
+
+            def start(state: TutorState) -> None:
+                state.start(exercise_id)
+
+            def attempt(state: TutorState) -> None:
+                state.record_attempt(exercise_id, submission_id, status)
+
+            await self.sessions.commit(body.session_id, [start, attempt])
+        graded = GradedSubmission(
+            exercise, submission_id, result, review.score, learners_code=True, code_chars=len(code)
+        )
+        await self._publish(graded, body.session_id, body.user_id)
+        return GradeReply(
+            submission_id=submission_id,
+            event_id=event_id("exercise.graded", submission_id),
+            exercise_id=exercise.id,
+            status=result.status,
+            passed=result.passed,
+            tests_passed=result.tests_passed,
+            tests_total=result.tests_total,
+            summary=result.summary,
+            explanation=result.explanation,
+            tests=[HiddenTestResult(**t.to_dict()) for t in result.tests],
+            review=review.to_dict(),
+        )
+
+    @staticmethod
+    def _derived_submission_id(body: GradeRequest, code: str) -> str:
+        who = body.session_id or body.user_id or "anonymous"
+        digest = hashlib.sha256(code.encode()).hexdigest()
+        return str(uuid.uuid5(SUBMISSION_NAMESPACE, f"{who}/{body.exercise_id}/{digest}"))
+
+    # --- events -------------------------------------------------------------------------------
+    async def _publish(
+        self, graded: GradedSubmission, session_id: str | None, user_id: str | None
+    ) -> None:
+        """`code.submitted` then `exercise.graded` for a grading of the learner's own code."""
+        if not graded.learners_code:
+            return
+        common: dict[str, Any] = {
+            "source": APP_ID,
+            "session_id": session_id,
+            "user_id": user_id,
+            "submission_id": graded.submission_id,
+            "exercise_id": graded.exercise.id,
+        }
+        await self.mesh.publish(
+            CodeSubmitted(
+                id=event_id("code.submitted", graded.submission_id),
+                code_chars=graded.code_chars,
+                **common,
+            )
+        )
+        result = graded.result
+        await self.mesh.publish(
+            ExerciseGraded(
+                id=event_id("exercise.graded", graded.submission_id),
+                topic_id=graded.exercise.module,
+                passed=result.passed,
+                tests_passed=result.tests_passed,
+                tests_total=result.tests_total,
+                code_quality=graded.quality,
+                error_type=result.error_type,
+                **common,
+            )
+        )
