@@ -8,6 +8,9 @@ BIN := $(VENV)/bin
 # Re-install when the project's dependencies change.
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml setup.py | sha1sum | cut -c1-12)
 
+SERVICE_PACKAGES := code_runner:code-runner triage_agent:agents/triage concepts_agent:agents/concepts \
+	tutor_agent:agents/tutor debrief_agent:agents/debrief
+
 .PHONY: help up down status test test-unit lint bench bootstrap clean
 
 help:
@@ -49,8 +52,9 @@ lint: $(STAMP)
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
 	@$(BIN)/mypy
-	@mkdir -p .cache/mypy && ln -sfn ../../code-runner .cache/mypy/code_runner
-	@MYPYPATH=.cache/mypy $(BIN)/mypy -p code_runner --strict
+	@# the service folders are packages under other names: give mypy a view of them
+	@mkdir -p .cache/mypy && for p in $(SERVICE_PACKAGES); do ln -sfn ../../$${p#*:} .cache/mypy/$${p%%:*}; done
+	@MYPYPATH=.cache/mypy $(BIN)/mypy --strict $(foreach p,$(SERVICE_PACKAGES),-p $(firstword $(subst :, ,$(p))))
 
 bench: bootstrap
 	@$(BIN)/python -m benchmarks

@@ -16,9 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from agents.items import RunItem, ToolCallItem, ToolCallOutputItem
-from openai import APIError
-
 from agents import (
     Agent,
     MaxTurnsExceeded,
@@ -29,6 +26,9 @@ from agents import (
     function_tool,
     set_tracing_disabled,
 )
+from agents.items import RunItem, ToolCallItem, ToolCallOutputItem
+from openai import APIError
+
 from concepts_agent.offline_policy import ConceptsOfflinePolicy
 from learnflow.errors import DependencyFailed, InvalidInput, NotFound
 from learnflow.llm.offline import OfflineModel

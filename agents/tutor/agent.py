@@ -17,7 +17,6 @@ from functools import lru_cache
 from typing import Any
 
 import openai
-
 from agents import (
     Agent,
     MaxTurnsExceeded,
@@ -29,6 +28,7 @@ from agents import (
     function_tool,
     set_tracing_disabled,
 )
+
 from learnflow.errors import DependencyFailed, LearnFlowError, NotFound
 from learnflow.llm.provider import build_model
 from learnflow.settings import Settings

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agents import Agent, GuardrailFunctionOutput, RunContextWrapper, output_guardrail
+
 from learnflow.curriculum import Exercise
 from learnflow.errors import NotFound
 

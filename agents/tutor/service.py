@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from agents import Agent
+
 from learnflow.contracts import SpecialistReply
 from learnflow.curriculum import Catalog
 from learnflow.errors import InvalidInput, PayloadTooLarge

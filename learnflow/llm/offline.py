@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from agents import Model, ModelResponse, ModelSettings, ModelTracing, Tool, Usage
 from agents.agent_output import AgentOutputSchemaBase
 from agents.handoffs import Handoff
 from agents.items import TResponseInputItem, TResponseStreamEvent
@@ -27,8 +28,6 @@ from openai.types.responses import (
     ResponseOutputMessage,
     ResponseOutputText,
 )
-
-from agents import Model, ModelResponse, ModelSettings, ModelTracing, Tool, Usage
 
 OFFLINE_MODEL_NAME = "learnflow-offline"
 _ids = itertools.count(1)

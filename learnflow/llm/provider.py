@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from agents import Model, OpenAIChatCompletionsModel, set_tracing_disabled
 from openai import AsyncOpenAI
 
-from agents import Model, OpenAIChatCompletionsModel, set_tracing_disabled
 from learnflow.llm.offline import OfflineModel, OfflinePolicy
 from learnflow.settings import Settings, get_settings
 

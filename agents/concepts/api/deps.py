@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from agents import Agent
 from fastapi import Depends, Request
 
-from agents import Agent
 from concepts_agent.agent import build_concepts_agent
 
 

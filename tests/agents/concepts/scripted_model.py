@@ -12,13 +12,12 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from agents import Model, ModelResponse, Usage
 from openai.types.responses import (
     ResponseFunctionToolCall,
     ResponseOutputMessage,
     ResponseOutputText,
 )
-
-from agents import Model, ModelResponse, Usage
 
 Turn = str | Sequence[tuple[str, dict[str, Any]]] | BaseException
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from agents import Runner
+
 from concepts_agent.agent import (
     build_concepts_agent,
     explain,
