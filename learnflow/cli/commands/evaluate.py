@@ -1,4 +1,5 @@
-"""`learnflow eval triage [--data PATH]`: offline evaluations, each printing a JSON report."""
+"""`learnflow eval triage|concepts|extraction`: offline evaluations, each printing a JSON report
+and exiting 1 when its target is missed."""
 
 from __future__ import annotations
 
@@ -33,6 +34,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     triage.set_defaults(func=run_triage)
 
+    concepts = evaluations.add_parser(
+        "concepts", help="recall@1/@3 of `learnflow explain`'s sources on labelled questions"
+    )
+    concepts.add_argument("--data", type=Path, default=None, help="labelled JSON Lines set")
+    concepts.set_defaults(func=run_concepts)
+
+    extraction = evaluations.add_parser(
+        "extraction", help="attempts to extract full solutions from the tutor; target: no leak"
+    )
+    extraction.add_argument("--data", type=Path, default=None, help="attempts JSON Lines set")
+    extraction.set_defaults(func=run_extraction)
+
 
 def run_triage(args: argparse.Namespace) -> int:
     report = evaluate_file(args.data)
@@ -44,3 +57,21 @@ def run_triage(args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+def run_concepts(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from learnflow.evaluation import retrieval_eval
+
+    report = asyncio.run(retrieval_eval.evaluate_file(args.data or retrieval_eval.HELD_OUT_SET))
+    print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    return 0 if report.recall_at_3 >= retrieval_eval.TARGET_RECALL_AT_3 else 1
+
+
+def run_extraction(args: argparse.Namespace) -> int:
+    from learnflow.evaluation import extraction_eval
+
+    report = extraction_eval.evaluate_file(args.data or extraction_eval.DATA)
+    print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    return 0 if report.leaks <= extraction_eval.TARGET_LEAKS else 1
