@@ -45,7 +45,7 @@ class LearningRouted(Event):
     confidence: float = Field(ge=0, le=1)
     says_confused: bool = Field(
         default=False,
-        description="The message says \"I'm stuck\" / \"I don't understand\" or a close variant "
+        description="The message says “I'm stuck” / “I don't understand” or a close variant "
         "(learnflow.progress.struggle.says_confused); the text itself stays with triage.",
     )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from learnflow.errors import Conflict
+from learnflow.errors import Conflict, DependencyFailed
 from learnflow.events import Event, LearningResponse, LearningRouted
 from learnflow.sidecar import Sidecar
 
@@ -66,5 +66,12 @@ async def record(sidecar: Sidecar, event: Event) -> bool:
             )
         except Conflict:
             continue
+        except DependencyFailed:
+            # The PostgreSQL state store answers a lost first write (two events of a new session
+            # at once) with a 500, not a 409: if the key changed under us, it was that race.
+            _, now = await sidecar.get_state_entry(state_key(event.session_id))
+            if now != etag:
+                continue
+            raise
         return True
     raise Conflict(f"activity of session {event.session_id} is contended; will retry")

@@ -1,23 +1,47 @@
 """The triage app: the learner-facing edge of the mesh (Dapr app id `triage`).
 
 Every route is public (the edge API) and authenticates its caller with a JWT, except
-`POST /auth/login`, which issues them.
+`POST /auth/login`, which issues them, and the pub/sub delivery of `session.activity` (internal).
+The app also hosts the durable workflows (`workflow_runtime`: sessions, exercise publishing).
 """
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI
 
 from learnflow.api.service import create_service_app
 from learnflow.settings import Settings
-from triage_agent import identity
-from triage_agent.api.routes import alerts, auth, chat, classes, code, progress
+from triage_agent import identity, workflow_runtime
+from triage_agent.api.routes import (
+    alerts,
+    auth,
+    chat,
+    classes,
+    code,
+    progress,
+    sessions,
+    teacher_exercises,
+)
+
+Hook = Callable[[FastAPI], Awaitable[None]]
 
 
-def create_app(settings: Settings | None = None, *, database: bool = True) -> FastAPI:
-    """The app; `database=False` leaves out the pool and seeding (only /auth needs them)."""
+def create_app(
+    settings: Settings | None = None, *, database: bool = True, workflows: bool = True
+) -> FastAPI:
+    """The app; `database=False` leaves out the pool and seeding (only /auth needs them) and the
+    workflow runtime (its activities need the database); `workflows=False` leaves out only the
+    workflow runtime (tests without a daprd)."""
+    on_startup: list[Hook] = [identity.open_database] if database else []
+    on_shutdown: list[Hook] = [identity.close_database] if database else []
+    if database and workflows:
+        on_startup.append(workflow_runtime.start)
+        on_shutdown.append(workflow_runtime.stop)
     return create_service_app(
         "triage",
+        routers=[sessions.internal_router],
         public_routers=[
             chat.router,
             code.router,
@@ -25,9 +49,11 @@ def create_app(settings: Settings | None = None, *, database: bool = True) -> Fa
             progress.router,
             classes.router,
             alerts.router,
+            sessions.router,
+            teacher_exercises.router,
         ],
-        on_startup=[identity.open_database] if database else [],
-        on_shutdown=[identity.close_database] if database else [],
+        on_startup=on_startup,
+        on_shutdown=on_shutdown,
         settings=settings,
     )
 

@@ -15,12 +15,33 @@ from tests.waiting import eventually, eventually_sync
 pytestmark = pytest.mark.integration
 
 CONCEPT_QUESTION = "How do for loops work in Python?"
+MAYA = "maya@learnflow.dev"
+DEMO_LOGINS_FILE = "demo-logins.json"  # written by triage when it seeds the demo class
+
+
+def demo_password(mesh: Mesh, email: str) -> str:
+    """The generated password of a seeded demo user, from `<run dir>/demo-logins.json`."""
+    logins = json.loads((mesh.settings.run_dir / DEMO_LOGINS_FILE).read_text())
+    return str(next(u["password"] for u in logins["users"] if u["email"] == email))
+
+
+async def login(http: httpx.AsyncClient, mesh: Mesh, email: str = MAYA) -> dict[str, str]:
+    """`Authorization` for a demo user, logged in through triage's sidecar (Dapr ingress)."""
+    response = await http.post(
+        mesh.invoke_url("triage", "triage", "auth/login"),
+        json={"email": email, "password": demo_password(mesh, email)},
+        headers=mesh.dapr_headers,
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 async def _chat(http: httpx.AsyncClient, mesh: Mesh, **body: object) -> httpx.Response:
-    """POST /chat entering the mesh through triage's own sidecar (Dapr ingress)."""
+    """POST /chat as Maya, entering the mesh through triage's own sidecar (Dapr ingress)."""
     return await http.post(
-        mesh.invoke_url("triage", "triage", "chat"), json=body, headers=mesh.dapr_headers
+        mesh.invoke_url("triage", "triage", "chat"),
+        json=body,
+        headers=mesh.dapr_headers | await login(http, mesh),
     )
 
 
@@ -189,13 +210,38 @@ async def test_bad_input_gets_a_clear_4xx_and_writes_nothing(
 ) -> None:
     before = mesh.sql("SELECT count(*) FROM dapr_state WHERE key LIKE %s", "triage||conversation:%")
     response = await http.post(
-        f"{mesh.app_url('triage')}/chat", content=content, headers={"content-type": content_type}
+        f"{mesh.app_url('triage')}/chat",
+        content=content,
+        headers={"content-type": content_type} | await login(http, mesh),
     )
 
     assert response.status_code == status, response.text
     assert says.lower() in response.json()["message"].lower()
     after = mesh.sql("SELECT count(*) FROM dapr_state WHERE key LIKE %s", "triage||conversation:%")
     assert after == before
+
+
+async def test_chat_needs_a_login(mesh: Mesh, http: httpx.AsyncClient) -> None:
+    response = await http.post(
+        mesh.invoke_url("triage", "triage", "chat"),
+        json={"message": CONCEPT_QUESTION},
+        headers=mesh.dapr_headers,
+    )
+    assert response.status_code == 401
+    assert "POST /auth/login" in response.json()["message"]
+
+
+async def test_the_events_carry_the_logged_in_user(mesh: Mesh, http: httpx.AsyncClient) -> None:
+    response = await _chat(http, mesh, message=CONCEPT_QUESTION)
+    assert response.status_code == 200, response.text
+    message_id = response.json()["message_id"]
+    (maya,) = mesh.sql("SELECT id FROM users WHERE email = %s", MAYA)[0]
+    routed = eventually_sync(
+        lambda: _kafka_events(mesh, "learning.routed", {"message_id": message_id}),
+        timeout_s=30,
+        what="learning.routed on Kafka",
+    )
+    assert routed[0]["data"]["user_id"] == str(maya)  # type: ignore[index]
 
 
 async def test_internal_routes_refuse_callers_that_are_not_the_sidecar(

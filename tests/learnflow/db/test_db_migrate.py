@@ -34,6 +34,8 @@ EXPECTED_TABLES = {
     "processed_events",
     "exercises_custom",
     "assignments",
+    "struggle_states",  # 0007: the debrief app's progress consumer
+    "event_outbox",
     "schema_migrations",
 }
 

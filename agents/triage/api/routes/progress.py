@@ -1,0 +1,44 @@
+"""Progress for students and their teachers; answers come from debrief (through Dapr).
+
+Role checks happen here (a student's own progress and next exercise need the student role;
+reports need a teacher); relationship checks (whose data) happen in debrief.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter
+
+from learnflow.api.deps import SidecarDep
+from learnflow.auth.deps import CurrentUser
+from triage_agent.api.deps import Staff, Student
+from triage_agent.debrief_client import ask_debrief
+
+router = APIRouter(tags=["progress"])
+
+
+@router.get("/progress/me")
+async def my_progress(user: Student, sidecar: SidecarDep) -> Any:
+    """Mastery (0–100) and level per topic, every curriculum module in teaching order."""
+    return await ask_debrief(sidecar, user, f"students/{user.user_id}/progress")
+
+
+@router.get("/students/{student_id}/progress")
+async def student_progress(student_id: UUID, user: CurrentUser, sidecar: SidecarDep) -> Any:
+    """A student's progress: for the student themself or a teacher of their class."""
+    return await ask_debrief(sidecar, user, f"students/{student_id}/progress")
+
+
+@router.get("/students/{student_id}/report")
+async def student_report(student_id: UUID, user: Staff, sidecar: SidecarDep) -> Any:
+    """A report on one student for their teacher (progress, errors, alerts, next step)."""
+    return await ask_debrief(sidecar, user, f"students/{student_id}/report")
+
+
+@router.get("/exercises/next")
+async def next_exercise(user: Student, sidecar: SidecarDep) -> Any:
+    """The exercise to do next: an unfinished assignment, else one on the weakest topic at the
+    difficulty of the student's level there."""
+    return await ask_debrief(sidecar, user, f"students/{user.user_id}/next-exercise")

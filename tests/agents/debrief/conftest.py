@@ -1,0 +1,100 @@
+"""The debrief app in-process: a real PostgreSQL database (tests/learnflow/db's throwaway
+cluster), the app's own lifespan, and a scripted fake daprd behind its real `Sidecar`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from fastapi import FastAPI
+
+from debrief_agent.main import create_app
+from learnflow.db.models import Role, SchoolClass, User
+from learnflow.db.pool import Pool
+from learnflow.db.repos.classes import create_class, enroll
+from learnflow.events import Event, to_wire
+from learnflow.settings import Settings, get_settings
+from tests.agents.triage.fakes import FakeDapr
+from tests.learnflow.db.conftest import db_url, pg_cluster, template_db
+from tests.learnflow.db.factories import make_user
+
+__all__ = ["db_url", "pg_cluster", "template_db"]  # the PostgreSQL fixtures, reused
+
+
+@pytest.fixture(autouse=True)
+def offline_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No model endpoint from the environment: the agent runs on the offline model."""
+    monkeypatch.delenv("LEARNFLOW_LLM_BASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@dataclass
+class School:
+    teacher: User
+    other_teacher: User
+    maya: User
+    james: User
+    outsider: User  # a student in another teacher's class
+    school_class: SchoolClass
+    other_class: SchoolClass
+
+
+@dataclass
+class Debrief:
+    app: FastAPI
+    client: httpx.AsyncClient
+    dapr: FakeDapr
+    pool: Pool
+    school: School
+
+    def as_user(self, user: User) -> dict[str, str]:
+        return {"x-learnflow-user": str(user.id), "x-learnflow-role": user.role.value}
+
+    async def deliver(self, event: Event) -> httpx.Response:
+        """Deliver `event` the way Dapr does: a CloudEvent to the subscription's route."""
+        route = "/events/" + event.topic.replace(".", "-")
+        response = await self.client.post(route, json={"data": to_wire(event)})
+        assert response.status_code == 200, response.text
+        return response
+
+    async def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(query, params)
+            return await cur.fetchall() if cur.description is not None else []
+
+    async def count(self, table: str, student: User) -> int:
+        rows = await self.sql(f"select count(*) from {table} where student_id = %s", student.id)
+        return int(rows[0][0])
+
+
+async def _school(pool: Pool) -> School:
+    async with pool.connection() as conn:
+        teacher = await make_user(conn, Role.TEACHER, "Mr Rodriguez")
+        other_teacher = await make_user(conn, Role.TEACHER, "Ms Other")
+        maya = await make_user(conn, Role.STUDENT, "Maya")
+        james = await make_user(conn, Role.STUDENT, "James")
+        outsider = await make_user(conn, Role.STUDENT, "Olivia")
+        school_class = await create_class(conn, name="Python 101", teacher_id=teacher.id)
+        other_class = await create_class(conn, name="Python 102", teacher_id=other_teacher.id)
+        for student in (maya, james):
+            await enroll(conn, class_id=school_class.id, student_id=student.id)
+        await enroll(conn, class_id=other_class.id, student_id=outsider.id)
+    return School(teacher, other_teacher, maya, james, outsider, school_class, other_class)
+
+
+@pytest_asyncio.fixture
+async def debrief(db_url: str) -> AsyncIterator[Debrief]:
+    app = create_app(Settings(database_url=db_url, app_id="debrief"), tick_every_s=None)
+    dapr = FakeDapr()
+    async with app.router.lifespan_context(app):
+        app.state.sidecar = dapr.sidecar()
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://debrief") as client:
+            school = await _school(app.state.pool)
+            yield Debrief(app, client, dapr, app.state.pool, school)
