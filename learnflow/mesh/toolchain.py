@@ -33,6 +33,11 @@ from learnflow.errors import SetupError
 DAPR_VERSION = "1.18.2"
 DAPR_MODULE = "github.com/dapr/dapr"
 DAPR_BUILD_TAGS = "stablecomponents"
+# Our flavour = stablecomponents + the SQLite name resolver (allcomponents-only upstream). Every
+# stack on a machine resolves app ids in its own SQLite file; with mDNS, two stacks (`make up`
+# and the tests') would answer each other's service invocations.
+DAPR_FLAVOUR = "learnflow1"
+DAPR_EXTRA_COMPONENTS = ("nameresolution_sqlite.go",)
 DAPR_BINARIES = ("daprd", "placement", "scheduler")
 KAFKA_VERSION = "3.9.1"
 MIN_JAVA = 17
@@ -140,7 +145,7 @@ def _go_version() -> tuple[int, int, int]:
 
 
 def _build_dapr(cache_dir: Path, progress: Progress) -> Path:
-    root = cache_dir / "dapr" / f"v{DAPR_VERSION}"
+    root = cache_dir / "dapr" / f"v{DAPR_VERSION}-{DAPR_FLAVOUR}"
     bin_dir = root / "bin"
     stamp = root / "build.json"
     if stamp.is_file() and all((bin_dir / n).is_file() for n in DAPR_BINARIES):
@@ -172,6 +177,7 @@ def _build_dapr(cache_dir: Path, progress: Progress) -> Path:
     for path in [src, *src.rglob("*")]:
         if not path.is_symlink():
             path.chmod(path.stat().st_mode | 0o200)
+    _add_components(src)
     staging = root / "bin.partial"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -208,6 +214,8 @@ def _build_dapr(cache_dir: Path, progress: Progress) -> Path:
             {
                 "version": DAPR_VERSION,
                 "tags": DAPR_BUILD_TAGS,
+                "flavour": DAPR_FLAVOUR,
+                "extra_components": list(DAPR_EXTRA_COMPONENTS),
                 "seconds": round(elapsed, 1),
                 "bytes": sizes,
             },
@@ -216,6 +224,17 @@ def _build_dapr(cache_dir: Path, progress: Progress) -> Path:
     )
     progress(f"built dapr v{DAPR_VERSION} in {elapsed:.0f} s into {bin_dir}")
     return bin_dir
+
+
+def _add_components(src: Path) -> None:
+    """Compile the extra components into our flavour by widening their build constraint."""
+    for name in DAPR_EXTRA_COMPONENTS:
+        path = src / "cmd" / "daprd" / "components" / name
+        text = path.read_text()
+        first, _, rest = text.partition("\n")
+        if first.strip() != "//go:build allcomponents":
+            raise SetupError(f"unexpected build constraint in {path.name}: {first!r}")
+        path.write_text(f"//go:build allcomponents || {DAPR_BUILD_TAGS}\n{rest}")
 
 
 def ensure_dapr(cache_dir: Path, progress: Progress) -> Path:
