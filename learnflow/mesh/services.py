@@ -307,7 +307,7 @@ def render_resources(run_dir: Path, topo: Topology) -> Path:
     out.mkdir(parents=True)
     for path in sorted(src.glob("*.yaml")):
         text = path.read_text()
-        text = text.replace("127.0.0.1:59092", f"127.0.0.1:{topo.kafka_port}")
+        text = text.replace("127.0.0.1:29092", f"127.0.0.1:{topo.kafka_port}")
         text = text.replace(".run/dev/nameresolution.db", str(run_dir / "nameresolution.db"))
         (out / path.name).write_text(text)
     return out

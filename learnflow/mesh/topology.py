@@ -1,7 +1,9 @@
 """What runs where: every process of the mesh, its ports and its health check.
 
 All ports are defaults plus `Settings.port_offset`, so a second stack (the integration tests')
-can run beside `make up` without clashing.
+can run beside `make up` without clashing. Every default stays below 27000 so that offsets up to
+5000 keep clear of Linux's ephemeral port range (32768+), where any outgoing connection could
+already hold "our" port.
 """
 
 from __future__ import annotations
@@ -89,24 +91,24 @@ def topology(settings: Settings) -> Topology:
             asgi=asgi,
             app_port=8000 + i + o,
             dapr_http_port=3500 + i + o,
-            dapr_grpc_port=50100 + i + o,
-            dapr_internal_grpc_port=50200 + i + o,
+            dapr_grpc_port=21100 + i + o,
+            dapr_internal_grpc_port=21200 + i + o,
             dapr_metrics_port=9100 + i + o,
         )
         for app_id, (asgi, i) in APPS.items()
     )
     return Topology(
-        postgres_port=55432 + o,
-        kafka_port=59092 + o,
-        kafka_controller_port=59093 + o,
-        placement_port=50005 + o,
-        placement_healthz_port=58081 + o,
-        placement_metrics_port=59191 + o,
+        postgres_port=25432 + o,
+        kafka_port=29092 + o,
+        kafka_controller_port=29093 + o,
+        placement_port=25005 + o,
+        placement_healthz_port=25081 + o,
+        placement_metrics_port=25091 + o,
         placement_raft_port=58201 + o,  # placement's raft listener (daprd default 8201: fixed)
-        scheduler_port=50006 + o,
-        scheduler_healthz_port=58082 + o,
-        scheduler_metrics_port=59192 + o,
-        scheduler_etcd_client_port=52379 + o,
-        scheduler_etcd_peer_port=52380 + o,
+        scheduler_port=25006 + o,
+        scheduler_healthz_port=25082 + o,
+        scheduler_metrics_port=25092 + o,
+        scheduler_etcd_client_port=25379 + o,
+        scheduler_etcd_peer_port=25380 + o,
         apps=apps,
     )

@@ -25,7 +25,8 @@ REFERENCE_KEY = re.compile(
     r"|_secrets$|^key$|_names?$|_is_base64$)"
 )
 PLACEHOLDER = re.compile(r"^(\$\{[^}]+\}|\$[A-Za-z_][A-Za-z0-9_]*|\$\(.+\)|\"?\$.*)$")
-FILE_PATH = re.compile(r"^/[\w./-]+$")
+# an absolute path, or a relative path to a database file (e.g. the name resolver's SQLite file)
+FILE_PATH = re.compile(r"^(/[\w./-]+|[\w.-]+(/[\w.-]+)+\.(db|sqlite3?))$")
 TEXT_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
     ("credentials in a URL", re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@\"']+:(?!\$)[^@\s/\"']+@")),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from learnflow.mesh.topology import APPS, topology
 from learnflow.settings import Settings
 
@@ -18,3 +20,18 @@ def test_offset_moves_every_port_and_keeps_stacks_apart() -> None:
     test = topology(Settings(port_offset=1000)).all_ports()
     assert all(test[name] == port + 1000 for name, port in dev.items())
     assert not set(dev.values()) & set(test.values())
+
+
+def test_each_stack_gets_its_own_name_resolution_file_and_broker(tmp_path: Path) -> None:
+    import yaml
+
+    from learnflow.mesh.services import render_resources
+
+    topo = topology(Settings(port_offset=1000))
+    out = render_resources(tmp_path, topo)
+
+    config = yaml.safe_load((out / "config.yaml").read_text())
+    resolver = config["spec"]["nameResolution"]
+    assert resolver["component"] == "sqlite"
+    assert resolver["configuration"]["connectionString"] == str(tmp_path / "nameresolution.db")
+    assert f"127.0.0.1:{topo.kafka_port}" in (out / "pubsub.yaml").read_text()
