@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml setup.py | sha1sum | cut 
 SERVICE_PACKAGES := code_runner:code-runner triage_agent:agents/triage concepts_agent:agents/concepts \
 	tutor_agent:agents/tutor debrief_agent:agents/debrief
 
-.PHONY: help up down status test test-unit lint bench bootstrap clean
+.PHONY: help up down status test test-unit lint bench bootstrap bootstrap-tests clean
 
 help:
 	@echo "make up       set up (first run: several minutes) and start the whole mesh"
@@ -32,6 +32,9 @@ $(STAMP): pyproject.toml setup.py
 bootstrap: $(STAMP)
 	@$(BIN)/learnflow bootstrap > /dev/null
 
+bootstrap-tests: $(STAMP)
+	@$(BIN)/learnflow bootstrap --with-browser > /dev/null
+
 up: $(STAMP)
 	@$(BIN)/learnflow up
 
@@ -41,7 +44,7 @@ down: $(STAMP)
 status: $(STAMP)
 	@$(BIN)/learnflow status
 
-test: bootstrap
+test: bootstrap-tests
 	@$(BIN)/learnflow curriculum check
 	@$(BIN)/pytest
 

@@ -354,7 +354,23 @@ def daprd_command(spec: AppSpec, topo: Topology, tools: Toolchain, resources: Pa
     ]
 
 
+def is_next_app(spec: AppSpec) -> bool:
+    return spec.asgi.startswith("next:")
+
+
 def app_command(spec: AppSpec) -> list[str]:
+    if is_next_app(spec):  # a production build served by `next start <dir>` (cwd: repo root)
+        folder = REPO_ROOT / spec.asgi.removeprefix("next:")
+        return [
+            shutil.which("node") or "node",
+            str(folder / "node_modules/next/dist/bin/next"),
+            "start",
+            str(folder),
+            "-p",
+            str(spec.app_port),
+            "-H",
+            "127.0.0.1",
+        ]
     python = (
         Path(os.environ.get("LEARNFLOW_PYTHON", ""))
         if os.environ.get("LEARNFLOW_PYTHON")

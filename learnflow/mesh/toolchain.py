@@ -13,6 +13,7 @@ with one line saying what is wrong and how to fix it.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -27,6 +28,7 @@ from importlib import resources
 from pathlib import Path
 
 from learnflow.errors import SetupError
+from learnflow.settings import REPO_ROOT
 
 # dapr v1.18.3 needs durabletask-go v0.12.4, which the Go module proxy here refuses (403);
 # v1.18.2 is the newest 1.18 patch whose whole module graph the proxy serves.
@@ -48,6 +50,19 @@ Progress = Callable[[str], None]
 
 def stderr_progress(message: str) -> None:
     print(f"==> {message}", file=sys.stderr, flush=True)
+
+
+FRONTEND_BUILD_INPUTS = (
+    "app",
+    "components",
+    "lib",
+    "public",
+    "next.config.ts",
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+)
+MIN_NODE = (20, 9)
 
 
 @dataclass(frozen=True)
@@ -356,11 +371,83 @@ def ensure_bwrap(progress: Progress) -> Path:
     return Path(found)
 
 
-def ensure_toolchain(cache_dir: Path, progress: Progress = stderr_progress) -> Toolchain:
+# --- the web app (Next.js) ---------------------------------------------------------------------
+def _tree_hash(root: Path, names: tuple[str, ...]) -> str:
+    digest = hashlib.sha256()
+    for name in names:
+        path = root / name
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            if file.is_file():
+                digest.update(str(file.relative_to(root)).encode() + b"\0")
+                digest.update(file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def ensure_frontend(folder: Path, progress: Progress) -> Path:
+    """`npm ci` when package-lock.json changed, `next build` when a source changed; else no-op."""
+    node = shutil.which("node")
+    npm = shutil.which("npm")
+    if node is None or npm is None:
+        raise SetupError(
+            "Node.js and npm are missing; the web app needs Node >= 20.9 "
+            "(`apt-get install nodejs npm`)"
+        )
+    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=False)
+    match = re.match(r"v(\d+)\.(\d+)", version.stdout.strip())
+    if not match or (int(match[1]), int(match[2])) < MIN_NODE:
+        raise SetupError(f"the web app needs Node >= 20.9; found {version.stdout.strip()!r}")
+    env = {**os.environ, "NEXT_TELEMETRY_DISABLED": "1"}
+    lock_hash = hashlib.sha256((folder / "package-lock.json").read_bytes()).hexdigest()
+    lock_stamp = folder / "node_modules" / ".learnflow-lock"
+    if not lock_stamp.is_file() or lock_stamp.read_text() != lock_hash:
+        progress("installing the web app's npm packages (npm ci; cached after)")
+        _run(
+            [npm, "ci", "--no-audit", "--no-fund"],
+            "npm ci",
+            cwd=folder,
+            env=env,
+            log=folder / "node_modules.log",
+        )
+        lock_stamp.write_text(lock_hash)
+    build_hash = _tree_hash(folder, FRONTEND_BUILD_INPUTS)
+    build_stamp = folder / ".next" / ".learnflow-build"
+    if not build_stamp.is_file() or build_stamp.read_text() != build_hash:
+        progress("building the web app (next build; cached until its sources change)")
+        _run(
+            [npm, "run", "build"],
+            "building the web app",
+            cwd=folder,
+            env=env,
+            log=folder / ".next-build.log",
+        )
+        build_stamp.write_text(build_hash)
+    return folder
+
+
+def ensure_chromium(progress: Progress) -> Path:
+    """Debian's Chromium, for the browser tests (never a downloaded browser build)."""
+    found = shutil.which("chromium") or (
+        "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None
+    )
+    if found is None:
+        _apt_install("chromium", "Chromium, for the browser tests", progress)
+        found = shutil.which("chromium")
+    if found is None:
+        raise SetupError("chromium was installed but is not on PATH")
+    return Path(found)
+
+
+def ensure_toolchain(
+    cache_dir: Path, progress: Progress = stderr_progress, *, browser: bool = False
+) -> Toolchain:
     """Everything `make up`/`make test` need; seconds when cached."""
     check_disk(cache_dir, 512 * 1024**2)
     pg_bin = ensure_postgres(progress)
     bwrap = ensure_bwrap(progress)
     kafka_libs = ensure_kafka(cache_dir, progress)
     dapr_bin = ensure_dapr(cache_dir, progress)
+    ensure_frontend(REPO_ROOT / "frontend", progress)
+    if browser:
+        ensure_chromium(progress)
     return Toolchain(dapr_bin=dapr_bin, kafka_libs=kafka_libs, pg_bin=pg_bin, bwrap=bwrap)

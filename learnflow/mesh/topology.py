@@ -33,7 +33,10 @@ APPS: dict[str, tuple[str, int]] = {
     "tutor": ("tutor_agent.main:app", 3),
     "debrief": ("debrief_agent.main:app", 4),
     "code-runner": ("code_runner.app:app", 5),
+    # the web app (Next.js, `frontend/`): its BFF reaches triage through its own daprd
+    "frontend": ("next:frontend", 6),
 }
+WEB_APP = "frontend"
 PUBLIC_APP = "triage"
 
 
@@ -89,7 +92,7 @@ def topology(settings: Settings) -> Topology:
         AppSpec(
             app_id=app_id,
             asgi=asgi,
-            app_port=8000 + i + o,
+            app_port=(3000 if asgi.startswith("next:") else 8000 + i) + o,
             dapr_http_port=3500 + i + o,
             dapr_grpc_port=21100 + i + o,
             dapr_internal_grpc_port=21200 + i + o,

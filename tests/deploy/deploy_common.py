@@ -53,7 +53,12 @@ class App:
 def apps() -> dict[str, App]:
     """The mesh's apps as the supervisor runs them (learnflow.mesh.topology), without offset."""
     topo = topology(Settings(port_offset=0))
-    return {a.app_id: App(a.app_id, a.asgi, a.app_port) for a in topo.apps}
+    # the Python services; the web app (`next:`) has no container artefacts yet
+    return {
+        a.app_id: App(a.app_id, a.asgi, a.app_port)
+        for a in topo.apps
+        if not a.asgi.startswith("next:")
+    }
 
 
 def load_docs(path: Path) -> list[Doc]:

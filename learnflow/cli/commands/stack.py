@@ -12,9 +12,9 @@ from learnflow.mesh.toolchain import ensure_toolchain, stderr_progress
 from learnflow.settings import get_settings
 
 
-def _bootstrap(_: argparse.Namespace) -> int:
+def _bootstrap(args: argparse.Namespace) -> int:
     started = time.monotonic()
-    tools = ensure_toolchain(get_settings().cache_dir, stderr_progress)
+    tools = ensure_toolchain(get_settings().cache_dir, stderr_progress, browser=args.with_browser)
     stderr_progress(f"toolchain ready in {time.monotonic() - started:.1f} s")
     print(json.dumps({k: str(v) for k, v in tools.__dict__.items()}, indent=2))
     return 0
@@ -48,6 +48,9 @@ def _status(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("bootstrap", help="install/build what the mesh needs (cached)")
+    p.add_argument(
+        "--with-browser", action="store_true", help="also Chromium, for the browser tests"
+    )
     p.set_defaults(func=_bootstrap)
     p = subparsers.add_parser("up", help="start the whole mesh in the background")
     p.set_defaults(func=_up)

@@ -19,8 +19,12 @@ def test_run_file_matches_the_supervisor_topology() -> None:
         assert app["appPort"] == spec.app_port
         assert app["daprHTTPPort"] == spec.dapr_http_port
         assert app["daprGRPCPort"] == spec.dapr_grpc_port
-        assert spec.asgi in app["command"]
-        assert str(spec.app_port) in app["command"]
+        if spec.asgi.startswith("next:"):  # the web app: `npm start` in its folder
+            assert app["appDirPath"] == "./" + spec.asgi.removeprefix("next:")
+            assert app["env"]["PORT"] == str(spec.app_port)
+        else:
+            assert spec.asgi in app["command"]
+            assert str(spec.app_port) in app["command"]
     assert run_file["common"]["placementHostAddress"].endswith(f":{topo.placement_port}")
     assert run_file["common"]["schedulerHostAddress"].endswith(f":{topo.scheduler_port}")
     assert (REPO_ROOT / run_file["common"]["resourcesPath"]).is_dir()

@@ -12,7 +12,7 @@ def test_every_port_is_distinct() -> None:
 
 
 def test_app_ids_are_exactly_the_designed_ones() -> None:
-    assert set(APPS) == {"triage", "concepts", "tutor", "debrief", "code-runner"}
+    assert set(APPS) == {"triage", "concepts", "tutor", "debrief", "code-runner", "frontend"}
 
 
 def test_offset_moves_every_port_and_keeps_stacks_apart() -> None:

@@ -1,0 +1,77 @@
+/** The BFF: `/api/<route>` → triage `/<route>`, with the session's token as the bearer. */
+
+import { NextResponse, type NextRequest } from "next/server";
+import { fromOwnOrigin } from "@/lib/server/origin";
+import { problemResponse } from "@/lib/server/problems";
+import { isEdgeRoute, type Method } from "@/lib/server/routes";
+import { clearedSessionCookie, SESSION_COOKIE } from "@/lib/server/session";
+import { callTriage } from "@/lib/server/triage";
+
+export const dynamic = "force-dynamic";
+
+interface Context {
+  params: Promise<{ path: string[] }>;
+}
+
+async function readJson(request: NextRequest): Promise<{ ok: true; value: unknown } | { ok: false }> {
+  const text = await request.text();
+  if (!text.trim()) return { ok: true, value: undefined };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+async function forward(request: NextRequest, context: Context): Promise<Response> {
+  const { path } = await context.params;
+  const method = request.method as Method;
+  if (!isEdgeRoute(method, path)) {
+    return problemResponse(404, {
+      error: "no_such_route",
+      message: `The frontend does not forward ${method} /api/${path.join("/")} to the LearnFlow API.`,
+    });
+  }
+  if (method !== "GET" && !fromOwnOrigin(request)) {
+    return problemResponse(403, {
+      error: "cross_site_request",
+      message: "This request came from another site; LearnFlow only accepts its own pages' requests.",
+    });
+  }
+  const token = request.cookies.get(SESSION_COOKIE)?.value;
+  if (!token) {
+    return problemResponse(401, {
+      error: "not_authenticated",
+      message: "You are not logged in, or your session has ended: log in again.",
+    });
+  }
+  let json: unknown = undefined;
+  if (method === "POST") {
+    const body = await readJson(request);
+    if (!body.ok) {
+      return problemResponse(400, { error: "invalid_input", message: "The request body is not valid JSON." });
+    }
+    json = body.value;
+  }
+  const result = await callTriage({
+    method,
+    path: path.map(encodeURIComponent).join("/"),
+    search: request.nextUrl.search.replace(/^\?/, ""),
+    token,
+    json,
+  });
+  if (!result.ok) {
+    const response = NextResponse.json(result.problem, {
+      status: result.status,
+      headers: { "cache-control": "no-store" },
+    });
+    if (result.status === 401) {
+      // the token expired or was revoked: drop it; the page offers to log in again
+      response.cookies.set(clearedSessionCookie(request));
+    }
+    return response;
+  }
+  return Response.json(result.body, { status: result.status, headers: { "cache-control": "no-store" } });
+}
+
+export { forward as GET, forward as POST };

@@ -1,0 +1,177 @@
+"use client";
+
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { agentName } from "@/lib/agents";
+import { api, ApiError } from "@/lib/api";
+import { chatSession, rememberChatSession } from "@/lib/chatSession";
+import type { ChatReply } from "@/lib/types";
+import { ErrorNotice } from "./ErrorNotice";
+import { Markdown } from "./Markdown";
+
+interface Turn {
+  id: string; // the message id: sending it again returns the same reply (no repeat)
+  message: string;
+  reply?: ChatReply;
+  error?: unknown;
+  pending: boolean;
+}
+
+function newId(): string {
+  return crypto.randomUUID();
+}
+
+/** Chat with the tutors through triage (`POST /api/chat`): who answered, and from which lessons. */
+export function ChatPanel({ code }: { code: string }) {
+  const [turns, setTurns] = useState<Turn[]>([]);
+  const [draft, setDraft] = useState("");
+  const [withCode, setWithCode] = useState(false);
+  const sessionId = useRef<string | null>(null);
+  const logRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    sessionId.current = chatSession();
+  }, []);
+
+  // Show the newest exchange from its start (long answers are read from the top).
+  useEffect(() => {
+    const log = logRef.current;
+    const last = log?.querySelector<HTMLElement>(".turn:last-child");
+    if (log && last) log.scrollTo({ top: Math.max(0, last.offsetTop - 8), behavior: "smooth" });
+  }, [turns]);
+
+  async function send(turn: Turn) {
+    setTurns((all) => all.map((t) => (t.id === turn.id ? { ...t, pending: true, error: undefined } : t)));
+    try {
+      const reply = await api<ChatReply>("chat", {
+        method: "POST",
+        body: { message: turn.message, message_id: turn.id, ...(sessionId.current ? { session_id: sessionId.current } : {}) },
+      });
+      sessionId.current = reply.session_id;
+      rememberChatSession(reply.session_id);
+      setTurns((all) => all.map((t) => (t.id === turn.id ? { ...t, reply, pending: false } : t)));
+    } catch (error) {
+      setTurns((all) => all.map((t) => (t.id === turn.id ? { ...t, error, pending: false } : t)));
+    }
+  }
+
+  function submit(event?: FormEvent) {
+    event?.preventDefault();
+    const text = draft.trim();
+    if (!text) return;
+    const message = withCode && code.trim() ? `${text}\n\n\`\`\`python\n${code}\n\`\`\`` : text;
+    const turn: Turn = { id: newId(), message, pending: true };
+    setTurns((all) => [...all, turn]);
+    setDraft("");
+    void send(turn);
+  }
+
+  function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
+    if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      submit();
+    }
+  }
+
+  function newConversation() {
+    rememberChatSession(null);
+    sessionId.current = null;
+    setTurns([]);
+  }
+
+  const busy = turns.some((t) => t.pending);
+  return (
+    <section className="card chat" aria-labelledby="chat-heading">
+      <div className="row">
+        <h2 id="chat-heading">Ask your tutors</h2>
+        <span className="spacer" />
+        {turns.length > 0 && (
+          <button type="button" className="link small" onClick={newConversation}>
+            New conversation
+          </button>
+        )}
+      </div>
+      <div className="chat-log" ref={logRef} role="log" aria-live="polite" aria-label="Conversation" tabIndex={0}>
+        {turns.length === 0 && (
+          <p className="muted small">
+            Ask about a Python concept (“How do for loops work in Python?”), get a hint for your exercise, or paste an
+            error message. Each answer says which agent answered and which lessons it used.
+          </p>
+        )}
+        {turns.map((turn) => (
+          <div key={turn.id} className="turn">
+            <div className="msg user">
+              <div className="meta">You</div>
+              <div className="body">
+                <Markdown text={turn.message} />
+              </div>
+            </div>
+            {turn.pending && (
+              <p className="loading" role="status">
+                Thinking…
+              </p>
+            )}
+            {turn.error !== undefined && (
+              <div className="msg agent">
+                <ErrorNotice error={turn.error} title="Your message was not answered" />
+                {!(turn.error instanceof ApiError && [400, 401, 403, 422].includes(turn.error.status)) && (
+                  <button type="button" className="secondary" onClick={() => void send(turn)}>
+                    Try again
+                  </button>
+                )}
+              </div>
+            )}
+            {turn.reply && (
+              <article className="msg agent" data-agent={turn.reply.routed_to} aria-label={`Answer from the ${agentName(turn.reply.routed_to)}`}>
+                <div className="meta">
+                  <span className="badge" data-testid="answered-by">
+                    {agentName(turn.reply.routed_to)}
+                  </span>
+                  <span>intent: {turn.reply.intent.replace(/_/g, " ")}</span>
+                </div>
+                <div className="body">
+                  <Markdown text={turn.reply.reply} headingBase={3} />
+                </div>
+                {turn.reply.sources.length > 0 && (
+                  <div className="sources">
+                    Sources:
+                    <ul>
+                      {turn.reply.sources.map((source) => (
+                        <li key={source}>
+                          <code>{source}</code>
+                        </li>
+                      ))}
+                    </ul>
+                  </div>
+                )}
+              </article>
+            )}
+          </div>
+        ))}
+      </div>
+      <form className="chat-form" onSubmit={submit}>
+        <label htmlFor="chat-input">Your message</label>
+        <textarea
+          id="chat-input"
+          value={draft}
+          onChange={(event) => setDraft(event.target.value)}
+          onKeyDown={onKeyDown}
+          placeholder="How do for loops work in Python?"
+          aria-describedby="chat-help"
+        />
+        <div className="row">
+          <label className="check">
+            <input type="checkbox" checked={withCode} onChange={(event) => setWithCode(event.target.checked)} />
+            Include my code from the editor
+          </label>
+          <span className="spacer" />
+          <button type="submit" disabled={!draft.trim() || busy}>
+            Send
+          </button>
+        </div>
+        <p id="chat-help" className="hint">
+          <kbd>Enter</kbd> sends, <kbd>Shift</kbd>+<kbd>Enter</kbd> starts a new line.
+        </p>
+      </form>
+    </section>
+  );
+}

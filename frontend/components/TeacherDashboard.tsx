@@ -1,0 +1,147 @@
+"use client";
+
+import { useEffect, useState } from "react";
+import type { AlertView, ClassOverview, ClassSummary } from "@/lib/types";
+import { AlertsCard } from "./AlertsCard";
+import { ErrorNotice } from "./ErrorNotice";
+import { ExerciseRequestCard } from "./ExerciseRequestCard";
+import { ago } from "./format";
+import { StudentPanel } from "./StudentPanel";
+import { useApi } from "./useApi";
+
+export interface SelectedStudent {
+  id: string;
+  name: string;
+}
+
+function OverviewCard({ overview, onSelect }: { overview: ClassOverview; onSelect: (s: SelectedStudent) => void }) {
+  return (
+    <section className="card" aria-labelledby="overview-heading">
+      <h2 id="overview-heading">
+        {overview.name} <span className="badge neutral">{overview.students.length} students</span>
+        {overview.open_alerts > 0 && (
+          <span className="badge bad">
+            {overview.open_alerts} open {overview.open_alerts === 1 ? "alert" : "alerts"}
+          </span>
+        )}
+      </h2>
+      <table>
+        <caption className="visually-hidden">Students of {overview.name}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Student</th>
+            <th scope="col" className="num">
+              Mastery
+            </th>
+            <th scope="col" className="num">
+              Alerts
+            </th>
+            <th scope="col">Last active</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {overview.students.map((student) => (
+            <tr key={student.id}>
+              <th scope="row">
+                {student.display_name}
+                <div className="small muted">{student.email}</div>
+              </th>
+              <td className="num">{student.average_mastery}%</td>
+              <td className="num">{student.open_alerts > 0 ? <span className="badge bad">{student.open_alerts}</span> : "0"}</td>
+              <td className="small">{ago(student.last_activity_at)}</td>
+              <td>
+                <button type="button" className="secondary" onClick={() => onSelect({ id: student.id, name: student.display_name })}>
+                  Code attempts<span className="visually-hidden"> of {student.display_name}</span>
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {overview.topics.length > 0 && (
+        <>
+          <h3 style={{ marginTop: "1rem" }}>Class mastery per module</h3>
+          <table>
+            <caption className="visually-hidden">Average mastery per module</caption>
+            <thead>
+              <tr>
+                <th scope="col">Module</th>
+                <th scope="col" className="num">
+                  Average
+                </th>
+                <th scope="col" className="num">
+                  Started
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {overview.topics.map((topic) => (
+                <tr key={topic.topic}>
+                  <th scope="row">{topic.title}</th>
+                  <td className="num">{topic.average_mastery}%</td>
+                  <td className="num">
+                    {topic.students_started}/{overview.students.length}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}
+
+export function TeacherDashboard({ name }: { name: string }) {
+  const classes = useApi<ClassSummary[]>("classes");
+  const [classId, setClassId] = useState<string | null>(null);
+  const [student, setStudent] = useState<SelectedStudent | null>(null);
+  useEffect(() => {
+    if (!classId && classes.data && classes.data.length > 0) setClassId(classes.data[0].id);
+  }, [classes.data, classId]);
+  const overview = useApi<ClassOverview>(classId ? `classes/${classId}/overview` : null);
+  const currentClass = classes.data?.find((c) => c.id === classId) ?? null;
+
+  function onAlertsChanged(_alerts: AlertView[]) {
+    overview.reload();
+  }
+
+  return (
+    <>
+      <div className="page-title">
+        <h1>Hello {name}</h1>
+        <p>Your class at a glance: progress, students who need help, and new exercises.</p>
+        {classes.data && classes.data.length > 1 && (
+          <div>
+            <label htmlFor="class-select">Class</label>
+            <select id="class-select" value={classId ?? ""} onChange={(event) => setClassId(event.target.value)}>
+              {classes.data.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
+      </div>
+      {classes.loading && <p className="loading">Loading your classes…</p>}
+      <ErrorNotice error={classes.error} title="Could not load your classes" />
+      {classes.data && classes.data.length === 0 && <p>You do not teach a class yet.</p>}
+      <div className="grid-2">
+        <div>
+          {overview.loading && <p className="loading">Loading the class overview…</p>}
+          <ErrorNotice error={overview.error} title="Could not load the class overview" />
+          {overview.data && <OverviewCard overview={overview.data} onSelect={setStudent} />}
+          {student && <StudentPanel student={student} onClose={() => setStudent(null)} />}
+        </div>
+        <div>
+          <AlertsCard onSelect={setStudent} onChanged={onAlertsChanged} />
+          <ExerciseRequestCard classId={classId} className={currentClass?.name ?? null} />
+        </div>
+      </div>
+    </>
+  );
+}

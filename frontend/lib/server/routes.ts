@@ -1,0 +1,47 @@
+/**
+ * The edge routes the BFF forwards to triage: `/api/<route>` → triage `/<route>`.
+ *
+ * An allow-list, not a blanket proxy: through Dapr, the sidecar vouches for every call it
+ * delivers, so forwarding anything would let a browser reach triage's internal routes
+ * (e.g. its pub/sub deliveries). Only the public API is listed here.
+ */
+
+export type Method = "GET" | "POST";
+
+const ID = "[A-Za-z0-9_.:-]{1,200}";
+const UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+
+const route = (method: Method, pattern: string) => ({ method, regex: new RegExp(`^${pattern}$`) });
+
+export const EDGE_ROUTES = [
+  route("GET", "auth/me"),
+  // learning
+  route("POST", "chat"),
+  route("POST", "code/run"),
+  route("GET", "progress/me"),
+  route("GET", "exercises/next"),
+  route("GET", `exercises/${ID}`),
+  route("POST", `exercises/${ID}/submit`),
+  route("POST", "sessions"),
+  route("GET", `sessions/${ID}`),
+  route("POST", `sessions/${ID}/(end|heartbeat|finalize)`),
+  route("GET", "notifications"),
+  route("POST", `notifications/${ID}/read`),
+  // teaching
+  route("GET", "classes"),
+  route("GET", `classes/${UUID}/(overview|report)`),
+  route("POST", `classes/${UUID}/assignments`),
+  route("GET", `students/${UUID}/(progress|report|submissions)`),
+  route("GET", "alerts"),
+  route("POST", `alerts/${UUID}/resolve`),
+  route("POST", "exercises/generate"),
+];
+
+/** Whether `method /path` (decoded segments joined by "/") is a forwarded edge route. */
+export function isEdgeRoute(method: string, segments: readonly string[]): boolean {
+  if (segments.length === 0 || segments.some((s) => s === "" || s === "." || s === ".." || s.includes("/"))) {
+    return false;
+  }
+  const path = segments.join("/");
+  return EDGE_ROUTES.some((r) => r.method === method && r.regex.test(path));
+}

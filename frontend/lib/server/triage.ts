@@ -1,0 +1,108 @@
+/** One function that calls triage for the BFF and the server-rendered pages. */
+
+import { normaliseProblem, type Problem } from "./problems";
+import { upstream, upstreamTimeoutMs, UpstreamConfigError } from "./upstream";
+
+export type TriageResult =
+  | { ok: true; status: number; body: unknown }
+  | { ok: false; status: number; problem: Problem };
+
+export interface TriageCall {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** The route without a leading slash, e.g. `chat` or `alerts/<id>/resolve`. */
+  path: string;
+  /** Query string without `?` (already encoded), if any. */
+  search?: string;
+  /** The caller's access token (from the session cookie). */
+  token?: string | null;
+  /** A JSON body. */
+  json?: unknown;
+}
+
+function causeOf(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as Error & { cause?: unknown }).cause;
+    if (cause instanceof Error) {
+      const code = (cause as Error & { code?: string }).code;
+      return code ? `${code} (${cause.message})` : cause.message;
+    }
+    return error.message;
+  }
+  return String(error);
+}
+
+export async function callTriage(call: TriageCall): Promise<TriageResult> {
+  let target;
+  try {
+    target = upstream();
+  } catch (error) {
+    if (error instanceof UpstreamConfigError) {
+      return { ok: false, status: 500, problem: { error: "bff_misconfigured", message: error.message } };
+    }
+    throw error;
+  }
+  const url = `${target.base}/${call.path}${call.search ? `?${call.search}` : ""}`;
+  const headers: Record<string, string> = { accept: "application/json", ...target.headers };
+  if (call.token) headers.authorization = `Bearer ${call.token}`;
+  if (call.json !== undefined) headers["content-type"] = "application/json";
+  const timeoutMs = upstreamTimeoutMs();
+
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: call.method,
+      headers,
+      body: call.json === undefined ? undefined : JSON.stringify(call.json),
+      cache: "no-store",
+      redirect: "manual",
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    if (error instanceof DOMException && error.name === "TimeoutError") {
+      return {
+        ok: false,
+        status: 504,
+        problem: {
+          error: "upstream_timeout",
+          message: `The LearnFlow API did not answer within ${Math.round(timeoutMs / 1000)} s; try again.`,
+        },
+      };
+    }
+    return {
+      ok: false,
+      status: 502,
+      problem: {
+        error: "upstream_unreachable",
+        message: `Cannot reach the LearnFlow API (${target.describe}): ${causeOf(error)}. Is the stack running (make up)?`,
+      },
+    };
+  }
+
+  const text = await response.text();
+  let body: unknown = undefined;
+  if (text) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+  }
+  if (response.ok) {
+    if (text && body === undefined) {
+      return {
+        ok: false,
+        status: 502,
+        problem: {
+          error: "bad_upstream_response",
+          message: `The LearnFlow API answered ${call.method} /${call.path} with something that is not JSON: ${text.slice(0, 200)}`,
+        },
+      };
+    }
+    return { ok: true, status: response.status, body: body ?? null };
+  }
+  return {
+    ok: false,
+    status: response.status,
+    problem: normaliseProblem(response.status, body, text, call),
+  };
+}

@@ -1,0 +1,258 @@
+"""The BFF's contract, against a scripted fake of triage (and of a Dapr sidecar): the session
+cookie, the route allow-list, the Origin check, and every error shown as `{"error", "message"}`.
+
+Needs Node and the built frontend, not the stack."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.integration
+
+TOKEN = "header.payload.signature"
+DAPR_TOKEN = "dapr-token-for-tests"
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class FakeTriage:
+    """Answers by path; records every request it gets."""
+
+    answers: dict[str, tuple[int, Any]] = field(default_factory=dict)
+    seen: list[Seen] = field(default_factory=list)
+
+    def answer(self, path: str, status: int, body: Any) -> None:
+        self.answers[path] = (status, body)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _serve(fake: FakeTriage) -> tuple[ThreadingHTTPServer, int]:
+    class Handler(BaseHTTPRequestHandler):
+        def _handle(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            fake.seen.append(
+                Seen(
+                    self.command,
+                    self.path,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    json.loads(raw) if raw else None,
+                )
+            )
+            status, body = fake.answers.get(self.path, (404, {"detail": "Not Found"}))
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = _handle
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, server.server_address[1]
+
+
+@dataclass
+class Bff:
+    url: str
+    fake: FakeTriage
+    prefix: str  # what comes before a triage route in the path the fake sees
+
+    def route(self, route: str) -> str:
+        return f"{self.prefix}/{route}"
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30, headers={"origin": self.url})
+
+
+def _start_next(frontend: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    npm = shutil.which("npm") or "npm"
+    proc = subprocess.Popen(
+        [npm, "start"],
+        cwd=frontend,
+        env={**os.environ, **env, "PORT": str(port), "NEXT_TELEMETRY_DISABLED": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    os.killpg(proc.pid, 15)
+    pytest.fail("next start did not answer /healthz within 60 s")
+
+
+@pytest.fixture(scope="module", params=["direct", "dapr"])
+def bff(request: pytest.FixtureRequest, frontend_build: Path) -> Iterator[Bff]:
+    """The built app in front of the fake: as TRIAGE_URL, or as the Dapr sidecar."""
+    fake = FakeTriage()
+    server, port = _serve(fake)
+    if request.param == "direct":
+        env, prefix = {"TRIAGE_URL": f"http://127.0.0.1:{port}"}, ""
+    else:
+        env = {"DAPR_HTTP_PORT": str(port), "DAPR_API_TOKEN": DAPR_TOKEN}
+        prefix = "/v1.0/invoke/triage/method"
+    proc, url = _start_next(frontend_build, env)
+    try:
+        yield Bff(url, fake, prefix)
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=10)
+        server.shutdown()
+
+
+def _log_in(bff: Bff, client: httpx.Client) -> httpx.Response:
+    login = {"access_token": TOKEN, "token_type": "bearer", "expires_in": 900}
+    reply = {**login, "user_id": "5f0c5c8e-5b7a-4c55-9a43-4f7b0c0b1a11", "role": "student"}
+    bff.fake.answer(bff.route("auth/login"), 200, reply)
+    return client.post("/api/auth/login", json={"email": "maya@x.dev", "password": "pw"})
+
+
+def test_login_keeps_the_token_in_an_httponly_strict_cookie(bff: Bff) -> None:
+    with bff.client() as client:
+        response = _log_in(bff, client)
+    assert response.status_code == 200
+    assert TOKEN not in response.text
+    assert response.json()["home"] == "/student"
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith(f"lf_session={TOKEN};")
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Max-Age=900" in cookie
+    assert bff.fake.seen[-1].body == {"email": "maya@x.dev", "password": "pw"}
+
+
+def test_calls_carry_the_bearer_token_and_in_the_mesh_the_dapr_token(bff: Bff) -> None:
+    with bff.client() as client:
+        _log_in(bff, client)
+        bff.fake.answer(bff.route("progress/me"), 200, {"topics": []})
+        response = client.get("/api/progress/me")
+    assert response.status_code == 200 and response.json() == {"topics": []}
+    seen = bff.fake.seen[-1]
+    assert seen.headers["authorization"] == f"Bearer {TOKEN}"
+    assert seen.path == bff.route("progress/me")
+    if bff.prefix:
+        assert seen.headers["dapr-api-token"] == DAPR_TOKEN
+    else:
+        assert "dapr-api-token" not in seen.headers
+
+
+def test_only_edge_routes_are_forwarded(bff: Bff) -> None:
+    with bff.client() as client:
+        _log_in(bff, client)
+        before = len(bff.fake.seen)
+        response = client.post("/api/events/code-executed", json={})
+    assert response.status_code == 404
+    assert response.json()["error"] == "no_such_route"
+    assert len(bff.fake.seen) == before
+
+
+def test_without_a_session_the_api_says_to_log_in(bff: Bff) -> None:
+    with bff.client() as client:
+        response = client.post("/api/chat", json={"message": "hi"})
+    assert response.status_code == 401
+    assert response.json()["error"] == "not_authenticated"
+
+
+def test_a_post_from_another_site_is_refused(bff: Bff) -> None:
+    with bff.client() as client:
+        _log_in(bff, client)
+        response = client.post(
+            "/api/chat", json={"message": "hi"}, headers={"origin": "http://evil.example"}
+        )
+    assert response.status_code == 403
+    assert response.json()["error"] == "cross_site_request"
+
+
+def test_triage_problems_pass_through_and_a_missing_route_says_so(bff: Bff) -> None:
+    with bff.client() as client:
+        _log_in(bff, client)
+        problem = {"error": "invalid_input", "message": "message: the message is empty"}
+        bff.fake.answer(bff.route("chat"), 422, problem)
+        invalid = client.post("/api/chat", json={"message": " "})
+        bff.fake.answer(
+            bff.route("exercises/generate"), 404, {"error": "http_error", "message": "Not Found"}
+        )
+        missing = client.post("/api/exercises/generate", json={"request": "easy loops"})
+    assert (invalid.status_code, invalid.json()) == (422, problem)
+    assert missing.status_code == 404
+    assert missing.json()["error"] == "route_not_available"
+    assert missing.json()["message"] == (
+        "The LearnFlow API has no POST /exercises/generate route yet (HTTP 404 Not Found)."
+    )
+
+
+def test_an_expired_session_is_dropped(bff: Bff) -> None:
+    with bff.client() as client:
+        _log_in(bff, client)
+        expired = {"error": "not_authenticated", "message": "Your access token has expired"}
+        bff.fake.answer(bff.route("alerts"), 401, expired)
+        response = client.get("/api/alerts")
+    assert (response.status_code, response.json()) == (401, expired)
+    assert "lf_session=;" in response.headers["set-cookie"]
+
+
+def test_dapr_errors_become_problems(bff: Bff) -> None:
+    with bff.client() as client:
+        _log_in(bff, client)
+        dapr_error = {"errorCode": "ERR_DIRECT_INVOKE", "message": "fail to invoke, id: triage"}
+        bff.fake.answer(bff.route("classes"), 500, dapr_error)
+        response = client.get("/api/classes")
+    assert response.status_code == 500
+    body = response.json()
+    assert body["error"] == "mesh_error"
+    assert "ERR_DIRECT_INVOKE" in body["message"] and "fail to invoke" in body["message"]
+
+
+def test_an_unreachable_triage_is_explained(frontend_build: Path) -> None:
+    proc, url = _start_next(frontend_build, {"TRIAGE_URL": f"http://127.0.0.1:{_free_port()}"})
+    try:
+        response = httpx.post(
+            f"{url}/api/auth/login",
+            json={"email": "maya@x.dev", "password": "pw"},
+            headers={"origin": url},
+        )
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=10)
+    assert response.status_code == 502
+    body = response.json()
+    assert body["error"] == "upstream_unreachable"
+    assert "Cannot reach the LearnFlow API" in body["message"] and "ECONNREFUSED" in body["message"]
