@@ -84,7 +84,10 @@ class Settings(BaseSettings):
     )
     workflow_exam_time_limit_s: int = Field(default=45 * 60, gt=0, le=6 * 3600)
     workflow_events_per_generation: int = Field(
-        default=100, ge=2, description="Events a session handles before it continues as new."
+        default=25,
+        ge=2,
+        description="Events a session handles before it continues as new: every turn replays "
+        "the generation's history, so a turn costs O(events in the generation).",
     )
     workflow_activity_timeout_s: float = Field(default=45, gt=0)
     workflow_retry_max_attempts: int = Field(default=4, ge=1, le=20)

@@ -23,7 +23,7 @@ from learnflow.errors import SetupError
 from learnflow.mesh import services
 from learnflow.mesh.processes import ProcessTable, Recorded
 from learnflow.mesh.toolchain import Progress, Toolchain, check_disk, ensure_toolchain
-from learnflow.mesh.topology import PUBLIC_APP, AppSpec, Topology, topology
+from learnflow.mesh.topology import PUBLIC_APP, WEB_APP, AppSpec, Topology, topology
 from learnflow.settings import REPO_ROOT, Settings
 
 INFRA = ("postgres", "kafka", "placement", "scheduler")
@@ -105,6 +105,17 @@ class Stack:
         return checks
 
     def app_env(self, spec: AppSpec, run_secrets: services.RunSecrets) -> dict[str, str]:
+        if services.is_next_app(spec):
+            # the web app gets only what its BFF needs: no database URL, no JWT key
+            return {
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "HOME": os.environ.get("HOME", "/tmp"),
+                "NODE_ENV": "production",
+                "NEXT_TELEMETRY_DISABLED": "1",
+                "PORT": str(spec.app_port),
+                "DAPR_HTTP_PORT": str(spec.dapr_http_port),
+                "DAPR_API_TOKEN": run_secrets.dapr_api_token,
+            }
         keep = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "PYTHONPATH", "VIRTUAL_ENV", "TMPDIR")
         env = {k: v for k, v in os.environ.items() if k in keep}
         env.update(
@@ -123,8 +134,9 @@ class Stack:
                 "PYTHONUNBUFFERED": "1",
             }
         )
-        for key, value in os.environ.items():  # model endpoint and sandbox settings pass through
-            if key.startswith(("LEARNFLOW_LLM_", "LEARNFLOW_SANDBOX_")):
+        # model endpoint, sandbox and workflow timing settings pass through
+        for key, value in os.environ.items():
+            if key.startswith(("LEARNFLOW_LLM_", "LEARNFLOW_SANDBOX_", "LEARNFLOW_WORKFLOW_")):
                 env[key] = value
         return env
 
@@ -253,6 +265,38 @@ class Stack:
         self.progress("applying database migrations")
         migrate_sync(services.app_conninfo(self.topo, run_secrets))
 
+    # --- one app at a time (fault tests) -------------------------------------------------------
+    def stop_app(self, app_id: str, *, sig: int = signal.SIGTERM, grace_s: float = 8) -> None:
+        """Stop an app and its daprd (sidecar first); `sig=SIGKILL` to simulate a crash."""
+        self.topo.app(app_id)  # KeyError for an unknown app
+        for name in (f"{app_id}-dapr", app_id):
+            record = self.table.get(name)
+            if record is not None:
+                self.table.stop(record, sig=sig, grace_s=grace_s)
+
+    def start_app(self, app_id: str, *, timeout_s: float = 120) -> None:
+        """Start an app and its daprd again (as `up` does) and wait until both are healthy."""
+        spec = self.topo.app(app_id)
+        run_secrets = services.RunSecrets.load_or_create(self.run_dir)
+        tools = ensure_toolchain(self.settings.cache_dir, self.progress)
+        resources = self.run_dir / "components"
+        if not (resources / "config.yaml").is_file():
+            resources = services.render_resources(self.run_dir, self.topo)
+        for name in (app_id, f"{app_id}-dapr"):
+            record = self.table.get(name)
+            if record is not None and record.alive():
+                raise SetupError(f"{name} is already running (pid {record.pid}); stop it first")
+        self.table.start(
+            app_id, services.app_command(spec), env=self.app_env(spec, run_secrets), cwd=REPO_ROOT
+        )
+        self.table.start(
+            f"{app_id}-dapr",
+            services.daprd_command(spec, self.topo, tools, resources),
+            env=self.sidecar_env(run_secrets),
+            cwd=self.run_dir,
+        )
+        self._wait([app_id, f"{app_id}-dapr"], self._checks(run_secrets), timeout_s)
+
     # --- down / status ------------------------------------------------------------------------
     def down(self, *, quiet: bool = False) -> int:
         records = {r.name: r for r in self.table.recorded()}
@@ -293,9 +337,12 @@ class Stack:
 
     def endpoints(self) -> dict[str, str]:
         public = self.topo.app(PUBLIC_APP)
+        web = self.topo.app(WEB_APP)
+        logins = self.run_dir / "demo-logins.json"
         return {
-            "api (triage, through its Dapr sidecar)": f"http://127.0.0.1:{public.dapr_http_port}/v1.0/invoke/triage/method/chat",
-            "triage app": f"http://127.0.0.1:{public.app_port}",
+            "web app": f"http://127.0.0.1:{web.app_port}",
+            "demo logins (generated)": str(logins),
+            "public API (triage)": f"http://127.0.0.1:{public.app_port}",
             "postgres": f"127.0.0.1:{self.topo.postgres_port} (db {services.PG_DATABASE})",
             "kafka": f"127.0.0.1:{self.topo.kafka_port}",
             "logs": str(self.table.log_dir),

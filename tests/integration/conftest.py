@@ -5,6 +5,7 @@ once per test session in its own run dir and ports (offset 1000), so it never cl
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -20,7 +21,20 @@ from learnflow.mesh.stack import Stack
 from learnflow.mesh.topology import Topology
 from learnflow.settings import REPO_ROOT, Settings
 
-TEST_PORT_OFFSET = 1000
+# LEARNFLOW_TEST_PORT_OFFSET / LEARNFLOW_TEST_RUN_DIR let a second test stack run beside this one.
+TEST_PORT_OFFSET = int(os.environ.get("LEARNFLOW_TEST_PORT_OFFSET", "1000"))
+TEST_RUN_DIR = os.environ.get("LEARNFLOW_TEST_RUN_DIR", "test")
+
+# Workflow durations in seconds instead of minutes (tests/integration/test_workflows.py); the
+# stack passes LEARNFLOW_WORKFLOW_* to the apps. An explicit environment value wins.
+WORKFLOW_TEST_SETTINGS = {
+    "LEARNFLOW_WORKFLOW_STUCK_AFTER_S": "3",
+    "LEARNFLOW_WORKFLOW_EVENTS_PER_GENERATION": "8",
+    "LEARNFLOW_WORKFLOW_RETRY_MAX_ATTEMPTS": "3",
+    "LEARNFLOW_WORKFLOW_RETRY_FIRST_INTERVAL_S": "0.5",
+    "LEARNFLOW_WORKFLOW_RETRY_MAX_INTERVAL_S": "2",
+    "LEARNFLOW_WORKFLOW_ACTIVITY_TIMEOUT_S": "20",
+}
 
 
 def _progress(message: str) -> None:
@@ -74,8 +88,10 @@ class Mesh:
 
 @pytest.fixture(scope="session")
 def mesh() -> Iterator[Mesh]:
-    run_dir = REPO_ROOT / ".run" / "test"
+    run_dir = REPO_ROOT / ".run" / TEST_RUN_DIR
     settings = Settings(run_dir=run_dir, port_offset=TEST_PORT_OFFSET)
+    for key, value in WORKFLOW_TEST_SETTINGS.items():
+        os.environ.setdefault(key, value)
     stack = Stack(settings, _progress)
     stack.down(quiet=True)  # a previous run killed mid-way
     shutil.rmtree(run_dir, ignore_errors=True)

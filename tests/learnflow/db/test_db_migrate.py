@@ -34,6 +34,9 @@ EXPECTED_TABLES = {
     "processed_events",
     "exercises_custom",
     "assignments",
+    "ops_alerts",  # 0006: learnflow.workflows
+    "exercise_publications",
+    "exercise_index",
     "struggle_states",  # 0007: the debrief app's progress consumer
     "event_outbox",
     "schema_migrations",

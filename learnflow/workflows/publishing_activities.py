@@ -1,0 +1,165 @@
+"""The publishing workflow's activities; each is safe to run twice.
+
+Validation runs the reference solution and the starter code against the exercise's tests in the
+code runner's sandbox: the reference must pass every test, the starter must not (an exercise the
+starter already solves teaches nothing). Compensation undoes index and status in one transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from learnflow.db.models import CustomExercise, ExerciseStatus
+from learnflow.db.pool import Conn
+from learnflow.db.repos import classes, exercises
+from learnflow.errors import NotAllowed, NotFound
+from learnflow.events import ExercisePublished
+from learnflow.sidecar import Sidecar, UpstreamRejected
+from learnflow.workflows import publishing as wf_publishing
+from learnflow.workflows import store
+from learnflow.workflows.activities import activity, database, sidecar
+from learnflow.workflows.models import ValidationReport
+from learnflow.workflows.session_activities import CODE_RUNNER, event_id
+
+S = ExerciseStatus
+
+
+async def _exercise(conn: Conn, exercise_id: str) -> CustomExercise:
+    found = await exercises.get_custom_exercise(conn, exercise_id=exercise_id)
+    if found is None:
+        raise NotFound(f"no custom exercise {exercise_id}")
+    return found
+
+
+@activity(wf_publishing.BEGIN)
+async def begin_publication(payload: dict[str, Any]) -> dict[str, Any]:
+    """draft/failed → validating, and the publication record; a ready exercise stays ready."""
+    class_id, teacher = UUID(payload["class_id"]), UUID(payload["teacher_id"])
+    async with database() as conn:
+        exercise = await _exercise(conn, payload["exercise_id"])
+        school_class = await classes.get_class(conn, class_id=class_id)
+        if school_class is None or school_class.teacher_id != teacher:
+            raise NotAllowed(f"class {class_id} is not taught by the exercise's teacher")
+        if exercise.status is S.READY:
+            return {"status": S.READY.value}
+        await exercises.set_custom_exercise_status(
+            conn, exercise_id=exercise.id, status=S.VALIDATING
+        )
+        await store.start_publication(
+            conn,
+            exercise_id=exercise.id,
+            class_id=class_id,
+            teacher_id=teacher,
+            instance_id=payload["instance_id"],
+        )
+    return {"status": S.VALIDATING.value}
+
+
+async def _run(client: Sidecar, code: str, tests: str, exercise_id: str) -> dict[str, Any]:
+    body = {"code": code, "tests": tests, "module_name": "solution", "exercise_id": exercise_id}
+    try:
+        result: dict[str, Any] = await client.invoke(CODE_RUNNER, "tests", json_body=body)
+    except UpstreamRejected as rejected:  # the runner refuses these tests/code: a verdict
+        return {"status": "rejected", "message": rejected.message, "tests": []}
+    return result
+
+
+def _failing(result: dict[str, Any]) -> str:
+    names = [
+        f"{case.get('name')}: {(case.get('message') or case.get('status') or '').strip()[:160]}"
+        for case in result.get("tests") or []
+        if case.get("status") != "pass"
+    ]
+    if names:
+        return "; ".join(names[:3])
+    return (result.get("message") or result.get("status") or "unknown").strip()[:300]
+
+
+@activity(wf_publishing.VALIDATE)
+async def validate_exercise(payload: dict[str, Any]) -> dict[str, Any]:
+    async with database() as conn:
+        exercise = await _exercise(conn, payload["exercise_id"])
+    if not exercise.tests.strip():
+        report = ValidationReport(ok=False, reason="the exercise has no tests")
+        return report.model_dump(mode="json")
+    async with sidecar() as client:
+        reference = await _run(client, exercise.solution, exercise.tests, exercise.id)
+        starter = await _run(client, exercise.starter, exercise.tests, exercise.id)
+    report = ValidationReport(
+        ok=True,
+        reference_status=str(reference.get("status")),
+        starter_status=str(starter.get("status")),
+        tests_total=len(reference.get("tests") or []),
+    )
+    if reference.get("status") != "pass":
+        report.ok = False
+        report.reason = f"the reference solution does not pass the tests ({_failing(reference)})"
+    elif starter.get("status") == "pass":
+        report.ok = False
+        report.reason = "the starter code already passes every test; the tests check nothing"
+    elif starter.get("status") == "rejected":
+        report.ok = False
+        report.reason = f"the code runner refused the starter code: {_failing(starter)}"
+    return report.model_dump(mode="json")
+
+
+@activity(wf_publishing.INDEX)
+async def index_exercise(payload: dict[str, Any]) -> dict[str, Any]:
+    async with database() as conn:
+        exercise = await _exercise(conn, payload["exercise_id"])
+        await store.index_exercise(conn, exercise=exercise, class_id=UUID(payload["class_id"]))
+    return {"indexed": True}
+
+
+@activity(wf_publishing.MARK_READY)
+async def mark_exercise_ready(payload: dict[str, Any]) -> dict[str, Any]:
+    async with database() as conn:
+        await exercises.set_custom_exercise_status(
+            conn, exercise_id=payload["exercise_id"], status=S.READY
+        )
+        await store.set_publication_status(conn, exercise_id=payload["exercise_id"], status="ready")
+    return {"status": S.READY.value}
+
+
+@activity(wf_publishing.NOTIFY)
+async def notify_exercise_published(payload: dict[str, Any]) -> dict[str, Any]:
+    async with database() as conn:
+        exercise = await _exercise(conn, payload["exercise_id"])
+    async with sidecar() as client:
+        await client.publish(
+            ExercisePublished(
+                id=event_id(exercise.id, payload["class_id"], "published"),
+                user_id=payload["teacher_id"],
+                source="triage",
+                exercise_id=exercise.id,
+                class_id=payload["class_id"],
+                topic_id=exercise.topic,
+                title=exercise.title,
+            ),
+            partition_key=payload["class_id"],
+        )
+    return {"published": True}
+
+
+@activity(wf_publishing.COMPENSATE)
+async def compensate_publication(payload: dict[str, Any]) -> dict[str, Any]:
+    """Unindex and return the exercise to draft; the publication keeps the reason."""
+    exercise_id, reason = payload["exercise_id"], payload["reason"]
+    async with database() as conn:
+        found = await exercises.get_custom_exercise(conn, exercise_id=exercise_id)
+        if found is None:
+            return {"status": "missing"}
+        await store.unindex_exercise(conn, exercise_id=exercise_id)
+        if found.status is S.VALIDATING:  # the lifecycle goes back to draft through failed
+            await exercises.set_custom_exercise_status(
+                conn, exercise_id=exercise_id, status=S.FAILED, failure_reason=reason
+            )
+        if found.status is not S.DRAFT:
+            await exercises.set_custom_exercise_status(
+                conn, exercise_id=exercise_id, status=S.DRAFT
+            )
+        await store.set_publication_status(
+            conn, exercise_id=exercise_id, status="draft", reason=reason
+        )
+    return {"status": S.DRAFT.value}

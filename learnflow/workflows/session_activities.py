@@ -1,0 +1,303 @@
+"""The session workflow's activities: each idempotent, keyed by the session and what it acts on.
+
+| activity                  | effect (idempotent because ...)                                     |
+|---------------------------|---------------------------------------------------------------------|
+| announce_session          | publishes session.started (event id derived from the session)      |
+| raise_stuck_alert         | struggle alert (unique episode key) + struggle.detected (same id)  |
+| grade_session_work        | runs hidden tests, stores attempts (event id per submission/quiz)  |
+| compute_mastery_changes   | recomputes progress; the "before" snapshot is written first-write  |
+| request_session_summary   | asks debrief (`POST /summaries/session`); a pure read              |
+| store_session_debrief     | one debrief per session (unique session id)                        |
+| publish_session_finalized | session.finalized (event id derived from the session)              |
+| record_workflow_failure   | one ops alert per instance and step                                 |
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from learnflow.contracts import SessionSummary
+from learnflow.curriculum import load_catalog
+from learnflow.db.models import ExerciseStatus
+from learnflow.db.repos import alerts, attempts, debriefs, exercises, progress, submissions
+from learnflow.errors import Conflict, NotFound
+from learnflow.events import SessionFinalized, SessionStarted, StruggleDetected
+from learnflow.progress.struggle import StruggleTrigger
+from learnflow.sidecar import Sidecar, UpstreamRejected
+from learnflow.workflows import session as wf_session
+from learnflow.workflows.activities import activity, database, sidecar
+from learnflow.workflows.models import GradeResult
+from learnflow.workflows.steps import RECORD_FAILURE
+from learnflow.workflows.store import open_ops_alert
+
+EVENT_NAMESPACE = uuid.UUID("0b7d3f4e-5c1a-4f0e-8d7b-6a2e9c1f3b55")
+CODE_RUNNER = "code-runner"
+DEBRIEF = "debrief"
+
+
+def event_id(*parts: str) -> str:
+    """A deterministic event id: a retried activity publishes the same event again (deduped)."""
+    return str(uuid.uuid5(EVENT_NAMESPACE, "/".join(parts)))
+
+
+@activity(wf_session.ANNOUNCE)
+async def announce_session(payload: dict[str, Any]) -> dict[str, Any]:
+    async with sidecar() as client:
+        await client.publish(
+            SessionStarted(
+                id=event_id(payload["session_id"], "started"),
+                session_id=payload["session_id"],
+                user_id=payload["student_id"],
+                source="triage",
+                mode=payload["mode"],
+                topic_id=payload.get("topic"),
+            )
+        )
+    return {"published": True}
+
+
+@activity(wf_session.RAISE_STUCK)
+async def raise_stuck_alert(payload: dict[str, Any]) -> dict[str, Any]:
+    async with database() as conn:
+        alert, created = await alerts.open_alert(
+            conn,
+            student_id=UUID(payload["student_id"]),
+            trigger=StruggleTrigger.STUCK_ON_EXERCISE,
+            episode_key=payload["episode_key"],
+            topic=payload.get("topic"),
+            detail=payload.get("detail", ""),
+            at=datetime.fromisoformat(payload["at"]),
+        )
+    async with sidecar() as client:  # every attempt publishes: consumers dedupe on the id
+        await client.publish(
+            StruggleDetected(
+                id=event_id(payload["episode_key"]),
+                session_id=payload["session_id"],
+                user_id=payload["student_id"],
+                source="triage",
+                trigger=StruggleTrigger.STUCK_ON_EXERCISE.value,
+                topic_id=payload.get("topic"),
+                exercise_id=payload.get("exercise_id"),
+                episode_key=payload["episode_key"],
+                detail=payload.get("detail", ""),
+            )
+        )
+    return {"alert_id": str(alert.id), "created": created}
+
+
+# --- grading -------------------------------------------------------------------------------------
+
+
+async def _exercise_tests(conn: Any, exercise_id: str) -> str | None:
+    """The hidden tests of a curriculum exercise, or of a custom exercise that is ready."""
+    try:
+        return load_catalog().exercise(exercise_id).tests
+    except NotFound:
+        pass
+    custom = await exercises.get_custom_exercise(conn, exercise_id=exercise_id)
+    if custom is None or custom.status is not ExerciseStatus.READY:
+        return None
+    return custom.tests
+
+
+async def _run_tests(client: Sidecar, body: dict[str, Any]) -> dict[str, Any]:
+    """The code runner's verdict; a request it refuses (e.g. code too large) is a graded error."""
+    try:
+        result: dict[str, Any] = await client.invoke(CODE_RUNNER, "tests", json_body=body)
+    except UpstreamRejected as rejected:
+        return {"status": "error", "message": rejected.message, "tests": []}
+    return result
+
+
+def _summarise(result: dict[str, Any]) -> tuple[int, int]:
+    cases = result.get("tests") or []
+    return sum(1 for c in cases if c.get("status") == "pass"), len(cases)
+
+
+async def _grade_one(
+    conn: Any, client: Sidecar, session_id: str, student: UUID, item: dict[str, str]
+) -> GradeResult:
+    exercise_id, submission_id = item["exercise_id"], item["submission_id"]
+    stored = await submissions.get_submission(conn, submission_id=UUID(submission_id))
+    if stored is None or stored.student_id != student or stored.exercise_id != exercise_id:
+        raise NotFound(f"no submission {submission_id} of this student for {exercise_id}")
+    tests = await _exercise_tests(conn, exercise_id)
+    if tests is None:
+        return GradeResult(
+            exercise_id=exercise_id,
+            submission_id=submission_id,
+            status="unknown_exercise",
+            passed=False,
+            message=f"{exercise_id} is not a curriculum exercise or a ready custom exercise",
+        )
+    result = await _run_tests(
+        client,
+        {
+            "code": stored.code,
+            "tests": tests,
+            "module_name": "solution",
+            "submission_id": submission_id,
+            "exercise_id": exercise_id,
+            "session_id": session_id,
+            "user_id": str(student),
+        },
+    )
+    passed_count, total = _summarise(result)
+    passed = result.get("status") == "pass"
+    score = 100.0 if passed else round(100.0 * passed_count / total, 2) if total else 0.0
+    await attempts.record_exercise_attempt(
+        conn,
+        student_id=student,
+        exercise_id=exercise_id,
+        topic=wf_session.topic_of(exercise_id),
+        passed=passed,
+        score=score,
+        tests_passed=passed_count,
+        tests_total=total,
+        submission_id=UUID(submission_id),
+        event_id=f"session:{session_id}:grade:{submission_id}",
+    )
+    return GradeResult(
+        exercise_id=exercise_id,
+        submission_id=submission_id,
+        status=str(result.get("status", "error")),
+        passed=passed,
+        tests_passed=passed_count,
+        tests_total=total,
+        score=score,
+        message=result.get("message"),
+    )
+
+
+async def _record_quizzes(
+    conn: Any, session_id: str, student: UUID, answers: dict[str, bool], topics: dict[str, str]
+) -> dict[str, dict[str, int]]:
+    by_topic: dict[str, dict[str, bool]] = {}
+    for question, correct in sorted(answers.items()):
+        by_topic.setdefault(topics.get(question, "unknown"), {})[question] = correct
+    scores: dict[str, dict[str, int]] = {}
+    catalog = load_catalog()
+    for topic, given in by_topic.items():
+        try:
+            quiz_id = catalog.quiz(topic).id
+        except NotFound:
+            continue
+        score = sum(given.values())
+        await attempts.record_quiz_attempt(
+            conn,
+            student_id=student,
+            topic=topic,
+            quiz_id=quiz_id,
+            score=score,
+            total=len(given),
+            answers=given,
+            event_id=f"session:{session_id}:quiz:{topic}",
+        )
+        scores[topic] = {"score": score, "total": len(given)}
+    return scores
+
+
+@activity(wf_session.GRADE)
+async def grade_session_work(payload: dict[str, Any]) -> dict[str, Any]:
+    """Grade pending submissions in the sandbox and store the session's quiz answers."""
+    session_id, student = payload["session_id"], UUID(payload["student_id"])
+    graded: list[GradeResult] = []
+    async with database() as conn, sidecar() as client:
+        for item in payload.get("submissions", []):
+            graded.append(await _grade_one(conn, client, session_id, student, item))
+        quizzes = await _record_quizzes(
+            conn, session_id, student, payload.get("quiz") or {}, payload.get("quiz_topics") or {}
+        )
+    return {"graded": [g.model_dump(mode="json") for g in graded], "quizzes": quizzes}
+
+
+# --- mastery, summary, debrief, announcement -----------------------------------------------------
+
+
+async def _before_snapshot(
+    client: Sidecar, session_id: str, current: dict[str, int | None]
+) -> dict[str, int | None]:
+    """The mastery before this session, written once: a re-run reports the same change."""
+    key = f"session-mastery-before-{session_id}"
+    try:
+        await client.save_state(key, current, first_write=True)
+    except Conflict:
+        stored = await client.get_state(key)
+        if isinstance(stored, dict):
+            return {**current, **stored}
+    return current
+
+
+@activity(wf_session.MASTERY)
+async def compute_mastery_changes(payload: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    student = UUID(payload["student_id"])
+    topics: list[str] = payload.get("topics", [])
+    async with database() as conn:
+        current: dict[str, int | None] = {}
+        for topic in topics:
+            row = await progress.get_progress(conn, student_id=student, topic=topic)
+            current[topic] = None if row is None else row.mastery
+        async with sidecar() as client:
+            before = await _before_snapshot(client, payload["session_id"], current)
+        changes: dict[str, dict[str, Any]] = {}
+        for topic in topics:
+            row = await progress.recompute_progress(conn, student_id=student, topic=topic)
+            changes[topic] = {
+                "before": before.get(topic),
+                "after": row.mastery,
+                "level": row.level.value,
+            }
+    return changes
+
+
+@activity(wf_session.SUMMARY)
+async def request_session_summary(payload: dict[str, Any]) -> dict[str, Any]:
+    async with sidecar() as client:
+        answer = await client.invoke(DEBRIEF, "summaries/session", json_body=payload["request"])
+    return SessionSummary.model_validate(answer).model_dump(mode="json")
+
+
+@activity(wf_session.STORE_DEBRIEF)
+async def store_session_debrief(payload: dict[str, Any]) -> dict[str, Any]:
+    async with database() as conn:
+        stored, created = await debriefs.save_debrief(
+            conn,
+            student_id=UUID(payload["student_id"]),
+            summary=payload.get("summary") or "(no summary)",
+            details=payload.get("details") or {},
+            session_id=payload["session_id"],
+        )
+    return {"debrief_id": str(stored.id), "created": created}
+
+
+@activity(wf_session.PUBLISH_FINALIZED)
+async def publish_session_finalized(payload: dict[str, Any]) -> dict[str, Any]:
+    async with sidecar() as client:
+        await client.publish(
+            SessionFinalized(
+                id=event_id(payload["session_id"], "finalized"),
+                session_id=payload["session_id"],
+                user_id=payload["student_id"],
+                source="triage",
+                reason=payload["reason"],
+                summary_id=payload.get("debrief_id"),
+            )
+        )
+    return {"published": True}
+
+
+@activity(RECORD_FAILURE)
+async def record_workflow_failure(payload: dict[str, Any]) -> dict[str, Any]:
+    async with database() as conn:
+        created = await open_ops_alert(
+            conn,
+            workflow=payload["workflow"],
+            instance_id=payload["instance_id"],
+            step=payload["step"],
+            message=payload["message"],
+            details=payload.get("details") or {},
+        )
+    return {"created": created}
