@@ -107,7 +107,7 @@ def topology(settings: Settings) -> Topology:
         placement_port=25005 + o,
         placement_healthz_port=25081 + o,
         placement_metrics_port=25091 + o,
-        placement_raft_port=58201 + o,  # placement's raft listener (daprd default 8201: fixed)
+        placement_raft_port=25201 + o,  # placement's raft listener (daprd default 8201: fixed)
         scheduler_port=25006 + o,
         scheduler_healthz_port=25082 + o,
         scheduler_metrics_port=25092 + o,
