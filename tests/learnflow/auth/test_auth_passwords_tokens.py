@@ -100,7 +100,8 @@ def _claims(**overrides: object) -> dict[str, object]:
         "sub": str(uuid4()),
         "role": "student",
         "iat": now,
-        "exp": now + 60,
+        # long enough to outlive a full test run: these tokens are made at collection time
+        "exp": now + 24 * 3600,
         "jti": "abc",
     }
     claims.update(overrides)
