@@ -14,7 +14,7 @@ import asyncio
 import logging
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import Any, cast
 
 import dapr.ext.workflow as wf
 from fastapi import FastAPI, Request
@@ -51,7 +51,7 @@ class WorkflowHost:
 
         token = settings.dapr_api_token
         if token is not None:  # the SDK reads its token from its own settings
-            dapr_settings.DAPR_API_TOKEN = token.get_secret_value()
+            cast(Any, dapr_settings).DAPR_API_TOKEN = token.get_secret_value()
         self.settings = settings
         quiet_sdk_logs()
         self.runtime = wf.WorkflowRuntime(host="127.0.0.1", port=str(settings.dapr_grpc_port))
@@ -73,7 +73,7 @@ class WorkflowHost:
 
     def _connect(self) -> None:
         try:
-            self.runtime.start()  # blocks until the work-item stream to daprd is open
+            cast(Any, self.runtime).start()  # blocks until the work-item stream is open (untyped)
         except Exception:
             log.exception("the workflow worker did not start")
             return
