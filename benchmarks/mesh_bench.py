@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import sys
 import time
@@ -24,7 +25,7 @@ from confluent_kafka import Producer
 from benchmarks.stats import summary_ms, time_calls
 from learnflow.mesh import services
 from learnflow.mesh.stack import Stack
-from learnflow.settings import REPO_ROOT, Settings
+from learnflow.settings import REPO_ROOT, Settings, get_settings
 
 N = 300
 EVENTS = 2000
@@ -54,15 +55,29 @@ class InstantSidecar:
 
 
 async def _chat_in_process() -> list[float]:
-    from triage_agent.main import app
+    import secrets
+    import uuid as uuid_module
 
+    from learnflow.auth.tokens import issue_token
+    from learnflow.db.models import Role
+    from triage_agent.main import create_app
+
+    # token checks read the process settings: give this process a key of its own
+    os.environ["LEARNFLOW_JWT_SECRET"] = secrets.token_urlsafe(32)
+    get_settings.cache_clear()
+    settings = get_settings()
+    app = create_app(settings, database=False)
+    token = issue_token(user_id=uuid_module.uuid4(), role=Role.STUDENT, settings=settings)
+    headers = {"authorization": f"Bearer {token}"}
     async with app.router.lifespan_context(app):
         app.state.sidecar = InstantSidecar()
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://triage") as client:
 
             async def call() -> None:
-                r = await client.post("/chat", json={"message": "How do for loops work?"})
+                r = await client.post(
+                    "/chat", json={"message": "How do for loops work?"}, headers=headers
+                )
                 r.raise_for_status()
 
             return await time_calls(call, N)
@@ -75,6 +90,14 @@ async def _mesh_figures(stack: Stack, run_secrets: services.RunSecrets) -> dict[
     app_token = {"dapr-api-token": run_secrets.app_api_token}
     respond = {"message": "hi", "session_id": "bench", "message_id": "m", "intent": "x"}
     async with httpx.AsyncClient(timeout=30) as client:
+        logins = json.loads((stack.run_dir / "demo-logins.json").read_text())
+        maya = next(u for u in logins["users"] if u["email"] == "maya@learnflow.dev")
+        login = await client.post(
+            f"http://127.0.0.1:{triage.app_port}/auth/login",
+            json={"email": maya["email"], "password": maya["password"]},
+        )
+        login.raise_for_status()
+        dapr = {**dapr, "authorization": f"Bearer {login.json()['access_token']}"}
 
         async def chat() -> None:
             r = await client.post(
