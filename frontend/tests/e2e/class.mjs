@@ -100,7 +100,7 @@ try {
     const list = panel.getByRole("list", { name: "Code attempts of James" });
     await list.or(panel.locator(".notice.error")).first().waitFor({ timeout: 30_000 });
     await pendingIfRouteMissing(panel);
-    await waitForOutcome(panel, list, 1);
+    await waitForOutcome(panel, list, 5_000); // already shown: 1 ms loses the race with the round trip
     const code = await list.locator("pre").first().innerText();
     expect(code.includes("word + 1 for word in words"), `the latest attempt should be James's code: ${code}`);
     await story.screenshot(teacher, "teacher-attempts");
@@ -124,7 +124,7 @@ try {
     await generated.or(card.locator(".notice.error")).first().waitFor({ timeout: 120_000 });
     await story.screenshot(teacher, "teacher-generate");
     await pendingIfRouteMissing(card);
-    await waitForOutcome(card, generated, 1);
+    await waitForOutcome(card, generated, 5_000); // already shown: 1 ms loses the race with the round trip
     const items = await generated.locator("li").allInnerTexts();
     expect(items.length > 0, "no exercise was generated");
     expect(items.some((t) => /\bready\b/.test(t)), `no exercise passed validation in the sandbox: ${items.join(" | ")}`);
@@ -137,7 +137,7 @@ try {
     const done = card.getByRole("status").filter({ hasText: "Assigned" });
     await done.or(card.locator(".notice.error")).first().waitFor({ timeout: 30_000 });
     await pendingIfRouteMissing(card);
-    await waitForOutcome(card, done, 1);
+    await waitForOutcome(card, done, 5_000); // already shown: 1 ms loses the race with the round trip
     return await done.innerText();
   }, { needs: ["generate"], page: teacher });
 

@@ -1,4 +1,6 @@
-"""`POST /code/run`: run the learner's code from the editor in the sandbox (via code-runner).
+"""The editor's two buttons: `POST /code/run` runs the learner's code in the sandbox (via
+code-runner); `POST /exercises/{id}/submit` grades it against the exercise's hidden tests (via
+the tutor, which publishes the grade).
 
 The learner is the caller of record: their id travels in the run request and the
 `code.executed` event, so progress and struggle tracking see it.
@@ -14,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from learnflow.api.deps import SidecarDep
 from learnflow.auth.deps import CurrentUser
 
-router = APIRouter(prefix="/code", tags=["code"])
+router = APIRouter(tags=["code"])
 
 MAX_CODE_CHARS = 64 * 1024
 
@@ -28,10 +30,33 @@ class RunCode(BaseModel):
     exercise_id: str | None = Field(default=None, max_length=200)
 
 
-@router.post("/run")
+class SubmitCode(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=MAX_CODE_CHARS, description="Python source")
+    session_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.:-]{1,100}$")
+
+
+@router.post("/code/run")
 async def run_code(body: RunCode, user: CurrentUser, sidecar: SidecarDep) -> Any:
     return await sidecar.invoke(
         "code-runner",
         "run",
         json_body={**body.model_dump(exclude_none=True), "user_id": str(user.user_id)},
+    )
+
+
+@router.post("/exercises/{exercise_id}/submit")
+async def submit_code(
+    exercise_id: str, body: SubmitCode, user: CurrentUser, sidecar: SidecarDep
+) -> Any:
+    """Grade the code against the exercise's hidden tests; the result lists every test."""
+    return await sidecar.invoke(
+        "tutor",
+        "grade",
+        json_body={
+            **body.model_dump(exclude_none=True),
+            "exercise_id": exercise_id,
+            "user_id": str(user.user_id),
+        },
     )
