@@ -18,21 +18,18 @@ from typing import Any
 
 from agents import (
     Agent,
-    MaxTurnsExceeded,
     Model,
-    ModelBehaviorError,
-    Runner,
     Tool,
     function_tool,
     set_tracing_disabled,
 )
 from agents.items import RunItem, ToolCallItem, ToolCallOutputItem
-from openai import APIError
 
 from concepts_agent.offline_policy import ConceptsOfflinePolicy
-from learnflow.errors import DependencyFailed, InvalidInput, NotFound
+from learnflow.errors import InvalidInput, NotFound
 from learnflow.llm.offline import OfflineModel
 from learnflow.llm.provider import build_model
+from learnflow.llm.running import run_agent
 from learnflow.retrieval import LessonIndex, lesson_index
 from learnflow.settings import Settings
 
@@ -203,16 +200,9 @@ async def explain(
     agent: Agent[None], question: str, *, code: str | None = None, max_turns: int = MAX_TURNS
 ) -> ConceptAnswer:
     """Run the agent on one question; model failures become `DependencyFailed` (502)."""
-    try:
-        result = await Runner.run(agent, agent_input(question, code), max_turns=max_turns)
-    except MaxTurnsExceeded as exc:
-        raise DependencyFailed(
-            f"the concepts model did not answer within {max_turns} turns", dependency="llm"
-        ) from exc
-    except (APIError, ModelBehaviorError) as exc:
-        raise DependencyFailed(
-            f"the language model endpoint failed: {exc}", dependency="llm"
-        ) from exc
+    result = await run_agent(
+        agent, agent_input(question, code), who="concepts", max_turns=max_turns
+    )
     answer = str(result.final_output or "").strip()
     read, seen = _retrieved(result.new_items)
     return ConceptAnswer(

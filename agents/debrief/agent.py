@@ -15,14 +15,10 @@ from dataclasses import dataclass
 
 from agents import (
     Agent,
-    MaxTurnsExceeded,
     Model,
-    ModelBehaviorError,
     RunContextWrapper,
-    Runner,
     function_tool,
 )
-from openai import APIError
 from pydantic import BaseModel
 
 from debrief_agent.models import ClassReport, NextExercise, StudentProgress, StudentReport
@@ -30,6 +26,7 @@ from debrief_agent.offline_policy import DebriefOfflinePolicy
 from debrief_agent.reports import SessionFacts
 from learnflow.errors import DependencyFailed
 from learnflow.llm.provider import build_model
+from learnflow.llm.running import run_agent
 from learnflow.settings import Settings
 
 AGENT_NAME = "debrief"
@@ -137,16 +134,7 @@ def build_debrief_agent(
 
 async def run(agent: Agent[DebriefContext], message: str, context: DebriefContext) -> str:
     """Run the agent once; model failures become `DependencyFailed` (502)."""
-    try:
-        result = await Runner.run(agent, message, context=context, max_turns=MAX_TURNS)
-    except MaxTurnsExceeded as exc:
-        raise DependencyFailed(
-            f"the debrief model did not answer within {MAX_TURNS} turns", dependency="llm"
-        ) from exc
-    except (APIError, ModelBehaviorError) as exc:
-        raise DependencyFailed(
-            f"the language model endpoint failed: {exc}", dependency="llm"
-        ) from exc
+    result = await run_agent(agent, message, who="debrief", max_turns=MAX_TURNS, context=context)
     answer = str(result.final_output or "").strip()
     if not answer:
         raise DependencyFailed("the debrief model gave an empty answer", dependency="llm")

@@ -16,21 +16,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import openai
 from agents import (
     Agent,
-    MaxTurnsExceeded,
     Model,
-    ModelBehaviorError,
     OutputGuardrailTripwireTriggered,
     RunContextWrapper,
-    Runner,
     function_tool,
     set_tracing_disabled,
 )
 
-from learnflow.errors import DependencyFailed, LearnFlowError, NotFound
+from learnflow.errors import LearnFlowError, NotFound
 from learnflow.llm.provider import build_model
+from learnflow.llm.running import run_agent
 from learnflow.settings import Settings
 
 from .context import GradedSubmission, TutorContext
@@ -350,18 +347,13 @@ async def run_turn(
     refusal-and-hint; code the reply shows is remembered in the session state."""
     offline = context.offline if offline is None else offline
     try:
-        result = await Runner.run(agent, message, context=context, max_turns=MAX_TURNS)
+        result = await run_agent(agent, message, who="tutor", max_turns=MAX_TURNS, context=context)
     except OutputGuardrailTripwireTriggered as tripped:
         blocked = tripped.guardrail_result.output.output_info
         if not isinstance(blocked, Blocked):
             raise
         text = f"{OFFLINE_LABEL} {blocked.replacement}" if offline else blocked.replacement
         return TurnResult(reply=text, blocked=blocked)
-    except (MaxTurnsExceeded, ModelBehaviorError, openai.APIError) as exc:
-        raise DependencyFailed(
-            f"the tutor's model did not produce an answer ({type(exc).__name__}); try again",
-            dependency="llm",
-        ) from exc
     reply = str(result.final_output or "").strip()
     pieces = _shown_code(context, reply)
     if pieces:
