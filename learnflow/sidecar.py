@@ -42,6 +42,15 @@ def _error_message(response: httpx.Response) -> str:
     return json.dumps(body)[:300]
 
 
+def _expect_ok(response: httpx.Response, what: str, dependency: str) -> None:
+    """A non-2xx answer from the sidecar becomes `DependencyFailed` naming `what` failed."""
+    if response.status_code >= 300:
+        raise DependencyFailed(
+            f"{what} failed with HTTP {response.status_code}: {_error_message(response)}",
+            dependency=dependency,
+        )
+
+
 class Sidecar:
     """One app's view of its daprd. Cheap to create; share one per app (see `lifespan`)."""
 
@@ -125,12 +134,7 @@ class Sidecar:
             params=params,
             headers={"content-type": "application/cloudevents+json"},
         )
-        if response.status_code >= 300:
-            raise DependencyFailed(
-                f"publishing {event.topic} failed with HTTP {response.status_code}: "
-                f"{_error_message(response)}",
-                dependency="pubsub",
-            )
+        _expect_ok(response, f"publishing {event.topic}", "pubsub")
 
     async def publish_raw(self, topic: str, body: Any) -> None:
         """Publish a plain JSON body (used for dead letters, which need not match a contract)."""
@@ -140,27 +144,13 @@ class Sidecar:
             f"/v1.0/publish/{self.settings.pubsub_name}/{topic}",
             json=body,
         )
-        if response.status_code >= 300:
-            raise DependencyFailed(
-                f"publishing to {topic} failed with HTTP {response.status_code}: "
-                f"{_error_message(response)}",
-                dependency="pubsub",
-            )
+        _expect_ok(response, f"publishing to {topic}", "pubsub")
 
     # --- state -------------------------------------------------------------------------------
     async def get_state(self, key: str) -> Any | None:
-        response = await self._request(
-            f"get state {key}", "GET", f"/v1.0/state/{self.settings.statestore_name}/{key}"
-        )
-        if response.status_code == 204 or not response.content:
-            return None
-        if response.status_code >= 300:
-            raise DependencyFailed(
-                f"reading state {key!r} failed with HTTP {response.status_code}: "
-                f"{_error_message(response)}",
-                dependency="statestore",
-            )
-        return response.json()
+        """The value stored under `key` (None when absent)."""
+        value, _ = await self.get_state_entry(key)
+        return value
 
     async def get_state_entry(self, key: str) -> tuple[Any | None, str | None]:
         """The value stored under `key` and its ETag (both None when absent)."""
@@ -169,12 +159,7 @@ class Sidecar:
         )
         if response.status_code == 204 or not response.content:
             return None, None
-        if response.status_code >= 300:
-            raise DependencyFailed(
-                f"reading state {key!r} failed with HTTP {response.status_code}: "
-                f"{_error_message(response)}",
-                dependency="statestore",
-            )
+        _expect_ok(response, f"reading state {key!r}", "statestore")
         return response.json(), response.headers.get("etag")
 
     async def save_state(
@@ -195,12 +180,7 @@ class Sidecar:
         )
         if response.status_code == 409:
             raise Conflict(f"state {key!r} was changed concurrently; reload and retry", key=key)
-        if response.status_code >= 300:
-            raise DependencyFailed(
-                f"saving state {key!r} failed with HTTP {response.status_code}: "
-                f"{_error_message(response)}",
-                dependency="statestore",
-            )
+        _expect_ok(response, f"saving state {key!r}", "statestore")
 
     async def save_state_transaction(
         self, upserts: Mapping[str, Any], deletes: Sequence[str] = ()
@@ -217,12 +197,7 @@ class Sidecar:
             f"/v1.0/state/{self.settings.statestore_name}/transaction",
             json={"operations": operations},
         )
-        if response.status_code >= 300:
-            raise DependencyFailed(
-                f"state transaction failed with HTTP {response.status_code}: "
-                f"{_error_message(response)}",
-                dependency="statestore",
-            )
+        _expect_ok(response, "state transaction", "statestore")
 
     async def healthy(self) -> bool:
         try:

@@ -8,6 +8,7 @@ import pwd
 import secrets
 import shutil
 import subprocess
+import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -371,13 +372,8 @@ def app_command(spec: AppSpec) -> list[str]:
             "-H",
             "127.0.0.1",
         ]
-    python = (
-        Path(os.environ.get("LEARNFLOW_PYTHON", ""))
-        if os.environ.get("LEARNFLOW_PYTHON")
-        else Path(__import__("sys").executable)
-    )
     return [
-        str(python),
+        sys.executable,  # the project's .venv interpreter that runs the supervisor
         "-m",
         "uvicorn",
         spec.asgi,
