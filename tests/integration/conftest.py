@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import sys
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from confluent_kafka import Consumer, TopicPartition
 
 from learnflow.mesh import services
 from learnflow.mesh.stack import Stack
@@ -74,6 +76,42 @@ class Mesh:
     def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
         with psycopg.connect(self.conninfo) as conn:
             return conn.execute(query, params).fetchall()
+
+    def kafka_events(self, topic: str, match: dict[str, str]) -> list[dict[str, Any]]:
+        """Every event on `topic` whose data matches, read from the beginning (confluent-kafka)."""
+        consumer = Consumer(
+            {
+                "bootstrap.servers": self.kafka_bootstrap,
+                "group.id": f"test-{uuid.uuid4()}",
+                "auto.offset.reset": "earliest",
+                "enable.auto.commit": False,
+            }
+        )
+        found: list[dict[str, Any]] = []
+        try:
+            metadata = consumer.list_topics(topic, timeout=10)
+            partitions = metadata.topics[topic].partitions
+            consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
+            ends = {
+                p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+                for p in partitions
+            }
+            remaining = {p for p, end in ends.items() if end > 0}
+            while remaining:
+                message = consumer.poll(5)
+                if message is None:
+                    break
+                if message.error():
+                    continue
+                if message.offset() + 1 >= ends[message.partition()]:
+                    remaining.discard(message.partition())
+                envelope = json.loads(message.value())
+                data = envelope.get("data", envelope)
+                if all(data.get(k) == v for k, v in match.items()):
+                    found.append(envelope)
+        finally:
+            consumer.close()
+        return found
 
     def state_value(self, app_id: str, key: str) -> Any | None:
         rows = self.sql("SELECT value FROM dapr_state WHERE key = %s", f"{app_id}||{key}")

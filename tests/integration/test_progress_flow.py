@@ -14,7 +14,7 @@ from learnflow.events import CodeExecuted, Event, ExerciseGraded
 from learnflow.settings import Settings
 from learnflow.sidecar import Sidecar
 from tests.integration.conftest import Mesh
-from tests.integration.test_walking_skeleton import _kafka_events, login
+from tests.integration.test_walking_skeleton import login
 from tests.waiting import eventually, eventually_sync
 
 pytestmark = pytest.mark.integration
@@ -121,14 +121,14 @@ async def test_repeated_errors_become_progress_and_one_alert_the_teacher_sees(
         assert alerts[0][:3] == ("repeated_error", TOPIC, "open")
         assert alerts[0][3].startswith("TypeError 3 times")
         detected = eventually_sync(
-            lambda: _kafka_events(mesh, "struggle.detected", {"user_id": james}),
+            lambda: mesh.kafka_events("struggle.detected", {"user_id": james}),
             timeout_s=30,
             what="struggle.detected on Kafka",
         )
         assert len(detected) == 1
         assert detected[0]["data"]["trigger"] == "repeated_error"  # type: ignore[index]
         updates = eventually_sync(
-            lambda: _kafka_events(mesh, "progress.updated", {"user_id": james}),
+            lambda: mesh.kafka_events("progress.updated", {"user_id": james}),
             timeout_s=30,
             what="progress.updated on Kafka",
         )
@@ -157,7 +157,7 @@ async def test_repeated_errors_become_progress_and_one_alert_the_teacher_sees(
         assert state["error_types"]["TypeError"]["count"] == 3  # ...the duplicate did not
         del before["struggle_state"]
         assert after == before | {"code_submissions": before["code_submissions"] + 1}
-        assert len(_kafka_events(mesh, "struggle.detected", {"user_id": james})) == 1
+        assert len(mesh.kafka_events("struggle.detected", {"user_id": james})) == 1
     finally:
         await publisher.aclose()
 

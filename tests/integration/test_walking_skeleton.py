@@ -45,43 +45,6 @@ async def _chat(http: httpx.AsyncClient, mesh: Mesh, **body: object) -> httpx.Re
     )
 
 
-def _kafka_events(mesh: Mesh, topic: str, match: dict[str, str]) -> list[dict[str, object]]:
-    """Every event on `topic` (read from the beginning with confluent-kafka) whose data matches."""
-    consumer = Consumer(
-        {
-            "bootstrap.servers": mesh.kafka_bootstrap,
-            "group.id": f"test-{uuid.uuid4()}",
-            "auto.offset.reset": "earliest",
-            "enable.auto.commit": False,
-        }
-    )
-    found: list[dict[str, object]] = []
-    try:
-        metadata = consumer.list_topics(topic, timeout=10)
-        partitions = metadata.topics[topic].partitions
-        consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
-        ends = {
-            p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
-            for p in partitions
-        }
-        remaining = {p for p, end in ends.items() if end > 0}
-        while remaining:
-            message = consumer.poll(5)
-            if message is None:
-                break
-            if message.error():
-                continue
-            if message.offset() + 1 >= ends[message.partition()]:
-                remaining.discard(message.partition())
-            envelope = json.loads(message.value())
-            data = envelope.get("data", envelope)
-            if all(data.get(k) == v for k, v in match.items()):
-                found.append(envelope)
-    finally:
-        consumer.close()
-    return found
-
-
 async def test_chat_is_routed_to_a_specialist_by_service_invocation(
     mesh: Mesh, http: httpx.AsyncClient
 ) -> None:
@@ -111,13 +74,13 @@ async def test_turn_is_saved_in_postgres_and_events_reach_kafka_and_the_subscrib
     # both events, on their Kafka topics, read with a plain Kafka client
     for topic in ("learning.routed", "learning.response"):
         events = eventually_sync(
-            lambda t=topic: _kafka_events(mesh, t, {"message_id": message_id}),
+            lambda t=topic: mesh.kafka_events(t, {"message_id": message_id}),
             timeout_s=30,
             what=f"{topic} on Kafka",
         )
         assert len(events) == 1
         assert events[0]["data"]["session_id"] == session_id  # type: ignore[index]
-    routed = _kafka_events(mesh, "learning.routed", {"message_id": message_id})[0]["data"]
+    routed = mesh.kafka_events("learning.routed", {"message_id": message_id})[0]["data"]
     assert routed["agent"] == "concepts" and routed["version"] == 1  # type: ignore[index]
 
     # the debrief app received both through its declarative subscription
@@ -150,7 +113,7 @@ async def test_a_retried_message_is_answered_once(mesh: Mesh, http: httpx.AsyncC
     # both deliveries of each event reached Kafka (the retry re-published the same ids) ...
     for topic in ("learning.routed", "learning.response"):
         copies = eventually_sync(
-            lambda t=topic: len(_kafka_events(mesh, t, {"session_id": session_id})) == 2,
+            lambda t=topic: len(mesh.kafka_events(t, {"session_id": session_id})) == 2,
             what=f"both copies of the {topic} event on Kafka",
         )
         assert copies
@@ -237,7 +200,7 @@ async def test_the_events_carry_the_logged_in_user(mesh: Mesh, http: httpx.Async
     message_id = response.json()["message_id"]
     (maya,) = mesh.sql("SELECT id FROM users WHERE email = %s", MAYA)[0]
     routed = eventually_sync(
-        lambda: _kafka_events(mesh, "learning.routed", {"message_id": message_id}),
+        lambda: mesh.kafka_events("learning.routed", {"message_id": message_id}),
         timeout_s=30,
         what="learning.routed on Kafka",
     )

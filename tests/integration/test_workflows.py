@@ -37,7 +37,6 @@ from uuid import UUID
 import anyio
 import httpx
 import pytest
-from confluent_kafka import Consumer, TopicPartition
 
 from learnflow.auth.tokens import issue_token
 from learnflow.cli import main as cli
@@ -169,38 +168,8 @@ def record_history(mesh: Mesh, instance_id: str, name: str) -> None:
 
 
 def kafka_events(mesh: Mesh, topic: str, **match: str) -> list[dict[str, Any]]:
-    """Every event on `topic` whose data matches, read from the beginning."""
-    consumer = Consumer(
-        {
-            "bootstrap.servers": mesh.kafka_bootstrap,
-            "group.id": f"wf-test-{uuid.uuid4()}",
-            "auto.offset.reset": "earliest",
-            "enable.auto.commit": False,
-        }
-    )
-    found: list[dict[str, Any]] = []
-    try:
-        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
-        ends = {
-            p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
-            for p in partitions
-        }
-        remaining = {p for p, end in ends.items() if end > 0}
-        while remaining:
-            message = consumer.poll(5)
-            if message is None:
-                break
-            if message.error():
-                continue
-            if message.offset() + 1 >= ends[message.partition()]:
-                remaining.discard(message.partition())
-            data = json.loads(message.value()).get("data", {})
-            if all(data.get(k) == v for k, v in match.items()):
-                found.append(data)
-    finally:
-        consumer.close()
-    return found
+    """The data of every event on `topic` that matches, read from the beginning."""
+    return [envelope.get("data", {}) for envelope in mesh.kafka_events(topic, match)]
 
 
 def quiz_question(module: str) -> tuple[str, int]:
