@@ -9,7 +9,7 @@ what to fix.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -181,27 +181,3 @@ class Sidecar:
         if response.status_code == 409:
             raise Conflict(f"state {key!r} was changed concurrently; reload and retry", key=key)
         _expect_ok(response, f"saving state {key!r}", "statestore")
-
-    async def save_state_transaction(
-        self, upserts: Mapping[str, Any], deletes: Sequence[str] = ()
-    ) -> None:
-        """Write several keys atomically: all of them land, or none does."""
-        operations: list[dict[str, Any]] = [
-            {"operation": "upsert", "request": {"key": key, "value": value}}
-            for key, value in upserts.items()
-        ]
-        operations += [{"operation": "delete", "request": {"key": key}} for key in deletes]
-        response = await self._request(
-            "state transaction",
-            "POST",
-            f"/v1.0/state/{self.settings.statestore_name}/transaction",
-            json={"operations": operations},
-        )
-        _expect_ok(response, "state transaction", "statestore")
-
-    async def healthy(self) -> bool:
-        try:
-            response = await self._client.get("/v1.0/healthz/outbound", timeout=2.0)
-        except httpx.HTTPError:
-            return False
-        return response.status_code < 300

@@ -12,7 +12,7 @@ import hmac
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -23,7 +23,6 @@ from learnflow.api.problems import install_problem_handlers, problem
 from learnflow.settings import Settings, get_settings
 from learnflow.sidecar import Sidecar
 
-Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 OPEN_PATHS = frozenset({"/healthz", "/docs", "/openapi.json"})
 
 
