@@ -21,7 +21,10 @@ from learnflow.settings import REPO_ROOT, Settings
 from tests.integration.conftest import Mesh
 
 FRONTEND = REPO_ROOT / "frontend"
-PORT_OFFSET = 1500
+# LEARNFLOW_TEST_FRONTEND_PORT_OFFSET / LEARNFLOW_TEST_FRONTEND_RUN_DIR let a second checkout's
+# browser tests run beside this one.
+PORT_OFFSET = int(os.environ.get("LEARNFLOW_TEST_FRONTEND_PORT_OFFSET", "1500"))
+FRONTEND_RUN_DIR = os.environ.get("LEARNFLOW_TEST_FRONTEND_RUN_DIR", "test-frontend")
 FRONTEND_PORT = 3000 + PORT_OFFSET
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 
@@ -50,7 +53,7 @@ class Frontend:
 def frontend(frontend_build: Path) -> Iterator[Frontend]:
     """The real stack plus the frontend as a Dapr app: `next start` and its own daprd (processes
     of the stack: `down` stops them too). The BFF invokes triage through its sidecar."""
-    run_dir = REPO_ROOT / ".run" / "test-frontend"
+    run_dir = REPO_ROOT / ".run" / FRONTEND_RUN_DIR
     settings = Settings(run_dir=run_dir, port_offset=PORT_OFFSET)
     stack = Stack(settings, _progress)
     stack.down(quiet=True)  # a previous run killed mid-way
