@@ -16,6 +16,12 @@ class SpecialistRequest(BaseModel):
     intent: str
     code: str | None = Field(default=None, max_length=65536)
     user_id: str | None = None
+    exercise_id: str | None = Field(
+        default=None,
+        max_length=100,
+        description="The exercise open in the learner's editor: \"I'm stuck\", \"hint\" and "
+        "\"just tell me\" act on it.",
+    )
 
 
 class SpecialistReply(BaseModel):
