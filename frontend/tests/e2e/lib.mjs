@@ -1,6 +1,6 @@
 // Shared helpers of the browser tests: Debian's chromium driven by playwright-core, a step
-// runner that reports PASS / FAIL / PENDING, screenshots, and guards (no external requests,
-// no JavaScript errors).
+// runner that reports PASS or FAIL (a missing route is a failure, never "pending"), screenshots,
+// guards (no external requests, no JavaScript errors) and axe-core's accessibility check.
 //
 // Environment:
 //   E2E_BASE_URL        the running frontend (default http://127.0.0.1:3000)
@@ -37,9 +37,6 @@ export function passwordOf(email) {
   if (!found) throw new Error(`${email} is not in ${file}`);
   return found.password;
 }
-
-/** Thrown by a step whose backend is not there yet: reported as PENDING, never as PASS. */
-export class Pending extends Error {}
 
 export async function launch() {
   return chromium.launch({
@@ -102,26 +99,18 @@ export class Story {
   }
 
   async step(id, title, fn, { needs = [], page = null } = {}) {
-    const failed = needs.filter((n) => this.status(n) === "FAIL");
-    const waiting = needs.filter((n) => this.status(n) === "PENDING");
+    const failed = needs.filter((n) => this.status(n) !== "PASS");
     const started = Date.now();
     let result;
     if (failed.length) {
       result = { id, title, status: "FAIL", detail: `not run: it needs ${failed.join(", ")}, which failed` };
-    } else if (waiting.length) {
-      result = { id, title, status: "PENDING", detail: `not run: it needs ${waiting.join(", ")}, which is pending` };
     } else {
       try {
         const detail = await fn();
         result = { id, title, status: "PASS", detail: detail ?? "" };
       } catch (error) {
-        if (error instanceof Pending) {
-          result = { id, title, status: "PENDING", detail: error.message };
-          if (page) result.screenshot = await this.screenshot(page, `pending-${id}`);
-        } else {
-          result = { id, title, status: "FAIL", detail: error?.stack || String(error) };
-          if (page) result.screenshot = await this.screenshot(page, `FAILED-${id}`);
-        }
+        result = { id, title, status: "FAIL", detail: error?.stack || String(error) };
+        if (page) result.screenshot = await this.screenshot(page, `FAILED-${id}`);
       }
     }
     result.seconds = Math.round((Date.now() - started) / 100) / 10;
@@ -136,9 +125,9 @@ export class Story {
   }
 
   finish() {
-    const counts = { PASS: 0, FAIL: 0, PENDING: 0 };
+    const counts = { PASS: 0, FAIL: 0 };
     for (const r of this.results) counts[r.status]++;
-    console.log(`\n${this.name}: ${counts.PASS} passed, ${counts.FAIL} failed, ${counts.PENDING} pending; screenshots in ${SHOT_DIR}`);
+    console.log(`\n${this.name}: ${counts.PASS} passed, ${counts.FAIL} failed; screenshots in ${SHOT_DIR}`);
     if (process.env.E2E_RESULTS_DIR) {
       mkdirSync(process.env.E2E_RESULTS_DIR, { recursive: true });
       writeFileSync(
@@ -160,23 +149,11 @@ export async function logIn(page, email) {
   await page.waitForURL((url) => !url.pathname.startsWith("/login"), { timeout: 20_000 });
 }
 
-/**
- * If the page shows the API's "this route does not exist yet" problem inside `scope`, the step
- * is pending on the backend: throw Pending with the message the user sees.
- */
-export async function pendingIfRouteMissing(scope) {
-  const notice = scope.locator(".notice.error", { hasText: "route_not_available" });
-  if (await notice.count()) {
-    throw new Pending((await notice.first().innerText()).replace(/\s+/g, " ").trim());
-  }
-}
-
 /** Wait until `locator` or an error notice in `scope` shows; an error notice fails the step. */
 export async function waitForOutcome(scope, locator, timeout = 30_000) {
   const error = scope.locator(".notice.error");
   await locator.or(error).first().waitFor({ timeout });
   if (!(await locator.count()) || !(await locator.first().isVisible())) {
-    await pendingIfRouteMissing(scope);
     throw new Error(`the page shows an error: ${(await error.first().innerText()).replace(/\s+/g, " ")}`);
   }
 }

@@ -1,7 +1,8 @@
 """The BFF's contract, against a scripted fake of triage (and of a Dapr sidecar): the session
 cookie, the route allow-list, the Origin check, and every error shown as `{"error", "message"}`.
 
-Needs Node and the built frontend, not the stack."""
+Needs Node and the built frontend, not the stack: marked `fake_triage`, never `integration` (the
+real BFF against the real triage is tests/frontend/test_browser.py)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.fake_triage
 
 TOKEN = "header.payload.signature"
 DAPR_TOKEN = "dapr-token-for-tests"
