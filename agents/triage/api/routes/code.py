@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from learnflow.api.deps import SidecarDep
 from learnflow.auth.deps import CurrentUser
+from triage_agent import assigned
 
 router = APIRouter(tags=["code"])
 
@@ -48,15 +49,18 @@ async def run_code(body: RunCode, user: CurrentUser, sidecar: SidecarDep) -> Any
 
 @router.post("/exercises/{exercise_id}/submit")
 async def submit_code(
-    exercise_id: str, body: SubmitCode, user: CurrentUser, sidecar: SidecarDep
+    exercise_id: str, body: SubmitCode, user: CurrentUser, sidecar: SidecarDep, request: Request
 ) -> Any:
-    """Grade the code against the exercise's hidden tests; the result lists every test."""
-    return await sidecar.invoke(
-        "tutor",
-        "grade",
-        json_body={
-            **body.model_dump(exclude_none=True),
-            "exercise_id": exercise_id,
-            "user_id": str(user.user_id),
-        },
-    )
+    """Grade the code against the exercise's hidden tests; the result lists every test. A
+    teacher's exercise is graded only for the students it was assigned to."""
+    payload: dict[str, Any] = {
+        **body.model_dump(exclude_none=True),
+        "exercise_id": exercise_id,
+        "user_id": str(user.user_id),
+    }
+    pool = getattr(request.app.state, "pool", None)
+    if pool is not None and assigned.is_custom(exercise_id):
+        custom = await assigned.custom_exercise_for(pool, user, exercise_id)
+        if custom is not None:
+            payload["exercise"] = assigned.grading_payload(custom)
+    return await sidecar.invoke("tutor", "grade", json_body=payload)
