@@ -379,3 +379,26 @@ async def student_assignments(conn: Conn, student_id: UUID) -> list[dict[str, An
     far = datetime.max.replace(tzinfo=UTC)
     listed.sort(key=lambda a: (a["done"], a["due_at"] or far.isoformat()))
     return listed
+
+
+async def mastery_trend(conn: Conn, student_id: UUID, *, points: int = 12) -> dict[str, Any]:
+    """Per topic, the student's mastery after each change (oldest first, the last `points`),
+    and the change over the last 7 days."""
+    cur = await conn.execute(
+        "select topic, mastery, at from (select *, row_number() over"
+        " (partition by topic order by at desc, source_id) as n from progress_history"
+        " where student_id = %s) h where n <= %s order by topic, at, source_id",
+        (student_id, points),
+    )
+    rows = await cur.fetchall()
+    week_ago = datetime.now(UTC).timestamp() - 7 * 86400
+    topics_out: dict[str, Any] = {}
+    for topic, mastery, at in rows:
+        entry = topics_out.setdefault(topic, {"title": topics.label_of(topic), "points": []})
+        entry["points"].append({"at": at.isoformat(), "mastery": int(mastery)})
+    for entry in topics_out.values():
+        values = entry["points"]
+        older = [p for p in values if datetime.fromisoformat(p["at"]).timestamp() < week_ago]
+        start = older[-1]["mastery"] if older else 0
+        entry["change_7d"] = values[-1]["mastery"] - start
+    return {"student_id": str(student_id), "topics": topics_out}

@@ -79,16 +79,29 @@ def test_each_forwarded_route_exists_in_triage(method: str, regex: re.Pattern[st
     )
 
 
+def _bff_own_routes() -> set[str]:
+    """Routes the BFF answers itself (app/api/<route>/route.ts), e.g. auth/login, events."""
+    api = FRONTEND / "app" / "api"
+    return {
+        str(path.parent.relative_to(api))
+        for path in api.glob("**/route.ts")
+        if "[" not in str(path.relative_to(api))
+    }
+
+
 def _called_routes() -> list[tuple[str, str]]:
-    """(METHOD, path) of every `api(...)` call in the pages, `${...}` filled with a UUID."""
+    """(METHOD, path) of every `api(...)`/`useApi(...)` call of the pages, `${...}` filled."""
     calls = []
     pattern = re.compile(
-        r"\bapi<[^>]*>\(\s*(`[^`]+`|\"[^\"]+\")\s*(?:,\s*\{\s*method:\s*\"(POST|GET)\")?"
+        r"\b(?:api|useApi)(?:<[^>]*>)?\(\s*(`[^`]+`|\"[^\"]+\")"
+        r"\s*(?:,\s*\{\s*method:\s*\"(POST|GET)\")?"
     )
-    for file in sorted([*FRONTEND.glob("components/**/*.tsx"), *FRONTEND.glob("lib/*.ts")]):
+    files = [*FRONTEND.glob("components/**/*.tsx"), *FRONTEND.glob("lib/*.ts")]
+    for file in sorted(files):
         for literal, method in pattern.findall(file.read_text()):
             path = re.sub(r"\$\{[^}]+\}", SAMPLES[0], literal[1:-1]).split("?")[0]
-            calls.append((method or "GET", path))
+            if path not in _bff_own_routes():
+                calls.append((method or "GET", path))
     return calls
 
 

@@ -54,3 +54,13 @@ create table demo_histories (
     user_id      uuid primary key references users (id) on delete cascade,
     published_at timestamptz not null default now()
 );
+
+-- Each recomputation of a student's mastery on a topic, for the teacher's trend view.
+create table progress_history (
+    student_id uuid not null references users (id) on delete cascade,
+    topic      text not null,
+    mastery    smallint not null,
+    source_id  text not null,  -- the event that changed it (a redelivery adds nothing)
+    at         timestamptz not null default now(),
+    primary key (student_id, topic, source_id)
+);

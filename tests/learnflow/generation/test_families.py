@@ -30,7 +30,7 @@ def _run_tests(draft: Draft, code: str) -> list[str]:
             if name.startswith("test_") and callable(test):
                 try:
                     test()
-                except Exception:  # noqa: BLE001 - any failure is a failing test here
+                except Exception:  # any failure is a failing test here
                     failing.append(name)
         return failing
     finally:

@@ -58,6 +58,14 @@ async def student_submissions(
         return await views.code_attempts(conn, student.id, limit=max(1, min(limit, 50)))
 
 
+@router.get("/students/{student_id}/trend")
+async def student_trend(student_id: UUID, caller: CallerDep, pool: PoolDep) -> dict[str, Any]:
+    """Mastery per topic after each change, and the change over the last week."""
+    async with pool.connection() as conn:
+        student = await access.student_visible_to(conn, caller, student_id)
+        return await views.mastery_trend(conn, student.id)
+
+
 @router.get("/students/{student_id}/assignments")
 async def student_assignments(
     student_id: UUID, caller: CallerDep, pool: PoolDep

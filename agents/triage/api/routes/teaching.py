@@ -64,6 +64,12 @@ async def student_submissions(
     return await ask_debrief(sidecar, user, f"students/{student_id}/submissions?limit={limit}")
 
 
+@router.get("/students/{student_id}/trend")
+async def student_trend(student_id: UUID, user: CurrentUser, sidecar: SidecarDep) -> Any:
+    """Mastery per topic after each change (the student themself or their teacher)."""
+    return await ask_debrief(sidecar, user, f"students/{student_id}/trend")
+
+
 @router.get("/assignments")
 async def my_assignments(user: Student, sidecar: SidecarDep) -> Any:
     return await ask_debrief(sidecar, user, f"students/{user.user_id}/assignments")
