@@ -46,8 +46,9 @@ def _question_text(question: dict[str, Any], total: int, title: str | None = Non
     head = f"**Question {question['number']} of {total}**"
     if title:
         head = f"**Quiz: {title}** — question {question['number']} of {total}"
+    # two trailing spaces: a Markdown line break, so each choice shows on its own line
     options = "\n".join(
-        f"{LETTERS[i]}) {choice}" for i, choice in enumerate(question.get("choices") or [])
+        f"{LETTERS[i]}) {choice}  " for i, choice in enumerate(question.get("choices") or [])
     )
     return (
         f"{head}\n\n{question['prompt'].strip()}\n\n{options}\n\nAnswer with a letter or a number."
