@@ -36,8 +36,8 @@ STEPS: dict[str, tuple[str, ...]] = {
         "logout",
     ),
     "class": (
-        "james-errors",
         "teacher-overview",
+        "james-errors",
         "alert",
         "attempts-open",
         "attempts",

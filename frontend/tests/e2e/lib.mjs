@@ -11,12 +11,17 @@
 //   CHROMIUM_PATH       default /usr/bin/chromium
 
 import { chromium } from "playwright-core";
+import { createRequire } from "node:module";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+export const DESKTOP = { width: 1440, height: 960 };
+export const PHONE = { width: 390, height: 844 };
 export const BASE_URL = (process.env.E2E_BASE_URL || "http://127.0.0.1:3000").replace(/\/+$/, "");
 export const SHOT_DIR = process.env.E2E_SCREENSHOT_DIR || mkdtempSync(join(tmpdir(), "learnflow-e2e-"));
 mkdirSync(SHOT_DIR, { recursive: true });
@@ -59,7 +64,7 @@ const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /** A page that records every request to another host and every JavaScript error. */
 export async function newPage(browser) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
+  const context = await browser.newContext({ viewport: DESKTOP });
   const page = await context.newPage();
   page.external = [];
   page.jsErrors = [];
@@ -96,6 +101,45 @@ export class Story {
     const file = join(SHOT_DIR, `${this.name}-${String(++this.shot).padStart(2, "0")}-${label}.png`);
     await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
     return file;
+  }
+
+  /**
+   * A story step's screenshots at desktop width and at 390 px (a phone), and the checks that go
+   * with them: nothing wider than the phone's screen, and axe-core finds no serious or critical
+   * accessibility violation at either width.
+   */
+  async shots(page, label) {
+    await this.screenshot(page, `${label}-desktop`);
+    const problems = await axeProblems(page, `${label} (desktop)`);
+    await page.setViewportSize(PHONE);
+    try {
+      await page.waitForTimeout(250); // layout settles (Monaco re-measures on resize)
+      await this.screenshot(page, `${label}-390px`);
+      const overflow = await page.evaluate(() => {
+        const width = document.documentElement.clientWidth;
+        const wide = [...document.querySelectorAll("body *")]
+          .filter((el) => {
+            const box = el.getBoundingClientRect();
+            if (box.width === 0 || box.right <= width + 1) return false;
+            // inside something that scrolls sideways on purpose (tables, code, the editor)
+            for (let up = el.parentElement; up; up = up.parentElement) {
+              const style = getComputedStyle(up);
+              if (["auto", "scroll", "hidden"].includes(style.overflowX) && up.getBoundingClientRect().right <= width + 1) return false;
+            }
+            return true;
+          })
+          .slice(0, 5)
+          .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""}.${[...el.classList].join(".")} (right edge ${Math.round(el.getBoundingClientRect().right)} px)`);
+        return { page: document.documentElement.scrollWidth, width, wide };
+      });
+      if (overflow.page > overflow.width + 1 || overflow.wide.length) {
+        problems.push(`${label}: wider than 390 px (${overflow.page} px): ${overflow.wide.join(", ")}`);
+      }
+      problems.push(...(await axeProblems(page, `${label} (390 px)`)));
+    } finally {
+      await page.setViewportSize(DESKTOP);
+    }
+    expect(problems.length === 0, problems.join("\n"));
   }
 
   async step(id, title, fn, { needs = [], page = null } = {}) {
@@ -209,4 +253,48 @@ export async function unlabelled(page) {
     }
     return problems;
   });
+}
+
+
+/**
+ * axe-core's serious and critical violations on the page as it is now (WCAG 2.x A/AA rules).
+ * The engine is evaluated through the DevTools protocol, so the page's Content-Security-Policy
+ * stays as strict as users get it.
+ */
+export async function axeProblems(page, where) {
+  await page.evaluate(`${AXE_SOURCE}\n;0`);
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+      resultTypes: ["violations"],
+    });
+    return result.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`);
+  });
+  return violations.map((v) => `axe on ${where}: ${v}`);
+}
+
+/** The answer key of a module's quiz, read from the curriculum file (question id → index). */
+export function quizAnswers(module) {
+  const file = resolve(here, `../../../learnflow/curriculum/content/${module}/quiz.yaml`);
+  const text = readFileSync(file, "utf8");
+  const answers = {};
+  for (const block of text.split(/\n  - id: /).slice(1)) {
+    const id = block.split("\n")[0].trim();
+    const answer = block.match(/\n    answer: (\d+)/);
+    if (answer) answers[id] = Number(answer[1]);
+  }
+  return answers;
+}
+
+/** Reload until `check()` is true (data that arrives through Kafka lands a moment later). */
+export async function eventually(page, check, { timeout = 60_000, reload = true, what = "the expected state" } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`${what} did not show within ${Math.round(timeout / 1000)} s`);
+    await page.waitForTimeout(1_000);
+    if (reload) await page.reload();
+  }
 }
