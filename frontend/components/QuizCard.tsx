@@ -23,15 +23,32 @@ export function QuizCard({ start }: { start: QuizView }) {
   const [error, setError] = useState<unknown>(null);
   const [before, setBefore] = useState<TopicProgress | null>(null);
   const [after, setAfter] = useState<TopicProgress | null | "waiting">(null);
+  const [stored, setStored] = useState<QuizView["result"]>(start.result);
   const card = useRef<HTMLElement>(null);
-  const finished = outcome?.result ?? start.result;
+  const touched = useRef(false); // answered in this card: the stored view is not newer
+  const finished = outcome?.result ?? stored;
 
   useEffect(() => {
     if (!start.result) void topicProgress(start.topic).then(setBefore).catch(() => undefined);
   }, [start.topic, start.result]);
 
+  // Shown again after a reload (chat history): pick up where the quiz stands now.
+  useEffect(() => {
+    if (start.answered > 0 || start.result) return;
+    api<QuizView>(`quizzes/${encodeURIComponent(start.quiz_id)}`)
+      .then((view) => {
+        if (view.answered === 0 || touched.current) return;
+        setQuestion(view.question);
+        setAnswered(view.answered);
+        setScore(view.score);
+        setStored(view.result);
+      })
+      .catch(() => undefined);
+  }, [start.quiz_id, start.answered, start.result]);
+
   async function choose(choice: number) {
     if (!question || busy || outcome?.question_id === question.id) return;
+    touched.current = true;
     setBusy(true);
     setError(null);
     try {
