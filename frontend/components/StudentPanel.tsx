@@ -49,7 +49,7 @@ function Attempt({ attempt }: { attempt: CodeAttempt }) {
           ))}
         </ul>
       )}
-      {attempt.stderr_excerpt && <pre className="stderr small">{attempt.stderr_excerpt}</pre>}
+      {attempt.stderr_excerpt && <pre className="stderr small" tabIndex={0}>{attempt.stderr_excerpt}</pre>}
     </li>
   );
 }

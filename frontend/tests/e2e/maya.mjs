@@ -121,7 +121,7 @@ try {
     await page.getByTestId("draft-status").filter({ hasText: "Draft saved" }).waitFor({ timeout: 15_000 });
     await page.reload();
     await page.locator(".monaco-editor .view-lines").first().waitFor({ timeout: 30_000 });
-    await page.waitForFunction(() => document.querySelector(".monaco-editor .view-lines")?.textContent?.includes("my draft, kept on the server"), null, { timeout: 15_000 })
+    await page.waitForFunction(() => document.querySelector(".monaco-editor .view-lines")?.textContent?.replace(/\u00a0/g, " ").includes("my draft, kept on the server"), null, { timeout: 15_000 })
       .catch(() => { throw new Error("after a reload the editor does not show the draft"); });
     await page.getByRole("button", { name: "Reset to the starter code" }).click();
     await page.getByRole("button", { name: "Submit for grading" }).click();
