@@ -5,13 +5,14 @@ import { api } from "@/lib/api";
 import { chatSession } from "@/lib/chatSession";
 import { capitalise } from "@/lib/levels";
 import { progressAfter, topicProgress } from "@/lib/progress";
-import type { Draft, ExerciseCard, GradeReply, NextExercise, RunResult, TopicProgress } from "@/lib/types";
+import type { Draft, ExerciseCard, GradeReply, NextExercise, QuizView, RunResult, TopicProgress } from "@/lib/types";
 import { ChatPanel } from "./ChatPanel";
 import { CodeEditor } from "./editor/CodeEditor";
 import type { EditorController } from "./editor/MonacoEditor";
 import { ErrorNotice } from "./ErrorNotice";
 import { GradeOutput } from "./GradeOutput";
 import { Markdown } from "./Markdown";
+import { QuizCard } from "./QuizCard";
 import { RunOutput } from "./RunOutput";
 
 const SCRATCH = "# Write Python here, then press Run (Ctrl+Enter).\n";
@@ -38,6 +39,8 @@ export function LearnWorkspace() {
   const [error, setError] = useState<{ action: "run" | "submit"; error: unknown } | null>(null);
   const [gain, setGain] = useState<Gain | null>(null);
   const [saved, setSaved] = useState<"saved" | "saving" | null>(null);
+  const [quiz, setQuiz] = useState<QuizView | null>(null);
+  const [quizError, setQuizError] = useState<unknown>(null);
   const editor = useRef<EditorController | null>(null);
   const saveTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const loadedFor = useRef<string | null>(null);
@@ -52,6 +55,7 @@ export function LearnWorkspace() {
     setLoadError(null);
     setOutcome(null);
     setGain(null);
+    setQuiz(null);
     try {
       const found = await loader();
       setExercise(found.exercise);
@@ -164,6 +168,17 @@ export function LearnWorkspace() {
     }
   }
 
+  /** After a pass the tutor offers the module's quiz (5 questions from its bank). */
+  async function offerQuiz(topic: string) {
+    setQuizError(null);
+    try {
+      const session = chatSession();
+      setQuiz(await api<QuizView>("quizzes", { method: "POST", body: { topic, ...(session ? { session_id: session } : {}) } }));
+    } catch (caught) {
+      setQuizError(caught);
+    }
+  }
+
   const after = gain?.after && gain.after !== "waiting" ? gain.after : null;
   return (
     <div className="learn">
@@ -245,11 +260,20 @@ export function LearnWorkspace() {
                       : "Your mastery will update in a moment."}
                   </p>
                 )}
-                <button type="button" onClick={() => void openNext()}>
-                  Next exercise →
-                </button>
+                <div className="row">
+                  <button type="button" onClick={() => void openNext()}>
+                    Next exercise →
+                  </button>
+                  {exercise && !quiz && (
+                    <button type="button" className="secondary" onClick={() => void offerQuiz(exercise.topic)}>
+                      Quiz me on {exercise.topic_title.replace(/^Module \d+: /, "")}
+                    </button>
+                  )}
+                </div>
               </div>
             )}
+            <ErrorNotice error={quizError} title="The quiz did not start" />
+            {quiz && <QuizCard start={quiz} />}
             {outcome?.kind === "run" && <RunOutput result={outcome.result} />}
             {outcome?.kind === "grade" && <GradeOutput grade={outcome.grade} />}
           </div>
