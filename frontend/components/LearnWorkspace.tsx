@@ -223,7 +223,22 @@ export function LearnWorkspace() {
             <kbd>Ctrl</kbd>+<kbd>M</kbd> first to move focus out of the editor with <kbd>Tab</kbd>. Your code is saved as a
             draft as you type.
           </p>
-          <CodeEditor initialValue={code} onChange={onEdit} onRun={run} controller={editor} ariaLabel="Python code editor" describedBy="editor-help" />
+          {loading ? (
+            <div className="editor-frame">
+              <p className="loading">Loading the editor…</p>
+            </div>
+          ) : (
+            // one editor per exercise, opened with that exercise's draft or starter
+            <CodeEditor
+              key={exercise?.exercise_id ?? "scratch"}
+              initialValue={code}
+              onChange={onEdit}
+              onRun={run}
+              controller={editor}
+              ariaLabel="Python code editor"
+              describedBy="editor-help"
+            />
+          )}
           <details style={{ marginTop: "0.6rem" }}>
             <summary className="small">Input for the program (stdin)</summary>
             <label htmlFor="stdin" className="visually-hidden">
