@@ -76,7 +76,6 @@ class Effect:
     source_id: str
     student_id: UUID
     session_id: str | None
-    at: datetime | None = None  # when the activity happened (its event's time)
     progress: list[Progress] = field(default_factory=list)
     alerts: list[StruggleAlert] = field(default_factory=list)
 
@@ -117,10 +116,12 @@ async def _announce_progress(conn: Conn, effect: Effect, topic: str | None) -> N
         return
     row = await recompute_progress(conn, student_id=effect.student_id, topic=topic)
     effect.progress.append(row)
+    # when the mastery changed (not when the activity happened: events can arrive out of order,
+    # and each value is computed from everything recorded so far)
     await conn.execute(
         "insert into progress_history (student_id, topic, mastery, source_id, at)"
-        " values (%s, %s, %s, %s, coalesce(%s::timestamptz, now())) on conflict do nothing",
-        (effect.student_id, topic, row.mastery, effect.source_id, effect.at),
+        " values (%s, %s, %s, %s, clock_timestamp()) on conflict do nothing",
+        (effect.student_id, topic, row.mastery, effect.source_id),
     )
     await outbox.add(
         conn,
@@ -304,12 +305,7 @@ async def consume_event(pool: Pool, sidecar: Sidecar, event: Event) -> Effect | 
     student_id = student_of(event.user_id)
     if student_id is None:
         return None
-    effect = Effect(
-        source_id=event.id,
-        student_id=student_id,
-        session_id=event.session_id,
-        at=_aware(event.occurred_at),
-    )
+    effect = Effect(source_id=event.id, student_id=student_id, session_id=event.session_id)
     applied = False
     async with pool.connection() as conn, conn.transaction():
         new = await mark_event_processed(conn, event_id=event.id, consumer=CONSUMER)
@@ -354,8 +350,8 @@ async def consume_quiz(
     if student_id is None:  # pragma: no cover - the model requires a non-empty user id
         raise InvalidInput("a quiz attempt needs the student's user_id")
     source = quiz_source_id(body.attempt_id)
+    effect = Effect(source_id=source, student_id=student_id, session_id=body.session_id)
     at = _aware(body.at or datetime.now(UTC))
-    effect = Effect(source_id=source, student_id=student_id, session_id=body.session_id, at=at)
     recorded = False
     async with pool.connection() as conn, conn.transaction():
         if not await _student(conn, student_id, f"quiz attempt {body.attempt_id}"):

@@ -76,6 +76,7 @@ export function StudentPanel({ student, onClose }: { student: SelectedStudent; o
   useLive(["class"], () => {
     attempts.reload();
     trend.reload();
+    report.reload();
   });
   const list = attemptsOf(attempts.data);
   const started = report.data?.student.topics.filter((t) => t.started) ?? [];
