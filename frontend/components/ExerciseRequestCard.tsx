@@ -125,7 +125,12 @@ export function ExerciseRequestCard({
     setBusy(`${action}:${exercise.exercise_id}`);
     setError(null);
     try {
-      replace(exercise.exercise_id, await api<TeacherExercise>(`teacher/exercises/${encodeURIComponent(exercise.exercise_id)}/${action}`, { method: "POST" }));
+      const id = encodeURIComponent(exercise.exercise_id);
+      const reviewed =
+        action === "approve"
+          ? await api<TeacherExercise>(`teacher/exercises/${id}/approve`, { method: "POST" })
+          : await api<TeacherExercise>(`teacher/exercises/${id}/reject`, { method: "POST" });
+      replace(exercise.exercise_id, reviewed);
     } catch (caught) {
       setError(caught);
     } finally {
