@@ -243,3 +243,28 @@ class PublishView(_Model):
     reason: str | None = None
     validation: ValidationReport | None = None
     failure: StepFailure | None = None
+
+
+# --- the enrollment workflow ---------------------------------------------------------------------
+
+
+class EnrollInput(_Model):
+    """One join of a class (`join_id` is fresh per join, so a re-join after removal runs again)."""
+
+    class_id: str
+    student_id: str
+    join_id: str
+    timings: Timings = Field(default_factory=Timings)
+
+
+EnrollStep = Literal["progress", "welcome", "figures", "done"]
+
+
+class EnrollView(_Model):
+    class_id: str
+    student_id: str
+    step: EnrollStep = "progress"
+    topics_initialised: int | None = None
+    welcomed: bool | None = None
+    enrolled: int | None = None
+    failure: StepFailure | None = None

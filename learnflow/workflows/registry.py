@@ -8,7 +8,8 @@ from typing import Any
 
 import dapr.ext.workflow as wf
 
-from learnflow.workflows import publishing, session
+from learnflow.workflows import enrollment, publishing, session
+from learnflow.workflows import enrollment_activities as _enrollment_activities  # noqa: F401
 from learnflow.workflows import publishing_activities as _publishing_activities  # noqa: F401
 from learnflow.workflows import session_activities as _session_activities  # noqa: F401
 from learnflow.workflows.activities import ACTIVITIES, ActivityFn
@@ -16,6 +17,7 @@ from learnflow.workflows.activities import ACTIVITIES, ActivityFn
 WORKFLOWS: dict[str, Callable[..., Any]] = {
     session.WORKFLOW: session.session_workflow,
     publishing.WORKFLOW: publishing.publish_exercise_workflow,
+    enrollment.WORKFLOW: enrollment.enrollment_workflow,
 }
 
 

@@ -67,7 +67,7 @@ async def list_classes_for_student(conn: Conn, *, student_id: UUID) -> list[Scho
         conn,
         SchoolClass,
         "select c.* from classes c join enrollments e on e.class_id = c.id"
-        " where e.student_id = %s order by c.name",
+        " where e.student_id = %s and e.removed_at is null order by c.name",
         (student_id,),
     )
 
@@ -93,13 +93,14 @@ async def list_students(conn: Conn, *, class_id: UUID) -> list[User]:
         conn,
         User,
         "select u.* from users u join enrollments e on e.student_id = u.id"
-        " where e.class_id = %s order by u.display_name, u.email",
+        " where e.class_id = %s and e.removed_at is null order by u.display_name, u.email",
         (class_id,),
     )
 
 
 async def teacher_has_student(conn: Conn, *, teacher_id: UUID, student_id: UUID) -> bool:
-    """Whether the student is enrolled in one of this teacher's classes (for access checks)."""
+    """Whether the student is (or was: removed students' past work stays in the teacher's
+    reports) enrolled in one of this teacher's classes (for access checks)."""
     found = await fetch_value(
         conn,
         "select exists (select 1 from enrollments e join classes c on c.id = e.class_id"

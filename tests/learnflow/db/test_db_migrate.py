@@ -43,6 +43,8 @@ EXPECTED_TABLES = {
     "notifications",
     "progress_history",
     "demo_histories",
+    "class_admissions",  # 0009: enrollment (join codes, caps, class figures)
+    "class_figures",
     "schema_migrations",
 }
 
