@@ -58,6 +58,6 @@ async def test_join_runs_the_enrollment_workflow(mesh: Mesh, http: httpx.AsyncCl
     unknown = await late.post("/classes/join", {"code": "ABCD-EFGH"})
     assert unknown.status_code == 404, unknown.text
     assert mesh.sql("select count(*) from enrollments where class_id = %s", class_id) == [(1,)]
-    assert mesh.sql(
-        "select count(*) from notifications where user_id = %s", late.person.id
-    ) == [(0,)]
+    assert mesh.sql("select count(*) from notifications where user_id = %s", late.person.id) == [
+        (0,)
+    ]
