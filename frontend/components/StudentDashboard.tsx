@@ -4,6 +4,7 @@ import { capitalise, levelLabel } from "@/lib/levels";
 import type { MyAssignment, NextExercise, StudentProgress, TopicProgress } from "@/lib/types";
 import { useLive } from "@/lib/useLive";
 import { ErrorNotice } from "./ErrorNotice";
+import { JoinClassCard } from "./JoinClassCard";
 import { useApi } from "./useApi";
 
 function due(iso: string | null): string {
@@ -143,6 +144,7 @@ export function StudentDashboard({ name }: { name: string }) {
           )}
           <AssignmentsCard />
           <NextExerciseCard />
+          <JoinClassCard />
           <section className="card" aria-labelledby="levels-heading">
             <h2 id="levels-heading">How mastery works</h2>
             <p className="small muted">

@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import type { AlertView, ClassAssignment, ClassOverview, ClassSummary } from "@/lib/types";
 import { useLive } from "@/lib/useLive";
 import { AlertsCard } from "./AlertsCard";
+import { ClassAdmissionCard, NewClassCard } from "./ClassAdmissionCard";
 import { MasteryHeatmap } from "./MasteryHeatmap";
 import { ErrorNotice } from "./ErrorNotice";
 import { ExerciseRequestCard } from "./ExerciseRequestCard";
@@ -162,6 +163,7 @@ export function TeacherDashboard({ name }: { name: string }) {
           )}
         </div>
         <div>
+          {classId && <ClassAdmissionCard key={classId} classId={classId} onChanged={() => overview.reload()} />}
           <AlertsCard onSelect={setStudent} onChanged={onAlertsChanged} />
           <ExerciseRequestCard
             classId={classId}
@@ -171,6 +173,12 @@ export function TeacherDashboard({ name }: { name: string }) {
             onTarget={setTarget}
           />
           <AssignmentsCard assignments={assignments.data} />
+          <NewClassCard
+            onCreated={(created) => {
+              classes.reload();
+              setClassId(created.class_id);
+            }}
+          />
         </div>
       </div>
     </>

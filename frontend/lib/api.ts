@@ -25,7 +25,7 @@ function asProblem(status: number, body: unknown, text: string): ApiProblem {
   };
 }
 
-export async function api<T>(path: string, init: { method?: "GET" | "POST"; body?: unknown } = {}): Promise<T> {
+export async function api<T>(path: string, init: { method?: "GET" | "POST" | "PATCH" | "DELETE"; body?: unknown } = {}): Promise<T> {
   let response: Response;
   try {
     response = await fetch(`/api/${path}`, {

@@ -334,3 +334,39 @@ export interface GenerateReply {
   count: number;
   exercises: TeacherExercise[];
 }
+
+// --- enrollment ------------------------------------------------------------------------------
+
+export interface RosterEntry {
+  student_id: string;
+  display_name: string;
+  email: string;
+  enrolled_at: string;
+  removed_at: string | null;
+}
+
+export interface ClassFigures {
+  enrolled: number;
+  removed: number;
+  welcomed: number;
+  last_join_at: string | null;
+  updated_at: string;
+}
+
+export interface Admission {
+  class_id: string;
+  name: string;
+  join_code: string;
+  capacity: number;
+  closed: boolean;
+  enrolled: number;
+  figures: ClassFigures | null;
+  roster: RosterEntry[];
+}
+
+export interface JoinReply {
+  class_id: string;
+  class_name: string;
+  workflow_id: string;
+  message: string;
+}

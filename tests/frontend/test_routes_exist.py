@@ -30,7 +30,9 @@ SAMPLES = ("0f1e2d3c-4b5a-4678-9abc-def012345678", "control-flow.for-loops")
 def edge_routes() -> list[tuple[str, re.Pattern[str]]]:
     source = ROUTES_TS.read_text()
     found = []
-    for method, pattern in re.findall(r'route\("(GET|POST)",\s*[`"]([^`"]+)[`"]\)', source):
+    for method, pattern in re.findall(
+        r'route\("(GET|POST|PATCH|DELETE)",\s*[`"]([^`"]+)[`"]\)', source
+    ):
         for placeholder, regex in PLACEHOLDERS.items():
             pattern = pattern.replace(placeholder, regex)
         found.append((method, re.compile(f"^{pattern}$")))
@@ -94,7 +96,7 @@ def _called_routes() -> list[tuple[str, str]]:
     calls = []
     pattern = re.compile(
         r"\b(?:api|useApi)(?:<[^>]*>)?\(\s*(`[^`]+`|\"[^\"]+\")"
-        r"\s*(?:,\s*\{\s*method:\s*\"(POST|GET)\")?"
+        r"\s*(?:,\s*\{\s*method:\s*\"(POST|GET|PATCH|DELETE)\")?"
     )
     files = [*FRONTEND.glob("components/**/*.tsx"), *FRONTEND.glob("lib/*.ts")]
     for file in sorted(files):

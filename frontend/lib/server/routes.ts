@@ -6,7 +6,7 @@
  * (e.g. its pub/sub deliveries). Only the public API is listed here.
  */
 
-export type Method = "GET" | "POST";
+export type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
 const ID = "[A-Za-z0-9_.:-]{1,200}";
 const UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
@@ -36,6 +36,11 @@ export const EDGE_ROUTES = [
   route("POST", `notifications/${ID}/read`),
   // teaching
   route("GET", "classes"),
+  route("POST", "classes"),
+  route("POST", "classes/join"),
+  route("GET", `classes/${UUID}/admission`),
+  route("PATCH", `classes/${UUID}/admission`),
+  route("DELETE", `classes/${UUID}/students/${UUID}`),
   route("GET", `classes/${UUID}/(overview|report|assignments)`),
   route("POST", `classes/${UUID}/assignments`),
   route("GET", `students/${UUID}/(progress|report|submissions|trend)`),

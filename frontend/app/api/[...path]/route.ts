@@ -46,7 +46,7 @@ async function forward(request: NextRequest, context: Context): Promise<Response
     });
   }
   let json: unknown = undefined;
-  if (method === "POST") {
+  if (method === "POST" || method === "PATCH") {
     const body = await readJson(request);
     if (!body.ok) {
       return problemResponse(400, { error: "invalid_input", message: "The request body is not valid JSON." });
@@ -74,4 +74,4 @@ async function forward(request: NextRequest, context: Context): Promise<Response
   return Response.json(result.body, { status: result.status, headers: { "cache-control": "no-store" } });
 }
 
-export { forward as GET, forward as POST };
+export { forward as GET, forward as POST, forward as PATCH, forward as DELETE };
