@@ -48,6 +48,7 @@ STEPS: dict[str, tuple[str, ...]] = {
         "james-notified",
         "guards",
     ),
+    "enrollment": ("open-class", "join", "join-again", "join-full", "roster", "guards"),
 }
 
 
