@@ -24,7 +24,11 @@ def fake_sandbox(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         codes.append(code)
         return PASS if "return" in code else FAIL
 
+    def run_python(code: str) -> Mapping[str, Any]:
+        return {"status": "ok", "exit_code": 0, "stdout": "", "stderr": ""}
+
     monkeypatch.setattr(command, "sandbox_run_tests", lambda: run_tests)
+    monkeypatch.setattr(command, "sandbox_run_python", lambda: run_python)
     return codes
 
 
