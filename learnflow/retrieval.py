@@ -21,6 +21,16 @@ two more steps: related terms are added at a lower weight ("loop" also looks for
 Scores are raw BM25 sums (higher is better, unbounded); callers that need a "nothing matches
 well" cut-off compare `Hit.score` against a threshold tuned on labelled questions
 (see `learnflow.evaluation.retrieval_eval`).
+
+**Embeddings.** Built with an `Embedder` (`lesson_index()` uses the packaged model of
+`learnflow.embeddings`), the index also splits every lesson into *sections* — a paragraph of
+the explanation with the code it introduces, the worked example, each common mistake — and
+embeds each one, prefixed with its lesson's title. A search then ranks sections by cosine
+similarity to the question, and fuses the two rankings with reciprocal rank fusion: a lesson's
+fused score is `BM25_WEIGHT/(RRF_K + BM25F rank) + EMBEDDING_WEIGHT/(RRF_K + rank of its best
+section)`, plus `TITLE_WEIGHT/(RRF_K + 1)` when the question names the lesson's whole title. Hits are ordered
+by the fused score and carry their best section and its `similarity`, which the concepts agent
+uses (with `coverage`) to decide whether a lesson really answers the question.
 """
 
 from __future__ import annotations
@@ -34,14 +44,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+import numpy as np
+
 from learnflow.curriculum import Catalog, Lesson, load_catalog
+from learnflow.embeddings import Embedder, Vectors, default_embedder
 from learnflow.errors import InvalidInput, NotFound
 
 __all__ = [
     "FIELD_WEIGHTS",
+    "RRF_K",
     "Hit",
     "LessonIndex",
     "QueryTerm",
+    "Section",
     "TermKind",
     "analyze",
     "analyze_query",
@@ -62,7 +77,7 @@ _STOP_WORDS_TEXT = """
     those through to too understand up us very vs versus want wanna was way ways we were
     what whats when where which who whom why will would you your youre difference differences
     different between vs use uses used using work works working make makes making happen
-    happens exactly basically simple simply question
+    happens exactly basically simple simply question statement statements
 """
 _STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 
@@ -386,6 +401,22 @@ class Hit:
     score: float
     snippet: str
     coverage: float = 1.0
+    #: Cosine similarity of the question to the lesson's best section (0 without embeddings).
+    similarity: float = 0.0
+    #: That section's label, e.g. "explanation 2" or "common mistake 1" ("" without embeddings).
+    section: str = ""
+    #: The reciprocal-rank-fusion score the hits are ordered by (the BM25F score without
+    #: embeddings).
+    fused: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A part of a lesson the index embeds: a label, its text (Markdown) and its lesson."""
+
+    lesson_id: str
+    label: str
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,6 +427,11 @@ class _Doc:
     field_lengths: Mapping[str, int]
     terms: frozenset[str]
     sentences: tuple[tuple[str, frozenset[str]], ...]
+
+    @property
+    def title_terms(self) -> frozenset[str]:
+        """The terms of the lesson's short name, its id's slug ("while-loops")."""
+        return frozenset(analyze(self.lesson.id.split(".", 1)[-1].replace("-", " ")))
 
 
 class LessonIndex:
@@ -408,6 +444,7 @@ class LessonIndex:
         document_frequency: Mapping[str, int],
         average_lengths: Mapping[str, float],
         vocabulary: Mapping[str, str],
+        embedder: Embedder | None = None,
     ) -> None:
         self.catalog = catalog
         self._docs = tuple(docs)
@@ -415,10 +452,16 @@ class LessonIndex:
         self._df = dict(document_frequency)
         self._average = dict(average_lengths)
         self._vocabulary = dict(vocabulary)
+        self.embedder = embedder
+        self.sections: tuple[Section, ...] = tuple(
+            section for doc in self._docs for section in lesson_sections(doc.lesson)
+        )
+        self._section_vectors: Vectors | None = None
 
     @classmethod
-    def build(cls, catalog: Catalog) -> LessonIndex:
-        """Index every lesson of `catalog` (in teaching order)."""
+    def build(cls, catalog: Catalog, embedder: Embedder | None = None) -> LessonIndex:
+        """Index every lesson of `catalog` (in teaching order); with `embedder`, its sections
+        are embedded too (see the module docstring)."""
         docs: list[_Doc] = []
         df: Counter[str] = Counter()
         totals: Counter[str] = Counter()
@@ -441,7 +484,7 @@ class LessonIndex:
             docs.append(_Doc(lesson, position, counts, lengths, terms, sentences))
         count = max(len(docs), 1)
         average = {name: max(totals[name] / count, 1.0) for name in FIELD_WEIGHTS}
-        return cls(catalog, docs, df, average, vocabulary)
+        return cls(catalog, docs, df, average, vocabulary, embedder)
 
     # --- look-ups --------------------------------------------------------------------------
 
@@ -481,7 +524,8 @@ class LessonIndex:
     def search(self, query: str, k: int = 3) -> list[Hit]:
         """The `k` best lessons for `query`, best first; only lessons that match at all.
 
-        Raises `InvalidInput` for `k < 1`. A query with no known word returns `[]`.
+        Raises `InvalidInput` for `k < 1`. A query with no known word and no embedder returns
+        `[]`.
         """
         if k < 1:
             raise InvalidInput(f"k must be at least 1 (got {k})")
@@ -490,22 +534,104 @@ class LessonIndex:
         for t in terms:
             if self._df.get(t.term):
                 weights[t.term] = max(weights.get(t.term, 0.0), t.weight)
-        if not weights:
-            return []
-        scored = [(self._score(doc, weights), doc) for doc in self._docs]
+        bm25 = {doc.lesson.id: self._score(doc, weights) for doc in self._docs} if weights else {}
         ranked = sorted(
-            ((score, doc) for score, doc in scored if score > 0),
-            key=lambda pair: (-pair[0], pair[1].position),
+            (doc for doc in self._docs if bm25.get(doc.lesson.id, 0.0) > 0),
+            key=lambda doc: (-bm25[doc.lesson.id], doc.position),
         )
-        return [
-            Hit(
-                doc.lesson.id,
-                round(score, 4),
-                self._snippet(doc, weights),
-                round(self._coverage(doc, terms), 4),
+        best_sections = self._best_sections(query) if self.embedder is not None else {}
+        if not best_sections:
+            return [
+                Hit(
+                    doc.lesson.id,
+                    round(bm25[doc.lesson.id], 4),
+                    self._snippet(doc, weights),
+                    round(self._coverage(doc, terms), 4),
+                    fused=round(bm25[doc.lesson.id], 4),
+                )
+                for doc in ranked[:k]
+            ]
+        bm25_rank = {doc.lesson.id: rank for rank, doc in enumerate(ranked, start=1)}
+        by_similarity = sorted(
+            self._docs, key=lambda doc: (-best_sections[doc.lesson.id][0], doc.position)
+        )
+        embedding_rank = {doc.lesson.id: rank for rank, doc in enumerate(by_similarity, start=1)}
+        fused = {
+            doc.lesson.id: EMBEDDING_WEIGHT / (RRF_K + embedding_rank[doc.lesson.id])
+            + (
+                BM25_WEIGHT / (RRF_K + bm25_rank[doc.lesson.id])
+                if doc.lesson.id in bm25_rank
+                else 0.0
             )
-            for score, doc in ranked[:k]
+            for doc in self._docs
+        }
+        asked = {t.term for t in terms if t.kind in ("word", "typo")}
+        # the question is (nearly) just a lesson's title ("what is a while loop"): the longest
+        # such title wins
+        named = [
+            doc
+            for doc in self._docs
+            if doc.title_terms and doc.title_terms <= asked and len(asked - doc.title_terms) <= 1
         ]
+        longest = max((len(doc.title_terms) for doc in named), default=0)
+        for doc in named:
+            if len(doc.title_terms) == longest:
+                fused[doc.lesson.id] += TITLE_WEIGHT / (RRF_K + 1)
+        order = sorted(
+            self._docs,
+            key=lambda doc: (-fused[doc.lesson.id], -bm25.get(doc.lesson.id, 0.0), doc.position),
+        )
+        hits = []
+        for doc in order[:k]:
+            similarity, section = best_sections[doc.lesson.id]
+            snippet = (
+                self._snippet(doc, weights)
+                if bm25.get(doc.lesson.id)
+                else _shorten(_first_sentence(section.text))
+            )
+            hits.append(
+                Hit(
+                    doc.lesson.id,
+                    round(bm25.get(doc.lesson.id, 0.0), 4),
+                    snippet,
+                    round(self._coverage(doc, terms), 4),
+                    similarity=round(similarity, 4),
+                    section=section.label,
+                    fused=round(fused[doc.lesson.id], 6),
+                )
+            )
+        return hits
+
+    def section_vectors(self) -> Vectors:
+        """The embeddings of `sections` (computed on first use)."""
+        if self.embedder is None:
+            raise InvalidInput("this index was built without an embedder")
+        if self._section_vectors is None:
+            texts = [f"{self.lesson(s.lesson_id).title}: {_plain(s.text)}" for s in self.sections]
+            self._section_vectors = self.embedder.embed(texts)
+        return self._section_vectors
+
+    def _best_sections(self, query: str) -> dict[str, tuple[float, Section]]:
+        """Per lesson: (cosine similarity, section) of its section closest to `query`."""
+        assert self.embedder is not None
+        vectors = self.section_vectors()
+        if not len(vectors) or not query.strip():
+            return {}
+        similarities = vectors @ self.embedder.embed([query])[0]
+        best: dict[str, tuple[float, Section]] = {}
+        for section, value in zip(self.sections, similarities.tolist(), strict=True):
+            found = best.get(section.lesson_id)
+            if found is None or value > found[0]:
+                best[section.lesson_id] = (float(value), section)
+        return best
+
+    def closest_sections(self, query: str, k: int = 3) -> list[tuple[float, Section]]:
+        """The `k` sections most similar to `query` (needs an embedder)."""
+        assert self.embedder is not None
+        vectors = self.section_vectors()
+        similarities = vectors @ self.embedder.embed([query])[0]
+        order = np.argsort(-similarities, kind="stable")[:k]
+        return [(float(similarities[i]), self.sections[i]) for i in order]
 
     def _score(self, doc: _Doc, weights: Mapping[str, float]) -> float:
         total = 0.0
@@ -555,7 +681,84 @@ class LessonIndex:
         return _shorten(best)
 
 
+RRF_K = 60
+BM25_WEIGHT = 1.5
+EMBEDDING_WEIGHT = 1.0
+#: A question that names a lesson's whole title ("what is a while loop") (its id's slug, e.g.
+#: `while-loops`) ranks it as if it were first in one more list.
+TITLE_WEIGHT = 1.0
+_MIN_SECTION_CHARS = 200
+_SECTION_CHARS = 1200
+_MISTAKE = re.compile(r"^\*\*\s*\d+[.)]")
+
+
+def _plain(markdown: str) -> str:
+    """Markdown without fences, tables' rules and emphasis marks (what the embedder reads)."""
+    text = re.sub(r"```[\w-]*", " ", markdown)
+    text = re.sub(r"^\s*\|?[-:| ]+\|?\s*$", " ", text, flags=re.M)
+    return re.sub(r"\s+", " ", text.replace("**", "").replace("`", "")).strip()[:_SECTION_CHARS]
+
+
+def _first_sentence(markdown: str) -> str:
+    prose = _CODE_BLOCK.sub(" ", markdown).replace("**", "")
+    return re.split(r"(?<=[.!?])\s", " ".join(prose.split()), maxsplit=1)[0]
+
+
+def _paragraphs(markdown: str) -> list[str]:
+    """Blank-line separated blocks, a fenced code block kept whole with the text before it."""
+    blocks: list[str] = []
+    current: list[str] = []
+    in_code = False
+    for line in markdown.splitlines():
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+        if not line.strip() and not in_code:
+            if current:
+                blocks.append("\n".join(current))
+                current = []
+            continue
+        current.append(line)
+    if current:
+        blocks.append("\n".join(current))
+    merged: list[str] = []
+    for block in blocks:
+        if merged and (block.lstrip().startswith("```") or block.lstrip().startswith("|")):
+            merged[-1] += "\n\n" + block
+        else:
+            merged.append(block)
+    return merged
+
+
+def lesson_sections(lesson: Lesson) -> list[Section]:
+    """A lesson cut into sections: explanation paragraphs (short ones merged with the next),
+    the worked example, and each common mistake."""
+    sections: list[Section] = []
+    current = ""
+    number = 0
+    for paragraph in _paragraphs(lesson.explanation):
+        current = f"{current}\n\n{paragraph}" if current else paragraph
+        if len(_plain(current)) >= _MIN_SECTION_CHARS:
+            number += 1
+            sections.append(Section(lesson.id, f"explanation {number}", current))
+            current = ""
+    if current:
+        number += 1
+        sections.append(Section(lesson.id, f"explanation {number}", current))
+    sections.append(Section(lesson.id, "worked example", lesson.worked_example))
+    mistakes: list[str] = []
+    for paragraph in _paragraphs(lesson.common_mistakes):
+        if _MISTAKE.match(paragraph) or not mistakes:
+            mistakes.append(paragraph)
+        else:
+            mistakes[-1] += "\n\n" + paragraph
+    sections += [
+        Section(lesson.id, f"common mistake {i}", text) for i, text in enumerate(mistakes, 1)
+    ]
+    return sections
+
+
 @lru_cache(maxsize=1)
 def lesson_index() -> LessonIndex:
-    """The index over the packaged curriculum, built once (`lesson_index.cache_clear()` resets)."""
-    return LessonIndex.build(load_catalog())
+    """The index over the packaged curriculum with the packaged embedding model, built once
+    (`lesson_index.cache_clear()` resets)."""
+    return LessonIndex.build(load_catalog(), default_embedder())

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Protocol, cast
 
 from learnflow.curriculum import Catalog, read_catalog
+from learnflow.embeddings import default_embedder
 from learnflow.errors import ConfigurationError, InvalidInput
 from learnflow.retrieval import LessonIndex
 from learnflow.settings import REPO_ROOT
@@ -229,7 +230,7 @@ async def evaluate_file(
     left out (and listed in `skipped_files`) instead of stopping the evaluation.
     """
     catalog = catalog or read_catalog(strict=False)
-    index = LessonIndex.build(catalog)
+    index = LessonIndex.build(catalog, default_embedder())
     return await evaluate(
         load_examples(path),
         offline_explainer(index),
