@@ -28,9 +28,9 @@ the explanation with the code it introduces, the worked example, each common mis
 embeds each one, prefixed with its lesson's title. A search then ranks sections by cosine
 similarity to the question, and fuses the two rankings with reciprocal rank fusion: a lesson's
 fused score is `BM25_WEIGHT/(RRF_K + BM25F rank) + EMBEDDING_WEIGHT/(RRF_K + rank of its best
-section)`, plus `TITLE_WEIGHT/(RRF_K + 1)` when the question names the lesson's whole title. Hits are ordered
-by the fused score and carry their best section and its `similarity`, which the concepts agent
-uses (with `coverage`) to decide whether a lesson really answers the question.
+section)`, plus `TITLE_WEIGHT/(RRF_K + 1)` when the question is (nearly) the lesson's short
+name. Hits are ordered by the fused score and carry their best section and its `similarity`,
+which the concepts agent uses (with `coverage`) to decide whether a lesson answers the question.
 """
 
 from __future__ import annotations
