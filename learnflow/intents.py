@@ -67,6 +67,8 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Literal
 
+from learnflow.intent_model import default_intent_model
+
 __all__ = [
     "AGENT_FOR_INTENT",
     "PRESENT_THRESHOLD",
@@ -456,7 +458,8 @@ _CODE_HELP_CUES = _features(
         "give-answer",
         3.0,
         r"\b(give|tell|show)\s+me\s+(the\s+)?(full\s+)?(answer|solution|code)\b"
-        r"|\bjust\s+(give|tell|show)\b",
+        r"|\bjust\s+(give|tell|show|write)\b|\b(write|do|code|solve)\s+it\s+for\s+me\b"
+        r"|\bwhat\s+to\s+type\b",
     ),
     ("line-n", 1.5, r"\bline\s+\d+\b"),
     ("forever", 1.5, r"\b(infinite|forever|never\s+(stops|ends))\b"),
@@ -600,6 +603,7 @@ _UNSAFE_CUES = _features(
     ),
     ("hidden-answers", 2.0, r"\b(reveal|leak|dump)\b"),
     ("hidden-material", 1.5, r"\b(hidden\s+tests?|reference\s+solutions?|answer\s+key)\b"),
+    ("admin-mode", 2.0, r"\b(admin|root|sudo|god|debug)\s+mode\b"),
     (
         "jailbreak",
         5.0,
@@ -732,6 +736,10 @@ _PASTED_ERROR = re.compile(
     r"^Traceback \(most recent call last\)|^[A-Z]\w*(Error|Exception)\b", re.M
 )
 _PASTED_ERROR_WEIGHT = 3.0  # a traceback or error line in the pasted code is a problem report
+#: How much evidence the embedding model's probability adds to each intent (a sure model makes
+#: an intent as present as `PRESENT_THRESHOLD` of rule evidence). Tuned on the dev set.
+EMBEDDING_WEIGHT = 3.0
+_MODEL_MIN_WORDS = 2  # "hmm", "recursion?": one word is the rules' call
 
 
 # --------------------------------------------------------------------------------------------
@@ -914,7 +922,9 @@ def _softmax(scores: Mapping[Intent, float]) -> dict[Intent, float]:
     return {intent: value / total for intent, value in exps.items()}
 
 
-def _evidence(prose: str, message: str, *, code: bool) -> tuple[dict[Intent, float], list[str]]:
+def _evidence(
+    prose: str, message: str, *, code: bool, use_model: bool = False
+) -> tuple[dict[Intent, float], list[str]]:
     tokens = [_correct(token) for token in _normalise(prose)]
     text = " ".join(tokens)
     texts = {
@@ -956,6 +966,17 @@ def _evidence(prose: str, message: str, *, code: bool) -> tuple[dict[Intent, flo
         # "How do I get the weather from an API in Python?" is on topic.
         evidence[Intent.OFF_TOPIC] = max(0.0, evidence[Intent.OFF_TOPIC] - _SAYS_PYTHON)
         fired.append("off_topic:says-python")
+    words = [token for token in tokens if token.isalpha()]
+    other_language = bool(_OTHER_LANGUAGE.search(text)) and "python" not in tokens
+    if use_model and len(words) >= _MODEL_MIN_WORDS and not other_language:
+        # The embedding model reads the same corrected prose; only the rules can say unsafe.
+        probabilities = default_intent_model().probabilities(text)
+        for intent in Intent:
+            share = probabilities.get(intent.value, 0.0)
+            if intent is not Intent.UNSAFE:
+                evidence[intent] += EMBEDDING_WEIGHT * share
+            if share >= 0.5:
+                fired.append(f"{intent.value}:model({share:.2f})")
     return evidence, fired
 
 
@@ -977,19 +998,22 @@ def _decide(evidence: Mapping[Intent, float], scores: Mapping[Intent, float], co
     return max(candidates, key=lambda i: (scores[i], -PRIORITY.index(i)))
 
 
-def classify(message: str, *, has_code: bool | None = None) -> Classification:
+def classify(
+    message: str, *, has_code: bool | None = None, use_model: bool = True
+) -> Classification:
     """Classify one learner message.
 
     `has_code` says whether the caller attached code to the message (e.g. the editor's
     content): ``None`` detects pasted code in the message itself, ``True`` routes as code even
     when none is found in the text, ``False`` ignores anything that looks like code.
+    `use_model=False` leaves the embedding model out (the rules alone, for comparison).
     """
     code, prose = extract_code(message)
     if has_code is False:
         code, prose = None, message
     attached = code is not None if has_code is None else has_code
 
-    evidence, fired = _evidence(prose, message, code=attached)
+    evidence, fired = _evidence(prose, message, code=attached, use_model=use_model)
     if code is not None and _PASTED_ERROR.search(code):
         evidence[Intent.CODE_HELP] += _PASTED_ERROR_WEIGHT
         fired.append("code_help:pasted-error")
