@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     )
     llm_api_key: SecretStr | None = None
     llm_model: str = "gpt-4o-mini"
+    llm_local_base_url: str | None = Field(
+        default=None,
+        description="The local model server's OpenAI-compatible base URL (`learnflow ask --llm "
+        "local`).",
+    )
 
     # --- durable workflows (learnflow.workflows); frozen into each instance's input at start --
     workflow_stuck_after_s: float = Field(

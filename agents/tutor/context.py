@@ -46,6 +46,8 @@ class TutorContext:
     changes: list[Change] = field(default_factory=list)
     graded: list[GradedSubmission] = field(default_factory=list)
     in_play: set[str] = field(default_factory=set)
+    #: Lessons a tool pointed the learner to this turn (an error's lesson sections).
+    cited_lessons: list[str] = field(default_factory=list)
     hint_given_this_turn: bool = False
 
     def change(self, change: Change) -> None:

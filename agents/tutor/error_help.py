@@ -280,6 +280,11 @@ class Rule:
         return self.message.search(error.message)
 
 
+def _a(type_name: str) -> str:
+    """ "an `int`", "a `float`"."""
+    return f"{'an' if type_name[:1] in 'aeiou' else 'a'} `{type_name}`"
+
+
 def _say(text: Text, situation: Situation) -> str:
     return text(situation) if callable(text) else text
 
@@ -596,11 +601,11 @@ RULES: tuple[Rule, ...] = (
         "str-plus-number",
         "TypeError",
         r"can only concatenate str \(not \"(\w+)\"\) to str",
-        lambda s: f"`+` joins text only to text, and here a string meets a `{s.group(1)}`.",
+        lambda s: f"`+` joins text only to text, and here a string meets {_a(s.group(1))}.",
         lambda s: _on_line(
             s,
-            f"a string is joined with `+` to a {s.group(1)} — numbers (e.g. a count, an age, a "
-            "result) are not text.",
+            f"a string is joined with `+` to {_a(s.group(1))} — numbers (e.g. a count, an age, "
+            "a result) are not text.",
         ),
         "Turn the number into text with `str(...)` before joining, or write an f-string: "
         'f"Total: {total}".',

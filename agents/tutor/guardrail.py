@@ -40,6 +40,7 @@ from learnflow.curriculum import Exercise
 from learnflow.errors import NotFound
 
 from .context import TutorContext
+from .exercises import named_exercise
 from .similarity import Fingerprint, Grams, code_pieces, grams_of_texts
 
 __all__ = [
@@ -281,8 +282,8 @@ def _candidates(context: TutorContext, *, in_play_only: bool = False) -> list[Ex
     """Every exercise of the curriculum, the ones in play this turn first: the current one, any
     a tool touched, any the learner's message names."""
     first = [e for e in (context.current_exercise,) if e is not None]
-    lowered = context.learner_message.lower()
-    mentioned = {e.id for e in context.catalog.exercises if e.id in lowered}
+    named = named_exercise(context.catalog, context.learner_message)
+    mentioned = {named.id} if named is not None else set()
     for exercise_id in sorted(context.in_play | mentioned):
         try:
             first.append(context.catalog.exercise(exercise_id))
