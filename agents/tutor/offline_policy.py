@@ -28,7 +28,7 @@ from typing import Any
 
 from learnflow.llm.offline import Answer, CallTool, ToolResult, Transcript
 
-from .error_help import parse_error
+from .error_help import parse_error, split_traceback
 
 __all__ = ["OFFLINE_LABEL", "TutorPolicy", "asks_for_hint", "presses_for_solution"]
 
@@ -138,7 +138,9 @@ class TutorPolicy:
         code = status.get("learner_code") or ""
         current = status.get("current_exercise")
         intent = status.get("intent") or ""
-        if parse_error(message) is not None and not presses_for_solution(message):
+        # the learner's words, not a traceback's file name ("solution.py"), say what they want
+        words = split_traceback(message)[1]
+        if parse_error(message) is not None and not presses_for_solution(words):
             return self._explain_error(transcript, message, code, current)
         if code.strip():
             if intent == "submission":
