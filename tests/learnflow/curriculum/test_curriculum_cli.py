@@ -46,6 +46,7 @@ def test_check_prints_a_json_summary_and_exits_0(
         "quiz_questions": 16,
         "solutions_passed": 12,
         "starters_failed": 12,
+        "worked_examples_run": 6,
         "problems": [],
         "ok": True,
     }
