@@ -53,10 +53,10 @@ class WordLlamaEmbedder:
 
     def __init__(self, dim: int = DEFAULT_DIM) -> None:
         try:
-            import wordllama  # type: ignore[import-untyped]
+            import wordllama
             from safetensors import safe_open
             from tokenizers import Tokenizer
-            from wordllama.inference import WordLlamaInference  # type: ignore[import-untyped]
+            from wordllama.inference import WordLlamaInference
         except ImportError as exc:  # pragma: no cover - an installation problem
             raise SetupError(
                 "the embedding model package `wordllama` is not installed: install LearnFlow "
