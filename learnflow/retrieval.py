@@ -231,6 +231,12 @@ def _undouble(word: str) -> str:
     return word
 
 
+_LETTERS = re.compile(r"[A-Za-z]+")
+#: Keywords that are also the glue of a question ("what *is* a set *in* python"): they do not
+#: stop a question from being just a lesson's name.
+_QUESTION_FILLER = frozenset({"is", "in"})
+
+
 def _raw_words(text: str) -> list[str]:
     """Lower-cased words and operator tokens, before stop words, canonical forms and stemming."""
     text = text.lower().replace("`", " ")
@@ -408,6 +414,8 @@ class Hit:
     #: The reciprocal-rank-fusion score the hits are ordered by (the BM25F score without
     #: embeddings).
     fused: float = 0.0
+    #: Whether the question is (nearly) just this lesson's name ("what is a set in python").
+    named: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -521,6 +529,23 @@ class LessonIndex:
         """How `query` is analysed against this index (for debugging and explanations)."""
         return analyze_query(query, self._vocabulary)
 
+    def spell_corrected(self, query: str) -> str:
+        """`query` with each word no lesson contains replaced by its typo correction, if any.
+
+        The embedding model reads "dictionery in pyhton" as unknown tokens, so the question's
+        meaning is embedded from the corrected words (the same corrections BM25 uses).
+        """
+        known = frozenset(self._vocabulary.values())
+
+        def fix(match: re.Match[str]) -> str:
+            word = match.group(0)
+            term = _term(word.lower())
+            if term is None or term in known:
+                return word
+            return _correct(word.lower(), self._vocabulary) or word
+
+        return _LETTERS.sub(fix, query)
+
     def search(self, query: str, k: int = 3) -> list[Hit]:
         """The `k` best lessons for `query`, best first; only lessons that match at all.
 
@@ -539,7 +564,9 @@ class LessonIndex:
             (doc for doc in self._docs if bm25.get(doc.lesson.id, 0.0) > 0),
             key=lambda doc: (-bm25[doc.lesson.id], doc.position),
         )
-        best_sections = self._best_sections(query) if self.embedder is not None else {}
+        best_sections = (
+            self._best_sections(self.spell_corrected(query)) if self.embedder is not None else {}
+        )
         if not best_sections:
             return [
                 Hit(
@@ -571,12 +598,14 @@ class LessonIndex:
         named = [
             doc
             for doc in self._docs
-            if doc.title_terms and doc.title_terms <= asked and len(asked - doc.title_terms) <= 1
+            if doc.title_terms
+            and doc.title_terms <= asked
+            and len(asked - doc.title_terms - _QUESTION_FILLER) <= 1
         ]
         longest = max((len(doc.title_terms) for doc in named), default=0)
-        for doc in named:
-            if len(doc.title_terms) == longest:
-                fused[doc.lesson.id] += TITLE_WEIGHT / (RRF_K + 1)
+        named_ids = {doc.lesson.id for doc in named if len(doc.title_terms) == longest}
+        for lesson_id in named_ids:
+            fused[lesson_id] += TITLE_WEIGHT / (RRF_K + 1)
         order = sorted(
             self._docs,
             key=lambda doc: (-fused[doc.lesson.id], -bm25.get(doc.lesson.id, 0.0), doc.position),
@@ -598,6 +627,9 @@ class LessonIndex:
                     similarity=round(similarity, 4),
                     section=section.label,
                     fused=round(fused[doc.lesson.id], 6),
+                    # exactly the lesson's name, no extra word ("what is a *linked* list" is not)
+                    named=doc.lesson.id in named_ids
+                    and not asked - doc.title_terms - _QUESTION_FILLER,
                 )
             )
         return hits

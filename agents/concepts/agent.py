@@ -95,6 +95,7 @@ def search_lessons_json(index: LessonIndex, query: str, k: int = SEARCH_RESULTS)
             "coverage": hit.coverage,
             "similarity": hit.similarity,
             "section": hit.section,
+            "named": hit.named,
             "snippet": hit.snippet,
         }
         for hit in hits

@@ -258,6 +258,8 @@ _PYTHON_WORDS = frozenset(keyword.kwlist) | frozenset(dir(builtins))
 
 def is_confident(result: Mapping[str, Any], python_words_only: bool = False) -> bool:
     """Whether a `search_lessons` result answers the question well enough to explain from it."""
+    if result.get("named"):  # the question is the lesson's name: "what does the with statement do"
+        return True
     coverage, score = float(result.get("coverage", 0)), float(result["score"])
     worded = coverage >= MIN_COVERAGE and score >= MIN_SCORE
     if not result.get("section") or python_words_only:  # no embeddings to go by
