@@ -47,6 +47,10 @@ class Embedder(Protocol):
 
     def embed(self, texts: Sequence[str]) -> Vectors: ...
 
+    def knows_word(self, word: str) -> bool:
+        """Whether the model has `word` as one whole token (so it reads it as itself)."""
+        ...
+
 
 class WordLlamaEmbedder:
     """WordLlama's packaged `l2_supercat` model, read from the installed wheel's own files."""
@@ -87,6 +91,11 @@ class WordLlamaEmbedder:
     @property
     def dim(self) -> int:
         return self._dim
+
+    def knows_word(self, word: str) -> bool:
+        with self._lock:
+            tokens = self._model.tokenizer.encode(word.strip(), add_special_tokens=False).tokens
+        return len(tokens) == 1
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         if not texts:

@@ -39,7 +39,7 @@ import difflib
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -288,12 +288,17 @@ class QueryTerm:
     kind: TermKind = "word"
 
 
-def analyze_query(question: str, vocabulary: Mapping[str, str] | None = None) -> list[QueryTerm]:
+def analyze_query(
+    question: str,
+    vocabulary: Mapping[str, str] | None = None,
+    is_word: Callable[[str], bool] | None = None,
+) -> list[QueryTerm]:
     """The weighted terms of a question (see the module docstring), in question order.
 
     `vocabulary` maps raw document words to their terms; with it, a word whose term no lesson
-    contains is corrected to the closest vocabulary word (typo tolerance). A term may appear more
-    than once (say, as a word and as a related term); it counts once, with its highest weight.
+    contains is corrected to the closest vocabulary word (typo tolerance), unless `is_word` says
+    it is a real word ("linked" is not a typo of "line"). A term may appear more than once (say,
+    as a word and as a related term); it counts once, with its highest weight.
     """
     terms: list[QueryTerm] = []
     known_terms = frozenset(vocabulary.values()) if vocabulary else frozenset()
@@ -302,7 +307,11 @@ def analyze_query(question: str, vocabulary: Mapping[str, str] | None = None) ->
         if term is None:
             continue
         kind: TermKind = "word"
-        if vocabulary is not None and term not in known_terms:
+        if (
+            vocabulary is not None
+            and term not in known_terms
+            and not (is_word is not None and is_word(word))
+        ):
             corrected = _correct(word, vocabulary)
             if corrected is not None:
                 term, kind = _term(corrected), "typo"
@@ -466,6 +475,10 @@ class LessonIndex:
         )
         self._section_vectors: Vectors | None = None
 
+    def _is_word(self, word: str) -> bool:
+        """Whether `word` is one the embedding model knows whole, so not a typo to correct."""
+        return self.embedder is not None and self.embedder.knows_word(word)
+
     @classmethod
     def build(cls, catalog: Catalog, embedder: Embedder | None = None) -> LessonIndex:
         """Index every lesson of `catalog` (in teaching order); with `embedder`, its sections
@@ -527,7 +540,7 @@ class LessonIndex:
 
     def query_terms(self, query: str) -> list[QueryTerm]:
         """How `query` is analysed against this index (for debugging and explanations)."""
-        return analyze_query(query, self._vocabulary)
+        return analyze_query(query, self._vocabulary, self._is_word)
 
     def spell_corrected(self, query: str) -> str:
         """`query` with each word no lesson contains replaced by its typo correction, if any.
@@ -540,7 +553,7 @@ class LessonIndex:
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)
             term = _term(word.lower())
-            if term is None or term in known:
+            if term is None or term in known or self._is_word(word.lower()):
                 return word
             return _correct(word.lower(), self._vocabulary) or word
 

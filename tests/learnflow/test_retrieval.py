@@ -136,6 +136,26 @@ def test_typos_are_corrected_against_the_vocabulary(index: LessonIndex) -> None:
     assert index.search("what is a dictionery")[0].lesson_id == "data.dicts"
 
 
+def test_a_word_the_embedding_model_knows_whole_is_not_a_typo() -> None:
+    # regression: "what is a linked list" was corrected to "line list" and answered from a lesson
+    vocabulary = {"line": "lin", "list": "list", "dictionary": "dictionary"}
+    real_words = {"linked"}.__contains__
+    terms = analyze_query("linked list dictionery", vocabulary, real_words)
+    assert [(t.term, t.kind) for t in terms] == [
+        ("link", "word"),
+        ("list", "word"),
+        ("dictionary", "typo"),
+    ]
+
+
+def test_the_packaged_index_keeps_known_words_and_corrects_typos() -> None:
+    index = lesson_index()
+    assert index.spell_corrected("what is a linked list") == "what is a linked list"
+    assert index.spell_corrected("what is a dictionery in pyhton") == (
+        "what is a dictionary in python"
+    )
+
+
 def test_short_words_are_not_stretched_into_other_words(index: LessonIndex) -> None:
     # "bake" must not become "basket"-like words two letters longer: length slack is 1 for short
     # words, and a correction keeps the first letter.
