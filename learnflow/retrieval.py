@@ -70,11 +70,11 @@ _STOP_WORDS_TEXT = """
     a about actually again also am an any anyone anything are at be been being but by can cant
     could did didnt do does doesnt doing done dont down each explain explained explaining get
     gets getting go goes going got had has have having he her here him his how hi hello hey i
-    id ill im into it its ive just know let lets like me mean means meaning meant mine more
+    id ill im into it its ive just know let lets like me mean means meaning meant mine more myself
     most much my need needs of off oh ok okay on onto our out over please pls python
     program programming really same she should so some someone something stuff tell
     than thank thanks that thats the their them then there theres these they thing things this
-    those through to too understand up us very vs versus want wanna was way ways we were
+    those through to too understand up us very vs versus want wanna was way ways we were yourself
     what whats when where which who whom why will would you your youre difference differences
     different between vs use uses used using work works working make makes making happen
     happens exactly basically simple simply question statement statements
@@ -115,6 +115,11 @@ _CANONICAL = {
     "conversions": "convert",
     "inheritance": "inherit",
     "exceptions": "exception",
+    # other languages' word for `raise`
+    "throw": "raise",
+    "throws": "raise",
+    "throwing": "raise",
+    "thrown": "raise",
     "args": "args",
     "kwargs": "kwargs",
 }
@@ -425,6 +430,13 @@ class Hit:
     fused: float = 0.0
     #: Whether the question is (nearly) just this lesson's name ("what is a set in python").
     named: bool = False
+    #: The lesson keyword phrase the question contains, if it is among the longest any lesson
+    #: matched ("is instead of ==", "0.1 + 0.2", "float"); "" otherwise.
+    keyword: str = ""
+    #: Whether that phrase decides the topic: it is the whole question ("what is a float"), or
+    #: it has two or more words or is an operator symbol and the lesson has the question's other
+    #: words but at most one; a single word among others ("numpy arrays") never decides.
+    keyword_decisive: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -444,6 +456,8 @@ class _Doc:
     field_lengths: Mapping[str, int]
     terms: frozenset[str]
     sentences: tuple[tuple[str, frozenset[str]], ...]
+    #: Each keyword phrase of the lesson as (its text, its terms without question glue).
+    keyword_terms: tuple[tuple[str, frozenset[str]], ...] = ()
 
     @property
     def title_terms(self) -> frozenset[str]:
@@ -476,8 +490,17 @@ class LessonIndex:
         self._section_vectors: Vectors | None = None
 
     def _is_word(self, word: str) -> bool:
-        """Whether `word` is one the embedding model knows whole, so not a typo to correct."""
-        return self.embedder is not None and self.embedder.knows_word(word)
+        """Whether `word`, or its stem before an -s/-ed/-ing ending, is a word the embedding model
+        knows whole ("linked", "invented"): a real word, not a typo to correct."""
+        if self.embedder is None:
+            return False
+        stems = [word] + [
+            word[: -len(ending)] + extra
+            for ending in ("s", "ed", "ing")
+            if word.endswith(ending) and len(word) - len(ending) >= 3
+            for extra in ("", "e")
+        ]
+        return any(self.embedder.knows_word(stem) for stem in stems)
 
     @classmethod
     def build(cls, catalog: Catalog, embedder: Embedder | None = None) -> LessonIndex:
@@ -502,7 +525,16 @@ class LessonIndex:
             sentences = tuple((s, frozenset(analyze(s))) for s in _sentences(lesson))
             df.update({term for counter in counts.values() for term in counter})
             terms = frozenset(term for counter in counts.values() for term in counter)
-            docs.append(_Doc(lesson, position, counts, lengths, terms, sentences))
+            keyword_terms = tuple(
+                (str(keyword), kw_terms)
+                for keyword in lesson.keywords
+                # a call ("float()") names the function: it is matched by the words, not here
+                if "(" not in keyword
+                and (kw_terms := frozenset(analyze(keyword)) - _QUESTION_FILLER)
+            )
+            docs.append(
+                _Doc(lesson, position, counts, lengths, terms, sentences, keyword_terms)
+            )
         count = max(len(docs), 1)
         average = {name: max(totals[name] / count, 1.0) for name in FIELD_WEIGHTS}
         return cls(catalog, docs, df, average, vocabulary, embedder)
@@ -619,6 +651,15 @@ class LessonIndex:
         named_ids = {doc.lesson.id for doc in named if len(doc.title_terms) == longest}
         for lesson_id in named_ids:
             fused[lesson_id] += TITLE_WEIGHT / (RRF_K + 1)
+        # the question contains one of a lesson's keyword phrases ("is instead of ==",
+        # "0.1 + 0.2"): the lessons with the longest such phrase rank as if first in one more list
+        phrases = {doc.lesson.id: _keyword_in(doc, asked) for doc in self._docs}
+        most = max((len(terms) for _, terms in phrases.values()), default=0)
+        keyword_ids = {
+            lesson_id for lesson_id, (_, terms) in phrases.items() if most and len(terms) == most
+        }
+        for lesson_id in keyword_ids:
+            fused[lesson_id] += KEYWORD_WEIGHT / (RRF_K + 1)
         order = sorted(
             self._docs,
             key=lambda doc: (-fused[doc.lesson.id], -bm25.get(doc.lesson.id, 0.0), doc.position),
@@ -643,6 +684,9 @@ class LessonIndex:
                     # exactly the lesson's name, no extra word ("what is a *linked* list" is not)
                     named=doc.lesson.id in named_ids
                     and not asked - doc.title_terms - _QUESTION_FILLER,
+                    keyword=phrases[doc.lesson.id][0] if doc.lesson.id in keyword_ids else "",
+                    keyword_decisive=doc.lesson.id in keyword_ids
+                    and _decisive(doc, *phrases[doc.lesson.id], asked),
                 )
             )
         return hits
@@ -727,6 +771,8 @@ class LessonIndex:
 
 
 RRF_K = 60
+#: A lesson keyword phrase in the question ranks the lesson as if first in one more list.
+KEYWORD_WEIGHT = 1.0
 BM25_WEIGHT = 1.5
 EMBEDDING_WEIGHT = 1.0
 #: A question that names a lesson's whole title ("what is a while loop") (its id's slug, e.g.
@@ -735,6 +781,38 @@ TITLE_WEIGHT = 1.0
 _MIN_SECTION_CHARS = 200
 _SECTION_CHARS = 1200
 _MISTAKE = re.compile(r"^\*\*\s*\d+[.)]")
+
+
+def _keyword_in(doc: _Doc, asked: frozenset[str] | set[str]) -> tuple[str, frozenset[str]]:
+    """The longest of `doc`'s keyword phrases whose terms the question has, or ("", {}).
+
+    A one-word phrase counts only when it is an operator symbol or the whole question: "what
+    does the % sign do" names the `%` operator and "what is a float" the type, while "how do I
+    use numpy arrays" is not about lists nor "make a string uppercase" about data types.
+    """
+    best: tuple[str, frozenset[str]] = ("", frozenset())
+    for keyword, terms in doc.keyword_terms:
+        if not terms <= asked or len(terms) <= len(best[1]):
+            continue
+        if len(terms) == 1 and not _decisive(doc, keyword, terms, asked):
+            continue
+        best = (keyword, terms)
+    return best
+
+
+def _decisive(
+    doc: _Doc, keyword: str, terms: frozenset[str], asked: frozenset[str] | set[str]
+) -> bool:
+    """Whether a matched keyword phrase settles the topic (see `Hit.keyword_decisive`): the
+    question is just the phrase, or the phrase has two or more words or is an operator symbol
+    and at most one other content word of the question is missing from the lesson ("a context
+    manager *protocol* with *__enter__*" asks for more than the lesson has)."""
+    others = asked - terms - _QUESTION_FILLER
+    if not others:
+        return True
+    missing = [t for t in others if t not in doc.terms and not _NUMBER.fullmatch(t)]
+    symbol = not any(ch.isalpha() for ch in keyword)
+    return (len(terms) >= 2 or symbol) and len(missing) <= 1
 
 
 def _plain(markdown: str) -> str:

@@ -96,6 +96,8 @@ def search_lessons_json(index: LessonIndex, query: str, k: int = SEARCH_RESULTS)
             "similarity": hit.similarity,
             "section": hit.section,
             "named": hit.named,
+            "keyword": hit.keyword,
+            "keyword_decisive": hit.keyword_decisive,
             "snippet": hit.snippet,
         }
         for hit in hits

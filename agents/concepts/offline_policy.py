@@ -260,6 +260,8 @@ def is_confident(result: Mapping[str, Any], python_words_only: bool = False) -> 
     """Whether a `search_lessons` result answers the question well enough to explain from it."""
     if result.get("named"):  # the question is the lesson's name: "what does the with statement do"
         return True
+    if result.get("keyword_decisive"):  # it has a keyword phrase of the lesson: "is instead of =="
+        return True
     coverage, score = float(result.get("coverage", 0)), float(result["score"])
     worded = coverage >= MIN_COVERAGE and score >= MIN_SCORE
     if not result.get("section") or python_words_only:  # no embeddings to go by

@@ -255,3 +255,25 @@ def test_acceptance_story_question_finds_the_for_loops_lesson() -> None:
     hits = lesson_index().search("How do for loops work in Python?")
     assert hits[0].lesson_id == "control-flow.for-loops"
     assert hits[0].coverage == 1.0
+
+
+@pytest.mark.parametrize(
+    ("question", "lesson_id", "decisive"),
+    [
+        ("what is a float", "basics.data-types", True),  # the whole question; not "float()"
+        ("when should I use is instead of ==", "basics.identity-equality", True),
+        ("what does the % sign do in python", "basics.operators", True),  # an operator symbol
+        ("what is a context manager protocol with __enter__", "files.with-statement", False),
+    ],
+)
+def test_a_keyword_phrase_in_the_question_ranks_its_lesson_first(
+    question: str, lesson_id: str, decisive: bool
+) -> None:
+    top = lesson_index().search(question)[0]
+    assert top.lesson_id == lesson_id and top.keyword
+    assert top.keyword_decisive is decisive
+
+
+def test_one_keyword_among_other_words_is_no_phrase_match() -> None:
+    # "array" is a keyword of the lists lesson, but numpy arrays are not what it teaches
+    assert not any(hit.keyword for hit in lesson_index().search("how do I use numpy arrays"))
