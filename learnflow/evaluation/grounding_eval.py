@@ -145,7 +145,11 @@ async def evaluate(
     )
 
 
-async def evaluate_file(path: Path = DEV_SET) -> GroundingReport:
-    """Evaluate the offline concepts agent (packaged curriculum and embedding model)."""
-    index = LessonIndex.build(read_catalog(strict=False), default_embedder())
+async def evaluate_file(
+    path: Path = DEV_SET, *, index: LessonIndex | None = None
+) -> GroundingReport:
+    """Evaluate the offline concepts agent over `index` (by default the packaged curriculum,
+    read leniently, with the packaged embedding model)."""
+    if index is None:
+        index = LessonIndex.build(read_catalog(strict=False), default_embedder())
     return await evaluate(load_examples(path), offline_explainer(index), data=str(path))

@@ -15,6 +15,7 @@ from learnflow.evaluation.grounding_eval import (
     evaluate_file,
     load_examples,
 )
+from learnflow.retrieval import LessonIndex
 
 
 def _show(report: GroundingReport) -> str:
@@ -24,8 +25,8 @@ def _show(report: GroundingReport) -> str:
 @pytest.mark.parametrize(
     "path", [DEV_SET, HELD_OUT_SET, FRESH_SET], ids=["dev", "held-out", "fresh"]
 )
-async def test_grounded_or_abstains_on_each_set(path) -> None:  # type: ignore[no-untyped-def]
-    report = await evaluate_file(path)
+async def test_grounded_or_abstains_on_each_set(path, shared_index: LessonIndex) -> None:  # type: ignore[no-untyped-def]
+    report = await evaluate_file(path, index=shared_index)
     print(f"\n{path.name}: {report.accuracy} ({report.total} questions)")
     assert report.unanswerable >= 5, "each set must test abstention"
     assert report.accuracy >= TARGET, _show(report)
