@@ -532,9 +532,7 @@ class LessonIndex:
                 if "(" not in keyword
                 and (kw_terms := frozenset(analyze(keyword)) - _QUESTION_FILLER)
             )
-            docs.append(
-                _Doc(lesson, position, counts, lengths, terms, sentences, keyword_terms)
-            )
+            docs.append(_Doc(lesson, position, counts, lengths, terms, sentences, keyword_terms))
         count = max(len(docs), 1)
         average = {name: max(totals[name] / count, 1.0) for name in FIELD_WEIGHTS}
         return cls(catalog, docs, df, average, vocabulary, embedder)
