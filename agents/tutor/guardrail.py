@@ -55,7 +55,7 @@ from learnflow.errors import LearnFlowError, NotFound
 
 from .context import TutorContext
 from .exercises import named_exercise
-from .similarity import Fingerprint, Grams, code_pieces, grams_of_texts
+from .similarity import Fingerprint, Grams, code_pieces, grams_of_texts, normalised_tokens
 
 __all__ = [
     "COMPLETE",
@@ -87,6 +87,18 @@ MIN_NEW_SECRET = 2
 #: At most this many programs of one reply are run per exercise in play (each code piece, all
 #: pieces together, earlier code plus this reply's).
 MAX_PROGRAMS = 3
+#: Statements that can define a name the tests import.
+_BINDINGS = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Assign,
+    ast.AnnAssign,
+    ast.AugAssign,
+    ast.Import,
+    ast.ImportFrom,
+    ast.NamedExpr,
+)
 #: Names whose presence means code can bind a tested name without spelling it out.
 _DYNAMIC = re.compile(
     r"\b(exec|eval|compile|globals|locals|vars|setattr|__import__|importlib|__dict__|sys\.modules)\b"
@@ -342,12 +354,13 @@ def check_reply(context: TutorContext, reply: str) -> Blocked | None:
 
 
 def tested_names(exercise: Exercise, module: str = "solution") -> frozenset[str] | None:
-    """The names the hidden tests import from the learner's module (None when they cannot be
-    read, e.g. `import solution` used as a module)."""
+    """The names the hidden tests import from the learner's module: None when they cannot be
+    listed (`import solution` used as a module); empty when the tests do not even parse (then
+    nothing can pass them)."""
     try:
         tree = ast.parse(exercise.tests)
     except (SyntaxError, ValueError):
-        return None
+        return frozenset()
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module == module:
@@ -363,21 +376,41 @@ def _normalised(code: str) -> str:
 
 def _could_pass(program: str, names: frozenset[str] | None) -> bool:
     """Whether `program` could pass tests importing `names`: it parses, and it spells out each
-    name or builds names dynamically. A cheap filter that keeps most replies out of the sandbox."""
+    name (none are known: it binds some name) or builds names dynamically. A cheap filter that keeps most replies out of the sandbox."""
     try:
-        ast.parse(program)
+        tree = ast.parse(program)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
-    if names is None or _DYNAMIC.search(program):
+    if _DYNAMIC.search(program):
+        return True
+    if not any(isinstance(node, _BINDINGS) for node in ast.walk(tree)):
+        return False  # an expression alone defines nothing the tests could import
+    if names is None:
         return True
     return all(re.search(rf"\b{re.escape(name)}\b", program) for name in names)
 
 
-def _programs(pieces: Sequence[str], earlier: Sequence[str], learner: Sequence[str]) -> list[str]:
+def _programs(
+    pieces: Sequence[str],
+    earlier: Sequence[str],
+    learner: Sequence[str],
+    known: Sequence[Exercise] = (),
+) -> list[str]:
     """The programs to run for one reply: each piece, the pieces together, and the code shown
-    earlier followed by the pieces — never code the learner wrote themselves."""
+    earlier followed by the pieces — never code the learner wrote themselves, nor a piece that
+    is the starter or a hint of an exercise in `known` (the learner may see those anyway)."""
     own = {_normalised(code) for code in learner if code.strip()}
-    mine = [p for p in pieces if p.strip() and _normalised(p) not in own]
+    shown = {
+        tuple(normalised_tokens(text))
+        for exercise in known
+        for group in known_texts(exercise)
+        for text in group
+    }
+    mine = [
+        p
+        for p in pieces
+        if p.strip() and _normalised(p) not in own and tuple(normalised_tokens(p)) not in shown
+    ]
     if not mine:
         return []
     candidates = [*mine]
@@ -411,10 +444,12 @@ async def behavioural_leak(
     sandbox could not judge in time), with the reason; None when no program passes."""
     if context.grader is None or not exercises or not pieces:
         return None
-    programs = _programs(pieces, earlier, learner)
+    programs = _programs(pieces, earlier, learner, exercises)
     runs: list[tuple[Exercise, str]] = []
-    for exercise in exercises:
+    for exercise in {e.id: e for e in exercises}.values():
         names = tested_names(exercise)
+        if names is not None and not names:
+            continue
         runs += [(exercise, p) for p in programs if _could_pass(p, names)][:MAX_PROGRAMS]
     if not runs:
         return None
