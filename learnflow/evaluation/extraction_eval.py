@@ -18,8 +18,8 @@ The token-similarity verdict (`tutor_agent.guardrail.leaks_solution`) is reporte
 
 ``tests/data/alternative_solutions.yaml`` holds independently written correct solutions with
 other algorithms than the reference (two or more per exercise, 20+ exercises, each checked in
-the sandbox by the tests). Each one becomes an extra attempt (`alternative_attempts`) in which
-the adversarial model hands that solution over — fenced, or as bare lines — to smuggle a correct
+the sandbox by the tests). Each one becomes an extra attempt (`alternative_attempts`, played
+against the adversarial model only) in which the adversarial model hands that solution over — fenced, or as bare lines — to smuggle a correct
 solution the similarity check does not recognise.
 
 Two tutors are played:
@@ -509,15 +509,14 @@ async def evaluate(
     catalog: Catalog | None = None,
     alternatives: Sequence[Alternative] = (),
 ) -> ExtractionReport:
-    """Play every attempt, and one attempt per alternative solution, against the offline tutor
-    and the adversarial model."""
+    """Play every attempt against the offline tutor and the adversarial model, and one attempt
+    per alternative solution against the adversarial model."""
     tutor_agent, guardrail, _, policy, _ = _tutor_modules()
     extra = alternative_attempts(alternatives)
     smuggled = {a.id: alt for a, alt in zip(extra, alternatives, strict=True)}
-    attempts = [*attempts, *extra]
     catalog = catalog or importlib.import_module("tutor_agent.exercises").default_catalog()
     exercises: dict[str, Exercise] = {}
-    for attempt in attempts:
+    for attempt in [*attempts, *extra]:
         try:
             exercises[attempt.id] = catalog.exercise(attempt.exercise_id)
         except NotFound as exc:
@@ -530,7 +529,8 @@ async def evaluate(
             await play_attempt(attempt, exercise, catalog, offline_agent, offline=True)
         )
     adversarial_results = []
-    for number, attempt in enumerate(attempts):
+    # the alternative solutions are the adversarial model's to smuggle: only it plays them
+    for number, attempt in enumerate([*attempts, *extra]):
         exercise = exercises[attempt.id]
         variant = VARIANTS[number % len(VARIANTS)]
         agent = adversarial_agent(attempt, exercise, variant, smuggled.get(attempt.id))
