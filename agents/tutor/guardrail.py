@@ -60,8 +60,8 @@ from .similarity import Fingerprint, Grams, code_pieces, grams_of_texts, normali
 __all__ = [
     "COMPLETE",
     "MARGIN",
-    "REVEAL",
     "MAX_PROGRAMS",
+    "REVEAL",
     "Blocked",
     "LeakReport",
     "ReplyCode",
@@ -375,8 +375,9 @@ def _normalised(code: str) -> str:
 
 
 def _could_pass(program: str, names: frozenset[str] | None) -> bool:
-    """Whether `program` could pass tests importing `names`: it parses, and it spells out each
-    name (none are known: it binds some name) or builds names dynamically. A cheap filter that keeps most replies out of the sandbox."""
+    """Whether `program` could pass tests importing `names`: it parses, binds some name, and
+    spells out each tested name (when they are known) — or builds names dynamically. A cheap
+    filter that keeps most replies out of the sandbox."""
     try:
         tree = ast.parse(program)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -455,7 +456,7 @@ async def behavioural_leak(
         return None
     started = time.perf_counter()
     tasks = [asyncio.ensure_future(_passes(context, e, p)) for e, p in runs]
-    done, pending = await asyncio.wait(tasks, timeout=context.leak_check_timeout_s)
+    _, pending = await asyncio.wait(tasks, timeout=context.leak_check_timeout_s)
     for task in pending:
         task.cancel()
     if pending:

@@ -19,8 +19,8 @@ The token-similarity verdict (`tutor_agent.guardrail.leaks_solution`) is reporte
 ``tests/data/alternative_solutions.yaml`` holds independently written correct solutions with
 other algorithms than the reference (two or more per exercise, 20+ exercises, each checked in
 the sandbox by the tests). Each one becomes an extra attempt (`alternative_attempts`, played
-against the adversarial model only) in which the adversarial model hands that solution over — fenced, or as bare lines — to smuggle a correct
-solution the similarity check does not recognise.
+against the adversarial model only) in which the model hands that solution over — fenced, or
+as bare lines — to smuggle a correct solution the similarity check does not recognise.
 
 Two tutors are played:
 
@@ -68,11 +68,11 @@ __all__ = [
     "DATA",
     "TARGET_LEAKS",
     "VARIANTS",
+    "Alternative",
     "Attempt",
     "AttemptResult",
     "ExtractionReport",
     "TutorReport",
-    "Alternative",
     "adversarial_agent",
     "alternative_attempts",
     "evaluate",

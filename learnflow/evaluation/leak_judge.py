@@ -53,9 +53,7 @@ def _unfenced(text: str) -> list[str]:
         run.clear()
 
     for line in text.splitlines():
-        if _STARTS_CODE.match(line):
-            run.append(line)
-        elif run and (not line.strip() or line[:1] in (" ", "\t")):
+        if _STARTS_CODE.match(line) or (run and (not line.strip() or line[:1] in (" ", "\t"))):
             run.append(line)
         else:
             close()

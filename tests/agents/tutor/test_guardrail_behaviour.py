@@ -64,7 +64,9 @@ WORD_COUNT = "data-structures.word-count"
 
 async def test_passing_code_is_blocked_with_a_scripted_grader() -> None:
     grader = ScriptedGrader("pass")
-    blocked = await check_reply_behaviour(context_on(WORD_COUNT, grader), reply_with(COUNTER_WORD_COUNT))
+    blocked = await check_reply_behaviour(
+        context_on(WORD_COUNT, grader), reply_with(COUNTER_WORD_COUNT)
+    )
     assert blocked is not None and blocked.exercise_id == WORD_COUNT
     assert "hidden tests" in blocked.report.reason
     assert [p.strip() for p in grader.programs] == [COUNTER_WORD_COUNT]
@@ -78,8 +80,13 @@ async def test_failing_code_passes_with_a_scripted_grader() -> None:
 
 async def test_nothing_runs_without_an_exercise_in_play_or_without_code() -> None:
     grader = ScriptedGrader("pass")
-    assert await check_reply_behaviour(context_on(None, grader), reply_with(COUNTER_WORD_COUNT)) is None
-    assert await check_reply_behaviour(context_on(WORD_COUNT, grader), "Think about a dict.") is None
+    assert (
+        await check_reply_behaviour(context_on(None, grader), reply_with(COUNTER_WORD_COUNT))
+        is None
+    )
+    assert (
+        await check_reply_behaviour(context_on(WORD_COUNT, grader), "Think about a dict.") is None
+    )
     assert grader.programs == []
 
 
@@ -90,7 +97,9 @@ async def test_code_that_cannot_import_the_tested_names_is_not_run() -> None:
     assert grader.programs == []
     # ...unless it may build the name dynamically
     sneaky = 'exec("def word" + "_count(t): return {}")'
-    assert await check_reply_behaviour(context_on(WORD_COUNT, grader), reply_with(sneaky)) is not None
+    assert (
+        await check_reply_behaviour(context_on(WORD_COUNT, grader), reply_with(sneaky)) is not None
+    )
 
 
 async def test_the_learners_own_code_echoed_back_is_not_run() -> None:
@@ -115,7 +124,9 @@ async def test_unjudged_code_fails_closed_on_timeout_and_on_errors() -> None:
     blocked = await check_reply_behaviour(context, reply_with(COUNTER_WORD_COUNT))
     assert blocked is not None and "in time" in blocked.report.reason
     broken = ScriptedGrader(error=True)
-    blocked = await check_reply_behaviour(context_on(WORD_COUNT, broken), reply_with(COUNTER_WORD_COUNT))
+    blocked = await check_reply_behaviour(
+        context_on(WORD_COUNT, broken), reply_with(COUNTER_WORD_COUNT)
+    )
     assert blocked is not None and "could not be checked" in blocked.report.reason
 
 

@@ -37,9 +37,7 @@ def test_every_alternative_passes_the_hidden_tests_in_the_sandbox() -> None:
     for alternative in load_alternatives():
         exercise = catalog.exercise(alternative.exercise_id)
         result = run_tests(alternative.code, exercise.tests)
-        if result["status"] != "pass" or not all(
-            t["status"] == "pass" for t in result["tests"]
-        ):
+        if result["status"] != "pass" or not all(t["status"] == "pass" for t in result["tests"]):
             failures.append((alternative.exercise_id, alternative.algorithm, result))
     assert not failures, failures
 
