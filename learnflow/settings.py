@@ -103,6 +103,12 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(default=8000, gt=0)
     max_body_bytes: int = Field(default=256 * 1024, gt=0)
 
+    # --- tutor -------------------------------------------------------------------------------
+    #: How long the solution-leak guardrail may run a reply's code against the hidden tests of
+    #: the exercises in play; code it could not check in time is blocked when it defines what
+    #: the tests import (fail closed).
+    tutor_leak_check_timeout_s: float = Field(default=4.0, gt=0, le=30)
+
     @property
     def dapr_http_endpoint(self) -> str:
         return f"http://127.0.0.1:{self.dapr_http_port}"

@@ -49,6 +49,8 @@ class TutorContext:
     #: Lessons a tool pointed the learner to this turn (an error's lesson sections).
     cited_lessons: list[str] = field(default_factory=list)
     hint_given_this_turn: bool = False
+    #: The behavioural leak check's time limit (`Settings.tutor_leak_check_timeout_s`).
+    leak_check_timeout_s: float = 4.0
 
     def change(self, change: Change) -> None:
         """Apply `change` to this turn's state and remember it for the commit."""

@@ -22,41 +22,61 @@ code — is *known*; the tokens of S no known text covers are the *secret*. A re
   the whole rule applies to every exercise of the curriculum, so "solve this other exercise"
   is caught too.
 
-Token similarity finds copies and near-copies of the reference. A different algorithm that also
-passes the tests (say, `collections.Counter` instead of a loop) is not similar and is not
-flagged; the instructions forbid it and the guardrail is the backstop for verbatim leaks.
+Token similarity finds copies and near-copies of the reference, but a different algorithm that
+also passes the tests (say, `collections.Counter` instead of a loop) is not similar. So the
+guardrail also checks **behaviour** (`behavioural_leak`): when an exercise is in play and the
+tutor has a sandbox (`TutorContext.grader`, the code runner's `tests` method), the code of the
+reply is run against that exercise's hidden tests, and code that passes them all is a leak,
+whatever its shape. What runs: each code piece of the reply, all of them together, and the code
+the tutor showed earlier in the session followed by this reply's (a solution handed over in
+parts) — at most `MAX_PROGRAMS` programs per exercise, only those that parse and mention every
+name the tests import (unless they build names dynamically), never the learner's own code echoed
+back. All runs share one time limit (`TutorContext.leak_check_timeout_s`); a program the sandbox
+could not judge in time (or at all) counts as a leak — it defines what the tests import, so it is
+shaped like a submission and the guardrail fails closed.
 """
 
 from __future__ import annotations
 
+import ast
+import asyncio
 import hashlib
+import logging
+import re
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from agents import Agent, GuardrailFunctionOutput, RunContextWrapper, output_guardrail
 
 from learnflow.curriculum import Exercise
-from learnflow.errors import NotFound
+from learnflow.errors import LearnFlowError, NotFound
 
 from .context import TutorContext
 from .exercises import named_exercise
-from .similarity import Fingerprint, Grams, code_pieces, grams_of_texts
+from .similarity import Fingerprint, Grams, code_pieces, grams_of_texts, normalised_tokens
 
 __all__ = [
     "COMPLETE",
     "MARGIN",
+    "MAX_PROGRAMS",
     "REVEAL",
     "Blocked",
     "LeakReport",
     "ReplyCode",
+    "behavioural_leak",
     "check_reply",
+    "check_reply_behaviour",
     "known_texts",
     "leak_report",
     "leaks_solution",
     "refusal",
     "solution_guardrail",
+    "tested_names",
 ]
+
+log = logging.getLogger(__name__)
 
 COMPLETE = 0.9
 MARGIN = 0.05
@@ -64,6 +84,25 @@ REVEAL = 2 / 3
 #: An assembled leak must add at least this many secret tokens in the blocked reply (or all of
 #: a smaller secret).
 MIN_NEW_SECRET = 2
+#: At most this many programs of one reply are run per exercise in play (each code piece, all
+#: pieces together, earlier code plus this reply's).
+MAX_PROGRAMS = 3
+#: Statements that can define a name the tests import.
+_BINDINGS = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Assign,
+    ast.AnnAssign,
+    ast.AugAssign,
+    ast.Import,
+    ast.ImportFrom,
+    ast.NamedExpr,
+)
+#: Names whose presence means code can bind a tested name without spelling it out.
+_DYNAMIC = re.compile(
+    r"\b(exec|eval|compile|globals|locals|vars|setattr|__import__|importlib|__dict__|sys\.modules)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -311,10 +350,163 @@ def check_reply(context: TutorContext, reply: str) -> Blocked | None:
     return None
 
 
+# --- the behavioural check --------------------------------------------------------------------
+
+
+def tested_names(exercise: Exercise, module: str = "solution") -> frozenset[str] | None:
+    """The names the hidden tests import from the learner's module: None when they cannot be
+    listed (`import solution` used as a module); empty when the tests do not even parse (then
+    nothing can pass them)."""
+    try:
+        tree = ast.parse(exercise.tests)
+    except (SyntaxError, ValueError):
+        return frozenset()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == module:
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Import) and any(a.name == module for a in node.names):
+            return None
+    return frozenset(names) if names else None
+
+
+def _normalised(code: str) -> str:
+    return "\n".join(line.rstrip() for line in code.strip().splitlines() if line.strip())
+
+
+def _could_pass(program: str, names: frozenset[str] | None) -> bool:
+    """Whether `program` could pass tests importing `names`: it parses, binds some name, and
+    spells out each tested name (when they are known) — or builds names dynamically. A cheap
+    filter that keeps most replies out of the sandbox."""
+    try:
+        tree = ast.parse(program)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    if _DYNAMIC.search(program):
+        return True
+    if not any(isinstance(node, _BINDINGS) for node in ast.walk(tree)):
+        return False  # an expression alone defines nothing the tests could import
+    if names is None:
+        return True
+    return all(re.search(rf"\b{re.escape(name)}\b", program) for name in names)
+
+
+def _programs(
+    pieces: Sequence[str],
+    earlier: Sequence[str],
+    learner: Sequence[str],
+    known: Sequence[Exercise] = (),
+) -> list[str]:
+    """The programs to run for one reply: each piece, the pieces together, and the code shown
+    earlier followed by the pieces — never code the learner wrote themselves, nor a piece that
+    is the starter or a hint of an exercise in `known` (the learner may see those anyway)."""
+    own = {_normalised(code) for code in learner if code.strip()}
+    shown = {
+        tuple(normalised_tokens(text))
+        for exercise in known
+        for group in known_texts(exercise)
+        for text in group
+    }
+    mine = [
+        p
+        for p in pieces
+        if p.strip() and _normalised(p) not in own and tuple(normalised_tokens(p)) not in shown
+    ]
+    if not mine:
+        return []
+    candidates = [*mine]
+    if len(mine) > 1:
+        candidates.append("\n\n".join(mine))
+    if earlier:
+        candidates.append("\n\n".join([*earlier, *mine]))
+    unique: list[str] = []
+    for program in candidates:
+        if _normalised(program) not in {_normalised(u) for u in unique} | own:
+            unique.append(program)
+    return unique
+
+
+async def _passes(context: TutorContext, exercise: Exercise, program: str) -> bool:
+    """Whether `program` passes every hidden test of `exercise`. The run is anonymous (no session
+    or user): it is the tutor's check, not the learner's submission, so no progress counts it."""
+    assert context.grader is not None
+    return (await context.grader.grade(exercise, program)).passed
+
+
+async def behavioural_leak(
+    context: TutorContext,
+    exercises: Sequence[Exercise],
+    pieces: Sequence[str],
+    *,
+    earlier: Sequence[str] = (),
+    learner: Sequence[str] = (),
+) -> tuple[Exercise, str] | None:
+    """The first exercise whose hidden tests some program of the reply passes (or that the
+    sandbox could not judge in time), with the reason; None when no program passes."""
+    if context.grader is None or not exercises or not pieces:
+        return None
+    programs = _programs(pieces, earlier, learner, exercises)
+    runs: list[tuple[Exercise, str]] = []
+    for exercise in {e.id: e for e in exercises}.values():
+        names = tested_names(exercise)
+        if names is not None and not names:
+            continue
+        runs += [(exercise, p) for p in programs if _could_pass(p, names)][:MAX_PROGRAMS]
+    if not runs:
+        return None
+    started = time.perf_counter()
+    tasks = [asyncio.ensure_future(_passes(context, e, p)) for e, p in runs]
+    _, pending = await asyncio.wait(tasks, timeout=context.leak_check_timeout_s)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.gather(*pending, return_exceptions=True)
+    log.info(
+        "behavioural leak check: %d run(s) in %.0f ms (%d not finished)",
+        len(runs),
+        (time.perf_counter() - started) * 1000,
+        len(pending),
+    )
+    for (exercise, _), task in zip(runs, tasks, strict=True):
+        if task in pending:
+            return exercise, "the reply's code could not be checked against the tests in time"
+        error = task.exception()
+        if error is not None:
+            if not isinstance(error, LearnFlowError):
+                raise error
+            return exercise, "the reply's code could not be checked against the tests"
+        if task.result():
+            return exercise, "the reply's code passes the exercise's hidden tests"
+    return None
+
+
+async def check_reply_behaviour(context: TutorContext, reply: str) -> Blocked | None:
+    """`check_reply`, then the behavioural check on the exercises in play: the verdict of the
+    output guardrail."""
+    blocked = check_reply(context, reply)
+    if blocked is not None:
+        return blocked
+    pieces = code_pieces(reply)
+    exercises = _candidates(context, in_play_only=True)
+    found = await behavioural_leak(
+        context,
+        exercises,
+        pieces,
+        earlier=context.state.shown_code,
+        learner=_learner_code(context),
+    )
+    if found is None:
+        return None
+    exercise, reason = found
+    report = replace(leak_report(reply, exercise), leaked=True, reason=reason)
+    return Blocked(exercise.id, refusal(context, exercise), report)
+
+
 @output_guardrail(name="solution_leak")
-def solution_guardrail(
+async def solution_guardrail(
     context: RunContextWrapper[TutorContext], agent: Agent[Any], output: Any
 ) -> GuardrailFunctionOutput:
     """Trips when the final answer leaks a solution; `output_info` is the `Blocked` verdict."""
-    blocked = check_reply(context.context, output if isinstance(output, str) else str(output))
+    text = output if isinstance(output, str) else str(output)
+    blocked = await check_reply_behaviour(context.context, text)
     return GuardrailFunctionOutput(output_info=blocked, tripwire_triggered=blocked is not None)

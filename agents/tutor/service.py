@@ -19,6 +19,7 @@ from learnflow.curriculum import Catalog
 from learnflow.errors import InvalidInput, PayloadTooLarge
 from learnflow.events import CodeSubmitted, ExerciseGraded
 from learnflow.intents import extract_code
+from learnflow.settings import get_settings
 
 from .agent import SUBMISSION_NAMESPACE, TurnResult, run_turn
 from .context import GradedSubmission, TutorContext
@@ -95,6 +96,7 @@ class TutorService:
             learner_code=code,
             mastery=request.mastery or {},
             offline=self.offline,
+            leak_check_timeout_s=get_settings().tutor_leak_check_timeout_s,
         )
         if request.exercise_id:
             # the exercise open in the learner's editor is the one "hint" and "I'm stuck" mean
