@@ -73,6 +73,7 @@ def test_valid_curriculum_has_no_problems_and_counts_everything(tree: Any) -> No
         "quiz_questions": 16,
         "solutions_passed": 12,
         "starters_failed": 12,
+        "worked_examples_run": 0,  # no run_python given: worked examples are not run
         "problems": [],
         "ok": True,
     }
