@@ -465,8 +465,8 @@ async def triage_outage(mesh: Mesh) -> AsyncIterator[Outage]:
                 kind="message",
                 data={"text": "sent while triage was down", "hint": True},
             )
-            published = await http.post(  # any other app's sidecar can publish it
-                f"{mesh.sidecar_url('debrief')}/v1.0/publish/pubsub/{SessionActivity.topic}",
+            published = await http.post(  # a producer of session activity publishes it
+                f"{mesh.sidecar_url('tutor')}/v1.0/publish/pubsub/{SessionActivity.topic}",
                 json=to_wire(event),
                 headers=mesh.dapr_headers,
             )
