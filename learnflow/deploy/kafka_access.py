@@ -18,6 +18,8 @@ import yaml
 from learnflow.mesh import kafka_security, policy
 
 OUT = Path("k8s/data/kafka-access.yaml")
+COMPOSE_OUT = Path("compose/kafka/access.sh")
+COMPOSE_BOOTSTRAP = "kafka:9092"
 NAMESPACE = "learnflow"
 BOOTSTRAP = f"kafka.{NAMESPACE}.svc.cluster.local:9092"
 IMAGE = "apache/kafka:3.9.1"
@@ -29,7 +31,8 @@ HEADER = (
 LABELS = {"app.kubernetes.io/name": "kafka-access", "app.kubernetes.io/part-of": "learnflow"}
 
 
-def script() -> str:
+def script(bootstrap: str = BOOTSTRAP) -> str:
+    """The shell script that creates every topic and adds every ACL (as `admin`)."""
     lines = [
         "set -eu",
         "cat > /tmp/admin.properties <<EOF",
@@ -38,7 +41,7 @@ def script() -> str:
         "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required "
         'username="admin" password="$PW_ADMIN";',
         "EOF",
-        f"B={BOOTSTRAP}",
+        f"B={bootstrap}",
         'C="--bootstrap-server $B --command-config /tmp/admin.properties"',
         "# topics (clients may not create them: auto.create.topics.enable=false)",
     ]
@@ -176,19 +179,33 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str)
 
 
+def compose_script() -> str:
+    """The same script for Docker Compose (compose/kafka/access.sh, run by `kafka-access`)."""
+    return HEADER + script(COMPOSE_BOOTSTRAP)
+
+
+def _outputs() -> dict[Path, str]:
+    return {OUT: manifest(), COMPOSE_OUT: compose_script()}
+
+
 def drift(root: Path) -> list[str]:
-    path = root / OUT
-    if not path.is_file():
-        return [f"{OUT} is missing"]
-    if path.read_text(encoding="utf-8") != manifest():
-        return [f"{OUT} differs from learnflow/mesh/policy.py"]
-    return []
+    problems = []
+    for out, text in _outputs().items():
+        path = root / out
+        if not path.is_file():
+            problems.append(f"{out} is missing")
+        elif path.read_text(encoding="utf-8") != text:
+            problems.append(f"{out} differs from learnflow/mesh/policy.py")
+    return problems
 
 
 def write(root: Path) -> list[Path]:
-    path = root / OUT
-    text = manifest()
-    if path.is_file() and path.read_text(encoding="utf-8") == text:
-        return []
-    path.write_text(text, encoding="utf-8")
-    return [path]
+    changed = []
+    for out, text in _outputs().items():
+        path = root / out
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        changed.append(path)
+    return changed

@@ -140,7 +140,7 @@ def _still_valid(ca_cert: Path, now: dt.datetime) -> bool:
     return cert.not_valid_after_utc - now > RENEW_BEFORE
 
 
-def _sentry_config(jwks: Path, namespace_note: str) -> str:
+def _sentry_config(jwks: str, namespace_note: str) -> str:
     return (
         f"# Dapr Sentry's configuration for this stack ({namespace_note}).\n"
         "apiVersion: dapr.io/v1alpha1\n"
@@ -155,14 +155,18 @@ def _sentry_config(jwks: Path, namespace_note: str) -> str:
         "    tokenValidators:\n"
         "      - name: jwks\n"
         "        options:\n"
-        f"          source: {json.dumps(str(jwks))}\n"
+        f"          source: {json.dumps(jwks)}\n"
     )
 
 
-def ensure_trust(run_dir: Path, identities: Iterable[str]) -> Trust:
+def ensure_trust(
+    run_dir: Path, identities: Iterable[str], *, folder: Path | None = None, jwks_seen_at: str = ""
+) -> Trust:
     """Create the run dir's CA, Sentry's validator config and a Sentry token per identity; a
-    second call writes nothing (Sentry restarts its CA when a file in its folder changes)."""
-    trust = Trust(run_dir / "trust")
+    second call writes nothing (Sentry restarts its CA when a file in its folder changes).
+    `folder` (default `<run_dir>/trust`) and `jwks_seen_at` (the JWKS's path as Sentry sees it,
+    e.g. inside a container; default: where it is written) serve the Compose variant."""
+    trust = Trust(folder or run_dir / "trust")
     now = dt.datetime.now(dt.UTC)
     signing_key_path = trust.signing_key
     renew = not (_still_valid(trust.ca_cert, now) and signing_key_path.is_file())
@@ -182,7 +186,10 @@ def ensure_trust(run_dir: Path, identities: Iterable[str]) -> Trust:
         public_jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(signing_key.public_key()))
         public_jwk.update({"kid": TOKEN_KEY_ID, "alg": "ES256", "use": "sig"})
         _write_private(trust.jwks, json.dumps({"keys": [public_jwk]}).encode())
-        _write_private(trust.sentry_config, _sentry_config(trust.jwks, str(run_dir)).encode())
+        _write_private(
+            trust.sentry_config,
+            _sentry_config(jwks_seen_at or str(trust.jwks), str(run_dir)).encode(),
+        )
     ca_expires = x509.load_pem_x509_certificate(trust.ca_cert.read_bytes()).not_valid_after_utc
     for identity in identities:
         if renew or not trust.token_file(identity).is_file():
