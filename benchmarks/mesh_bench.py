@@ -104,8 +104,8 @@ async def _mesh_figures(stack: Stack, run_secrets: services.RunSecrets) -> dict[
     bootstrap = f"127.0.0.1:{topo.kafka_port}"
     _bench_topics(bootstrap, run_secrets)
     triage, concepts = topo.app("triage"), topo.app("concepts")
-    dapr = {"dapr-api-token": run_secrets.dapr_api_token}
-    app_token = {"dapr-api-token": run_secrets.app_api_token}
+    dapr = {"dapr-api-token": run_secrets.dapr_token("triage")}
+    app_token = {"dapr-api-token": run_secrets.app_token("concepts")}
     respond = {"message": "hi", "session_id": "bench", "message_id": "m", "intent": "x"}
     async with httpx.AsyncClient(timeout=30) as client:
         logins = json.loads((stack.run_dir / "demo-logins.json").read_text())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import pwd
@@ -41,6 +43,17 @@ class RunSecrets:
     # one SASL/SCRAM password per Kafka user (learnflow.mesh.kafka_security.USERS)
     kafka_passwords: dict[str, str] = field(default_factory=dict)
 
+    # Each app has its own pair of API tokens, derived from the stack's two: a process that
+    # learns one app's token (the code runner's, say) can use that app's sidecar and nothing
+    # else — not triage's sidecar to invoke or publish as triage.
+    def dapr_token(self, app_id: str) -> str:
+        """The token `app_id` sends to its own daprd (DAPR_API_TOKEN)."""
+        return _derive(self.dapr_api_token, app_id)
+
+    def app_token(self, app_id: str) -> str:
+        """The token `app_id`'s daprd sends to the app (APP_API_TOKEN)."""
+        return _derive(self.app_api_token, app_id)
+
     @classmethod
     def load_or_create(cls, run_dir: Path) -> RunSecrets:
         path = run_dir / "secrets.json"
@@ -57,6 +70,10 @@ class RunSecrets:
             run_dir.mkdir(parents=True, exist_ok=True)
             kafka_security.write_private(path, json.dumps(data))
         return cls(**data)
+
+
+def _derive(secret: str, app_id: str) -> str:
+    return hmac.new(secret.encode(), f"learnflow/{app_id}".encode(), hashlib.sha256).hexdigest()
 
 
 def app_conninfo(topo: Topology, run_secrets: RunSecrets) -> str:
@@ -292,12 +309,12 @@ def sentry_command(topo: Topology, tools: Toolchain, trust: Trust) -> list[str]:
         "127.0.0.1",
         "--healthz-port",
         str(topo.sentry_healthz_port),
+        # (dapr 1.18's healthz server binds every interface whatever this says; see the note
+        # in tests/security/test_mesh_mtls.py)
         "--healthz-listen-address",
         "127.0.0.1",
-        "--metrics-port",
-        str(topo.sentry_metrics_port),
-        "--metrics-listen-address",
-        "127.0.0.1",
+        # its metrics exporter, too, ignores --metrics-listen-address: no metrics from Sentry
+        "--enable-metrics=false",
         "--mode",
         "standalone",
     ]

@@ -121,7 +121,7 @@ class Stack:
                 "NEXT_TELEMETRY_DISABLED": "1",
                 "PORT": str(spec.app_port),
                 "DAPR_HTTP_PORT": str(spec.dapr_http_port),
-                "DAPR_API_TOKEN": run_secrets.dapr_api_token,
+                "DAPR_API_TOKEN": run_secrets.dapr_token(spec.app_id),
             }
         keep = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "PYTHONPATH", "VIRTUAL_ENV", "TMPDIR")
         env = {k: v for k, v in os.environ.items() if k in keep}
@@ -131,8 +131,8 @@ class Stack:
                 "APP_PORT": str(spec.app_port),
                 "DAPR_HTTP_PORT": str(spec.dapr_http_port),
                 "DAPR_GRPC_PORT": str(spec.dapr_grpc_port),
-                "APP_API_TOKEN": run_secrets.app_api_token,
-                "DAPR_API_TOKEN": run_secrets.dapr_api_token,
+                "APP_API_TOKEN": run_secrets.app_token(spec.app_id),
+                "DAPR_API_TOKEN": run_secrets.dapr_token(spec.app_id),
                 "LEARNFLOW_DATABASE_URL": services.app_conninfo(self.topo, run_secrets),
                 "LEARNFLOW_JWT_SECRET": run_secrets.jwt_secret,
                 "LEARNFLOW_RUN_DIR": str(self.run_dir),
@@ -167,8 +167,9 @@ class Stack:
             # mTLS: trust only this stack's root; prove to Sentry that this sidecar is the app
             "DAPR_TRUST_ANCHORS": trust.trust_anchors(),
             "DAPR_SENTRY_TOKEN_FILE": str(trust.token_file(spec.app_id)),
-            "APP_API_TOKEN": run_secrets.app_api_token,
-            "DAPR_API_TOKEN": run_secrets.dapr_api_token,
+            # this app's own tokens: its sidecar serves no other app's
+            "APP_API_TOKEN": run_secrets.app_token(spec.app_id),
+            "DAPR_API_TOKEN": run_secrets.dapr_token(spec.app_id),
             "LEARNFLOW_SECRET_DAPR_PG_CONN": services.app_conninfo(self.topo, run_secrets),
         } | (
             # this app's own Kafka credential (components/pubsub.yaml); the web app has none

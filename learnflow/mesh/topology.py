@@ -56,7 +56,6 @@ class Topology:
     scheduler_etcd_peer_port: int
     sentry_port: int
     sentry_healthz_port: int
-    sentry_metrics_port: int
     apps: tuple[AppSpec, ...]
 
     def app(self, app_id: str) -> AppSpec:
@@ -81,7 +80,6 @@ class Topology:
             "scheduler-etcd-peer": self.scheduler_etcd_peer_port,
             "sentry": self.sentry_port,
             "sentry-healthz": self.sentry_healthz_port,
-            "sentry-metrics": self.sentry_metrics_port,
         }
         for spec in self.apps:
             ports[f"{spec.app_id}"] = spec.app_port
@@ -123,6 +121,5 @@ def topology(settings: Settings) -> Topology:
         # offsets, all multiples of 10, land one stack's port on another's)
         sentry_port=25007 + o,
         sentry_healthz_port=25083 + o,
-        sentry_metrics_port=25094 + o,
         apps=apps,
     )

@@ -76,7 +76,12 @@ class Mesh:
 
     @property
     def dapr_headers(self) -> dict[str, str]:
-        return {"dapr-api-token": self.secrets.dapr_api_token}
+        """The token of triage's sidecar (most tests enter the mesh there)."""
+        return self.dapr_headers_for("triage")
+
+    def dapr_headers_for(self, app_id: str) -> dict[str, str]:
+        """Each sidecar accepts only its own app's token."""
+        return {"dapr-api-token": self.secrets.dapr_token(app_id)}
 
     def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
         with psycopg.connect(self.conninfo) as conn:

@@ -34,7 +34,7 @@ def _sidecar(mesh: Mesh, app_id: str) -> Sidecar:
     settings = Settings(
         app_id=app_id,
         dapr_http_port=mesh.topo.app(app_id).dapr_http_port,
-        dapr_api_token=mesh.secrets.dapr_api_token,
+        dapr_api_token=mesh.secrets.dapr_token(app_id),
     )
     return Sidecar(settings)
 

@@ -128,7 +128,8 @@ async def test_a_sidecar_cannot_publish_another_apps_topic(
     answer = await http.post(
         f"{mesh.sidecar_url('code-runner')}/v1.0/publish/pubsub/exercise.graded",
         content=_forged_grade(str(student.id)),
-        headers=mesh.dapr_headers | {"content-type": "application/cloudevents+json"},
+        headers=mesh.dapr_headers_for("code-runner")
+        | {"content-type": "application/cloudevents+json"},
     )
     assert answer.status_code >= 400, answer.text
     assert "authoriz" in answer.text.lower()
