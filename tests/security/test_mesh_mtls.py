@@ -114,11 +114,13 @@ def _self_signed(identity: str) -> tuple[bytes, bytes]:
 
 
 def _tls_handshake_then_read(port: int, cert: tuple[bytes, bytes] | None, tmp: Path) -> bytes:
-    """Connect with TLS (not verifying the server), present `cert`, and read the first bytes:
-    with TLS 1.3 the server's verdict on the client certificate arrives after the handshake."""
+    """Connect with TLS 1.3 (not verifying the server), present `cert`, send an HTTP/2 preface
+    and read: the server's verdict on a client certificate arrives after the handshake. Raises
+    `ssl.SSLError` if the server speaks no TLS at all; returns b"" when it refused us."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
+    context.minimum_version = ssl.TLSVersion.TLSv1_3
     context.set_alpn_protocols(["h2"])
     if cert is not None:
         (tmp / "c.pem").write_bytes(cert[0])
@@ -126,11 +128,15 @@ def _tls_handshake_then_read(port: int, cert: tuple[bytes, bytes] | None, tmp: P
         context.load_cert_chain(tmp / "c.pem", tmp / "k.pem")
     with (
         socket.create_connection(("127.0.0.1", port), timeout=10) as raw,
-        context.wrap_socket(raw) as tls,
+        context.wrap_socket(raw) as tls,  # the handshake: fails unless the server has TLS
     ):
-        # an HTTP/2 preface: a server that accepted us answers with its SETTINGS frame
-        tls.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00")
-        return tls.recv(64)
+        try:
+            tls.sendall(
+                b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+            )
+            return tls.recv(64)
+        except (ssl.SSLError, ConnectionResetError, BrokenPipeError):
+            return b""
 
 
 @pytest.mark.parametrize("present", ["no certificate", "a self-signed 'triage' certificate"])
@@ -139,11 +145,9 @@ def test_a_tls_client_without_a_mesh_certificate_is_refused(
 ) -> None:
     cert = None if present == "no certificate" else _self_signed("triage")
     port = mesh.topo.app("debrief").dapr_internal_grpc_port
-    with pytest.raises((ssl.SSLError, ConnectionResetError)) as refused:
-        answer = _tls_handshake_then_read(port, cert, tmp_path)
-        if not answer:  # the server closed the connection without a word: refused as well
-            raise ConnectionResetError("closed")
-    assert "closed" in str(refused.value) or "certificate" in str(refused.value).lower()
+    answer = _tls_handshake_then_read(port, cert, tmp_path)
+    # a server that let us in would have sent its HTTP/2 SETTINGS frame (type 4)
+    assert not (len(answer) >= 9 and answer[3] == 0x04), answer
 
 
 # --- Sentry signs an identity only for whoever holds that identity's token ----------------------
@@ -207,11 +211,14 @@ async def test_a_sidecar_may_invoke_only_what_its_app_needs(
     assert "access control policy has denied access" in answer.text
 
 
+AS_MAYA = {"x-learnflow-role": "student"}  # what triage forwards for a verified caller
+
+
 async def test_allowed_callers_still_get_through(mesh: Mesh, http: httpx.AsyncClient) -> None:
     maya = _user_id(mesh, MAYA)
     answer = await http.get(
         mesh.invoke_url("triage", "debrief", f"students/{maya}/progress"),
-        headers=mesh.dapr_headers,
+        headers=mesh.dapr_headers | AS_MAYA | {"x-learnflow-user": maya},
     )
     assert answer.status_code == 200, answer.text
 
@@ -280,7 +287,8 @@ async def test_a_sidecar_serves_only_its_own_apps_token(
     sidecar only: not triage's, to invoke or publish as triage."""
     maya = _user_id(mesh, MAYA)
     as_triage = mesh.invoke_url("triage", "debrief", f"students/{maya}/progress")
-    stolen = await http.get(as_triage, headers=mesh.dapr_headers_for("code-runner"))
+    principal = AS_MAYA | {"x-learnflow-user": maya}
+    stolen = await http.get(as_triage, headers=mesh.dapr_headers_for("code-runner") | principal)
     assert stolen.status_code == 401, stolen.text
     publish = await http.post(
         f"{mesh.sidecar_url('triage')}/v1.0/publish/pubsub/learning.routed",
@@ -288,4 +296,4 @@ async def test_a_sidecar_serves_only_its_own_apps_token(
         headers=mesh.dapr_headers_for("code-runner"),
     )
     assert publish.status_code == 401, publish.text
-    assert (await http.get(as_triage, headers=mesh.dapr_headers)).status_code == 200
+    assert (await http.get(as_triage, headers=mesh.dapr_headers | principal)).status_code == 200
