@@ -4,8 +4,11 @@ Each key (`account:<email>`, `address:<ip>`) may fail a few times for free; afte
 failure locks it for twice as long as the last (1 s, 2 s, 4 s … up to 15 min; all settings).
 While a key is locked, logins with it are refused with 429 + Retry-After *before* the password
 is checked — so guessing goes no faster, and the answer does not tell whether a password was
-right. A successful login clears its account's failures (not its address's: one's own account
-must not reset the counter of guesses at others). Failures are forgotten after 15 minutes.
+right. An attempt is counted *before* its password is checked (one short statement per key), so
+fifty guesses sent at once meet the lock after the free ones instead of all being checked; a
+successful login takes its attempt back and clears its account's count (not its address's: one's
+own account must not reset the counter of guesses at others). Failures are forgotten after 15
+minutes. No database connection is held while a password is checked.
 
 The client's address is the TCP peer's, unless that peer is a configured reverse proxy
 (`LEARNFLOW_TRUSTED_PROXIES`, e.g. Kong), whose X-Forwarded-For then names it; a request that
@@ -61,41 +64,43 @@ def _keys(email: str, address: str | None) -> list[str]:
     return keys
 
 
-async def serialise(conn: Conn, *, email: str, address: str | None) -> None:
-    """Take the transaction-scoped locks of this attempt's keys: attempts on one account (or
-    from one address) are checked one after the other, so 50 guesses sent at once still meet
-    the lockout after the free ones."""
-    for key in sorted(_keys(email, address)):
-        await conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", (key,))
-
-
 async def refuse_if_locked(conn: Conn, *, email: str, address: str | None) -> None:
     wait = await limits.login_locked_for(conn, keys=_keys(email, address))
     if wait > 0:
-        raise RateLimited(
-            f"Too many failed logins for this account or from your address: try again in "
-            f"{math.ceil(wait)} s",
-            retry_after_s=math.ceil(wait),
-        )
+        _refuse(wait)
 
 
-async def record_failure(
-    conn: Conn, *, email: str, address: str | None, settings: Settings
-) -> None:
+def _refuse(wait: float) -> None:
+    raise RateLimited(
+        f"Too many failed logins for this account or from your address: try again in "
+        f"{math.ceil(wait)} s",
+        retry_after_s=math.ceil(wait),
+    )
+
+
+async def begin_attempt(conn: Conn, *, email: str, address: str | None, settings: Settings) -> None:
+    """Count this attempt against its account and address; `RateLimited` if either is locked."""
+    await refuse_if_locked(conn, email=email, address=address)
     account, *by_address = _keys(email, address)
     common = {
         "base_s": settings.login_backoff_base_s,
         "max_s": settings.login_backoff_max_s,
         "forget_after_s": settings.login_forget_after_s,
     }
-    await limits.record_login_failure(
-        conn, key=account, free=settings.login_free_failures_per_account, **common
-    )
+    frees = [settings.login_free_failures_per_account] + [
+        settings.login_free_failures_per_address for _ in by_address
+    ]
+    for key, free in zip([account, *by_address], frees, strict=True):
+        counted = await limits.count_login_attempt(conn, key=key, free=free, **common)
+        if counted is None:  # locked by a concurrent attempt since the check above
+            _refuse(await limits.login_locked_for(conn, keys=[key]) or 1)
+    await limits.forget_stale_login_failures(conn, forget_after_s=settings.login_forget_after_s)
+
+
+async def record_success(conn: Conn, *, email: str, address: str | None) -> None:
+    """The password was right: forget the account's count; take this attempt back from the
+    address's."""
+    account, *by_address = _keys(email, address)
+    await limits.forget_login_failures(conn, key=account)
     for key in by_address:
-        await limits.record_login_failure(
-            conn, key=key, free=settings.login_free_failures_per_address, **common
-        )
-
-
-async def record_success(conn: Conn, *, email: str) -> None:
-    await limits.forget_login_failures(conn, key=_keys(email, None)[0])
+        await limits.take_back_login_attempt(conn, key=key)

@@ -69,7 +69,9 @@ def test_a_30_mb_chunked_body_is_refused_without_being_read(mesh: Mesh) -> None:
     )
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     assert b"payload_too_large" in answer
-    assert sent < limit + 4 * 1024 * 1024, f"{sent} bytes were read before the refusal"
+    # what was sent includes the kernel's socket buffers on both sides (several MB on loopback):
+    # the point is that the answer came long before the 30 MB were through
+    assert limit < sent < 15 * 1024 * 1024, f"{sent} bytes were sent before the refusal"
 
 
 async def test_a_declared_oversized_body_is_refused_before_reading(

@@ -243,6 +243,9 @@ def _listening(path: str) -> dict[int, tuple[str, int]]:
     return found
 
 
+LOOPBACK = ("127.0.0.1", "::1", "::ffff:127.0.0.1")  # the last: Java's IPv4 on an IPv6 socket
+
+
 def _upstream_healthz_ports(mesh: Mesh) -> set[int]:
     """Dapr 1.18's healthz server (placement, scheduler, sentry) listens on ":<port>" whatever
     `--healthz-listen-address` says (pkg/healthz/server.Start). It answers only 200/503 on
@@ -268,9 +271,7 @@ def test_every_listening_socket_of_the_stack_is_on_loopback(mesh: Mesh) -> None:
     assert {"kafka", "sentry", "triage-dapr", "debrief-dapr", "postgres"} <= set(owned)
     healthz = _upstream_healthz_ports(mesh)
     exposed = {
-        name: sorted(
-            a for a in addresses if a[0] not in ("127.0.0.1", "::1") and a[1] not in healthz
-        )
+        name: sorted(a for a in addresses if a[0] not in LOOPBACK and a[1] not in healthz)
         for name, addresses in owned.items()
     }
     assert not any(exposed.values()), exposed

@@ -97,12 +97,14 @@ async def login_locked_for(conn: Conn, *, keys: list[str]) -> float:
     return math.ceil(float(wait)) if wait is not None else 0.0
 
 
-async def record_login_failure(
+async def count_login_attempt(
     conn: Conn, *, key: str, free: int, base_s: float, max_s: float, forget_after_s: float
-) -> int:
-    """Count a failed login for `key`; past `free` failures it is locked for an exponential
-    backoff (base_s, 2 * base_s, ... up to max_s). Failures older than `forget_after_s` are
-    forgotten. Returns the failure count."""
+) -> int | None:
+    """Count an attempt against `key` before its password is checked (so concurrent guesses
+    cannot all slip through), unless `key` is locked: then None. Past `free` attempts the key
+    is locked for an exponential backoff (base_s, 2 * base_s, ... up to max_s); this attempt
+    still goes on. Attempts older than `forget_after_s` are forgotten. A successful login takes
+    its attempt back (`forget_login_failures` / `take_back_login_attempt`)."""
     count = await fetch_value(
         conn,
         """
@@ -112,15 +114,13 @@ async def record_login_failure(
            set failures = case when f.last_failure < now() - %(forget)s * interval '1 second'
                                then 1 else f.failures + 1 end,
                last_failure = now()
+         where f.locked_until is null or f.locked_until <= now()
         returning failures
         """,
         {"key": key, "forget": forget_after_s},
     )
-    await conn.execute(
-        "delete from login_failures where last_failure < now() - %s * interval '1 second'"
-        " and (locked_until is null or locked_until < now())",
-        (forget_after_s,),
-    )
+    if count is None:
+        return None
     failures = int(count)
     if failures > free:
         backoff = min(base_s * 2 ** (failures - free - 1), max_s)
@@ -130,6 +130,20 @@ async def record_login_failure(
             (backoff, key),
         )
     return failures
+
+
+async def take_back_login_attempt(conn: Conn, *, key: str) -> None:
+    await conn.execute(
+        "update login_failures set failures = greatest(failures - 1, 0) where key = %s", (key,)
+    )
+
+
+async def forget_stale_login_failures(conn: Conn, *, forget_after_s: float) -> None:
+    await conn.execute(
+        "delete from login_failures where last_failure < now() - %s * interval '1 second'"
+        " and (locked_until is null or locked_until < now())",
+        (forget_after_s,),
+    )
 
 
 async def forget_login_failures(conn: Conn, *, key: str) -> None:

@@ -59,21 +59,11 @@ async def log_in(
     expires. A wrong email and a wrong password get the same 401; after a few failures the
     account (and the address) must wait, longer each time (429 with Retry-After)."""
     address = client_address(request, settings)
-    failed: NotAuthenticated | None = None
-    async with pool.connection() as conn:  # one transaction: the failure is committed
-        await throttle.serialise(conn, email=body.email, address=address)
-        await throttle.refuse_if_locked(conn, email=body.email, address=address)
-        try:
-            issued = await login(conn, email=body.email, password=body.password, settings=settings)
-        except NotAuthenticated as exc:
-            await throttle.record_failure(
-                conn, email=body.email, address=address, settings=settings
-            )
-            failed = exc
-        else:
-            await throttle.record_success(conn, email=body.email)
-    if failed is not None:
-        raise failed
+    async with pool.connection() as conn:  # counted before the password is checked
+        await throttle.begin_attempt(conn, email=body.email, address=address, settings=settings)
+    async with pool.connection() as conn:
+        issued = await login(conn, email=body.email, password=body.password, settings=settings)
+        await throttle.record_success(conn, email=body.email, address=address)
     return LoginReply(
         access_token=issued.access_token,
         token_type=issued.token_type,
