@@ -172,14 +172,27 @@ class Sidecar:
         return value
 
     async def get_state_entry(self, key: str) -> tuple[Any | None, str | None]:
-        """The value stored under `key` and its ETag (both None when absent)."""
+        """The value stored under `key` and its ETag (both None when absent).
+
+        Read with the bulk API, the key in the JSON body: a key is often made from a caller's
+        id, and in a URL path a `/`, `..` or control character would address another key (or
+        another route) instead of failing."""
         response = await self._request(
-            f"get state {key}", "GET", f"/v1.0/state/{self.settings.statestore_name}/{key}"
+            "get state",
+            "POST",
+            f"/v1.0/state/{self.settings.statestore_name}/bulk",
+            json={"keys": [key], "parallelism": 1},
         )
-        if response.status_code == 204 or not response.content:
-            return None, None
         _expect_ok(response, f"reading state {key!r}", "statestore")
-        return response.json(), response.headers.get("etag")
+        items = response.json() if response.content else []
+        item = items[0] if isinstance(items, list) and items else {}
+        if item.get("error"):
+            raise DependencyFailed(
+                f"reading state {key!r} failed: {item['error']}", dependency="statestore"
+            )
+        if item.get("data") is None:
+            return None, None
+        return item["data"], item.get("etag")
 
     async def save_state(
         self, key: str, value: Any, *, etag: str | None = None, first_write: bool = True

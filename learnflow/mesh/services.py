@@ -480,6 +480,10 @@ def app_command(spec: AppSpec) -> list[str]:
         "--port",
         str(spec.app_port),
         "--no-access-log",
+        # uvicorn believes X-Forwarded-For from 127.0.0.1 by default, and every client here is
+        # local: a forged header would become the client's address (learnflow.auth.throttle
+        # decides whom to believe, with LEARNFLOW_TRUSTED_PROXIES)
+        "--no-proxy-headers",
         "--timeout-graceful-shutdown",
         "5",
     ]
