@@ -147,6 +147,9 @@ class RequestGuard:
     async def _too_large(
         self, scope: Scope, receive: Receive, send: Send, size: int | None
     ) -> None:
+        """413. A body that announced its size is left to the server to discard (the client
+        is still sending it and reads the answer after); a body that overflowed on the way in
+        ends the connection, so nothing more of it is read."""
         told = f"the request body is {size} bytes" if size else "the request body is too large"
         await self._answer(
             scope,
@@ -155,7 +158,7 @@ class RequestGuard:
             413,
             "payload_too_large",
             f"{told}; the limit is {self.max_body_bytes} bytes",
-            close=True,
+            close=size is None,
         )
 
     @staticmethod
