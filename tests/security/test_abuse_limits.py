@@ -37,7 +37,8 @@ async def test_chat_is_rate_limited_per_learner(mesh: Mesh, http: httpx.AsyncCli
 
     statuses = sorted(a.status_code for a in answers)
     assert set(statuses) == {200, 429}, statuses
-    assert statuses.count(200) <= burst + 2, statuses  # the burst (+ what refilled meanwhile)
+    # the burst, plus what refilled while 20 requests were served (1 per 3 s) on a busy machine
+    assert statuses.count(200) <= burst + 4, statuses
     limited = next(a for a in answers if a.status_code == 429)
     assert int(limited.headers["retry-after"]) >= 1
     assert limited.json()["error"] == "rate_limited"
