@@ -109,6 +109,31 @@ class Settings(BaseSettings):
     #: the tests import (fail closed).
     tutor_leak_check_timeout_s: float = Field(default=4.0, gt=0, le=30)
 
+    # --- abuse limits, per learner, at triage (held in PostgreSQL: shared by every replica) ---
+    limit_chat_burst: int = Field(default=10, ge=1, description="Chat messages sent at once.")
+    limit_chat_per_minute: float = Field(default=20, gt=0)
+    limit_run_burst: int = Field(default=10, ge=1, description="Code runs sent at once.")
+    limit_run_per_minute: float = Field(default=30, gt=0)
+    limit_submit_burst: int = Field(default=6, ge=1, description="Submissions sent at once.")
+    limit_submit_per_minute: float = Field(default=12, gt=0)
+    limit_code_in_flight: int = Field(
+        default=2, ge=1, description="Runs + submissions of one learner in the sandbox at once."
+    )
+    login_free_failures_per_account: int = Field(default=5, ge=1)
+    login_free_failures_per_address: int = Field(default=20, ge=1)
+    login_backoff_base_s: float = Field(
+        default=1, gt=0, description="First lockout after the free failures; doubles each time."
+    )
+    login_backoff_max_s: float = Field(default=900, gt=0)
+    login_forget_after_s: float = Field(
+        default=900, gt=0, description="Failed logins older than this are forgotten."
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses of reverse proxies (e.g. Kong) whose X-Forwarded-For is believed; "
+        "empty = the client's address is the TCP peer's.",
+    )
+
     @property
     def dapr_http_endpoint(self) -> str:
         return f"http://127.0.0.1:{self.dapr_http_port}"

@@ -58,7 +58,15 @@ def test_kubernetes_variant_uses_cluster_addresses_and_secrets() -> None:
     refs = [m["secretKeyRef"] for m in state["spec"]["metadata"] if "secretKeyRef" in m]
     assert refs and all(r["name"] == render_k8s.K8S_SECRET_NAME for r in refs)
     stores = [d for d in docs.values() if d["spec"].get("type", "").startswith("secretstores.")]
-    assert stores and all(s["spec"]["type"] == "secretstores.kubernetes" for s in stores)
+    shared = [s for s in stores if s["metadata"]["name"] != render_k8s.SIDECAR_SECRET_STORE]
+    assert shared and all(s["spec"]["type"] == "secretstores.kubernetes" for s in shared)
+    # one sidecar's own secrets (its Kafka password) stay in its environment, per app
+    assert docs["sidecarenv"]["spec"]["type"] == "secretstores.local.env"
+    assert docs["pubsub"]["auth"] == {"secretStore": "sidecarenv"}
+    assert pubsub["saslPassword"]["secretKeyRef"] == {
+        "name": "KAFKA_PASSWORD",
+        "key": "KAFKA_PASSWORD",
+    }
     config = next(d for d in docs.values() if d["kind"] == "Configuration")
     assert "nameResolution" not in config["spec"]
 

@@ -12,7 +12,6 @@ import uuid
 from fastapi import APIRouter
 
 from learnflow.api.deps import SidecarDep
-from learnflow.auth.deps import CurrentUser
 from learnflow.contracts import SpecialistReply, SpecialistRequest
 from learnflow.errors import NotAllowed
 from learnflow.events import LearningResponse, LearningRouted
@@ -20,6 +19,7 @@ from learnflow.intents import classify
 from learnflow.progress.struggle import says_confused
 from learnflow.sidecar import Sidecar
 from triage_agent import conversation
+from triage_agent.limits import ChatUser
 from triage_agent.models import ChatReply, ChatRequest
 from triage_agent.offtopic import own_reply
 
@@ -77,8 +77,8 @@ def _reply(turn: conversation.Turn, session_id: str) -> ChatReply:
     )
 
 
-@router.post("/chat", response_model=ChatReply)
-async def chat(body: ChatRequest, sidecar: SidecarDep, user: CurrentUser) -> ChatReply:
+@router.post("/chat", response_model=ChatReply, responses={429: {"description": "Too many"}})
+async def chat(body: ChatRequest, sidecar: SidecarDep, user: ChatUser) -> ChatReply:
     session_id = body.session_id or str(uuid.uuid4())
     message_id = body.message_id or str(uuid.uuid4())
     user_id = str(user.user_id)

@@ -1,0 +1,79 @@
+"""The mesh's access table, and the Dapr and Kafka rules built from it."""
+
+from __future__ import annotations
+
+import yaml
+
+from learnflow.events import TOPICS
+from learnflow.mesh import kafka_security, policy
+from learnflow.mesh.topology import APPS
+from learnflow.settings import REPO_ROOT
+
+
+def test_every_app_has_callers_and_topics_listed() -> None:
+    assert set(policy.CALLERS) == set(APPS) == set(policy.PRODUCES)
+    assert all(callers <= set(APPS) for callers in policy.CALLERS.values())
+
+
+def test_every_topic_written_or_read_is_a_real_topic_or_its_dead_letters() -> None:
+    for topic in policy.all_topics():
+        assert topic.removesuffix(".dlq") in TOPICS, topic
+
+
+def test_consumers_come_from_the_declarative_subscriptions() -> None:
+    subscribed = policy.subscriptions()
+    assert "exercise.graded" in subscribed["debrief"]
+    assert policy.topic_access("debrief").read == subscribed["debrief"]
+    assert "exercise.graded.dlq" in policy.topic_access("debrief").write  # dead letters
+    assert policy.topic_access("concepts").read == frozenset()
+
+
+def test_access_control_denies_by_default_and_never_opens_event_routes() -> None:
+    acl = policy.access_control("tutor")
+    assert acl["defaultAction"] == "deny"
+    assert [p["appId"] for p in acl["policies"]] == ["triage"]
+    assert acl["policies"][0]["operations"] == [
+        {"name": "/events/**", "httpVerb": ["*"], "action": "deny"}
+    ]
+    assert policy.access_control("frontend")["policies"] == []
+
+
+def test_an_app_configuration_is_the_shared_one_plus_its_access_control() -> None:
+    shared = yaml.safe_load((REPO_ROOT / "components" / "config.yaml").read_text())
+    config = policy.app_configuration(shared, "debrief", namespace="learnflow")
+    assert config["metadata"]["name"] == "learnflow-config-debrief"
+    assert config["spec"]["nameResolution"] == shared["spec"]["nameResolution"]
+    callers = {(p["appId"], p["namespace"]) for p in config["spec"]["accessControl"]["policies"]}
+    assert callers == {("triage", "learnflow"), ("tutor", "learnflow")}
+    assert "accessControl" not in shared["spec"]  # the input is not changed
+
+
+def test_kafka_grants_follow_the_policy() -> None:
+    grants = kafka_security.wanted_grants()
+    writes = {(g.principal, g.name) for g in grants if g.operation == "WRITE"}
+    assert ("User:tutor", "exercise.graded") in writes
+    assert ("User:code-runner", "exercise.graded") not in writes
+    assert not any(g.principal == "User:frontend" for g in grants)  # no Kafka at all
+    reads = {(g.principal, g.resource_type, g.name) for g in grants if g.operation == "READ"}
+    assert ("User:debrief", "GROUP", "debrief") in reads
+    assert ("User:ops", "GROUP", "ops-") in reads
+    assert not any(g.operation == "WRITE" and g.principal == "User:ops" for g in grants)
+
+
+def test_the_broker_has_no_anonymous_listener() -> None:
+    props = kafka_security.server_properties(
+        data=REPO_ROOT / "x",
+        port=1,
+        controller_port=2,
+        passwords=dict.fromkeys(kafka_security.USERS, "pw"),
+    )
+    protocols = next(p for p in props.splitlines() if p.startswith("listener.security.protocol"))
+    assert "PLAINTEXT:PLAINTEXT" not in protocols and "PLAINTEXT://" not in props
+    assert "StandardAuthorizer" in props and "allow.everyone.if.no.acl.found=false" in props
+
+
+def test_k8s_kafka_creates_every_scram_user() -> None:
+    """k8s/data/kafka.yaml formats the storage with the same users as the local stack."""
+    manifest = (REPO_ROOT / "k8s" / "data" / "kafka.yaml").read_text()
+    for user in kafka_security.SCRAM_USERS:
+        assert f"[name={user},password=" in manifest, user
