@@ -69,7 +69,7 @@ class Job:
     module: str = ""
     tests: str = ""  # tests mode: the hidden tests, kept in the test process's memory only
 
-    def wire(self, limits: Limits) -> bytes:
+    def wire(self, limits: Limits, bytecode: bool = False) -> bytes:
         """The job as the guest reads it: a `marshal`-ed dict (builtin, nothing to import).
 
         marshal is only safe for trusted data; this direction carries host-made data only.
@@ -83,6 +83,9 @@ class Job:
             "test_timeout_s": limits.test_timeout_s,
         }
         if self.mode == "tests":
+            if bytecode:  # compiled once here instead of in every sandbox
+                body["harness_code"] = compiled("test")
+                body["learner_code"] = compiled("learner")
             body["harness"] = test_process_source()
             body["learner_source"] = learner_process_source()
             body["tests"] = self.tests
@@ -132,6 +135,8 @@ class Sandbox(Protocol):
 
 class Backend(Protocol):
     name: str
+    runs_host_bytecode: bool
+    """The sandbox's Python reads this host's bytecode: the host compiles in-sandbox code once."""
 
     def check(self) -> None:
         """Raise SandboxUnavailable (one line) when this backend cannot isolate code here."""
@@ -158,6 +163,14 @@ def source_of(name: str) -> str:
 def test_process_source() -> str:
     """What the test process executes: the wire, the learner's proxies, the harness."""
     return "\n".join(source_of(name) for name in ("wire.py", "remote.py", "harness.py"))
+
+
+@functools.cache
+def compiled(which: Literal["test", "learner"]) -> bytes:
+    """The test or learner process's program as marshalled bytecode of this interpreter."""
+    source = test_process_source() if which == "test" else learner_process_source()
+    name = "<harness>" if which == "test" else "<learnflow-learner>"
+    return marshal.dumps(compile(source, name, "exec", dont_inherit=True))
 
 
 @functools.cache

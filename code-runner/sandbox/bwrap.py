@@ -14,7 +14,9 @@ to an unprivileged host user, so RLIMIT_NPROC applies and root-owned files stay 
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
+import importlib.util
 import json
 import logging
 import os
@@ -81,11 +83,13 @@ def choose_python(settings: SandboxSettings, switch_user: bool) -> str:
     )
 
 
+@functools.cache
 def _python_info(python: str) -> dict[str, str]:
     script = (
-        "import json, sys, sysconfig; p = sysconfig.get_paths(); "
+        "import json, sys, sysconfig, importlib.util; p = sysconfig.get_paths(); "
         "print(json.dumps({k: p[k] for k in ('stdlib', 'platstdlib', 'purelib', 'platlib')} "
-        "| {'version': '%d.%d' % sys.version_info[:2]}))"
+        "| {'version': '%d.%d' % sys.version_info[:2], "
+        "'magic': importlib.util.MAGIC_NUMBER.hex()}))"
     )
     try:
         done = subprocess.run(
@@ -160,6 +164,7 @@ class BwrapBackend:
         self.switch_user = os.geteuid() == 0
         self._args: list[str] | None = None
         self._seccomp: bytes | None = None
+        self.runs_host_bytecode = False
         self._cgroups = CgroupParent(settings.cgroup_parent) if settings.cgroup_parent else None
         self.python = ""
 
@@ -174,6 +179,9 @@ class BwrapBackend:
         if self._cgroups is not None:
             self._cgroups.check()
         self.python = choose_python(self.settings, self.switch_user)
+        # the same bytecode format: the host compiles the in-sandbox programs once
+        magic = _python_info(self.python).get("magic")
+        self.runs_host_bytecode = magic == importlib.util.MAGIC_NUMBER.hex()
         if self.settings.seccomp:
             if not seccomp.supported():
                 raise SandboxUnavailable(

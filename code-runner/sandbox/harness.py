@@ -578,6 +578,14 @@ class _Harness:
             os.set_inheritable(self.events.fd, False)
         except OSError:
             pass
+        self.learner = Learner(
+            sources=self.job["learner_source"],
+            code=self.job.get("learner_code"),
+            module=self.module_name,
+            workdir=WORKDIR,
+            solution_file=self.solution_path,
+        )
+        self.learner.spawn()  # its interpreter starts while this one gets ready
         while WORKDIR in sys.path:  # the learner's process writes there: never import from it
             sys.path.remove(WORKDIR)
         import linecache
@@ -658,17 +666,10 @@ class _Harness:
 
     # -- the learner's process
     def _start_learner(self):
-        sources = self.job["learner_source"]
-        self.learner = Learner(
-            sources=sources,
-            module=self.module_name,
-            workdir=WORKDIR,
-            solution_file=self.solution_path,
-        )
         name = os.path.basename(self.solution_path)
         try:
             with self._captured():
-                hello = self._with_timeout(self.learner.start)
+                hello = self._with_timeout(self.learner.connect)
         except _TestTimeout:
             self._stop_learner()
             self._fatal(

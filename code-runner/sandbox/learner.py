@@ -284,6 +284,9 @@ class LearnerPeer:
 
     # -- exceptions
     def exception(self, exc, depth=0):
+        rid = self.foreign(exc)
+        if rid is not None:
+            return {"own": rid}  # an exception of the tests, going back
         cls = type(exc)
         args = []
         try:
@@ -333,6 +336,11 @@ class LearnerPeer:
         """An exception raised in the test process (by a callback), rebuilt here."""
         if not isinstance(desc, dict):
             raise WireError("a malformed exception")
+        if "own" in desc:  # the learner's own exception, coming back
+            own = self.exports.get(desc["own"]) if type(desc["own"]) is int else None
+            if not isinstance(own, BaseException):
+                raise WireError("a reference to an exception that is not ours")
+            return own
         rid = desc.get("id")
         if type(rid) is int and rid in self.proxies:
             return self.proxies[rid]
@@ -465,9 +473,9 @@ class LearnerPeer:
     def callback(self, kind, target, *rest):
         encoder = Encoder(self)
         message = {"cb": kind}
-        if kind in ("stdin",):
+        if kind in ("stdin", "log"):
             message["method"] = target
-            message["args"] = encoder.encode(rest[0])
+            message["args"] = encoder.encode(list(rest[0]))
         elif kind == "call":
             message["target"] = encoder.encode(target)
             message["args"] = encoder.encode(list(rest[0]))
@@ -670,6 +678,43 @@ def _unary(op, target, args):
     raise WireError(f"an unknown operation {op!r}")
 
 
+def _forward_logging(peer):
+    """`logging` of the learner's code goes to the test process's loggers (as if both ran in one
+    process), so `assertLogs`, `caplog`-like handlers and log levels set by the tests apply."""
+    import logging
+    import traceback
+
+    def is_enabled_for(self, level):
+        return bool(peer.callback("log", "enabled", [self.name, int(level)]))
+
+    def handle(self, record):
+        if self.disabled:
+            return
+        exc_text = None
+        if record.exc_info and record.exc_info[0] is not None:
+            exc_text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+        fields = {
+            "name": record.name, "level": record.levelno, "msg": record.getMessage(),
+            "pathname": record.pathname, "lineno": record.lineno, "func": record.funcName,
+            "exc_text": exc_text, "stack_info": record.stack_info,
+        }
+        peer.callback("log", "handle", [fields])
+
+    def set_level(self, level):
+        peer.callback("log", "level", [self.name, logging._checkLevel(level)])
+
+    def basic_config(**kwargs):
+        wanted = {k: v for k, v in kwargs.items() if k in ("level", "format", "force", "style")}
+        if "level" in wanted:
+            wanted["level"] = logging._checkLevel(wanted["level"])
+        peer.callback("log", "basicConfig", [wanted])
+
+    logging.Logger.isEnabledFor = is_enabled_for
+    logging.Logger.handle = handle
+    logging.Logger.setLevel = set_level
+    logging.basicConfig = basic_config
+
+
 def learner_main(fd_in, fd_out):
     config = recv_frame(fd_in)
     peer = LearnerPeer(fd_in, fd_out, config)
@@ -677,6 +722,7 @@ def learner_main(fd_in, fd_out):
     sys.stderr = _Output(peer, "e")
     sys.stdin = _Stdin(peer)
     builtins.input = lambda prompt="": peer.callback("input", str(prompt))
+    _forward_logging(peer)
     workdir = str(config.get("workdir", "/tmp"))
     module_name = str(config.get("module", "solution"))
     peer.module_file = os.path.join(workdir, module_name + ".py")

@@ -37,8 +37,13 @@ LEARNER_STUB = (
     "    return b\n"
     "_src=_read(int.from_bytes(_read(4),'big'))\n"
     "_ns={'__name__':'learnflow_learner','__builtins__':__builtins__}\n"
-    "exec(compile(_src,'<learnflow-learner>','exec'),_ns)\n"
-    "del _src\n"
+    "if _src[:1]==b'M':\n"
+    "    import marshal\n"
+    "    _code=marshal.loads(_src[1:])\n"
+    "else:\n"
+    "    _code=compile(_src[1:],'<learnflow-learner>','exec')\n"
+    "exec(_code,_ns)\n"
+    "del _src,_code\n"
     "_ns['learner_main'](r,int(sys.argv[2]))\n"
 )
 
@@ -312,8 +317,9 @@ _install_operators()
 class Learner:
     """The connection to the learner's process; the peer for wire.Encoder / wire.Decoder."""
 
-    def __init__(self, *, sources, module, workdir, solution_file, python=None):
+    def __init__(self, *, sources, module, workdir, solution_file, python=None, code=None):
         self.sources = sources
+        self.code = code
         self.module_name = module
         self.workdir = workdir
         self.solution_file = solution_file
@@ -343,6 +349,11 @@ class Learner:
     # -- lifecycle
     def start(self):
         """Start a fresh learner process; returns the hello frame (the module, or its error)."""
+        self.spawn()
+        return self.connect()
+
+    def spawn(self):
+        """Start the interpreter (it boots while the caller does other work)."""
         self.stop()
         to_learner_r, to_learner_w = os.pipe()
         from_learner_r, from_learner_w = os.pipe()
@@ -359,8 +370,14 @@ class Learner:
         self.abandoned = False
         self.generation += 1
         self.last_sync = {}
-        source = self.sources.encode("utf-8")
-        write_all(self.fd_out, len(source).to_bytes(4, "big") + source)
+
+    def connect(self):
+        """Give the spawned interpreter its program and config; returns its hello frame."""
+        if self.code is not None:
+            program = b"M" + self.code
+        else:
+            program = b"S" + self.sources.encode("utf-8")
+        write_all(self.fd_out, len(program).to_bytes(4, "big") + program)
         send_frame(self.fd_out, {"module": self.module_name, "workdir": self.workdir})
         self.hello = self._receive()
         return self.hello
@@ -642,6 +659,8 @@ class Learner:
 
             value = builtins.input(prompt)
             return value if isinstance(value, str) else str(value)
+        if kind == "log":
+            return _log(message.get("method"), decoder.decode(message.get("args")))
         if kind == "stdin":
             method = message.get("method")
             if method not in ("read", "readline", "readlines"):
@@ -685,6 +704,9 @@ class Learner:
     def export(self, obj):
         if isinstance(obj, BaseException):
             return ["x", self.describe_exception(obj)]
+        return ["h", self._export_id(obj), self._type_id(type(obj))]
+
+    def _export_id(self, obj):
         key = id(obj)
         oid = self.export_ids.get(key)
         if oid is None or self.exports.get(oid) is not obj:
@@ -692,16 +714,10 @@ class Learner:
             self.next_id += 1
             self.exports[oid] = obj
             self.export_ids[key] = oid
-        return ["h", oid, self._type_id(type(obj))]
+        return oid
 
     def _type_id(self, cls):
-        key = id(cls)
-        oid = self.export_ids.get(key)
-        if oid is None or self.exports.get(oid) is not cls:
-            oid = self.next_id
-            self.next_id += 1
-            self.exports[oid] = cls
-            self.export_ids[key] = oid
+        oid = self._export_id(cls)
         if oid not in self.described:
             self.described.add(oid)
             described = describe_type(cls, self.local)
@@ -843,6 +859,11 @@ class Learner:
         """An exception the learner's code raised (or returned), as a real local exception."""
         if not isinstance(desc, dict):
             raise self.gone("sent a malformed exception")
+        if "own" in desc:  # an exception of the tests, coming back
+            own = self.exports.get(desc["own"]) if type(desc["own"]) is int else None
+            if not isinstance(own, BaseException):
+                raise self.gone("sent back an exception the tests never raised")
+            return own
         rid = desc.get("id")
         key = (self.generation, rid)
         if type(rid) is int and key in self.proxies:
@@ -887,6 +908,9 @@ class Learner:
 
     def describe_exception(self, exc):
         """An exception of the tests' callbacks, for the learner's process."""
+        rid = self.foreign(exc)
+        if rid is not None:
+            return {"own": rid}  # the learner's own exception, going back
         cls = type(exc)
         ref = global_ref(cls)
         args = []
@@ -897,8 +921,8 @@ class Learner:
                 args.append(None)
         if isinstance(exc, OSError) and exc.filename is not None and len(exc.args) == 2:
             args.append(exc.filename if isinstance(exc.filename, str) else None)
-        rid = self.foreign(exc)
         desc = {
+            "id": self._export_id(exc),
             "type": ["g", *ref] if ref is not None else None,
             "name": cls.__name__,
             "exc_base": next((b.__name__ for b in cls.__mro__
@@ -907,8 +931,6 @@ class Learner:
             "args": args,
             "str": short_text(str(exc), 4000),
         }
-        if rid is not None:
-            desc["id"] = rid  # the learner's own exception, coming back
         return desc
 
 
@@ -1019,6 +1041,39 @@ def _ending(status, why):
         "example with os._exit(); the tests could not continue with it.",
         None,
     )
+
+
+def _log(method, args):
+    """The learner's `logging` calls, applied to this process's loggers."""
+    import logging
+
+    if not isinstance(args, list) or not args:
+        raise WireError("a malformed log call")
+    if method == "enabled" and len(args) == 2:
+        return logging.getLogger(str(args[0]) if args[0] != "root" else None).isEnabledFor(
+            int(args[1]))
+    if method == "level" and len(args) == 2:
+        logging.getLogger(str(args[0]) if args[0] != "root" else None).setLevel(int(args[1]))
+        return None
+    if method == "basicConfig" and isinstance(args[0], dict):
+        wanted = {k: v for k, v in args[0].items() if k in ("level", "format", "force", "style")}
+        logging.basicConfig(**wanted)
+        return None
+    if method == "handle" and isinstance(args[0], dict):
+        fields = args[0]
+        name = str(fields.get("name") or "root")
+        logger = logging.getLogger(name if name != "root" else None)
+        record = logging.LogRecord(
+            name, int(fields.get("level") or 0), str(fields.get("pathname") or ""),
+            int(fields.get("lineno") or 0), str(fields.get("msg") or ""), None, None,
+            str(fields.get("func") or ""),
+        )
+        record.exc_text = fields.get("exc_text") if isinstance(fields.get("exc_text"), str) else None
+        if isinstance(fields.get("stack_info"), str):
+            record.stack_info = fields["stack_info"]
+        logger.handle(record)
+        return None
+    raise WireError("an unknown log call")
 
 
 def _check_attribute_owner(target):

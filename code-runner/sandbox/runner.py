@@ -387,7 +387,8 @@ class Runner:
             if cancel is not None and cancel.is_set():
                 return Outcome(cancelled=True)
             sandbox = self.pool.take() or self.backend.start()
-            outcome = sandbox.execute(job.wire(limits), job.stdin, limits, cancel)
+            wire = job.wire(limits, bytecode=self.backend.runs_host_bytecode)
+            outcome = sandbox.execute(wire, job.stdin, limits, cancel)
         if not outcome.ready and not outcome.cancelled:
             detail = results.decode(outcome.stderr, False).strip().splitlines()
             raise SandboxFailure(
