@@ -41,6 +41,7 @@ import types
 
 WORKDIR = "/tmp"
 MAX_TEST_OUTPUT = 500
+CAPSYS_LIMIT = 4 * 1024 * 1024
 MAX_MESSAGE = 1000
 REPR_CHARS = 120
 PR_SET_DUMPABLE = 4
@@ -231,15 +232,19 @@ class _Capture:
             piece = text[: self.limit - self.kept]
             self.parts.append(piece)
             self.kept += len(piece)
-        self.unread[stream].append(text)
+        if self.unread_size < CAPSYS_LIMIT:  # what capsys.readouterr() can still return
+            self.unread[stream].append(text)
+            self.unread_size += len(text)
 
     def reset(self):
         self.parts, self.kept, self.total = [], 0, 0
         self.unread = {"out": [], "err": []}
+        self.unread_size = 0
 
     def readouterr(self):
         out, err = "".join(self.unread["out"]), "".join(self.unread["err"])
         self.unread = {"out": [], "err": []}
+        self.unread_size = 0
         return out, err
 
     def render(self):

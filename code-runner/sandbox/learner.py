@@ -16,6 +16,8 @@ else: not the results channel, not the tests. Whatever it sends is data to the t
 import operator
 
 OUTPUT_CAP = 256 * 1024
+LIVE_CONTAINERS = 64
+LIVE_ITEMS = 1000
 _BINARY = {
     **{name: getattr(operator, name if name not in ("and", "or") else name + "_") for name in
        ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "lshift", "rshift",
@@ -152,6 +154,9 @@ class LearnerPeer:
         self.out_dropped = 0
         self.module = None
         self.module_file = ""
+        import collections
+
+        self.live = collections.OrderedDict()
 
     # -- output
     def output(self, stream, text):
@@ -163,12 +168,13 @@ class LearnerPeer:
         self.out_dropped += len(text) - len(piece)
         self.out_size += len(piece)
         if self.out and self.out[-1][0] == stream:
-            self.out[-1][1] += piece
+            self.out[-1][1].append(piece)
         else:
-            self.out.append([stream, piece])
+            self.out.append([stream, [piece]])
 
     def _take_output(self):
-        out, dropped = self.out, self.out_dropped
+        out = [[stream, "".join(pieces)] for stream, pieces in self.out]
+        dropped = self.out_dropped
         self.out, self.out_size, self.out_dropped = [], 0, 0
         return out, dropped
 
@@ -380,6 +386,7 @@ class LearnerPeer:
     def serve(self, message):
         self._register_types(message)
         self._sync(message.get("sync"))
+        self._apply_live(message.get("live"))
         decoder = Decoder(self)
         try:
             op = message.get("op")
@@ -408,7 +415,60 @@ class LearnerPeer:
         writeback = self._writeback(decoder, before)
         if writeback:
             reply["wb"] = writeback
+        if op == "getattr" and "ret" in reply and _small_container(result):
+            reply["live"] = self._track("L", self._export_id(result), result)
+        self._track_arguments(decoder, message.get("track"))
+        updates = self._live_updates()
+        if updates:
+            reply["live_updates"] = updates
         return reply
+
+    # -- containers both processes hold stay in step: those the tests read from attributes
+    # ("L", our id) and those the tests passed in ("T", their id), while either side may change
+    # them (a list kept by a generator, a module's list the tests clear). Checked at every frame.
+    def _track(self, owner, key, container):
+        live_id = (owner, key)
+        self.live[live_id] = (container, Encoder(self).contents(container))
+        self.live.move_to_end(live_id)
+        while len(self.live) > LIVE_CONTAINERS:
+            self.live.popitem(last=False)
+        return key
+
+    def _track_arguments(self, decoder, track):
+        if not isinstance(track, list):
+            return
+        for item in track:
+            if (isinstance(item, list) and len(item) == 2 and type(item[0]) is int
+                    and type(item[1]) is int and 0 <= item[0] < len(decoder.table)):
+                container = decoder.table[item[0]]
+                if _mutable(container):
+                    self._track("T", item[1], container)
+
+    def _live_updates(self):
+        updates = []
+        for live_id, (container, snapshot) in list(self.live.items()):
+            try:
+                now = Encoder(self).contents(container)
+            except Exception:
+                continue
+            if now != snapshot:
+                self.live[live_id] = (container, now)
+                updates.append([*live_id, now])
+        return updates
+
+    def _apply_live(self, changes):
+        """The tests changed containers both sides hold: change ours the same way."""
+        if not isinstance(changes, list):
+            return
+        for item in changes:
+            if not isinstance(item, list) or len(item) != 3:
+                raise WireError("a malformed live update")
+            live_id = (item[0], item[1])
+            if live_id not in self.live:
+                continue  # no longer kept here
+            container, _ = self.live[live_id]
+            _replace_contents(container, Decoder(self).decode(item[2]))
+            self.live[live_id] = (container, Encoder(self).contents(container))
 
     def _register_types(self, message):
         described = message.get("types")
@@ -549,6 +609,10 @@ def _name(value):
     if not isinstance(value, str) or len(value) > 300:
         raise WireError("a malformed attribute name")
     return value
+
+
+def _small_container(value):
+    return type(value) in (list, dict, set, bytearray) and len(value) <= LIVE_ITEMS
 
 
 def _mutable(container):

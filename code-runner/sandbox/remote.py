@@ -342,6 +342,7 @@ class Learner:
         self.last_sync = {}
         self.learner_exceptions = set()
         self.abandoned = False
+        self.live = {}
         self.module_proxy_handle = None
         self.on_restart = None
         _CURRENT[:] = [self]
@@ -473,16 +474,68 @@ class Learner:
         sync = self._sync()
         if sync:
             message["sync"] = sync
+        live = self._live_changes()
+        if live:
+            message["live"] = live
+        sent = [(i, c) for i, c in enumerate(encoder.keep) if _small_container(c)]
+        if sent:
+            message["track"] = [[i, self._export_id(c)] for i, c in sent]
         self._send(message)
         reply = self._receive()
         decoder = Decoder(self, request=list(encoder.keep))
         self._apply_writeback(decoder, reply.get("wb"))
+        for _index, container in sent:
+            self._track("T", self._export_id(container), container)
+        self._apply_live_updates(reply.get("live_updates"))
         if "exc" in reply:
             raise self.build_exception(reply["exc"])
         value = decoder.decode(reply.get("ret"))
         if path is not None and isinstance(value, Remote):
             object.__setattr__(value, "_lf_path", path)
+        lid = reply.get("live")
+        if type(lid) is int and _small_container(value):
+            self._track("L", lid, value)
         return value
+
+    # -- containers both processes hold stay in step (see learner.py: LearnerPeer._track)
+    def _track(self, owner, key, container):
+        live_id = (owner, key)
+        self.live.pop(live_id, None)
+        self.live[live_id] = (container, Encoder(self).contents(container), self.generation)
+        while len(self.live) > 64:
+            self.live.pop(next(iter(self.live)))
+
+    def _live_changes(self):
+        """Containers both sides hold that the tests changed since the last frame."""
+        changes = []
+        for live_id, (container, snapshot, gen) in list(self.live.items()):
+            if gen != self.generation:
+                del self.live[live_id]
+                continue
+            try:
+                now = Encoder(self).contents(container)
+            except Exception:
+                continue
+            if now != snapshot:
+                self.live[live_id] = (container, now, gen)
+                changes.append([*live_id, now])
+        return changes
+
+    def _apply_live_updates(self, updates):
+        if not isinstance(updates, list):
+            return
+        for item in updates:
+            if not isinstance(item, list) or len(item) != 3:
+                raise self.gone("sent a malformed live update")
+            live_id = (item[0], item[1])
+            if live_id not in self.live:
+                continue  # no longer kept here
+            container, _snapshot, gen = self.live[live_id]
+            new = Decoder(self).decode(item[2])
+            if type(new) is not type(container):
+                raise self.gone("sent a live update of another type")
+            _replace_in_place(container, new)
+            self.live[live_id] = (container, Encoder(self).contents(container), gen)
 
     def _target(self, target):
         if isinstance(target, type) and "_lf_class_path" in target.__dict__:
@@ -506,7 +559,10 @@ class Learner:
         )
 
     def plain_value(self, handle):
-        described = self.types.get(self._tid_of(handle))
+        """The builtin value inside the learner's object (an int subclass's int, a namedtuple's
+        tuple), or NotImplemented when it has none: what comparisons with the tests' values
+        use, so the learner's own `__eq__` never decides them."""
+        described = self.types.get((self.generation, self._tid_of(handle)))
         if described is None or not described.get("base"):
             return NotImplemented
         return self.request("snapshot", handle, [])
@@ -624,16 +680,8 @@ class Learner:
                 raise self.gone("sent a malformed write-back")
             updates.append((decoder.request[item[0]], decoder.decode(item[1])))
         for target, new in updates:
-            if type(target) is not type(new):
-                continue
-            if isinstance(target, (list, bytearray)):
-                target[:] = new
-            elif isinstance(target, (dict, set)):
-                target.clear()
-                target.update(new)
-            elif type(target).__name__ == "deque":
-                target.clear()
-                target.extend(new)
+            if type(target) is type(new):
+                _replace_in_place(target, new)
 
     # -- the learner's calls to the test process (only what its code needs)
     def _serve(self, message):
@@ -932,6 +980,21 @@ class Learner:
             "str": short_text(str(exc), 4000),
         }
         return desc
+
+
+def _replace_in_place(target, new):
+    if isinstance(target, (list, bytearray)):
+        target[:] = new
+    elif isinstance(target, (dict, set)):
+        target.clear()
+        target.update(new)
+    elif type(target).__name__ == "deque":
+        target.clear()
+        target.extend(new)
+
+
+def _small_container(value):
+    return type(value) in (list, dict, set, bytearray) and len(value) <= 1000
 
 
 class _ExceptionMirrorClass(RemoteClass):

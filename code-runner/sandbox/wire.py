@@ -308,6 +308,9 @@ class Encoder:
             return ["c", value.real, value.imag]
         if kind is range:
             return ["r", self.encode(value.start), self.encode(value.stop), self.encode(value.step)]
+        if kind is slice:
+            parts = (value.start, value.stop, value.step)
+            return ["S", *(self.encode(part, depth + 1) for part in parts)]
         if value is Ellipsis:
             return ["E"]
         if value is NotImplemented:
@@ -533,6 +536,11 @@ class Decoder:
     def _range(self, rest, depth):
         return range(*[_integer(self.decode(v, depth)) for v in rest[:3]])
 
+    def _slice(self, rest, depth):
+        if len(rest) != 3:
+            raise WireError("a malformed slice")
+        return slice(*(self.decode(part, depth) for part in rest))
+
     def _backref(self, rest, depth):
         index = _index(rest, len(self.table))
         return self.table[index]
@@ -644,6 +652,7 @@ _DECODERS = {
     "I": Decoder._bigint,
     "c": Decoder._complex,
     "r": Decoder._range,
+    "S": Decoder._slice,
     "@": Decoder._backref,
     "R": Decoder._request_ref,
     "g": Decoder._global,
