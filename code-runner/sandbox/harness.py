@@ -1105,7 +1105,7 @@ class _Harness:
                 self.lf.skipped = True
 
             def addExpectedFailure(self, test, err):
-                pass
+                self.lf.skipped = True  # like pytest's xfail: neither a pass nor a failure
 
             def addUnexpectedSuccess(self, test):
                 self.lf.record(

@@ -39,7 +39,7 @@ import sys
 import types
 
 MAX_FRAME = 16 << 20
-MAX_DEPTH = 200
+MAX_DEPTH = 500
 MAX_TEXT = 100_000
 SMALL_INT = 1 << 53
 STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins"}
@@ -90,6 +90,18 @@ PLAIN_BASES = ("bool", "int", "float", "complex", "str", "bytes", "bytearray", "
                "dict", "set", "frozenset")
 
 
+class _DeepEnough:
+    """Raises the recursion limit while a deep value is encoded or decoded (each level of nesting
+    takes a few Python frames here), then puts the program's own limit back."""
+
+    def __enter__(self):
+        self.saved = sys.getrecursionlimit()
+        sys.setrecursionlimit(self.saved + 5 * MAX_DEPTH)
+
+    def __exit__(self, *exc):
+        sys.setrecursionlimit(self.saved)
+
+
 class WireError(Exception):
     """The other process sent something that is not a well-formed frame or value."""
 
@@ -117,7 +129,8 @@ def read_exactly(fd, size):
 
 
 def send_frame(fd, message):
-    data = json.dumps(message, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+    with _DeepEnough():
+        data = json.dumps(message, ensure_ascii=True, separators=(",", ":")).encode("ascii")
     if len(data) > MAX_FRAME:
         raise Unencodable(f"a message of {len(data) >> 20} MB is more than the {MAX_FRAME >> 20} MB limit")
     write_all(fd, len(data).to_bytes(4, "big") + data)
@@ -129,7 +142,8 @@ def recv_frame(fd):
         raise WireError(f"a message of {size} bytes is over the limit")
     data = read_exactly(fd, size)
     try:
-        message = json.loads(data.decode("ascii"))
+        with _DeepEnough():
+            message = json.loads(data.decode("ascii"))
     except (ValueError, RecursionError, MemoryError) as exc:
         raise WireError(f"a malformed message ({type(exc).__name__})") from None
     if not isinstance(message, dict):
@@ -239,6 +253,12 @@ class Encoder:
         self.open = set()
 
     def encode(self, value, depth=0):
+        if depth == 0:
+            with _DeepEnough():
+                return self._encode(value, 0)
+        return self._encode(value, depth)
+
+    def _encode(self, value, depth):
         kind = type(value)
         if value is None or kind is bool or kind is str or kind is float:
             return value
@@ -260,7 +280,8 @@ class Encoder:
 
     def contents(self, container):
         """`container` itself encoded (not as a reference to a tracked container)."""
-        return self._structured(container, type(container), 0)
+        with _DeepEnough():
+            return self._structured(container, type(container), 0)
 
     def _register(self, value):
         self.memo[id(value)] = len(self.memo)
@@ -412,6 +433,12 @@ class Decoder:
         self.table = []
 
     def decode(self, data, depth=0):
+        if depth == 0 and isinstance(data, list):
+            with _DeepEnough():
+                return self._decode(data, 0)
+        return self._decode(data, depth)
+
+    def _decode(self, data, depth):
         if data is None or isinstance(data, (bool, str, float)):
             return data
         if type(data) is int:

@@ -146,7 +146,29 @@ class UnittestOutcomes(unittest.TestResult):
 
     def addError(self, test: unittest.TestCase, err: Any) -> None:
         kind = _kind(err[1])
-        self._record(test, "error" if kind == "fail" else kind)
+        kind = "error" if kind == "fail" else kind
+        failed_class = self._failed_class_setup(test)
+        if failed_class is not None:  # setUpClass failed: none of the class's tests ran
+            for method in unittest.defaultTestLoader.getTestCaseNames(failed_class):
+                self.outcomes.setdefault(f"{failed_class.__name__}.{method}", kind)
+            return
+        self._record(test, kind)
+
+    @staticmethod
+    def _failed_class_setup(test: Any) -> type | None:
+        description = getattr(test, "description", "")
+        if not description.startswith("setUpClass ("):
+            return None
+        qualified = description[len("setUpClass (") : -1]
+        module = sys.modules.get(qualified.rpartition(".")[0])
+        found = getattr(module, qualified.rpartition(".")[2], None)
+        return found if isinstance(found, type) else None
+
+    def addExpectedFailure(self, test: unittest.TestCase, err: Any) -> None:
+        self._record(test, "skip")  # like pytest's xfail: neither a pass nor a failure
+
+    def addUnexpectedSuccess(self, test: unittest.TestCase) -> None:
+        self._record(test, "fail")
 
     def addSubTest(self, test: unittest.TestCase, subtest: Any, err: Any) -> None:
         if err is not None:
