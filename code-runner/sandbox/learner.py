@@ -16,8 +16,8 @@ else: not the results channel, not the tests. Whatever it sends is data to the t
 import operator
 
 OUTPUT_CAP = 256 * 1024
-LIVE_CONTAINERS = 64
-LIVE_ITEMS = 1000
+LIVE_CONTAINERS = 32
+LIVE_ITEMS = 200
 _BINARY = {
     **{name: getattr(operator, name if name not in ("and", "or") else name + "_") for name in
        ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "lshift", "rshift",
@@ -153,6 +153,7 @@ class LearnerPeer:
         self.out_size = 0
         self.out_dropped = 0
         self.module = None
+        self.random_state = None
         self.module_file = ""
         import collections
 
@@ -415,9 +416,12 @@ class LearnerPeer:
         writeback = self._writeback(decoder, before)
         if writeback:
             reply["wb"] = writeback
-        if op == "getattr" and "ret" in reply and _small_container(result):
+        if op in ("getattr", "call") and "ret" in reply and _small_container(result):
             reply["live"] = self._track("L", self._export_id(result), result)
         self._track_arguments(decoder, message.get("track"))
+        random_state = self._random_update()
+        if random_state is not None:
+            reply["random"] = random_state
         updates = self._live_updates()
         if updates:
             reply["live_updates"] = updates
@@ -490,6 +494,26 @@ class LearnerPeer:
         if isinstance(env, dict):
             os.environ.clear()
             os.environ.update({str(k): str(v) for k, v in env.items()})
+        state = sync.get("random")
+        if state is not None:
+            import random
+
+            try:
+                random.setstate(Decoder(self).decode(state))
+            except (TypeError, ValueError):
+                raise WireError("a malformed random state") from None
+            self.random_state = random.getstate()
+
+    def _random_update(self):
+        """Our `random` state, when the learner's code drew numbers since the last frame."""
+        generator = sys.modules.get("random")
+        if generator is None:
+            return None
+        state = generator.getstate()
+        if state == self.random_state:
+            return None
+        self.random_state = state
+        return Encoder(self).encode(state)
 
     def _apply(self, op, target, args, kwargs):
         if op == "call":

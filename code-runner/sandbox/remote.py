@@ -273,9 +273,12 @@ class RemoteModule(types.ModuleType):
     """`solution` as the tests see it: every attribute is read from the learner's module."""
 
     def __getattr__(self, name):
-        if name.startswith("__") and name.endswith("__"):
-            if name == "__all__":
+        if name == "__all__":  # the module's own list, else (for `import *`) its public names
+            try:
+                return _peer().request("getattr", _peer().module_handle(), [name])
+            except AttributeError:
                 return _peer().module_names()
+        if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
         return _peer().request("getattr", _peer().module_handle(), [name], path=name)
 
@@ -484,6 +487,7 @@ class Learner:
         reply = self._receive()
         decoder = Decoder(self, request=list(encoder.keep))
         self._apply_writeback(decoder, reply.get("wb"))
+        self._apply_random(reply.get("random"))
         for _index, container in sent:
             self._track("T", self._export_id(container), container)
         self._apply_live_updates(reply.get("live_updates"))
@@ -502,7 +506,7 @@ class Learner:
         live_id = (owner, key)
         self.live.pop(live_id, None)
         self.live[live_id] = (container, Encoder(self).contents(container), self.generation)
-        while len(self.live) > 64:
+        while len(self.live) > LIVE_CONTAINERS:
             self.live.pop(next(iter(self.live)))
 
     def _live_changes(self):
@@ -613,8 +617,16 @@ class Learner:
         return tids[self.generation]
 
     def _sync(self):
-        """The working directory and environment of the tests, when they changed."""
+        """The working directory, environment and `random` state of the tests, when they changed
+        (one process would share them: a test that seeds `random` gets the same numbers from the
+        learner's code as it would in one process)."""
         sync = {}
+        generator = sys.modules.get("random")
+        if generator is not None:
+            state = generator.getstate()
+            if state != self.last_sync.get("random"):
+                self.last_sync["random"] = state
+                sync["random"] = Encoder(self).encode(state)
         try:
             cwd = os.getcwd()
         except OSError:
@@ -625,6 +637,18 @@ class Learner:
         if env != self.last_sync.get("env"):
             sync["env"] = self.last_sync["env"] = env
         return sync
+
+    def _apply_random(self, encoded):
+        if encoded is None:
+            return
+        import random
+
+        try:
+            state = Decoder(self).decode(encoded)
+            random.setstate(state)
+        except (TypeError, ValueError) as exc:
+            raise self.gone(f"sent a malformed random state ({exc})") from None
+        self.last_sync["random"] = random.getstate()
 
     def _send(self, message):
         if self.pending_types:
@@ -993,8 +1017,12 @@ def _replace_in_place(target, new):
         target.extend(new)
 
 
+LIVE_CONTAINERS = 32
+LIVE_ITEMS = 200
+
+
 def _small_container(value):
-    return type(value) in (list, dict, set, bytearray) and len(value) <= 1000
+    return type(value) in (list, dict, set, bytearray) and len(value) <= LIVE_ITEMS
 
 
 class _ExceptionMirrorClass(RemoteClass):
