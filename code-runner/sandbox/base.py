@@ -47,6 +47,7 @@ class Limits:
     max_output_bytes: int
     test_timeout_s: float
     memory_mb: int = 0  # as configured, for messages
+    run_timeout_s: float = 0.0  # tests: CPU seconds for the whole run (wall_s is the backstop)
 
     def rlimits(self) -> dict[str, int]:
         return {
@@ -81,6 +82,7 @@ class Job:
             "module": self.module,
             "limits": limits.rlimits(),
             "test_timeout_s": limits.test_timeout_s,
+            "run_timeout_s": limits.run_timeout_s,
         }
         if self.mode == "tests":
             if bytecode:  # compiled once here instead of in every sandbox

@@ -41,6 +41,9 @@ import types
 
 WORKDIR = "/tmp"
 MAX_TEST_OUTPUT = 500
+TICK_S = 0.02
+PROGRESS_CPU_S = 0.01
+MIN_IDLE_S = 2.0
 CAPSYS_LIMIT = 4 * 1024 * 1024
 MAX_MESSAGE = 1000
 REPR_CHARS = 120
@@ -64,7 +67,15 @@ class _Events:
 
 
 class _TestTimeout(BaseException):
-    pass
+    """A test used up its time: `wall` when it waited (no computing) past the wall backstop."""
+
+    def __init__(self, wall=False):
+        super().__init__()
+        self.wall = wall
+
+
+class _RunTimeout(BaseException):
+    """The run used up its CPU time: no further test starts."""
 
 
 class _Skipped(Exception):
@@ -559,6 +570,12 @@ class _Harness:
         self.solution_path = os.path.join(WORKDIR, self.module_name + ".py")
         self.tests_path = os.path.join(WORKDIR, "test_" + self.module_name + ".py")
         self.test_timeout = float(job["test_timeout_s"])
+        self.run_timeout = float(job.get("run_timeout_s") or 1e9)
+        # a test that waits instead of computing (sleep, a blocked read) is stopped when neither
+        # process has used any CPU time for this long
+        self.test_wall = max(self.test_timeout, MIN_IDLE_S)
+        self.tick_cpu = 0.0
+        self.run_cpu_start = time.process_time()
         self.memory_mb = int(job.get("memory_mb") or 0)
         self.capture = _Capture(MAX_TEST_OUTPUT)
         self.real_streams = (sys.stdout, sys.stderr)
@@ -630,7 +647,7 @@ class _Harness:
                 return
         current_class = None
         class_error = None
-        for case in cases:
+        for index, case in enumerate(cases):
             owner = case.testcase or case.owner
             if owner is not current_class:
                 if current_class is not None and class_error is None:
@@ -641,10 +658,17 @@ class _Harness:
             if class_error is not None:
                 self._report(case, "error", class_error, "", 0.0)
                 continue
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), self._cpu()
             status, message, limit = self._run_case(case, autouse, module)
             elapsed = (time.perf_counter() - started) * 1000
-            self._report(case, status, message, self.capture.render(), elapsed, limit)
+            cpu = (self._cpu() - cpu_started) * 1000
+            self._report(case, status, message, self.capture.render(), elapsed, limit, cpu)
+            if limit == "run_timeout_s":  # the run's budget is gone: nothing else starts
+                for rest in cases[index + 1 :]:
+                    self._report(rest, "error", "Not run: the run's time limit of "
+                                 f"{self.run_timeout:g} s was used up by the tests before it.",
+                                 "", 0.0, "run_timeout_s", 0.0)
+                return
         if current_class is not None and class_error is None:
             self._class_teardown(current_class)
         self._end_scope("class")
@@ -656,7 +680,7 @@ class _Harness:
     def _fatal(self, kind, message):
         self.events.emit(e="fatal", kind=kind, message=message[:MAX_MESSAGE])
 
-    def _report(self, case, status, message, output, elapsed_ms, limit=None):
+    def _report(self, case, status, message, output, elapsed_ms, limit=None, cpu_ms=None):
         event = {
             "e": "test",
             "name": case.name,
@@ -665,6 +689,8 @@ class _Harness:
             "output": output,
             "ms": round(elapsed_ms, 1),
         }
+        if cpu_ms is not None:
+            event["cpu_ms"] = round(cpu_ms, 1)
         if limit:
             event["limit"] = limit
         self.events.emit(**event)
@@ -906,14 +932,49 @@ class _Harness:
         return found
 
     # -- running
-    def _with_timeout(self, call):
-        def expired(_signum, _frame):
-            if self.learner is not None:
-                self.learner.abandon()  # it may be stuck in the learner's code: stop it now
-            raise _TestTimeout()
+    def _cpu(self):
+        """CPU seconds of this process (without the time checks themselves) and of every learner
+        process of the run."""
+        own = time.process_time() - self.tick_cpu
+        return own + (self.learner.cpu_seconds() if self.learner else 0.0)
 
-        previous = signal.signal(signal.SIGALRM, expired)
-        signal.setitimer(signal.ITIMER_REAL, self.test_timeout)
+    def _learner_cpu(self):
+        return self.learner.cpu_seconds() if self.learner is not None else 0.0
+
+    def _with_timeout(self, call):
+        """Run `call` within the per-test limit: CPU time of this process and the learner's
+        (steady on a busy machine, unlike the clock), with the clock as a backstop for code that
+        waits. Checked every TICK_S; also stops the run when its CPU budget is used up."""
+        cpu_start = self._cpu()
+        progress = [self._learner_cpu(), time.monotonic()]  # its CPU, and when that last grew
+
+        def tick(_signum, _frame):
+            entered = time.process_time()
+            try:
+                check()
+            finally:
+                self.tick_cpu += time.process_time() - entered
+
+        def check():
+            cpu, now = self._cpu(), time.monotonic()
+            learner_cpu = self._learner_cpu()
+            # waiting for the learner's code while it computes nothing: sleeping or blocked
+            waiting = self.learner is not None and self.learner.waiting
+            if not waiting or learner_cpu - progress[0] >= PROGRESS_CPU_S:
+                progress[:] = [learner_cpu, now]
+            over_run = cpu - self.run_cpu_start > self.run_timeout
+            over_test = cpu - cpu_start > self.test_timeout
+            over_wall = now - progress[1] > self.test_wall
+            if over_run or over_test or over_wall:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                if self.learner is not None:
+                    self.learner.abandon()  # it may be stuck in the learner's code: stop it now
+                if over_run:
+                    raise _RunTimeout()
+                raise _TestTimeout(wall=over_wall and not over_test)
+
+        previous = signal.signal(signal.SIGALRM, tick)
+        signal.setitimer(signal.ITIMER_REAL, TICK_S, TICK_S)
         try:
             return call()
         finally:
@@ -947,7 +1008,9 @@ class _Harness:
     def _outcome(self, exc, tb):
         """(status, message, limit) for what a test raised."""
         if isinstance(exc, _TestTimeout):
-            return "error", self._timeout_message(), "test_timeout_s"
+            return "error", self._timeout_message(exc), "test_timeout_s"
+        if isinstance(exc, _RunTimeout):
+            return "error", self._run_timeout_message(), "run_timeout_s"
         if isinstance(exc, LearnerGone):
             return "error", exc.message, exc.limit
         if isinstance(exc, AssertionError) and not self.learner.raised_by_learner(exc):
@@ -1062,8 +1125,8 @@ class _Harness:
         with self._captured():
             try:
                 self._with_timeout(lambda: test.run(result))
-            except _TestTimeout:
-                return "error", self._timeout_message(), "test_timeout_s"
+            except (_TestTimeout, _RunTimeout) as stopped:
+                return self._outcome(stopped, None)
             except LearnerGone as gone:
                 return "error", gone.message, gone.limit
             except BaseException as exc:  # e.g. KeyboardInterrupt from the learner's code
@@ -1074,6 +1137,8 @@ class _Harness:
             return "pass", None, None
         kind, err, label = result.lf.problem
         _exc_type, exc, tb = err
+        if isinstance(exc, _RunTimeout):
+            raise exc  # caught by unittest on its way out: the run stops here
         status, message, limit = self._outcome(exc, tb)
         if kind == "error" and status == "fail" and not isinstance(exc, AssertionError):
             status = "error"
@@ -1144,10 +1209,22 @@ class _Harness:
             pass
 
     # -- messages
-    def _timeout_message(self):
+    def _timeout_message(self, timeout=None):
+        if timeout is not None and timeout.wall:
+            return (
+                f"This test was stopped after waiting for {self.test_wall:g} s without computing "
+                f"anything (the per-test time limit is {self.test_timeout:g} s). Is it sleeping, "
+                "or waiting for something that never comes?"
+            )
         return (
             f"This test took longer than {self.test_timeout:g} s (the per-test time limit) and "
             "was stopped. Is there an infinite loop, or a very slow computation?"
+        )
+
+    def _run_timeout_message(self):
+        return (
+            f"The tests used up the run's time limit of {self.run_timeout:g} s, so this test was "
+            "stopped. Is there an infinite loop, or a very slow computation?"
         )
 
     def _describe_failure(self, exc, tb):

@@ -416,9 +416,15 @@ class LearnerPeer:
         writeback = self._writeback(decoder, before)
         if writeback:
             reply["wb"] = writeback
-        if op in ("getattr", "call") and "ret" in reply and _small_container(result):
+        # a container that something of the learner's code still holds after the call (more
+        # references than this frame's) may change again later: both sides keep it in step
+        if "ret" in reply and _small_container(result) and (
+            op == "getattr" or (op == "call" and sys.getrefcount(result) > 2)
+        ):
             reply["live"] = self._track("L", self._export_id(result), result)
-        self._track_arguments(decoder, message.get("track"))
+        kept = self._track_arguments(decoder, message.get("track"))
+        if kept:
+            reply["kept"] = kept
         random_state = self._random_update()
         if random_state is not None:
             reply["random"] = random_state
@@ -439,14 +445,20 @@ class LearnerPeer:
         return key
 
     def _track_arguments(self, decoder, track):
+        """The tests' containers the learner's code kept a reference to (a generator, an
+        attribute): both sides keep them in step from now on. Returns their ids."""
+        kept = []
         if not isinstance(track, list):
-            return
+            return kept
         for item in track:
             if (isinstance(item, list) and len(item) == 2 and type(item[0]) is int
                     and type(item[1]) is int and 0 <= item[0] < len(decoder.table)):
                 container = decoder.table[item[0]]
-                if _mutable(container):
+                # references: the decoder's table, its parent, this name, getrefcount's argument
+                if _mutable(container) and sys.getrefcount(container) > 4:
                     self._track("T", item[1], container)
+                    kept.append(item[1])
+        return kept
 
     def _live_updates(self):
         updates = []
@@ -827,4 +839,10 @@ def learner_main(fd_in, fd_out):
     peer.module = module
     names = [n for n in vars(module) if isinstance(n, str) and not n.startswith("_")]
     peer.send({"hello": True, "module": Encoder(peer).encode(module), "names": names[:2000]})
-    peer.serve_forever()
+    try:
+        peer.serve_forever()
+    except BaseException:  # a fault of this program, not of the learner's code: say so
+        import traceback
+
+        os.write(2, traceback.format_exc().encode("utf-8", "replace"))
+        raise

@@ -345,6 +345,8 @@ class Learner:
         self.last_sync = {}
         self.learner_exceptions = set()
         self.abandoned = False
+        self.waiting = False
+        self.retired_cpu = 0.0
         self.live = {}
         self.module_proxy_handle = None
         self.on_restart = None
@@ -418,14 +420,28 @@ class Learner:
         if self.pid is None:
             return None
         try:
-            pid, status = os.waitpid(self.pid, 0 if block else os.WNOHANG)
+            pid, status, usage = os.wait4(self.pid, 0 if block else os.WNOHANG)
         except ChildProcessError:
             self.pid = None
             return None
         if pid == 0:
             return None
         self.pid = None
+        self.retired_cpu += usage.ru_utime + usage.ru_stime
         return status
+
+    def cpu_seconds(self):
+        """CPU time of every learner process so far: ended ones, and the running one (from
+        /proc: it is this process's child and dumpable)."""
+        total = self.retired_cpu
+        if self.pid is not None:
+            try:
+                with open(f"/proc/{self.pid}/stat", "rb") as handle:
+                    fields = handle.read().rsplit(b")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+            except (OSError, IndexError, ValueError):
+                pass
+        return total
 
     def ensure(self):
         """A running learner process: a fresh one after the last one was stopped."""
@@ -468,10 +484,11 @@ class Learner:
         self.ensure()
         encoder = Encoder(self)
         message = {"op": op, "target": self._target(target)}
+        arguments, keywords = list(args), dict(kwargs or {})
         try:
-            message["args"] = encoder.encode(list(args))
+            message["args"] = encoder.encode(arguments)
             if op == "call":
-                message["kw"] = encoder.encode(dict(kwargs or {}))
+                message["kw"] = encoder.encode(keywords)
         except Unencodable as exc:
             raise TypeError(f"this value of the tests cannot be given to your code: {exc}") from None
         sync = self._sync()
@@ -480,7 +497,10 @@ class Learner:
         live = self._live_changes()
         if live:
             message["live"] = live
-        sent = [(i, c) for i, c in enumerate(encoder.keep) if _small_container(c)]
+        sent = [  # the tests' own containers among the arguments (not the wrappers made here)
+            (i, c) for i, c in enumerate(encoder.keep)
+            if _small_container(c) and c is not arguments and c is not keywords
+        ]
         if sent:
             message["track"] = [[i, self._export_id(c)] for i, c in sent]
         self._send(message)
@@ -488,8 +508,11 @@ class Learner:
         decoder = Decoder(self, request=list(encoder.keep))
         self._apply_writeback(decoder, reply.get("wb"))
         self._apply_random(reply.get("random"))
-        for _index, container in sent:
-            self._track("T", self._export_id(container), container)
+        kept = reply.get("kept")
+        if isinstance(kept, list):
+            for _index, container in sent:
+                if self._export_id(container) in kept:
+                    self._track("T", self._export_id(container), container)
         self._apply_live_updates(reply.get("live_updates"))
         if "exc" in reply:
             raise self.build_exception(reply["exc"])
@@ -633,9 +656,11 @@ class Learner:
             cwd = None
         if cwd is not None and cwd != self.last_sync.get("cwd"):
             sync["cwd"] = self.last_sync["cwd"] = cwd
-        env = dict(os.environ)
-        if env != self.last_sync.get("env"):
-            sync["env"] = self.last_sync["env"] = env
+        raw = getattr(os.environ, "_data", None)  # compared raw: decoding it costs more
+        raw = dict(raw) if isinstance(raw, dict) else dict(os.environ)
+        if raw != self.last_sync.get("env"):
+            self.last_sync["env"] = raw
+            sync["env"] = dict(os.environ)
         return sync
 
     def _apply_random(self, encoded):
@@ -661,12 +686,15 @@ class Learner:
     def _receive(self):
         """The answer to the last request; meanwhile serves the learner's own calls to us."""
         while True:
+            self.waiting = True  # the learner's code runs: what it computes is its CPU time
             try:
                 message = recv_frame(self.fd_in)
             except EOFError:
                 raise self.gone("ended") from None
             except WireError as exc:
                 raise self.gone(f"sent a malformed message ({exc})") from None
+            finally:
+                self.waiting = False
             self._register_types(message)
             self._write_output(message)
             if "cb" in message:
@@ -864,7 +892,7 @@ class Learner:
             return found
         namespace = _namespace_for(described)
         namespace["__slots__"] = ()
-        namespace["__module__"] = str(described.get("module") or "builtins")
+        namespace["__module__"] = property(lambda self: _peer().request("getattr", self, ["__module__"]))
         real = None
         ref = described.get("ref")
         if isinstance(ref, list) and len(ref) == 2:
@@ -1017,6 +1045,7 @@ def _replace_in_place(target, new):
         target.extend(new)
 
 
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 LIVE_CONTAINERS = 32
 LIVE_ITEMS = 200
 

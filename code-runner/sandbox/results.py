@@ -7,7 +7,8 @@ program, minus the signal number when a signal ended it.
 
 run_tests -> the Exercism test-runner contract: {status: pass|fail|error, message, tests: [{name,
 status, message, output, duration_ms, limit}], limits}: `limit` names the limit that stopped a
-test (test_timeout_s, run_timeout_s, memory_mb, cpu_s, output_bytes), `limits` gives their values.
+test (test_timeout_s, run_timeout_s, wall_timeout_s, memory_mb, cpu_s, output_bytes), `limits`
+gives their values.
 """
 
 from __future__ import annotations
@@ -160,12 +161,13 @@ def rejected_tests(message: str) -> dict[str, Any]:
 
 
 def limits_report(limits: Limits) -> dict[str, Any]:
-    """The limits a test run had, as reported in its result."""
+    """The limits a test run had, as reported in its result: CPU seconds per test and for the
+    whole run, the wall-clock backstop, memory per process."""
     return {
         "test_timeout_s": limits.test_timeout_s,
-        "run_timeout_s": limits.wall_s,
+        "run_timeout_s": limits.run_timeout_s,
+        "wall_timeout_s": limits.wall_s,
         "memory_mb": limits.memory_mb,
-        "cpu_s": limits.cpu_s,
     }
 
 
@@ -184,6 +186,7 @@ def _accepted_tests(outcome: Outcome, plan: TestPlan) -> dict[str, dict[str, Any
 def _test_entry(event: dict[str, Any]) -> dict[str, Any]:
     status = event.get("status")
     ms = event.get("ms")
+    cpu_ms = event.get("cpu_ms")
     limit = event.get("limit")
     return {
         "name": str(event["name"]),
@@ -191,6 +194,7 @@ def _test_entry(event: dict[str, Any]) -> dict[str, Any]:
         "message": str(event.get("message") or "")[:2000] or None,
         "output": str(event.get("output") or "")[:2000] or None,
         "duration_ms": float(ms) if isinstance(ms, int | float) and ms >= 0 else None,
+        "cpu_ms": float(cpu_ms) if isinstance(cpu_ms, int | float) and cpu_ms >= 0 else None,
         "limit": limit if limit in LIMIT_NAMES else None,
     }
 
@@ -218,11 +222,10 @@ def tests_result(
         limit = _RUN_LIMITS.get(status)
         if status == "timeout" and outcome.timed_out:
             note = (
-                f"Timed out: the tests took more than {limits.wall_s:g} s in total (the run "
-                "time limit) and were stopped. Is there an infinite loop, or a very slow "
-                "computation?"
+                f"Timed out: the tests ran for more than {limits.wall_s:g} s of clock time (the "
+                "run's wall-clock limit) and were stopped. Is something waiting forever?"
             )
-            limit = "run_timeout_s"
+            limit = "wall_timeout_s"
         _fill_unfinished(tests, collected, note, limit)
         return done("error", note)
     fatal = outcome.event("fatal")
@@ -244,7 +247,7 @@ def tests_result(
 
 
 LIMIT_NAMES = frozenset(
-    ("test_timeout_s", "run_timeout_s", "memory_mb", "cpu_s", "output_bytes", "processes")
+    ("test_timeout_s", "run_timeout_s", "wall_timeout_s", "memory_mb", "cpu_s", "output_bytes")
 )
 _RUN_LIMITS = {"timeout": "cpu_s", "memory_limit": "memory_mb", "output_limit": "output_bytes"}
 
@@ -275,6 +278,7 @@ def _fill_unfinished(
                 "message": message,
                 "output": None,
                 "duration_ms": None,
+                "cpu_ms": None,
                 "limit": limit,
             }
         )

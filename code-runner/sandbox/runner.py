@@ -71,6 +71,13 @@ def _text_problem(text: object, what: str, limit: int, allow_empty: bool = False
     return None
 
 
+def wall_backstop(run_timeout_s: float) -> float:
+    """The wall-clock limit of a test run whose tests may compute for `run_timeout_s` seconds:
+    time limits count CPU time (a busy machine does not use them up), the clock only stops code
+    that waits instead of computing."""
+    return 2 * run_timeout_s + 2
+
+
 def _positive_seconds(value: object) -> bool:
     return (
         isinstance(value, int | float)
@@ -343,7 +350,7 @@ class Runner:
         test_s, run_s = self.time_limits(test_timeout_s, run_timeout_s)
         # the tests are not a file in the sandbox: they stay in the test process's memory
         job = Job("tests", {f"{module_name}.py": code}, module=module_name, tests=tests)
-        return job, self._limits(run_s, test_s)
+        return job, self._limits(wall_backstop(run_s), test_s, run_s)
 
     # --- execution ---------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -362,7 +369,12 @@ class Runner:
             with self._admission:
                 self._admitted -= 1
 
-    def _limits(self, wall_s: float, test_timeout_s: float | None = None) -> Limits:
+    def _limits(
+        self,
+        wall_s: float,
+        test_timeout_s: float | None = None,
+        run_timeout_s: float = 0.0,
+    ) -> Limits:
         s = self.settings
         memory, processes = self.backend.limits()
         return Limits(
@@ -378,6 +390,7 @@ class Runner:
             if test_timeout_s is None
             else test_timeout_s,
             memory_mb=s.memory_mb,
+            run_timeout_s=run_timeout_s,
         )
 
     def _execute(
