@@ -228,6 +228,7 @@ class BwrapBackend:
             *plan_filesystem(self.python, s.extra_ro_binds),
             "--proc", "/proc",
             "--dev", "/dev",
+            "--remount-ro", "/dev",  # its tmpfs (with /dev/shm) has no size limit
             "--size", str(s.disk_bytes),
             "--perms", "0700",
             "--tmpfs", "/tmp",

@@ -80,6 +80,89 @@ def test_memory_bomb_through_mmap_hits_the_memory_limit(
     assert result["status"] == "memory_limit"
 
 
+def test_shared_memory_cannot_escape_the_memory_limit(
+    spy_runner: tuple[Runner, SpyBackend],
+) -> None:
+    """RLIMIT_DATA (the memory limit) does not count shared memory: a shared anonymous mmap
+    smaller than the address-space backstop, SysV shared memory and memfds are refused."""
+    code = """
+        import ctypes, mmap, os
+        for size_mb in (100, 20):
+            try:
+                block = mmap.mmap(-1, size_mb * 2**20)
+                print("shared mmap", size_mb, "allowed")
+            except OSError as error:
+                print("shared mmap", size_mb, error.errno)
+        libc = ctypes.CDLL(None, use_errno=True)
+        print("shmget", libc.shmget(0, 100 * 2**20, 0o1600), ctypes.get_errno())
+        try:
+            os.memfd_create("x")
+            print("memfd allowed")
+        except OSError as error:
+            print("memfd", error.errno)
+        private = mmap.mmap(-1, 20 * 2**20, flags=mmap.MAP_PRIVATE)
+        print("private mmap allowed")
+    """
+    result = run(spy_runner, code)
+    assert result["status"] == "ok", result
+    assert result["stdout"].splitlines() == [
+        "shared mmap 100 12",
+        "shared mmap 20 12",
+        "shmget -1 12",
+        "memfd 1",
+        "private mmap allowed",
+    ]
+
+
+def test_dev_shm_is_not_writable(spy_runner: tuple[Runner, SpyBackend]) -> None:
+    """bwrap's /dev is a tmpfs without a size limit: it is read-only (devices still work)."""
+    code = """
+        for path in ("/dev/shm/fill", "/dev/fill"):
+            try:
+                open(path, "w").write("x" * 1000)
+                print(path, "written")
+            except OSError as error:
+                print(path, error.errno)
+        with open("/dev/null", "w") as sink:
+            sink.write("discarded")
+        print(len(open("/dev/urandom", "rb").read(8)))
+    """
+    result = run(spy_runner, code)
+    assert result["stdout"].splitlines() == ["/dev/shm/fill 30", "/dev/fill 30", "8"], result
+
+
+def test_the_memory_limit_is_memory_not_address_space(
+    spy_runner: tuple[Runner, SpyBackend],
+) -> None:
+    """40 MB of data fits in the 50 MB limit (with RLIMIT_AS, the interpreter's own 14 MB of
+    mappings left 36 MB); 60 MB does not."""
+    fits = run(spy_runner, "block = bytearray(40 * 2**20)\nprint(len(block) >> 20)\n")
+    assert (fits["status"], fits["stdout"]) == ("ok", "40\n"), fits
+    too_much = run(spy_runner, "block = bytearray(60 * 2**20)\n")
+    assert too_much["status"] == "memory_limit"
+
+
+def test_recursion_near_the_memory_limit_raises_recursion_error(
+    spy_runner: tuple[Runner, SpyBackend],
+) -> None:
+    """Issue 16's first finding: with RLIMIT_AS as the memory limit, a program holding ~36 MB
+    that recursed past Python's limit got `SystemError: error return without exception set`
+    (CPython 3.11 could not map a new frame chunk) where plain CPython raises RecursionError."""
+    code = """
+        import sys
+        hog = bytearray(36 * 2**20 + 800 * 2**10)
+        def f(n, a=1, b=2, c=3, d=4, e=5):
+            x = y = z = n
+            return f(n + 1)
+        try:
+            f(0)
+        except RecursionError as error:
+            print("RecursionError", error, sys.getrecursionlimit())
+    """
+    result = run(spy_runner, code)
+    assert result["stdout"] == "RecursionError maximum recursion depth exceeded 1000\n", result
+
+
 def test_100_mb_of_output_is_cut_at_the_output_limit(
     spy_runner: tuple[Runner, SpyBackend],
 ) -> None:
@@ -294,7 +377,9 @@ def test_unbounded_recursion_is_never_ok(spy_runner: tuple[Runner, SpyBackend]) 
     used to be reported `ok` with exit code 0. CPython 3.11 ends it with a SystemError (or a
     MemoryError, depending on the version), so either status is right; `ok` never is."""
     code = "import sys\nsys.setrecursionlimit(10**8)\ndef f(n):\n    return f(n + 1)\nf(0)\n"
-    result = run(spy_runner, code)
+    # ~100 000 frames fill the 50 MB before memory runs out: more than the default 3 s on a
+    # busy machine
+    result = run(spy_runner, code, timeout_s=10)
     assert result["status"] in ("error", "memory_limit")
     assert result["exit_code"] == 1
 
