@@ -44,6 +44,7 @@ from code_runner.sandbox.pump import EventLines, FdPump, read_until_event
 log = logging.getLogger("code_runner.sandbox")
 
 INSIDE_UID = 1000
+SHM_BYTES = 1024 * 1024
 START_TIMEOUT_S = 15.0
 TOP_LEVEL_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 INSTALL_HINT = "install it with `apt-get install -y bubblewrap` (Debian/Ubuntu)"
@@ -228,7 +229,10 @@ class BwrapBackend:
             *plan_filesystem(self.python, s.extra_ro_binds),
             "--proc", "/proc",
             "--dev", "/dev",
-            "--remount-ro", "/dev",  # its tmpfs (with /dev/shm) has no size limit
+            "--remount-ro", "/dev",  # its tmpfs has no size limit
+            "--size", str(SHM_BYTES),
+            "--perms", "1777",
+            "--tmpfs", "/dev/shm",  # POSIX semaphores (multiprocessing) need a little of it
             "--size", str(s.disk_bytes),
             "--perms", "0700",
             "--tmpfs", "/tmp",

@@ -114,21 +114,29 @@ def test_shared_memory_cannot_escape_the_memory_limit(
     ]
 
 
-def test_dev_shm_is_not_writable(spy_runner: tuple[Runner, SpyBackend]) -> None:
-    """bwrap's /dev is a tmpfs without a size limit: it is read-only (devices still work)."""
+def test_dev_is_read_only_and_dev_shm_small(spy_runner: tuple[Runner, SpyBackend]) -> None:
+    """bwrap's /dev is a tmpfs without a size limit: it is read-only (devices still work), and
+    /dev/shm (for multiprocessing's semaphores) is a tmpfs of its own, 1 MB."""
     code = """
-        for path in ("/dev/shm/fill", "/dev/fill"):
-            try:
-                open(path, "w").write("x" * 1000)
-                print(path, "written")
-            except OSError as error:
-                print(path, error.errno)
+        import os
+        try:
+            open("/dev/fill", "w").write("x")
+            print("/dev written")
+        except OSError as error:
+            print("/dev", error.errno)
+        try:
+            for i in range(100):
+                with open(f"/dev/shm/fill{i}", "wb") as handle:
+                    handle.write(b"x" * 100_000)
+            print("/dev/shm filled")
+        except OSError as error:
+            print("/dev/shm", error.errno, i)
         with open("/dev/null", "w") as sink:
             sink.write("discarded")
         print(len(open("/dev/urandom", "rb").read(8)))
     """
     result = run(spy_runner, code)
-    assert result["stdout"].splitlines() == ["/dev/shm/fill 30", "/dev/fill 30", "8"], result
+    assert result["stdout"].splitlines() == ["/dev 30", "/dev/shm 28 10", "8"], result
 
 
 def test_the_memory_limit_is_memory_not_address_space(
