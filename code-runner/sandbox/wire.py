@@ -211,8 +211,8 @@ def resolve_global(module, qualname, import_allowed=True):
         loaded = importlib.import_module(module)
     target = loaded
     for part in qualname.split("."):
-        if not part.isidentifier():
-            raise WireError(f"bad name {qualname!r}")
+        if not part.isidentifier() or part.startswith("_"):
+            raise WireError(f"not a public name: {qualname!r}")
         target = getattr(target, part)
     return target
 
@@ -579,7 +579,10 @@ class Decoder:
     def _global(self, rest, depth):
         if len(rest) != 2:
             raise WireError("a malformed name")
-        return self.peer.global_value(rest[0], rest[1])
+        value = self.peer.global_value(rest[0], rest[1])
+        if callable(value) and not isinstance(value, type) and not _plain_function(rest, value):
+            raise WireError(f"{rest[0]}.{rest[1]} may not be passed as itself")
+        return value
 
     def _module(self, rest, depth):
         return resolve_module(rest[0] if rest else None)
