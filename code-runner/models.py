@@ -97,7 +97,9 @@ class TestsRequest(_Tracked):
         default=None, gt=0, description="CPU seconds per test (default: the server's, 2 s)."
     )
     run_timeout_s: float | None = Field(
-        default=None, gt=0, description="CPU seconds for all the tests (default: the server's, 5 s)."
+        default=None,
+        gt=0,
+        description="CPU seconds for all the tests (default: the server's, 5 s).",
     )
 
 

@@ -65,14 +65,17 @@ def plan_tests(source: str) -> TestPlan:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if node.name.startswith("test") and not _is_fixture(node):
                 add(node.name, node)
-        elif isinstance(node, ast.ClassDef):
-            if _is_testcase(node, classes, set()):
-                for method in _methods(node, classes, set()):
-                    add(f"{node.name}.{method.name}", method)
-            elif node.name.startswith("Test") and not _has_init(node, classes, set()):
-                for method in _methods(node, classes, set()):
-                    add(f"{node.name}.{method.name}", method)
+        elif isinstance(node, ast.ClassDef) and _is_test_class(node, classes):
+            for method in _methods(node, classes, set()):
+                add(f"{node.name}.{method.name}", method)
     return TestPlan(tuple(names), frozenset(parametrized))
+
+
+def _is_test_class(node: ast.ClassDef, classes: dict[str, ast.ClassDef]) -> bool:
+    """A unittest.TestCase, or a pytest-style `Test*` class without a constructor."""
+    if _is_testcase(node, classes, set()):
+        return True
+    return node.name.startswith("Test") and not _has_init(node, classes, set())
 
 
 def _base_name(base: ast.expr) -> str | None:

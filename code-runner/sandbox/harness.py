@@ -1,5 +1,7 @@
 # ruff: noqa: F821
-# mypy: disable-error-code="no-untyped-def,no-untyped-call,var-annotated,attr-defined,name-defined,union-attr,assignment,arg-type,misc,index,operator"
+# mypy: disable-error-code="no-untyped-def,no-untyped-call,var-annotated,attr-defined"
+# mypy: disable-error-code="name-defined,union-attr,assignment,arg-type,misc,index"
+# mypy: disable-error-code="operator"
 # (Runs inside the sandbox on any Python 3.10+, after wire.py and remote.py in the same namespace;
 # the host never imports it: typed lightly.)
 """The test harness that runs inside the sandbox for `run_tests` (standard library only).
@@ -366,7 +368,7 @@ class _Approx:
     def __ne__(self, other):
         return not self.__eq__(other)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
     def __repr__(self):
         return f"approx({_short(self.expected)})"
@@ -424,13 +426,15 @@ class _Marks:
         return mark
 
 
-def _fixture(func=None, *, scope="function", params=None, autouse=False, ids=None, name=None,
-             **_kwargs):
+def _fixture(
+    func=None, *, scope="function", params=None, autouse=False, ids=None, name=None, **_kwargs
+):
     def decorate(f):
         f.__lf_fixture__ = {
             "autouse": autouse,
             "name": name or f.__name__,
-            "scope": scope if scope in ("function", "class", "module", "package", "session")
+            "scope": scope
+            if scope in ("function", "class", "module", "package", "session")
             else "function",
             "params": None if params is None else list(params),
             "ids": ids,
@@ -538,8 +542,17 @@ class _Request:
 class _Case:
     """One collected test: a name and how to run it."""
 
-    def __init__(self, name, func=None, params=None, testcase=None, method=None, owner=None,
-                 error=None, fixture_params=None):
+    def __init__(
+        self,
+        name,
+        func=None,
+        params=None,
+        testcase=None,
+        method=None,
+        owner=None,
+        error=None,
+        fixture_params=None,
+    ):
         self.name = name
         self.error = error
         self.func = func
@@ -596,10 +609,8 @@ class _Harness:
     # -- the run
     def run(self):
         _undumpable()
-        try:
+        with contextlib.suppress(OSError):
             os.set_inheritable(self.events.fd, False)
-        except OSError:
-            pass
         self.learner = Learner(
             sources=self.job["learner_source"],
             code=self.job.get("learner_code"),
@@ -613,8 +624,10 @@ class _Harness:
         import linecache
         import unittest  # noqa: F401 - loaded before any learner code exists
 
-        for path, source in ((self.solution_path, self.job["files"][self.module_name + ".py"]),
-                             (self.tests_path, self.job["tests"])):
+        for path, source in (
+            (self.solution_path, self.job["files"][self.module_name + ".py"]),
+            (self.tests_path, self.job["tests"]),
+        ):
             linecache.cache[path] = (len(source), None, source.splitlines(True), path)
         sys.modules["pytest"] = _pytest_module()
         sys.stdin = io.StringIO("")
@@ -665,9 +678,16 @@ class _Harness:
             self._report(case, status, message, self.capture.render(), elapsed, limit, cpu)
             if limit == "run_timeout_s":  # the run's budget is gone: nothing else starts
                 for rest in cases[index + 1 :]:
-                    self._report(rest, "error", "Not run: the run's time limit of "
-                                 f"{self.run_timeout:g} s was used up by the tests before it.",
-                                 "", 0.0, "run_timeout_s", 0.0)
+                    self._report(
+                        rest,
+                        "error",
+                        "Not run: the run's time limit of "
+                        f"{self.run_timeout:g} s was used up by the tests before it.",
+                        "",
+                        0.0,
+                        "run_timeout_s",
+                        0.0,
+                    )
                 return
         if current_class is not None and class_error is None:
             self._class_teardown(current_class)
@@ -909,8 +929,7 @@ class _Harness:
         cases = []
         for params, labels, fparams in combos:
             full = f"{name}[{'-'.join(labels)}]" if labels else name
-            cases.append(_Case(full, func=func, params=params, owner=owner,
-                               fixture_params=fparams))
+            cases.append(_Case(full, func=func, params=params, owner=owner, fixture_params=fparams))
         return cases
 
     def _parametrized_fixtures(self, func):
@@ -1078,7 +1097,9 @@ class _Harness:
             return self.scoped[key]
         kwargs = {}
         for arg in _arg_names(fixture):
-            kwargs[arg] = _Request(case, param) if arg == "request" else resolve(arg, (*stack, name))
+            kwargs[arg] = (
+                _Request(case, param) if arg == "request" else resolve(arg, (*stack, name))
+            )
         value = fixture(**kwargs)
         if isinstance(value, types.GeneratorType):
             (teardowns if scope == "function" else self.scoped_teardowns[scope]).append(value)
@@ -1093,8 +1114,11 @@ class _Harness:
                 with contextlib.suppress(StopIteration):
                     next(gen)
             instance = getattr(case, "instance", None)
-            hook = getattr(instance, "teardown_method", None) if instance is not None else \
-                getattr(module, "teardown_function", None)
+            hook = (
+                getattr(instance, "teardown_method", None)
+                if instance is not None
+                else getattr(module, "teardown_function", None)
+            )
             if callable(hook):
                 hook(getattr(instance, case.func.__name__) if instance is not None else case.func)
         finally:
@@ -1192,7 +1216,7 @@ class _Harness:
             with self._captured():
                 self._with_timeout(hook)
         except BaseException as exc:
-            status, message, _limit = self._outcome(exc, exc.__traceback__)
+            _status, message, _limit = self._outcome(exc, exc.__traceback__)
             if isinstance(exc, _TestTimeout):
                 return message
             return "setUpClass failed: " + message
@@ -1263,7 +1287,8 @@ class _Harness:
             text = "MemoryError" if _frame_push_failed(exc) else text
             text += (
                 f" (your code used more than its memory limit of {self.memory_mb} MB)"
-                if self.memory_mb else " (your code ran out of memory)"
+                if self.memory_mb
+                else " (your code ran out of memory)"
             )
         elif isinstance(exc, EOFError):
             text += " (the code called input(), but the tests give it no input)"
@@ -1362,8 +1387,8 @@ def _param_id(name, value, index):
 
     if isinstance(value, enum.Enum):
         return str(value)
-    if isinstance(getattr(value, "__name__", None), str) and (
-        isinstance(value, type) or isinstance(value, types.FunctionType)
+    if isinstance(getattr(value, "__name__", None), str) and isinstance(
+        value, (type, types.FunctionType)
     ):
         return value.__name__
     return f"{name}{index}"

@@ -1,4 +1,7 @@
-# mypy: disable-error-code="no-untyped-def,no-untyped-call,var-annotated,attr-defined,type-arg,name-defined,assignment,union-attr,index,arg-type,return-value,operator,misc"
+# ruff: noqa: F821
+# mypy: disable-error-code="no-untyped-def,no-untyped-call,var-annotated,attr-defined"
+# mypy: disable-error-code="type-arg,name-defined,assignment,union-attr,index,arg-type"
+# mypy: disable-error-code="return-value,operator,misc"
 # (Runs inside the sandbox, executed after wire.py in the same namespace, in the learner's own
 # process: a fresh interpreter that never held the tests. The host never imports it.)
 """The learner's process in `run_tests`: imports the learner's module and serves the tests' calls.
@@ -13,17 +16,37 @@ This process holds two pipe ends to the test process and the sandbox's stdout/st
 else: not the results channel, not the tests. Whatever it sends is data to the test process.
 """
 
+import contextlib
 import operator
 
 OUTPUT_CAP = 256 * 1024
 LIVE_CONTAINERS = 32
 LIVE_ITEMS = 200
 _BINARY = {
-    **{name: getattr(operator, name if name not in ("and", "or") else name + "_") for name in
-       ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "lshift", "rshift",
-        "and", "or", "xor")},
-    "eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le,
-    "gt": operator.gt, "ge": operator.ge,
+    **{
+        name: getattr(operator, name if name not in ("and", "or") else name + "_")
+        for name in (
+            "add",
+            "sub",
+            "mul",
+            "truediv",
+            "floordiv",
+            "mod",
+            "pow",
+            "matmul",
+            "lshift",
+            "rshift",
+            "and",
+            "or",
+            "xor",
+        )
+    },
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
 }
 
 
@@ -120,8 +143,21 @@ def _foreign_class(peer, tid, described):
     namespace["__hash__"] = forward("hash") if "hash" in ops else None
     if "call" in ops:
         namespace["__call__"] = lambda self, *a, **k: peer.callback("call", self, list(a), k)
-    for op in ("iter", "next", "len", "getitem", "contains", "bool", "enter", "exit", "index",
-               "int", "float", "abs", "neg"):
+    for op in (
+        "iter",
+        "next",
+        "len",
+        "getitem",
+        "contains",
+        "bool",
+        "enter",
+        "exit",
+        "index",
+        "int",
+        "float",
+        "abs",
+        "neg",
+    ):
         if op in ops:
             namespace[OPS[op]] = forward(op)
 
@@ -418,8 +454,10 @@ class LearnerPeer:
             reply["wb"] = writeback
         # a container that something of the learner's code still holds after the call (more
         # references than this frame's) may change again later: both sides keep it in step
-        if "ret" in reply and _small_container(result) and (
-            op == "getattr" or (op == "call" and sys.getrefcount(result) > 2)
+        if (
+            "ret" in reply
+            and _small_container(result)
+            and (op == "getattr" or (op == "call" and sys.getrefcount(result) > 2))
         ):
             reply["live"] = self._track("L", self._export_id(result), result)
         kept = self._track_arguments(decoder, message.get("track"))
@@ -451,8 +489,13 @@ class LearnerPeer:
         if not isinstance(track, list):
             return kept
         for item in track:
-            if (isinstance(item, list) and len(item) == 2 and type(item[0]) is int
-                    and type(item[1]) is int and 0 <= item[0] < len(decoder.table)):
+            if (
+                isinstance(item, list)
+                and len(item) == 2
+                and type(item[0]) is int
+                and type(item[1]) is int
+                and 0 <= item[0] < len(decoder.table)
+            ):
                 container = decoder.table[item[0]]
                 # references: the decoder's table, its parent, this name, getrefcount's argument
                 if _mutable(container) and sys.getrefcount(container) > 4:
@@ -498,10 +541,8 @@ class LearnerPeer:
             return
         cwd = sync.get("cwd")
         if isinstance(cwd, str):
-            try:
+            with contextlib.suppress(OSError):
                 os.chdir(cwd)
-            except OSError:
-                pass
         env = sync.get("env")
         if isinstance(env, dict):
             os.environ.clear()
@@ -653,7 +694,11 @@ def _small_container(value):
 
 def _mutable(container):
     return type(container) in (list, dict, set, bytearray) or type(container).__name__ in (
-        "OrderedDict", "Counter", "defaultdict", "deque")
+        "OrderedDict",
+        "Counter",
+        "defaultdict",
+        "deque",
+    )
 
 
 def _snapshot(container):
@@ -670,13 +715,16 @@ def _changed(container, snapshot):
     if isinstance(container, dict):
         items = list(dict.items(container))
         return len(items) != len(snapshot) or any(
-            a[0] is not b[0] or a[1] is not b[1] for a, b in zip(items, snapshot))
+            a[0] is not b[0] or a[1] is not b[1] for a, b in zip(items, snapshot, strict=True)
+        )
     if isinstance(container, set):
         return len(container) != len(snapshot) or any(x not in snapshot for x in container)
     if isinstance(container, bytearray):
         return bytes(container) != snapshot
     items = list(container)
-    return len(items) != len(snapshot) or any(a is not b for a, b in zip(items, snapshot))
+    if len(items) != len(snapshot):
+        return True
+    return any(a is not b for a, b in zip(items, snapshot, strict=True))
 
 
 def _replace_contents(target, new):
@@ -703,7 +751,11 @@ def _plain_value(obj):
         if name == "float":
             return float.__float__(obj)
         if name == "complex":
-            return complex(complex.__complex__(obj)) if hasattr(complex, "__complex__") else complex(obj.real, obj.imag)
+            return (
+                complex(complex.__complex__(obj))
+                if hasattr(complex, "__complex__")
+                else complex(obj.real, obj.imag)
+            )
         if name == "str":
             return str.__str__(obj)
         if name in ("bytes", "bytearray"):
@@ -794,9 +846,14 @@ def _forward_logging(peer):
         if record.exc_info and record.exc_info[0] is not None:
             exc_text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
         fields = {
-            "name": record.name, "level": record.levelno, "msg": record.getMessage(),
-            "pathname": record.pathname, "lineno": record.lineno, "func": record.funcName,
-            "exc_text": exc_text, "stack_info": record.stack_info,
+            "name": record.name,
+            "level": record.levelno,
+            "msg": record.getMessage(),
+            "pathname": record.pathname,
+            "lineno": record.lineno,
+            "func": record.funcName,
+            "exc_text": exc_text,
+            "stack_info": record.stack_info,
         }
         peer.callback("log", "handle", [fields])
 

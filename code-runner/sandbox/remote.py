@@ -1,5 +1,7 @@
 # ruff: noqa: F821
-# mypy: disable-error-code="no-untyped-def,no-untyped-call,var-annotated,attr-defined,type-arg,name-defined,assignment,union-attr,index,arg-type,return-value,operator,misc,has-type,call-overload,valid-type"
+# mypy: disable-error-code="no-untyped-def,no-untyped-call,var-annotated,attr-defined"
+# mypy: disable-error-code="type-arg,name-defined,assignment,union-attr,index,arg-type"
+# mypy: disable-error-code="return-value,operator,misc,has-type,call-overload,valid-type"
 # (Runs inside the sandbox in the test process, executed after wire.py in the same namespace.)
 """The test process's side of the wire: the learner's process, and proxies of its objects.
 
@@ -20,6 +22,7 @@ they would for unrelated types; `x in obj` iterates. Only two learner objects ar
 learner's own methods - both sides are the learner's then.
 """
 
+import contextlib
 import os
 import signal
 import sys
@@ -177,11 +180,24 @@ def _child_path(obj, name):
 
 
 _UNARY = {
-    "iter": "__iter__", "next": "__next__", "len": "__len__", "getitem": "__getitem__",
-    "setitem": "__setitem__", "delitem": "__delitem__", "bool": "__bool__",
-    "enter": "__enter__", "index": "__index__", "int": "__int__", "float": "__float__",
-    "complex": "__complex__", "round": "__round__", "abs": "__abs__", "neg": "__neg__",
-    "pos": "__pos__", "invert": "__invert__", "reversed": "__reversed__",
+    "iter": "__iter__",
+    "next": "__next__",
+    "len": "__len__",
+    "getitem": "__getitem__",
+    "setitem": "__setitem__",
+    "delitem": "__delitem__",
+    "bool": "__bool__",
+    "enter": "__enter__",
+    "index": "__index__",
+    "int": "__int__",
+    "float": "__float__",
+    "complex": "__complex__",
+    "round": "__round__",
+    "abs": "__abs__",
+    "neg": "__neg__",
+    "pos": "__pos__",
+    "invert": "__invert__",
+    "reversed": "__reversed__",
 }
 
 
@@ -306,8 +322,25 @@ def _peer():
 def _install_operators():
     import operator
 
-    for name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "lshift",
-                 "rshift", "xor", "eq", "ne", "lt", "le", "gt", "ge"):
+    for name in (
+        "add",
+        "sub",
+        "mul",
+        "truediv",
+        "floordiv",
+        "mod",
+        "pow",
+        "matmul",
+        "lshift",
+        "rshift",
+        "xor",
+        "eq",
+        "ne",
+        "lt",
+        "le",
+        "gt",
+        "ge",
+    ):
         _OPERATORS[name] = getattr(operator, name)
     _OPERATORS["and"] = operator.and_
     _OPERATORS["or"] = operator.or_
@@ -365,8 +398,17 @@ class Learner:
         from_learner_r, from_learner_w = os.pipe()
         os.set_inheritable(to_learner_r, True)
         os.set_inheritable(from_learner_w, True)
-        argv = [self.python, "-I", "-B", "-X", "utf8", "-c", LEARNER_STUB,
-                str(to_learner_r), str(from_learner_w)]
+        argv = [
+            self.python,
+            "-I",
+            "-B",
+            "-X",
+            "utf8",
+            "-c",
+            LEARNER_STUB,
+            str(to_learner_r),
+            str(from_learner_w),
+        ]
         try:
             self.pid = os.posix_spawn(self.python, argv, dict(os.environ))
         finally:
@@ -379,10 +421,9 @@ class Learner:
 
     def connect(self):
         """Give the spawned interpreter its program and config; returns its hello frame."""
-        if self.code is not None:
-            program = b"M" + self.code
-        else:
-            program = b"S" + self.sources.encode("utf-8")
+        # compiled by the host when it could, else the source to compile here
+        source = b"S" + self.sources.encode("utf-8")
+        program = b"M" + self.code if self.code is not None else source
         write_all(self.fd_out, len(program).to_bytes(4, "big") + program)
         send_frame(self.fd_out, {"module": self.module_name, "workdir": self.workdir})
         self.hello = self._receive()
@@ -395,25 +436,19 @@ class Learner:
         """Kill the learner's process now (safe in a signal handler); restarted on next use."""
         if self.pid is not None and not self.abandoned:
             self.abandoned = True
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
     def stop(self):
         self.abandoned = False
         if self.pid is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             self._reap(block=True)
         for fd in (self.fd_in, self.fd_out):
             if fd is not None:
-                try:
+                with contextlib.suppress(OSError):
                     os.close(fd)
-                except OSError:
-                    pass
         self.fd_in = self.fd_out = None
 
     def _reap(self, block):
@@ -490,7 +525,9 @@ class Learner:
             if op == "call":
                 message["kw"] = encoder.encode(keywords)
         except Unencodable as exc:
-            raise TypeError(f"this value of the tests cannot be given to your code: {exc}") from None
+            raise TypeError(
+                f"this value of the tests cannot be given to your code: {exc}"
+            ) from None
         sync = self._sync()
         if sync:
             message["sync"] = sync
@@ -498,7 +535,8 @@ class Learner:
         if live:
             message["live"] = live
         sent = [  # the tests' own containers among the arguments (not the wrappers made here)
-            (i, c) for i, c in enumerate(encoder.keep)
+            (i, c)
+            for i, c in enumerate(encoder.keep)
             if _small_container(c) and c is not arguments and c is not keywords
         ]
         if sent:
@@ -727,8 +765,12 @@ class Learner:
             raise self.gone("sent a malformed write-back")
         updates = []
         for item in writeback:
-            if (not isinstance(item, list) or len(item) != 2 or type(item[0]) is not int
-                    or not 0 <= item[0] < len(decoder.request)):
+            if (
+                not isinstance(item, list)
+                or len(item) != 2
+                or type(item[0]) is not int
+                or not 0 <= item[0] < len(decoder.request)
+            ):
                 raise self.gone("sent a malformed write-back")
             updates.append((decoder.request[item[0]], decoder.decode(item[1])))
         for target, new in updates:
@@ -778,7 +820,9 @@ class Learner:
             return target(*args, **kwargs)
         name = message.get("name")
         if not isinstance(name, str) or name.startswith("_") or len(name) > 200:
-            raise AttributeError(f"your code cannot use the attribute {name!r} of the tests' objects")
+            raise AttributeError(
+                f"your code cannot use the attribute {name!r} of the tests' objects"
+            )
         if kind == "getattr":
             _check_attribute_owner(target)
             return getattr(target, name)
@@ -892,7 +936,9 @@ class Learner:
             return found
         namespace = _namespace_for(described)
         namespace["__slots__"] = ()
-        namespace["__module__"] = property(lambda self: _peer().request("getattr", self, ["__module__"]))
+        namespace["__module__"] = property(
+            lambda self: _peer().request("getattr", self, ["__module__"])
+        )
         real = None
         ref = described.get("ref")
         if isinstance(ref, list) and len(ref) == 2:
@@ -939,13 +985,20 @@ class Learner:
             namespace["__slots__"] = ()
         namespace["__module__"] = module
         namespace["__qualname__"] = qualname
-        namespace["__doc__"] = described.get("doc") if isinstance(described.get("doc"), str) else None
+        namespace["__doc__"] = (
+            described.get("doc") if isinstance(described.get("doc"), str) else None
+        )
         namespace["_lf_tids"] = {self.generation: tid}
         namespace["_lf_class_path"] = path if isinstance(path, str) else ""
         namespace["_lf_described"] = described
         for name in described.get("attrs") or []:
-            if isinstance(name, str) and name.isidentifier() and not name.startswith("__") \
-                    and not name.startswith("_lf_") and name not in namespace:
+            if (
+                isinstance(name, str)
+                and name.isidentifier()
+                and not name.startswith("__")
+                and not name.startswith("_lf_")
+                and name not in namespace
+            ):
                 namespace[name] = RemoteAttr(name)
         name = str(described.get("name") or "object")
         metaclass = RemoteClass if not is_exception else _ExceptionMirrorClass
@@ -1004,7 +1057,8 @@ class Learner:
     def raised_by_learner(self, exc):
         entry = self.frames.get(id(exc))
         return (entry is not None and entry[0] is exc) or (
-            id(exc) in self.learner_exceptions and isinstance(exc, RemoteException))
+            id(exc) in self.learner_exceptions and isinstance(exc, RemoteException)
+        )
 
     def describe_exception(self, exc):
         """An exception of the tests' callbacks, for the learner's process."""
@@ -1025,9 +1079,14 @@ class Learner:
             "id": self._export_id(exc),
             "type": ["g", *ref] if ref is not None else None,
             "name": cls.__name__,
-            "exc_base": next((b.__name__ for b in cls.__mro__
-                              if b.__module__ == "builtins" and issubclass(b, BaseException)),
-                             "Exception"),
+            "exc_base": next(
+                (
+                    b.__name__
+                    for b in cls.__mro__
+                    if b.__module__ == "builtins" and issubclass(b, BaseException)
+                ),
+                "Exception",
+            ),
             "args": args,
             "str": short_text(str(exc), 4000),
         }
@@ -1059,8 +1118,21 @@ class _ExceptionMirrorClass(RemoteClass):
 
 
 _BINARY_NAMES = frozenset(
-    ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "lshift", "rshift",
-     "and", "or", "xor")
+    (
+        "add",
+        "sub",
+        "mul",
+        "truediv",
+        "floordiv",
+        "mod",
+        "pow",
+        "matmul",
+        "lshift",
+        "rshift",
+        "and",
+        "or",
+        "xor",
+    )
 )
 
 
@@ -1076,8 +1148,13 @@ def _dedupe_bases(bases):
 
 
 def _frame_ok(frame):
-    return (isinstance(frame, list) and len(frame) == 3 and isinstance(frame[0], str)
-            and type(frame[1]) is int and isinstance(frame[2], str))
+    return (
+        isinstance(frame, list)
+        and len(frame) == 3
+        and isinstance(frame[0], str)
+        and type(frame[1]) is int
+        and isinstance(frame[2], str)
+    )
 
 
 _DENIED_EXCEPTION_MODULES = ("unittest", "pytest", "_pytest", "learnflow")
@@ -1109,10 +1186,8 @@ def _rebuild_standard_exception(module, qualname, args, desc, decoder):
     if isinstance(attrs, dict):
         for key, value in attrs.items():
             if isinstance(key, str) and key.isidentifier():
-                try:
+                with contextlib.suppress(Exception):
                     setattr(exc, key, decoder.decode(value))
-                except Exception:
-                    pass
     return exc
 
 
@@ -1137,7 +1212,11 @@ def _describe_remote(exc, peer):
     if frames:
         path, line, func = frames[-1]
         where = os.path.basename(path)
-        text += f" ({where}, line {line})" if func == "<module>" else f" (in {func}(), {where} line {line})"
+        text += (
+            f" ({where}, line {line})"
+            if func == "<module>"
+            else f" (in {func}(), {where} line {line})"
+        )
     return text
 
 
@@ -1171,7 +1250,8 @@ def _log(method, args):
         raise WireError("a malformed log call")
     if method == "enabled" and len(args) == 2:
         return logging.getLogger(str(args[0]) if args[0] != "root" else None).isEnabledFor(
-            int(args[1]))
+            int(args[1])
+        )
     if method == "level" and len(args) == 2:
         logging.getLogger(str(args[0]) if args[0] != "root" else None).setLevel(int(args[1]))
         return None
@@ -1184,11 +1264,18 @@ def _log(method, args):
         name = str(fields.get("name") or "root")
         logger = logging.getLogger(name if name != "root" else None)
         record = logging.LogRecord(
-            name, int(fields.get("level") or 0), str(fields.get("pathname") or ""),
-            int(fields.get("lineno") or 0), str(fields.get("msg") or ""), None, None,
+            name,
+            int(fields.get("level") or 0),
+            str(fields.get("pathname") or ""),
+            int(fields.get("lineno") or 0),
+            str(fields.get("msg") or ""),
+            None,
+            None,
             str(fields.get("func") or ""),
         )
-        record.exc_text = fields.get("exc_text") if isinstance(fields.get("exc_text"), str) else None
+        record.exc_text = (
+            fields.get("exc_text") if isinstance(fields.get("exc_text"), str) else None
+        )
         if isinstance(fields.get("stack_info"), str):
             record.stack_info = fields["stack_info"]
         logger.handle(record)
@@ -1198,9 +1285,19 @@ def _log(method, args):
 
 def _check_attribute_owner(target):
     """The learner's code may read public attributes of the tests' own objects only."""
-    if isinstance(target, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType,
-                           types.MethodType, types.CodeType, types.FrameType,
-                           types.TracebackType, types.GeneratorType)):
+    if isinstance(
+        target,
+        (
+            types.ModuleType,
+            types.FunctionType,
+            types.BuiltinFunctionType,
+            types.MethodType,
+            types.CodeType,
+            types.FrameType,
+            types.TracebackType,
+            types.GeneratorType,
+        ),
+    ):
         raise AttributeError("your code cannot read attributes of this object of the tests")
 
 
@@ -1208,9 +1305,18 @@ def _apply_op(name, target, args):
     import operator
 
     simple = {
-        "iter": iter, "next": next, "len": len, "bool": bool, "hash": hash,
-        "repr": lambda t: short_text(repr(t)), "str": str, "index": operator.index,
-        "int": int, "float": float, "abs": abs, "neg": operator.neg,
+        "iter": iter,
+        "next": next,
+        "len": len,
+        "bool": bool,
+        "hash": hash,
+        "repr": lambda t: short_text(repr(t)),
+        "str": str,
+        "index": operator.index,
+        "int": int,
+        "float": float,
+        "abs": abs,
+        "neg": operator.neg,
     }
     if name in simple:
         return simple[name](target)

@@ -240,7 +240,9 @@ def tests_result(
         return done("error", "No tests were run.")
     failed = sum(1 for t in tests if t["status"] != "pass")
     if failed == 0:
-        return done("pass", f"All {len(tests)} tests passed." if len(tests) > 1 else "The test passed.")
+        return done(
+            "pass", f"All {len(tests)} tests passed." if len(tests) > 1 else "The test passed."
+        )
     if len(tests) == 1:
         return done("fail", "The test did not pass.")
     return done("fail", f"{failed} of {len(tests)} tests did not pass.")

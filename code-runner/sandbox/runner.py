@@ -27,7 +27,6 @@ from typing import Any
 
 from code_runner.config import SandboxSettings
 from code_runner.sandbox import results
-from code_runner.sandbox.collect import plan_tests
 from code_runner.sandbox.base import (
     Backend,
     Job,
@@ -37,6 +36,7 @@ from code_runner.sandbox.base import (
     SandboxFailure,
     SandboxUnavailable,
 )
+from code_runner.sandbox.collect import plan_tests
 from learnflow.errors import Busy
 
 log = logging.getLogger("code_runner.sandbox")
@@ -314,8 +314,7 @@ class Runner:
         test_s, run_s = self.time_limits(test_timeout_s, run_timeout_s)
         if test_s > run_s:
             return (
-                f"test_timeout_s ({test_s:g} s) must not be longer than run_timeout_s "
-                f"({run_s:g} s)"
+                f"test_timeout_s ({test_s:g} s) must not be longer than run_timeout_s ({run_s:g} s)"
             )
         return None
 
@@ -395,9 +394,7 @@ class Runner:
             run_timeout_s=run_timeout_s,
         )
 
-    def _execute(
-        self, job: Job, limits: Limits, cancel: threading.Event | None = None
-    ) -> Outcome:
+    def _execute(self, job: Job, limits: Limits, cancel: threading.Event | None = None) -> Outcome:
         with self._slots:
             if cancel is not None and cancel.is_set():
                 return Outcome(cancelled=True)

@@ -4,8 +4,9 @@ It denies (EPERM) what learner code never needs and what kernel exploits like to
 pidfd_getfd, namespaces and mounts, kernel keyrings, bpf, perf, userfaultfd, io_uring, module
 loading, memfd_create; every socket family except AF_UNIX (a second wall behind the empty network
 namespace); clone() with any namespace flag. Shared memory (SysV shmget, MAP_SHARED|MAP_ANONYMOUS
-mmaps) is refused with ENOMEM: RLIMIT_DATA, the memory limit, does not count it. clone3 answers ENOSYS so the C library falls back to clone(), whose flags a
-filter can see (Docker's default profile does the same). Other architectures are killed.
+mmaps) is refused with ENOMEM: RLIMIT_DATA, the memory limit, does not count it. clone3 answers
+ENOSYS so the C library falls back to clone(), whose flags a filter can see (Docker's default
+profile does the same). Other architectures are killed.
 Numbers come from the kernel's unistd tables (x86_64: asm/unistd_64.h, aarch64: asm-generic).
 """
 

@@ -1,4 +1,6 @@
-# mypy: disable-error-code="no-untyped-def,no-untyped-call,var-annotated,attr-defined,type-arg,assignment,union-attr,index,arg-type,return-value,operator,misc"
+# mypy: disable-error-code="no-untyped-def,no-untyped-call,var-annotated,attr-defined"
+# mypy: disable-error-code="type-arg,assignment,union-attr,index,arg-type,return-value"
+# mypy: disable-error-code="operator,misc"
 # (Runs inside the sandbox on Python 3.10+, in the test process and in the learner's process; the
 # host never imports it: typed lightly.)
 """The wire between the test process and the learner's process inside one sandbox (stdlib only).
@@ -46,15 +48,54 @@ STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins"}
 # Standard-library modules whose *functions* a process may hand the other one as the function
 # itself (e.g. math.sqrt, so `is` holds); any other callable crosses as a handle and runs at home.
 PLAIN_FUNCTION_MODULES = frozenset(
-    "builtins math cmath json posixpath os.path string re statistics operator functools "
-    "itertools collections datetime decimal fractions random textwrap unicodedata heapq bisect "
-    "copy calendar time".split()
+    [
+        "builtins",
+        "math",
+        "cmath",
+        "json",
+        "posixpath",
+        "os.path",
+        "string",
+        "re",
+        "statistics",
+        "operator",
+        "functools",
+        "itertools",
+        "collections",
+        "datetime",
+        "decimal",
+        "fractions",
+        "random",
+        "textwrap",
+        "unicodedata",
+        "heapq",
+        "bisect",
+        "copy",
+        "calendar",
+        "time",
+    ]
 )
 # Functions of builtins that must never be handed over as themselves (they would run with the
 # other side's arguments in the receiver): they cross as handles instead.
 UNSAFE_BUILTINS = frozenset(
-    "exec eval compile __import__ breakpoint open input getattr setattr delattr globals locals "
-    "vars help exit quit".split()
+    [
+        "exec",
+        "eval",
+        "compile",
+        "__import__",
+        "breakpoint",
+        "open",
+        "input",
+        "getattr",
+        "setattr",
+        "delattr",
+        "globals",
+        "locals",
+        "vars",
+        "help",
+        "exit",
+        "quit",
+    ]
 )
 MUTABLE_TAGS = frozenset(("l", "s", "d", "B", "od", "C", "dd", "q"))
 OPS = {
@@ -81,13 +122,49 @@ OPS = {
     "reversed": "__reversed__",
     "hash": "__hash__",
 }
-BINARY_OPS = (
-    "add sub mul truediv floordiv mod pow matmul lshift rshift and or xor "
-    "radd rsub rmul rtruediv rfloordiv rmod rpow rmatmul rlshift rrshift rand ror rxor"
-).split()
+BINARY_OPS = [
+    "add",
+    "sub",
+    "mul",
+    "truediv",
+    "floordiv",
+    "mod",
+    "pow",
+    "matmul",
+    "lshift",
+    "rshift",
+    "and",
+    "or",
+    "xor",
+    "radd",
+    "rsub",
+    "rmul",
+    "rtruediv",
+    "rfloordiv",
+    "rmod",
+    "rpow",
+    "rmatmul",
+    "rlshift",
+    "rrshift",
+    "rand",
+    "ror",
+    "rxor",
+]
 COMPARE_OPS = ("eq", "ne", "lt", "le", "gt", "ge")
-PLAIN_BASES = ("bool", "int", "float", "complex", "str", "bytes", "bytearray", "tuple", "list",
-               "dict", "set", "frozenset")
+PLAIN_BASES = (
+    "bool",
+    "int",
+    "float",
+    "complex",
+    "str",
+    "bytes",
+    "bytearray",
+    "tuple",
+    "list",
+    "dict",
+    "set",
+    "frozenset",
+)
 
 
 class _DeepEnough:
@@ -132,7 +209,9 @@ def send_frame(fd, message):
     with _DeepEnough():
         data = json.dumps(message, ensure_ascii=True, separators=(",", ":")).encode("ascii")
     if len(data) > MAX_FRAME:
-        raise Unencodable(f"a message of {len(data) >> 20} MB is more than the {MAX_FRAME >> 20} MB limit")
+        raise Unencodable(
+            f"a message of {len(data) >> 20} MB is more than the {MAX_FRAME >> 20} MB limit"
+        )
     write_all(fd, len(data).to_bytes(4, "big") + data)
 
 
@@ -193,7 +272,11 @@ def global_ref(obj):
     target = loaded
     for part in qualname.split("."):
         try:
-            target = type(target).__getattribute__(target, part) if isinstance(target, types.ModuleType) else getattr(target, part)
+            target = (
+                type(target).__getattribute__(target, part)
+                if isinstance(target, types.ModuleType)
+                else getattr(target, part)
+            )
         except Exception:
             return None
     return (module, qualname) if target is obj else None
@@ -412,10 +495,27 @@ def _encode_stdlib_value(encoder, value, kind, module):
                 return None
             tz_enc = None if tz is None else encoder.encode(tz)
             if name == "datetime":
-                return ["dt", value.year, value.month, value.day, value.hour, value.minute,
-                        value.second, value.microsecond, tz_enc, value.fold]
-            return ["ti", value.hour, value.minute, value.second, value.microsecond, tz_enc,
-                    value.fold]
+                return [
+                    "dt",
+                    value.year,
+                    value.month,
+                    value.day,
+                    value.hour,
+                    value.minute,
+                    value.second,
+                    value.microsecond,
+                    tz_enc,
+                    value.fold,
+                ]
+            return [
+                "ti",
+                value.hour,
+                value.minute,
+                value.second,
+                value.microsecond,
+                tz_enc,
+                value.fold,
+            ]
     return None
 
 
@@ -640,8 +740,9 @@ class Decoder:
             if kind == "dt":
                 *fields, tz, fold = rest[:10]
                 tzinfo = None if tz is None else self.decode(tz, depth)
-                return datetime.datetime(*[_integer(v) for v in fields], tzinfo=tzinfo,
-                                         fold=_integer(fold))
+                return datetime.datetime(
+                    *[_integer(v) for v in fields], tzinfo=tzinfo, fold=_integer(fold)
+                )
             *fields, tz, fold = rest[:6]
             tzinfo = None if tz is None else self.decode(tz, depth)
             return datetime.time(*[_integer(v) for v in fields], tzinfo=tzinfo, fold=_integer(fold))

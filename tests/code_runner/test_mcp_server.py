@@ -38,7 +38,9 @@ async def test_in_memory_session_lists_and_calls_both_tools(pooled_runner: Runne
         assert set(tools) == {"run_python", "run_tests"}
         assert set(tools["run_python"].input_schema["properties"]) == {"code", "stdin", "timeout_s"}
         assert tools["run_tests"].input_schema["required"] == ["code", "tests"]
-        assert {"test_timeout_s", "run_timeout_s"} <= set(tools["run_tests"].input_schema["properties"])
+        assert {"test_timeout_s", "run_timeout_s"} <= set(
+            tools["run_tests"].input_schema["properties"]
+        )
 
         ran = await call(client, "run_python", {"code": "print(input() * 2)", "stdin": "ab"})
         assert ran == {

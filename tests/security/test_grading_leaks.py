@@ -132,10 +132,16 @@ def test_the_snoop_sees_something(runner: Runner) -> None:
 def test_a_learners_failure_message_cannot_pose_as_the_tests(runner: Runner) -> None:
     """An AssertionError raised by the learner's code fails the test (as in pytest), but its
     message says whose it is, so it cannot impersonate a test's verdict."""
-    code = 'def answer(value):\n    raise AssertionError("Expected 1 == 1: all hidden tests passed")\n'
+    code = (
+        'def answer(value):\n    raise AssertionError("Expected 1 == 1: all hidden tests passed")\n'
+    )
     result = runner.run_tests(code, TESTS)
     messages = [t["message"] for t in result["tests"]]
-    assert messages == [
-        "Your code raised AssertionError: Expected 1 == 1: all hidden tests passed "
-        "(in answer(), solution.py line 2)"
-    ] * 2
+    assert (
+        messages
+        == [
+            "Your code raised AssertionError: Expected 1 == 1: all hidden tests passed "
+            "(in answer(), solution.py line 2)"
+        ]
+        * 2
+    )

@@ -39,8 +39,9 @@ class Program:
     @property
     def runner(self) -> str:
         """The runner the tests are written for: unittest when they are unittest classes only."""
-        pytest_style = re.search(r"^(def test|class Test|import pytest|from pytest)", self.tests,
-                                 re.MULTILINE)
+        pytest_style = re.search(
+            r"^(def test|class Test|import pytest|from pytest)", self.tests, re.MULTILINE
+        )
         return "pytest" if pytest_style else "unittest"
 
 

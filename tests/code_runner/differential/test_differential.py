@@ -43,8 +43,12 @@ BASELINE_PATIENCE_S = 6.0
 class Differential:
     """Both sides' results for the whole corpus, computed once."""
 
-    def __init__(self, cpython: dict[str, dict[str, str]], sandbox: dict[str, dict[str, Any]],
-                 seconds: dict[str, float]) -> None:
+    def __init__(
+        self,
+        cpython: dict[str, dict[str, str]],
+        sandbox: dict[str, dict[str, Any]],
+        seconds: dict[str, float],
+    ) -> None:
         self.cpython = cpython
         self.sandbox = sandbox
         self.seconds = seconds
@@ -58,14 +62,25 @@ def _run_baseline(programs: list[Program], workdir: Path) -> dict[str, dict[str,
         (directory / "solution.py").write_text(program.solution, encoding="utf-8")
         (directory / "test_solution.py").write_text(program.tests, encoding="utf-8")
         listing.append(
-            {"id": program.id, "dir": str(directory), "runner": program.runner,
-             "timeout_s": BASELINE_PATIENCE_S}
+            {
+                "id": program.id,
+                "dir": str(directory),
+                "runner": program.runner,
+                "timeout_s": BASELINE_PATIENCE_S,
+            }
         )
     (workdir / "programs.json").write_text(json.dumps(listing))
     done = subprocess.run(
-        [sys.executable, str(BASELINE), str(workdir / "programs.json"),
-         str(workdir / "results.json")],
-        cwd=workdir, capture_output=True, text=True, timeout=900,
+        [
+            sys.executable,
+            str(BASELINE),
+            str(workdir / "programs.json"),
+            str(workdir / "results.json"),
+        ],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=900,
         stdin=subprocess.DEVNULL,
     )
     assert done.returncode == 0, f"the CPython baseline failed:\n{done.stderr[-3000:]}"
@@ -85,14 +100,19 @@ def _run_sandbox(runner: Runner, program: Program) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def differential() -> Iterator[Differential]:
     require_bwrap()
-    runner = Runner(sandbox_settings(wall_s=10.0, test_timeout_s=2.0, max_wall_s=10.0,
-                                     concurrency=2, warm_pool=2))
+    runner = Runner(
+        sandbox_settings(
+            wall_s=10.0, test_timeout_s=2.0, max_wall_s=10.0, concurrency=2, warm_pool=2
+        )
+    )
     runner.start()
     started = time.monotonic()
     try:
-        with tempfile.TemporaryDirectory(prefix="learnflow-differential-") as tmp, \
-                ThreadPoolExecutor(max_workers=1) as baseline_pool, \
-                ThreadPoolExecutor(max_workers=2) as sandbox_pool:
+        with (
+            tempfile.TemporaryDirectory(prefix="learnflow-differential-") as tmp,
+            ThreadPoolExecutor(max_workers=1) as baseline_pool,
+            ThreadPoolExecutor(max_workers=2) as sandbox_pool,
+        ):
             baseline = baseline_pool.submit(_run_baseline, PROGRAMS, Path(tmp))
             futures = {p.id: sandbox_pool.submit(_timed, runner, p) for p in PROGRAMS}
             sandbox, seconds = {}, {}

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from code_runner.sandbox import results
 from code_runner.sandbox.base import Limits, Outcome
 from code_runner.sandbox.collect import plan_tests
-from code_runner.sandbox import results
 
 LIMITS = Limits(
     wall_s=20.0,

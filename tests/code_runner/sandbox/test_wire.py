@@ -96,7 +96,7 @@ PLAIN = [
     pathlib.PurePosixPath("/a/b"),
     pathlib.PosixPath("rel/c.txt"),
     datetime.date(2024, 2, 29),
-    datetime.datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc),
+    datetime.datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=datetime.UTC),
     datetime.time(12, 30),
     datetime.timedelta(days=1, seconds=5),
     math.sqrt,
