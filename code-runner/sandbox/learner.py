@@ -174,6 +174,7 @@ def _foreign_class(peer, tid, described):
 class LearnerPeer:
     def __init__(self, fd_in, fd_out, config):
         self.fd_in = fd_in
+        self.reader = FrameReader(fd_in)
         self.fd_out = fd_out
         self.config = config
         self.exports = {}
@@ -190,6 +191,7 @@ class LearnerPeer:
         self.out_dropped = 0
         self.module = None
         self.random_state = None
+        self.announced_random = False
         self.module_file = ""
         import collections
 
@@ -417,7 +419,7 @@ class LearnerPeer:
     # -- requests from the test process
     def serve_forever(self):
         while True:
-            message = recv_frame(self.fd_in)
+            message = self.reader.read()
             self.send(self.serve(message))
 
     def serve(self, message):
@@ -436,7 +438,11 @@ class LearnerPeer:
             raise WireError(f"a request that cannot be read ({type(exc).__name__})") from None
         if not isinstance(args, list) or not isinstance(kwargs, dict):
             raise WireError("a malformed request")
-        before = [(i, _snapshot(c)) for i, c in enumerate(decoder.table) if _mutable(c)]
+        before = [  # the tests' containers (not the argument list and dict made for the call)
+            (i, _snapshot(c))
+            for i, c in enumerate(decoder.table)
+            if c is not args and c is not kwargs and _mutable(c)
+        ]
         try:
             result = self._apply(op, target, args, kwargs)
         except WireError:
@@ -631,7 +637,7 @@ class LearnerPeer:
         tracked = {id(c): i for i, c in enumerate(encoder.keep) if _mutable(c)}
         self.send(message)
         while True:
-            reply = recv_frame(self.fd_in)
+            reply = self.reader.read()
             if "op" in reply:  # the test process calls back into this one meanwhile
                 self.send(self.serve(reply))
                 continue
@@ -655,6 +661,10 @@ class LearnerPeer:
 
     # -- frames
     def send(self, message):
+        if not self.announced_random and "random" in sys.modules:
+            # from now on the tests' `random` state is synced with ours at every call
+            self.announced_random = True
+            message["uses_random"] = True
         if self.pending_types:
             message["types"], self.pending_types = self.pending_types, {}
         out, dropped = self._take_output()

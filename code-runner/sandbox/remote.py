@@ -378,6 +378,7 @@ class Learner:
         self.last_sync = {}
         self.learner_exceptions = set()
         self.abandoned = False
+        self.learner_uses_random = False
         self.waiting = False
         self.retired_cpu = 0.0
         self.live = {}
@@ -415,9 +416,11 @@ class Learner:
             os.close(to_learner_r)
             os.close(from_learner_w)
         self.fd_out, self.fd_in = to_learner_w, from_learner_r
+        self.reader = FrameReader(from_learner_r)
         self.abandoned = False
         self.generation += 1
         self.last_sync = {}
+        self.learner_uses_random = False
 
     def connect(self):
         """Give the spawned interpreter its program and config; returns its hello frame."""
@@ -682,7 +685,7 @@ class Learner:
         (one process would share them: a test that seeds `random` gets the same numbers from the
         learner's code as it would in one process)."""
         sync = {}
-        generator = sys.modules.get("random")
+        generator = sys.modules.get("random") if self.learner_uses_random else None
         if generator is not None:
             state = generator.getstate()
             if state != self.last_sync.get("random"):
@@ -695,9 +698,10 @@ class Learner:
         if cwd is not None and cwd != self.last_sync.get("cwd"):
             sync["cwd"] = self.last_sync["cwd"] = cwd
         raw = getattr(os.environ, "_data", None)  # compared raw: decoding it costs more
-        raw = dict(raw) if isinstance(raw, dict) else dict(os.environ)
+        if not isinstance(raw, dict):
+            raw = dict(os.environ)
         if raw != self.last_sync.get("env"):
-            self.last_sync["env"] = raw
+            self.last_sync["env"] = dict(raw)
             sync["env"] = dict(os.environ)
         return sync
 
@@ -726,7 +730,7 @@ class Learner:
         while True:
             self.waiting = True  # the learner's code runs: what it computes is its CPU time
             try:
-                message = recv_frame(self.fd_in)
+                message = self.reader.read()
             except EOFError:
                 raise self.gone("ended") from None
             except WireError as exc:
@@ -735,6 +739,8 @@ class Learner:
                 self.waiting = False
             self._register_types(message)
             self._write_output(message)
+            if message.get("uses_random"):
+                self.learner_uses_random = True
             if "cb" in message:
                 self._send(self._serve(message))
                 continue

@@ -167,6 +167,9 @@ PLAIN_BASES = (
 )
 
 
+_SCALARS = frozenset((type(None), bool, int, float, str))
+
+
 class _DeepEnough:
     """Raises the recursion limit while a deep value is encoded or decoded (each level of nesting
     takes a few Python frames here), then puts the program's own limit back."""
@@ -205,9 +208,17 @@ def read_exactly(fd, size):
     return b"".join(chunks)
 
 
+_JSON_ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"))
+_JSON_DECODER = json.JSONDecoder()
+
+
 def send_frame(fd, message):
-    with _DeepEnough():
-        data = json.dumps(message, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+    try:
+        text = _JSON_ENCODER.encode(message)
+    except RecursionError:  # a deep value: again with room for it
+        with _DeepEnough():
+            text = _JSON_ENCODER.encode(message)
+    data = text.encode("ascii")
     if len(data) > MAX_FRAME:
         raise Unencodable(
             f"a message of {len(data) >> 20} MB is more than the {MAX_FRAME >> 20} MB limit"
@@ -215,19 +226,50 @@ def send_frame(fd, message):
     write_all(fd, len(data).to_bytes(4, "big") + data)
 
 
-def recv_frame(fd):
-    size = int.from_bytes(read_exactly(fd, 4), "big")
-    if size > MAX_FRAME:
-        raise WireError(f"a message of {size} bytes is over the limit")
-    data = read_exactly(fd, size)
+class FrameReader:
+    """Reads frames from one pipe through a buffer (one system call per frame, mostly)."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.buffer = b""
+
+    def _take(self, size):
+        while len(self.buffer) < size:
+            chunk = os.read(self.fd, max(65536, size - len(self.buffer)))
+            if not chunk:
+                raise EOFError("the other process closed the connection")
+            self.buffer += chunk
+        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        return data
+
+    def read(self):
+        size = int.from_bytes(self._take(4), "big")
+        if size > MAX_FRAME:
+            raise WireError(f"a message of {size} bytes is over the limit")
+        return parse_frame(self._take(size))
+
+
+def parse_frame(data):
     try:
-        with _DeepEnough():
-            message = json.loads(data.decode("ascii"))
+        text = data.decode("ascii")
+        try:
+            message = _JSON_DECODER.decode(text)
+        except RecursionError:
+            with _DeepEnough():
+                message = _JSON_DECODER.decode(text)
     except (ValueError, RecursionError, MemoryError) as exc:
         raise WireError(f"a malformed message ({type(exc).__name__})") from None
     if not isinstance(message, dict):
         raise WireError("a message that is not an object")
     return message
+
+
+def recv_frame(fd):
+    """One frame, read without a buffer (for a pipe that carries one frame at a time)."""
+    size = int.from_bytes(read_exactly(fd, 4), "big")
+    if size > MAX_FRAME:
+        raise WireError(f"a message of {size} bytes is over the limit")
+    return parse_frame(read_exactly(fd, size))
 
 
 # --- names of the standard library -------------------------------------------------------------
@@ -336,7 +378,7 @@ class Encoder:
         self.open = set()
 
     def encode(self, value, depth=0):
-        if depth == 0:
+        if depth == 0 and type(value) not in _SCALARS:
             with _DeepEnough():
                 return self._encode(value, 0)
         return self._encode(value, depth)
