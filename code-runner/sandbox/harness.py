@@ -960,12 +960,17 @@ class _Harness:
     def _learner_cpu(self):
         return self.learner.cpu_seconds() if self.learner is not None else 0.0
 
+    def _received(self):
+        reader = getattr(self.learner, "reader", None)
+        return reader.received if reader is not None else 0
+
     def _with_timeout(self, call):
         """Run `call` within the per-test limit: CPU time of this process and the learner's
         (steady on a busy machine, unlike the clock), with the clock as a backstop for code that
         waits. Checked every TICK_S; also stops the run when its CPU budget is used up."""
         cpu_start = self._cpu()
-        progress = [self._learner_cpu(), time.monotonic()]  # its CPU, and when that last grew
+        # the learner's CPU time and the bytes it sent, and when either last grew
+        progress = [self._learner_cpu(), self._received(), time.monotonic()]
 
         def tick(_signum, _frame):
             entered = time.process_time()
@@ -976,14 +981,19 @@ class _Harness:
 
         def check():
             cpu, now = self._cpu(), time.monotonic()
-            learner_cpu = self._learner_cpu()
-            # waiting for the learner's code while it computes nothing: sleeping or blocked
+            # waiting for the learner's code while it neither computes nor sends anything:
+            # sleeping, or blocked
             waiting = self.learner is not None and self.learner.waiting
-            if not waiting or learner_cpu - progress[0] >= PROGRESS_CPU_S:
-                progress[:] = [learner_cpu, now]
+            learner_cpu, received = self._learner_cpu(), self._received()
+            if (
+                not waiting
+                or learner_cpu - progress[0] >= PROGRESS_CPU_S
+                or received != progress[1]
+            ):
+                progress[:] = [learner_cpu, received, now]
             over_run = cpu - self.run_cpu_start > self.run_timeout
             over_test = cpu - cpu_start > self.test_timeout
-            over_wall = now - progress[1] > self.test_wall
+            over_wall = now - progress[2] > self.test_wall
             if over_run or over_test or over_wall:
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 if self.learner is not None:

@@ -232,13 +232,19 @@ class FrameReader:
     def __init__(self, fd):
         self.fd = fd
         self.buffer = b""
+        self.received = 0  # bytes so far: a sign of life while a big frame arrives
 
     def _take(self, size):
-        while len(self.buffer) < size:
-            chunk = os.read(self.fd, max(65536, size - len(self.buffer)))
-            if not chunk:
-                raise EOFError("the other process closed the connection")
-            self.buffer += chunk
+        if len(self.buffer) < size:
+            chunks, have = [self.buffer], len(self.buffer)
+            while have < size:  # a big frame: collected in pieces, joined once
+                chunk = os.read(self.fd, max(65536, size - have))
+                if not chunk:
+                    raise EOFError("the other process closed the connection")
+                chunks.append(chunk)
+                have += len(chunk)
+                self.received += len(chunk)
+            self.buffer = b"".join(chunks)
         data, self.buffer = self.buffer[:size], self.buffer[size:]
         return data
 
