@@ -20,7 +20,7 @@ def fake_sandbox(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Replace the sandbox with a fake that passes code containing `return` and fails the rest."""
     codes: list[str] = []
 
-    def run_tests(code: str, tests: str, module_name: str) -> Mapping[str, Any]:
+    def run_tests(code: str, tests: str, module_name: str, **limits: float) -> Mapping[str, Any]:
         codes.append(code)
         return PASS if "return" in code else FAIL
 
