@@ -49,7 +49,7 @@ test: bootstrap-tests
 	@$(BIN)/pytest
 
 test-unit: $(STAMP)
-	@$(BIN)/pytest -m "not integration"
+	@$(BIN)/pytest -m "not integration and not fake_triage"
 
 lint: $(STAMP)
 	@$(BIN)/ruff check .

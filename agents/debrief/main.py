@@ -14,6 +14,7 @@ from debrief_agent.api.routes import (
     sessions,
     students,
     summaries,
+    teaching,
 )
 from learnflow.api.service import create_service_app
 from learnflow.settings import Settings
@@ -42,6 +43,7 @@ def create_app(
             alerts.router,
             quizzes.router,
             summaries.router,
+            teaching.router,
         ],
         on_startup=on_startup,
         on_shutdown=on_shutdown,

@@ -7,12 +7,14 @@ from fastapi import FastAPI
 from learnflow.api.service import create_service_app
 from learnflow.settings import Settings
 
-from .api.routes import exercises, grade, respond
+from .api.routes import exercises, grade, quizzes, respond
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
-        "tutor", routers=[respond.router, exercises.router, grade.router], settings=settings
+        "tutor",
+        routers=[respond.router, exercises.router, grade.router, quizzes.router],
+        settings=settings,
     )
 
 

@@ -150,7 +150,10 @@ class TutorService:
 
     # --- POST /grade --------------------------------------------------------------------------
     async def grade(self, body: GradeRequest) -> GradeReply:
-        exercise = find_exercise(self.catalog, body.exercise_id)
+        if body.exercise is not None and body.exercise.id == body.exercise_id:
+            exercise = body.exercise.as_exercise()
+        else:
+            exercise = find_exercise(self.catalog, body.exercise_id)
         code = _check_code(body.code)
         submission_id = body.submission_id or self._derived_submission_id(body, code)
         result = await SidecarGrader(self.mesh).grade(
@@ -226,6 +229,7 @@ class TutorService:
                 tests_total=result.tests_total,
                 code_quality=graded.quality,
                 error_type=result.error_type,
+                tests=[{"name": t.name, "status": t.status} for t in result.tests],
                 **common,
             )
         )

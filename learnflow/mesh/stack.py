@@ -122,6 +122,8 @@ class Stack:
                 "PORT": str(spec.app_port),
                 "DAPR_HTTP_PORT": str(spec.dapr_http_port),
                 "DAPR_API_TOKEN": run_secrets.dapr_token(spec.app_id),
+                # event deliveries from its sidecar carry it (app/dapr/events checks it)
+                "APP_API_TOKEN": run_secrets.app_token(spec.app_id),
             }
         keep = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "PYTHONPATH", "VIRTUAL_ENV", "TMPDIR")
         env = {k: v for k, v in os.environ.items() if k in keep}

@@ -39,6 +39,10 @@ EXPECTED_TABLES = {
     "exercise_index",
     "struggle_states",  # 0007: the debrief app's progress consumer
     "event_outbox",
+    "code_drafts",  # 0008: the learning loop (chat history, drafts, notifications, trend)
+    "notifications",
+    "progress_history",
+    "demo_histories",
     "schema_migrations",
 }
 

@@ -13,12 +13,14 @@ from fastapi import APIRouter
 
 from learnflow.api.deps import SidecarDep
 from learnflow.contracts import SpecialistReply, SpecialistRequest
-from learnflow.errors import NotAllowed
+from learnflow.curriculum import load_catalog
+from learnflow.errors import InvalidInput, NotAllowed
 from learnflow.events import LearningResponse, LearningRouted
 from learnflow.intents import classify
 from learnflow.progress.struggle import says_confused
 from learnflow.sidecar import Sidecar
-from triage_agent import conversation
+from triage_agent import conversation, history, quizzes
+from triage_agent.api.deps import OptionalPoolDep
 from triage_agent.limits import ChatUser
 from triage_agent.models import ChatReply, ChatRequest
 from triage_agent.offtopic import own_reply
@@ -74,14 +76,59 @@ def _reply(turn: conversation.Turn, session_id: str) -> ChatReply:
         intent=turn.intent,
         confidence=turn.confidence,
         sources=turn.sources,
+        quiz=turn.quiz,
+        exercise_id=turn.exercise_id,
     )
 
 
+async def _quiz_turn(
+    sidecar: Sidecar,
+    body: ChatRequest,
+    stored: conversation.Conversation,
+    session_id: str,
+    message_id: str,
+    user_id: str,
+) -> conversation.Turn | None:
+    """The turn when the message starts a quiz or answers the question just asked; else None."""
+    common = {"message_id": message_id, "message": body.message, "agent": "tutor"}
+    asked = stored.turns[-1].open_question if stored.turns else None
+    if asked is not None:
+        quiz_id, question_id, choices = asked
+        choice = quizzes.bare_choice(body.message, choices)
+        if choice is not None:
+            outcome = await quizzes.answer(
+                sidecar, user_id=user_id, quiz_id=quiz_id, question_id=question_id, choice=choice
+            )
+            reply = quizzes.render_outcome(outcome)
+            return conversation.Turn(
+                **common, reply=reply, intent="quiz_answer", confidence=1.0, quiz=outcome
+            )
+    if not quizzes.asks_for_quiz(body.message):
+        return None
+    topic = quizzes.quiz_topic(body.message) or (body.exercise_id or "").split(".")[0] or None
+    try:
+        view = await quizzes.start(
+            sidecar,
+            user_id=user_id,
+            topic=topic,
+            session_id=session_id,
+            quiz_id=f"{session_id}.{message_id}"[:100],
+        )
+    except InvalidInput as exc:  # no topic we have a quiz for: say so, in the conversation
+        reply = f"{exc.message}. Try for example “Quiz me on for loops”."
+        return conversation.Turn(**common, reply=reply, intent="quiz", confidence=1.0)
+    reply = quizzes.render_start(view)
+    return conversation.Turn(**common, reply=reply, intent="quiz", confidence=1.0, quiz=view)
+
+
 @router.post("/chat", response_model=ChatReply, responses={429: {"description": "Too many"}})
-async def chat(body: ChatRequest, sidecar: SidecarDep, user: ChatUser) -> ChatReply:
+async def chat(
+    body: ChatRequest, sidecar: SidecarDep, user: ChatUser, pool: OptionalPoolDep
+) -> ChatReply:
     session_id = body.session_id or str(uuid.uuid4())
     message_id = body.message_id or str(uuid.uuid4())
     user_id = str(user.user_id)
+    stored = conversation.Conversation(session_id=session_id)
     if body.session_id is not None:
         stored, _ = await conversation.load(sidecar, session_id)
         if stored.user_id is not None and stored.user_id != user_id:
@@ -95,6 +142,18 @@ async def chat(body: ChatRequest, sidecar: SidecarDep, user: ChatUser) -> ChatRe
             await _announce(sidecar, replayed, session_id, user_id)
             return _reply(replayed, session_id)
 
+    turn = await _quiz_turn(sidecar, body, stored, session_id, message_id, user_id)
+    if turn is None:
+        turn = await _specialist_turn(sidecar, body, session_id, message_id, user_id)
+    await conversation.append_turn(sidecar, session_id, turn, user_id)
+    await history.record_turn(pool, user.user_id, session_id, turn)
+    await _announce(sidecar, turn, session_id, user_id)
+    return _reply(turn, session_id)
+
+
+async def _specialist_turn(
+    sidecar: Sidecar, body: ChatRequest, session_id: str, message_id: str, user_id: str
+) -> conversation.Turn:
     decision = classify(body.message)
     if decision.agent == "triage":
         answer = SpecialistReply(reply=own_reply(decision.intent))
@@ -104,13 +163,14 @@ async def chat(body: ChatRequest, sidecar: SidecarDep, user: ChatUser) -> ChatRe
             session_id=session_id,
             message_id=message_id,
             intent=decision.intent,
-            code=decision.code,
+            code=body.code or decision.code,
+            exercise_id=body.exercise_id,
             user_id=user_id,
         )
         raw = await sidecar.invoke(decision.agent, "respond", json_body=request.model_dump())
         answer = SpecialistReply.model_validate(raw)
-
-    turn = conversation.Turn(
+    offered = next((s for s in answer.sources if s.count(".") == 1 and _is_exercise(s)), None)
+    return conversation.Turn(
         message_id=message_id,
         message=body.message,
         reply=answer.reply,
@@ -118,7 +178,10 @@ async def chat(body: ChatRequest, sidecar: SidecarDep, user: ChatUser) -> ChatRe
         intent=decision.intent,
         confidence=round(decision.confidence, 3),
         sources=answer.sources,
+        exercise_id=offered if decision.agent == "tutor" else None,
     )
-    await conversation.append_turn(sidecar, session_id, turn, user_id)
-    await _announce(sidecar, turn, session_id, user_id)
-    return _reply(turn, session_id)
+
+
+def _is_exercise(source: str) -> bool:
+    """Whether a cited source is an exercise of the curriculum (not a lesson)."""
+    return any(e.id == source for e in load_catalog().exercises)

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from learnflow.api.deps import SidecarDep
+from triage_agent import assigned
 from triage_agent.limits import CodeSlot, RunUser, SubmitUser
 from triage_agent.ownership import require_own_session
 
@@ -62,15 +63,18 @@ async def submit_code(
     request: Request,
     _: CodeSlot,
 ) -> Any:
-    """Grade the code against the exercise's hidden tests; the result lists every test."""
+    """Grade the code against the exercise's hidden tests; the result lists every test. A
+    teacher's exercise is graded only for the students it was assigned to."""
     if body.session_id is not None:
         await require_own_session(request, sidecar, body.session_id, user)
-    return await sidecar.invoke(
-        "tutor",
-        "grade",
-        json_body={
-            **body.model_dump(exclude_none=True),
-            "exercise_id": exercise_id,
-            "user_id": str(user.user_id),
-        },
-    )
+    payload: dict[str, Any] = {
+        **body.model_dump(exclude_none=True),
+        "exercise_id": exercise_id,
+        "user_id": str(user.user_id),
+    }
+    pool = getattr(request.app.state, "pool", None)
+    if pool is not None and assigned.is_custom(exercise_id):
+        custom = await assigned.custom_exercise_for(pool, user, exercise_id)
+        if custom is not None:
+            payload["exercise"] = assigned.grading_payload(custom)
+    return await sidecar.invoke("tutor", "grade", json_body=payload)
