@@ -46,6 +46,7 @@ import hashlib
 import logging
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -437,11 +438,41 @@ def _programs(
     return unique
 
 
+#: Sandbox verdicts already known, per (grader kind, exercise, digest of tests and program):
+#: the same starter-shaped or example code comes back turn after turn, and a definite verdict
+#: of the same code on the same tests does not change. Bounded, oldest first out.
+VERDICT_CACHE_SIZE = 1024
+_verdicts: OrderedDict[tuple[str, str, str], bool] = OrderedDict()
+
+
+def _verdict_key(context: TutorContext, exercise: Exercise, program: str) -> tuple[str, str, str] | None:
+    """Where `program`'s verdict on `exercise` is remembered; None for a grader that does not
+    declare its verdicts repeatable (`cache_kind`), such as a scripted one in a test."""
+    kind = getattr(context.grader, "cache_kind", None)
+    if not isinstance(kind, str):
+        return None
+    digest = hashlib.sha256(f"{exercise.tests}\x00{program}".encode()).hexdigest()
+    return kind, exercise.id, digest
+
+
 async def _passes(context: TutorContext, exercise: Exercise, program: str) -> bool:
     """Whether `program` passes every hidden test of `exercise`. The run is anonymous (no session
-    or user): it is the tutor's check, not the learner's submission, so no progress counts it."""
+    or user): it is the tutor's check, not the learner's submission, so no progress counts it.
+    Definite verdicts (every test passed or failed; no limit hit, no runner error) are cached."""
     assert context.grader is not None
-    return (await context.grader.grade(exercise, program)).passed
+    key = _verdict_key(context, exercise, program)
+    if key is not None and key in _verdicts:
+        _verdicts.move_to_end(key)
+        return _verdicts[key]
+    result = await context.grader.grade(exercise, program)
+    definite = result.raw_status in ("pass", "fail") and all(
+        test.status in ("pass", "fail") for test in result.tests
+    )
+    if key is not None and definite:
+        _verdicts[key] = result.passed
+        while len(_verdicts) > VERDICT_CACHE_SIZE:
+            _verdicts.popitem(last=False)
+    return result.passed
 
 
 async def behavioural_leak(

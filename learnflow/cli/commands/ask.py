@@ -21,7 +21,7 @@ import importlib
 import itertools
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,6 +109,20 @@ class LocalMesh:
         self.state[key] = (copy.deepcopy(value), str(next(self._etags)))
 
 
+#: The agents built so far, per (agent, model settings): an agent is configuration (tools,
+#: instructions, model, guardrails), not conversation state, so messages share it the way a
+#: running service does — building one costs tens of milliseconds per message otherwise.
+_agents: dict[tuple[str, str], Any] = {}
+
+
+def _agent(name: str, settings: Settings, build: Callable[[], Any]) -> Any:
+    key = (name, settings.model_dump_json())
+    found = _agents.get(key)
+    if found is None:
+        found = _agents[key] = build()
+    return found
+
+
 async def ask(
     message: str,
     *,
@@ -128,7 +142,7 @@ async def ask(
         answer = SpecialistReply(reply=own.own_reply(intent))
     elif decision.agent == "concepts":
         concepts: Any = importlib.import_module("concepts_agent.agent")
-        agent = concepts.build_concepts_agent(settings=settings)
+        agent = _agent("concepts", settings, lambda: concepts.build_concepts_agent(settings=settings))
         found = await concepts.explain(agent, message, code=code)
         answer = SpecialistReply(reply=found.answer, sources=list(found.sources))
     elif decision.agent == "tutor":
@@ -155,7 +169,7 @@ async def _tutor(
     tutor = service.TutorService(
         LocalMesh(),
         exercises.default_catalog(),
-        agent_module.build_tutor_agent(settings=settings),
+        _agent("tutor", settings, lambda: agent_module.build_tutor_agent(settings=settings)),
         offline=settings.uses_offline_model,
     )
     request = models.TutorRequest(
