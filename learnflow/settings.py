@@ -109,6 +109,15 @@ class Settings(BaseSettings):
     #: the tests import (fail closed).
     tutor_leak_check_timeout_s: float = Field(default=4.0, gt=0, le=30)
 
+    # --- triage ------------------------------------------------------------------------------
+    triage_llm_fallback_below: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="With a model configured, a message the offline classifier routes with a "
+        "confidence below this is asked of the model (learnflow.intent_fallback); 0 = never.",
+    )
+
     @property
     def dapr_http_endpoint(self) -> str:
         return f"http://127.0.0.1:{self.dapr_http_port}"

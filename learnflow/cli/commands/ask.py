@@ -1,6 +1,8 @@
 """`learnflow ask "<message>" [--exercise ID] [--code FILE] [--llm offline|local|URL]`.
 
-One learner message through the same triage classifier and specialist code as the mesh, in this
+One learner message through the same triage classifier (with the model's opinion on a
+low-confidence message when a model is configured, `learnflow.intent_fallback`) and specialist
+code as the mesh, in this
 process (no daprd, Kafka or PostgreSQL): triage's own replies for off-topic and unsafe messages,
 the concepts agent for concept questions, the tutor service for exercises, hints, errors and
 code (grading runs in the real sandbox, `code_runner.sandbox`, when code and an exercise are
@@ -29,7 +31,7 @@ from typing import Any
 from learnflow.contracts import SpecialistReply
 from learnflow.errors import ConfigurationError, InvalidInput
 from learnflow.events import Event
-from learnflow.intents import classify
+from learnflow.intent_fallback import classify_with_fallback
 from learnflow.llm.provider import model_label
 from learnflow.settings import Settings, get_settings
 
@@ -134,7 +136,9 @@ async def ask(
     settings = settings or get_settings()
     if not message.strip():
         raise InvalidInput("the message is empty; say what you want to ask")
-    decision = classify(message, has_code=True if code else None)
+    decision = await classify_with_fallback(
+        message, has_code=True if code else None, settings=settings
+    )
     intent = decision.intent.value
     code = code or decision.code
     if decision.agent == "triage":

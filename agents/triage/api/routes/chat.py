@@ -16,7 +16,7 @@ from learnflow.auth.deps import CurrentUser
 from learnflow.contracts import SpecialistReply, SpecialistRequest
 from learnflow.errors import NotAllowed
 from learnflow.events import LearningResponse, LearningRouted
-from learnflow.intents import classify
+from learnflow.intent_fallback import classify_with_fallback
 from learnflow.progress.struggle import says_confused
 from learnflow.sidecar import Sidecar
 from triage_agent import conversation
@@ -95,7 +95,7 @@ async def chat(body: ChatRequest, sidecar: SidecarDep, user: CurrentUser) -> Cha
             await _announce(sidecar, replayed, session_id, user_id)
             return _reply(replayed, session_id)
 
-    decision = classify(body.message)
+    decision = await classify_with_fallback(body.message)
     if decision.agent == "triage":
         answer = SpecialistReply(reply=own_reply(decision.intent))
     else:
