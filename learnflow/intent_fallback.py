@@ -64,7 +64,8 @@ def fallback_input(message: str) -> str:
 def read_intent(answer: object) -> Intent | None:
     """The intent a model's answer names: exactly one label (case and spaces free), else None."""
     found = {
-        re.sub(r"[\s-]", "_", match.group(1).lower()) for match in _LABEL.finditer(str(answer or ""))
+        re.sub(r"[\s-]", "_", match.group(1).lower())
+        for match in _LABEL.finditer(str(answer or ""))
     }
     return Intent(found.pop()) if len(found) == 1 else None
 

@@ -338,7 +338,9 @@ def _candidates(context: TutorContext, *, in_play_only: bool = False) -> list[Ex
     return first + [e for e in context.catalog.exercises if e.id not in seen]
 
 
-def similarity_leaks(context: TutorContext, reply: str) -> Iterator[tuple[Exercise, LeakReport, bool]]:
+def similarity_leaks(
+    context: TutorContext, reply: str
+) -> Iterator[tuple[Exercise, LeakReport, bool]]:
     """Each exercise whose solution `reply` leaks by token similarity (checked against the whole
     curriculum, the exercises in play first), with its report and whether it is in play."""
     if not code_pieces(reply):
@@ -445,7 +447,9 @@ VERDICT_CACHE_SIZE = 1024
 _verdicts: OrderedDict[tuple[str, str, str], bool] = OrderedDict()
 
 
-def _verdict_key(context: TutorContext, exercise: Exercise, program: str) -> tuple[str, str, str] | None:
+def _verdict_key(
+    context: TutorContext, exercise: Exercise, program: str
+) -> tuple[str, str, str] | None:
     """Where `program`'s verdict on `exercise` is remembered; None for a grader that does not
     declare its verdicts repeatable (`cache_kind`), such as a scripted one in a test."""
     kind = getattr(context.grader, "cache_kind", None)

@@ -146,7 +146,9 @@ async def ask(
         answer = SpecialistReply(reply=own.own_reply(intent))
     elif decision.agent == "concepts":
         concepts: Any = importlib.import_module("concepts_agent.agent")
-        agent = _agent("concepts", settings, lambda: concepts.build_concepts_agent(settings=settings))
+        agent = _agent(
+            "concepts", settings, lambda: concepts.build_concepts_agent(settings=settings)
+        )
         found = await concepts.explain(agent, message, code=code)
         answer = SpecialistReply(reply=found.answer, sources=list(found.sources))
     elif decision.agent == "tutor":

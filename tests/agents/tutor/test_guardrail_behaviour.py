@@ -208,7 +208,6 @@ async def test_regression_the_offline_tutor_presents_evens_only_in_the_real_sand
     """End to end: the offline tutor asked for evens-only presents it (no refusal naming
     is-even), and is-even's real solution shown there is still blocked."""
     from code_runner.sandbox import get_runner
-
     from learnflow.cli.commands.ask import ask
 
     await asyncio.to_thread(get_runner)
