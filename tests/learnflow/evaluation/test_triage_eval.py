@@ -12,6 +12,8 @@ from learnflow.cli.main import main
 from learnflow.errors import InvalidInput
 from learnflow.evaluation.triage_eval import (
     DEV_SET,
+    FRESH_SET,
+    FRESH_TARGET,
     HELD_OUT_SET,
     TARGET_ACCURACY,
     Example,
@@ -75,6 +77,15 @@ def test_dev_set_is_tuned_on_and_passes() -> None:
     report = evaluate_file(DEV_SET)
     print(_figures(report))
     assert report.accuracy >= TARGET_ACCURACY, _figures(report)
+
+
+def test_fresh_phrasing_meets_the_issue_target() -> None:
+    report = evaluate_file(FRESH_SET)
+    print(_figures(report))
+    assert report.total >= 30
+    assert report.accuracy >= FRESH_TARGET, _figures(report)
+    others = {e.message for e in load_examples(DEV_SET) + load_examples(HELD_OUT_SET)}
+    assert not others & {e.message for e in load_examples(FRESH_SET)}, "fresh set overlaps"
 
 
 def test_the_labelled_sets_measure_every_intent_and_do_not_overlap() -> None:
