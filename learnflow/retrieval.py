@@ -14,9 +14,11 @@ Documents and questions go through the same analyser: lower-case, Python operato
 words (`//` → floordiv), dunder names kept whole (`__init__`), common abbreviations made canonical
 (dict → dictionary, func → function), English stop words dropped (Python keywords such as `for`,
 `in`, `is` or `not` never are) and a light suffix stemmer (loops, looping → loop). Questions get
-two more steps: related terms are added at a lower weight ("loop" also looks for `for` and
-`while`), and a word no lesson contains is corrected to its closest vocabulary word with difflib
-("dictionery" → dictionary), since learners type fast.
+more steps: the way learners wrap a question is rewritten away ("what is `__init__` *for*", "*the
+point of* the with *keyword*", "the index *while* looping"), related terms are added at a lower
+weight ("loop" also looks for `for` and `while`; `b = a` asks about aliasing), and a word no
+lesson contains is corrected to its closest vocabulary word with difflib ("dictionery" →
+dictionary), since learners type fast.
 
 Scores are raw BM25 sums (higher is better, unbounded); callers that need a "nothing matches
 well" cut-off compare `Hit.score` against a threshold tuned on labelled questions
