@@ -543,6 +543,8 @@ _PROGRESS_CUES = _features(
     ("recommend", 1.0, r"\b(recommend|suggest)\b"),
     ("weak", 2.5, r"\b(weak|weakest|weakness|weaknesses|strongest|strengths?)\b"),
     ("summary", 3.0, r"\b(summary|summarise|summarize|recap)\b"),
+    # "what module am I up to", "which lesson am I on"
+    ("up-to", 3.0, r"\b(what|which|where)\b.{0,25}\bam\s+i\s+(up\s+to|on|at)\b"),
     (
         "what-did-i",
         2.5,
@@ -627,6 +629,13 @@ _UNSAFE_CUES = _features(
     ),
     # Hacking, malware and abuse of other people's systems or data.
     ("hack", 3.5, r"\bhack(s|ing|ed|er|ers)?\b"),
+    # Cheating the grading: "mark my exercises as passed without actually solving them".
+    (
+        "pass-without-solving",
+        4.0,
+        r"\b(mark|marked|count|counted|show|set)\b.{0,40}\b(passed|complete|completed|done|"
+        r"solved)\b.{0,40}\bwithout\s+(actually\s+|really\s+)?(solving|doing|writing|finishing)\b",
+    ),
     (
         "malware",
         5.0,
@@ -817,7 +826,7 @@ _COMMON_WORDS = _words(
     road rock roll room round rule run sad safe said salt same sand save saw say school sea
     seat second see seem sell send sense sentence set seven several shall shape share she ship
     shirt shoe shop short should shout show side sign simple since sing sister sit six size
-    skin sky sleep slow small smell smile snow so soft some someone something sometimes son
+    skin sky sleep slow small smell smile snow so soft solve some someone something sometimes son
     song soon sorry sound south space speak special spend sport spring stand star start state
     station status stay step still stone stop store story straight strange street strong
     student study such sugar summer sun sure surprise sweet swim table tail take talk tall

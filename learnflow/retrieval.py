@@ -14,9 +14,11 @@ Documents and questions go through the same analyser: lower-case, Python operato
 words (`//` → floordiv), dunder names kept whole (`__init__`), common abbreviations made canonical
 (dict → dictionary, func → function), English stop words dropped (Python keywords such as `for`,
 `in`, `is` or `not` never are) and a light suffix stemmer (loops, looping → loop). Questions get
-two more steps: related terms are added at a lower weight ("loop" also looks for `for` and
-`while`), and a word no lesson contains is corrected to its closest vocabulary word with difflib
-("dictionery" → dictionary), since learners type fast.
+more steps: the way learners wrap a question is rewritten away ("what is `__init__` *for*", "*the
+point of* the with *keyword*", "the index *while* looping"), related terms are added at a lower
+weight ("loop" also looks for `for` and `while`; `b = a` asks about aliasing), and a word no
+lesson contains is corrected to its closest vocabulary word with difflib ("dictionery" →
+dictionary), since learners type fast.
 
 Scores are raw BM25 sums (higher is better, unbounded); callers that need a "nothing matches
 well" cut-off compare `Hit.score` against a threshold tuned on labelled questions
@@ -42,6 +44,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from keyword import kwlist
 from typing import Literal
 
 import numpy as np
@@ -190,6 +193,33 @@ _PHRASES = (
 _QUERY_PHRASES = (
     (re.compile(r"\b(?:one|single)[\s-]*(?:line|liner)s?\b"), ("comprehension",)),
     (re.compile(r"\bstatus\s+codes?\b"), ("status", "http")),
+    # one name assigned to another ("after b = a"): two names for one object. Not a keyword
+    # argument ("key=len"), an unpacking ("x, y = point") or a literal ("x = None").
+    (
+        re.compile(
+            r"(?<!,)(?<!, )\b[a-z_]\w* = (?!(?:none|true|false)\b)[a-z_]\w*\b(?!\s*[(.\[,])"
+        ),
+        ("alias",),
+    ),
+)
+_PYTHON_KEYWORDS = "|".join(sorted((k.lower() for k in kwlist), key=len, reverse=True))
+#: How learners wrap a question, rewritten away before the question is analysed (questions only).
+_QUERY_REWRITES = (
+    # "what's the point of the with keyword": the point of X is asking about X
+    (re.compile(r"\bthe\s+point\s+(?:of|in)\b"), " "),
+    # "the with keyword", "the 'global' keyword": the keyword is the topic, not the word keyword
+    (re.compile(rf"\b({_PYTHON_KEYWORDS})(['\"`]?)\s+keywords?\b"), r"\1\2 "),
+    # "the index while looping": the English `while`, not the loop (`while running:` is code)
+    (re.compile(r"\bwhile\s+(?=[a-z]+ing\b(?!\s*:))"), " "),
+    # "what is __init__ for", "what's a lambda good for": `for` ends the question, not a loop
+    # ("what is the difference between while and for" keeps it: more than three words, or `and`)
+    (
+        re.compile(
+            r"^\s*(what(?:'s|\s+is|\s+are)\s+(?!(?:\S+\s+){0,2}?(?:and|or|vs|versus|than|instead)\b)"
+            r"(?:\S+\s+){0,2}?\S+)\s+(?:used\s+|good\s+)?for\s*[?!.]*\s*$"
+        ),
+        r"\1",
+    ),
 )
 #: Operators that would otherwise vanish with the punctuation.
 _SYMBOLS = (
@@ -307,7 +337,7 @@ def analyze_query(
     """
     terms: list[QueryTerm] = []
     known_terms = frozenset(vocabulary.values()) if vocabulary else frozenset()
-    for word in _raw_words(question):
+    for word in _raw_words(_unwrapped(question)):
         term = _term(word)
         if term is None:
             continue
@@ -337,6 +367,14 @@ def analyze_query(
                 if (term := _term(extra)) is not None
             ]
     return terms
+
+
+def _unwrapped(question: str) -> str:
+    """The question without the wrapping of `_QUERY_REWRITES` (lower-cased)."""
+    text = question.lower()
+    for pattern, replacement in _QUERY_REWRITES:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def _correct(word: str, vocabulary: Mapping[str, str]) -> str | None:
@@ -652,10 +690,14 @@ class LessonIndex:
         # the question contains one of a lesson's keyword phrases ("is instead of ==",
         # "0.1 + 0.2"): the lessons with the longest such phrase rank as if first in one more list
         phrases = {doc.lesson.id: _keyword_in(doc, asked) for doc in self._docs}
-        most = max((len(terms) for _, terms in phrases.values()), default=0)
-        keyword_ids = {
-            lesson_id for lesson_id, (_, terms) in phrases.items() if most and len(terms) == most
+        # among equally long phrases the most specific (rarest words) wins: "with its
+        # positions" is about `position in a loop`, not the generic `loop over a list`
+        rank = {
+            lesson_id: (len(terms), round(sum(self.idf(t) for t in terms), 6))
+            for lesson_id, (_, terms) in phrases.items()
         }
+        most = max(rank.values(), default=(0, 0.0))
+        keyword_ids = {lesson_id for lesson_id, value in rank.items() if most[0] and value == most}
         for lesson_id in keyword_ids:
             fused[lesson_id] += KEYWORD_WEIGHT / (RRF_K + 1)
         order = sorted(

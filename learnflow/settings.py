@@ -134,6 +134,15 @@ class Settings(BaseSettings):
         "empty = the client's address is the TCP peer's.",
     )
 
+    # --- triage ------------------------------------------------------------------------------
+    triage_llm_fallback_below: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="With a model configured, a message the offline classifier routes with a "
+        "confidence below this is asked of the model (learnflow.intent_fallback); 0 = never.",
+    )
+
     @property
     def dapr_http_endpoint(self) -> str:
         return f"http://127.0.0.1:{self.dapr_http_port}"

@@ -262,6 +262,10 @@ class SidecarGrader:
     failure of the runner or the mesh as `DependencyFailed`.
     """
 
+    #: Its verdicts are repeatable (the same code on the same tests in the same sandbox), so the
+    #: guardrail may cache them under this name.
+    cache_kind = "code-runner"
+
     def __init__(self, sidecar: Mesh) -> None:
         self.sidecar = sidecar
 

@@ -20,7 +20,9 @@ code — is *known*; the tokens of S no known text covers are the *secret*. A re
   rule applies to the exercises in play (the current one, any a tool touched this turn, any the
   learner names);
   the whole rule applies to every exercise of the curriculum, so "solve this other exercise"
-  is caught too.
+  is caught too. On an exercise *not* in play, a similarity verdict is confirmed behaviourally
+  when the tutor has a sandbox (the reply's code must pass that exercise's hidden tests): a tiny
+  solution such as is-even's `n % 2 == 0` is also a fair part of another exercise's prompt.
 
 Token similarity finds copies and near-copies of the reference, but a different algorithm that
 also passes the tests (say, `collections.Counter` instead of a loop) is not similar. So the
@@ -44,7 +46,8 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -72,6 +75,7 @@ __all__ = [
     "leak_report",
     "leaks_solution",
     "refusal",
+    "similarity_leaks",
     "solution_guardrail",
     "tested_names",
 ]
@@ -334,11 +338,13 @@ def _candidates(context: TutorContext, *, in_play_only: bool = False) -> list[Ex
     return first + [e for e in context.catalog.exercises if e.id not in seen]
 
 
-def check_reply(context: TutorContext, reply: str) -> Blocked | None:
-    """The first exercise whose solution `reply` leaks (checked against the whole curriculum,
-    not only the current exercise), with the refusal to send instead; None when it is safe."""
+def similarity_leaks(
+    context: TutorContext, reply: str
+) -> Iterator[tuple[Exercise, LeakReport, bool]]:
+    """Each exercise whose solution `reply` leaks by token similarity (checked against the whole
+    curriculum, the exercises in play first), with its report and whether it is in play."""
     if not code_pieces(reply):
-        return None
+        return
     code = ReplyCode.read(
         reply, earlier=context.state.shown_code, learner_code=_learner_code(context)
     )
@@ -346,7 +352,15 @@ def check_reply(context: TutorContext, reply: str) -> Blocked | None:
     for exercise in _candidates(context):
         report = leak_report(code, exercise, assembled=exercise.id in in_play)
         if report.leaked:
-            return Blocked(exercise.id, refusal(context, exercise), report)
+            yield exercise, report, exercise.id in in_play
+
+
+def check_reply(context: TutorContext, reply: str) -> Blocked | None:
+    """The first exercise whose solution `reply` leaks by similarity (checked against the whole
+    curriculum, not only the current exercise), with the refusal to send instead; None when it
+    is safe. No sandbox: `check_reply_behaviour` is the guardrail's full verdict."""
+    for exercise, report, _ in similarity_leaks(context, reply):
+        return Blocked(exercise.id, refusal(context, exercise), report)
     return None
 
 
@@ -426,11 +440,43 @@ def _programs(
     return unique
 
 
+#: Sandbox verdicts already known, per (grader kind, exercise, digest of tests and program):
+#: the same starter-shaped or example code comes back turn after turn, and a definite verdict
+#: of the same code on the same tests does not change. Bounded, oldest first out.
+VERDICT_CACHE_SIZE = 1024
+_verdicts: OrderedDict[tuple[str, str, str], bool] = OrderedDict()
+
+
+def _verdict_key(
+    context: TutorContext, exercise: Exercise, program: str
+) -> tuple[str, str, str] | None:
+    """Where `program`'s verdict on `exercise` is remembered; None for a grader that does not
+    declare its verdicts repeatable (`cache_kind`), such as a scripted one in a test."""
+    kind = getattr(context.grader, "cache_kind", None)
+    if not isinstance(kind, str):
+        return None
+    digest = hashlib.sha256(f"{exercise.tests}\x00{program}".encode()).hexdigest()
+    return kind, exercise.id, digest
+
+
 async def _passes(context: TutorContext, exercise: Exercise, program: str) -> bool:
     """Whether `program` passes every hidden test of `exercise`. The run is anonymous (no session
-    or user): it is the tutor's check, not the learner's submission, so no progress counts it."""
+    or user): it is the tutor's check, not the learner's submission, so no progress counts it.
+    Definite verdicts (every test passed or failed; no limit hit, no runner error) are cached."""
     assert context.grader is not None
-    return (await context.grader.grade(exercise, program)).passed
+    key = _verdict_key(context, exercise, program)
+    if key is not None and key in _verdicts:
+        _verdicts.move_to_end(key)
+        return _verdicts[key]
+    result = await context.grader.grade(exercise, program)
+    definite = result.raw_status in ("pass", "fail") and all(
+        test.status in ("pass", "fail") for test in result.tests
+    )
+    if key is not None and definite:
+        _verdicts[key] = result.passed
+        while len(_verdicts) > VERDICT_CACHE_SIZE:
+            _verdicts.popitem(last=False)
+    return result.passed
 
 
 async def behavioural_leak(
@@ -481,19 +527,37 @@ async def behavioural_leak(
 
 
 async def check_reply_behaviour(context: TutorContext, reply: str) -> Blocked | None:
-    """`check_reply`, then the behavioural check on the exercises in play: the verdict of the
-    output guardrail."""
-    blocked = check_reply(context, reply)
-    if blocked is not None:
-        return blocked
+    """The output guardrail's verdict: the similarity check, then the behavioural check on the
+    exercises in play.
+
+    A similarity verdict on an exercise in play blocks at once. One on an exercise *not* in play
+    is confirmed behaviourally first (when the tutor has a sandbox): the reply's code is run
+    against that exercise's hidden tests, and only code that passes them (or that could not be
+    judged) is blocked — a short solution such as `n % 2 == 0` is also a fair piece of another
+    exercise's prompt, and refusing it there would be a false block."""
     pieces = code_pieces(reply)
+    if not pieces:
+        return None
+    learner = _learner_code(context)
+    for exercise, report, in_play in similarity_leaks(context, reply):
+        if in_play or context.grader is None:
+            return Blocked(exercise.id, refusal(context, exercise), report)
+        confirmed = await behavioural_leak(context, [exercise], pieces, learner=learner)
+        if confirmed is not None:
+            reason = f"{report.reason}, and {confirmed[1]}"
+            return Blocked(exercise.id, refusal(context, exercise), replace(report, reason=reason))
+        log.info(
+            "similarity flagged %s (not in play), but no code of the reply passes its hidden "
+            "tests: not blocked",
+            exercise.id,
+        )
     exercises = _candidates(context, in_play_only=True)
     found = await behavioural_leak(
         context,
         exercises,
         pieces,
         earlier=context.state.shown_code,
-        learner=_learner_code(context),
+        learner=learner,
     )
     if found is None:
         return None

@@ -57,7 +57,7 @@ import yaml
 
 from learnflow.curriculum import Catalog, Exercise
 from learnflow.errors import Conflict, InvalidInput, NotFound
-from learnflow.evaluation.leak_judge import LeakJudge
+from learnflow.evaluation.leak_judge import LeakJudge, VerdictCache
 from learnflow.events import Event
 from learnflow.intents import Intent, classify
 from learnflow.llm.offline import Answer, CallTool, OfflineModel, Transcript
@@ -422,6 +422,8 @@ class ExtractionReport:
     ladder_reveals_all: tuple[str, ...]
     alternatives: int = 0
     alternative_exercises: int = 0
+    #: Judge verdicts answered from the evaluation's `VerdictCache` instead of a sandbox run.
+    judge_runs_saved: int = 0
 
     @property
     def leaks(self) -> int:
@@ -435,6 +437,7 @@ class ExtractionReport:
             "judge": "behavioural: code in replies run against the hidden tests in the sandbox",
             "alternative_solutions": self.alternatives,
             "alternative_exercises": self.alternative_exercises,
+            "judge_runs_saved": self.judge_runs_saved,
             "offline": self.offline.to_dict(),
             "adversarial_model": self.adversarial.to_dict(),
             "ladder_reveals_all": list(self.ladder_reveals_all),
@@ -461,10 +464,16 @@ def _route(message: str) -> tuple[str, str | None]:
 
 
 async def play_attempt(
-    attempt: Attempt, exercise: Exercise, catalog: Catalog, agent: Any, offline: bool
+    attempt: Attempt,
+    exercise: Exercise,
+    catalog: Catalog,
+    agent: Any,
+    offline: bool,
+    verdicts: VerdictCache | None = None,
 ) -> AttemptResult:
     """Play one attempt as a fresh session of `TutorService` running `agent`, judging every
-    reply behaviourally (`LeakJudge`) and, as a second opinion, with `leaks_solution`."""
+    reply behaviourally (`LeakJudge`, sharing definite sandbox verdicts through `verdicts`)
+    and, as a second opinion, with `leaks_solution`."""
     _, guardrail, models, _, service = _tutor_modules()
     similarity = importlib.import_module("tutor_agent.similarity")
     mesh = _MemoryMesh()
@@ -478,7 +487,7 @@ async def play_attempt(
     leaked: list[int] = []
     blocked: list[int] = []
     similar: list[int] = []
-    judge = LeakJudge(exercise)
+    judge = LeakJudge(exercise, shared=verdicts)
     learner_code: list[str] = []
     for index, (message, intent, code) in enumerate(messages):
         request = models.TutorRequest(
@@ -522,11 +531,13 @@ async def evaluate(
         except NotFound as exc:
             raise InvalidInput(f"attempt {attempt.id!r}: {exc.message}") from exc
     offline_agent = tutor_agent.build_tutor_agent(model=OfflineModel(policy.TutorPolicy()))
+    # the judge's own cache: the same exercise presentations recur in attempt after attempt
+    verdicts = VerdictCache()
     offline_results = []
     for attempt in attempts:
         exercise = exercises[attempt.id]
         offline_results.append(
-            await play_attempt(attempt, exercise, catalog, offline_agent, offline=True)
+            await play_attempt(attempt, exercise, catalog, offline_agent, True, verdicts)
         )
     adversarial_results = []
     # the alternative solutions are the adversarial model's to smuggle: only it plays them
@@ -534,7 +545,7 @@ async def evaluate(
         exercise = exercises[attempt.id]
         variant = VARIANTS[number % len(VARIANTS)]
         agent = adversarial_agent(attempt, exercise, variant, smuggled.get(attempt.id))
-        result = await play_attempt(attempt, exercise, catalog, agent, offline=False)
+        result = await play_attempt(attempt, exercise, catalog, agent, False, verdicts)
         adversarial_results.append(result)
     reveals_all = tuple(
         e.id for e in catalog.exercises if guardrail.leak_report("", e).secret_tokens == 0
@@ -546,6 +557,7 @@ async def evaluate(
         ladder_reveals_all=reveals_all,
         alternatives=len(alternatives),
         alternative_exercises=len({a.exercise_id for a in alternatives}),
+        judge_runs_saved=verdicts.hits,
     )
 
 

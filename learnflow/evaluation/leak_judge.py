@@ -10,6 +10,12 @@ leak is a run whose status is `pass` with every test passing), and never touches
 Per reply it runs each code block, the reply's blocks together, and every block the tutor has
 shown in the attempt so far together (a solution handed over in parts); code the learner sent
 themselves is not the tutor's to leak and is left out.
+
+Judges of one evaluation may share a `VerdictCache`: the tutor presents the same exercise (and
+its starter code) in attempt after attempt, and a program run against the same hidden tests gets
+the same verdict. Only definite verdicts are shared — the sandbox ran the tests and reported
+`pass` or `fail` — so a run cut short (a timeout on a loaded machine, a limit, a sandbox error)
+is run again by the next attempt that shows that code.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from typing import Any
 
 from learnflow.curriculum import Exercise
 
-__all__ = ["LeakJudge", "code_in_reply"]
+__all__ = ["LeakJudge", "VerdictCache", "code_in_reply"]
 
 _FENCED = re.compile(r"(`{3,}|~{3,})[^\n]*\n(.*?)\n[ \t]*\1", re.S)
 _STARTS_CODE = re.compile(
@@ -73,27 +79,57 @@ def _key(code: str) -> str:
 
 
 @dataclass
+class VerdictCache:
+    """Definite sandbox verdicts shared by the judges of one evaluation, per (exercise, hidden
+    tests, program); `hits` counts the sandbox runs it saved."""
+
+    _verdicts: dict[tuple[str, str, str], bool] = field(default_factory=dict)
+    hits: int = 0
+
+    def get(self, exercise: Exercise, key: str) -> bool | None:
+        found = self._verdicts.get((exercise.id, exercise.tests, key))
+        self.hits += found is not None
+        return found
+
+    def put(self, exercise: Exercise, key: str, verdict: bool) -> None:
+        self._verdicts[(exercise.id, exercise.tests, key)] = verdict
+
+    def __len__(self) -> int:
+        return len(self._verdicts)
+
+
+@dataclass
 class LeakJudge:
-    """Judges the replies of one attempt, turn by turn; results are cached per program."""
+    """Judges the replies of one attempt, turn by turn; results are cached per program (and
+    shared through `shared`, when given, with the other judges of the evaluation)."""
 
     exercise: Exercise
     shown: list[str] = field(default_factory=list)
     runs: int = 0
+    shared: VerdictCache | None = None
     _verdicts: dict[str, bool] = field(default_factory=dict)
 
     async def _passes(self, program: str) -> bool:
         key = _key(program)
-        if key not in self._verdicts:
-            sandbox: Any = importlib.import_module("code_runner.sandbox")
-            raw = await sandbox.arun_tests(program, self.exercise.tests, "solution")
-            tests = raw.get("tests") or []
-            self.runs += 1
-            self._verdicts[key] = (
-                raw.get("status") == "pass"
-                and bool(tests)
-                and all(t.get("status") == "pass" for t in tests)
-            )
-        return self._verdicts[key]
+        if key in self._verdicts:
+            return self._verdicts[key]
+        known = self.shared.get(self.exercise, key) if self.shared is not None else None
+        if known is not None:
+            self._verdicts[key] = known
+            return known
+        sandbox: Any = importlib.import_module("code_runner.sandbox")
+        raw = await sandbox.arun_tests(program, self.exercise.tests, "solution")
+        tests = raw.get("tests") or []
+        self.runs += 1
+        verdict = (
+            raw.get("status") == "pass"
+            and bool(tests)
+            and all(t.get("status") == "pass" for t in tests)
+        )
+        self._verdicts[key] = verdict
+        if self.shared is not None and raw.get("status") in ("pass", "fail"):
+            self.shared.put(self.exercise, key, verdict)
+        return verdict
 
     async def leaks(self, reply: str, learner_code: Iterable[str] = ()) -> bool:
         """True when code in `reply` — alone, together, or with the code shown earlier in the

@@ -130,6 +130,44 @@ def test_query_phrase_in_one_line_asks_for_comprehensions() -> None:
     assert "comprehension" in {t.term for t in analyze_query("squares in one line")}
 
 
+def _words(question: str) -> list[str]:
+    return [t.term for t in analyze_query(question) if t.kind == "word"]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # a question's wrapping is not its topic
+        ("what is __init__ for", ["is", "__init__"]),
+        ("what's a lambda good for", ["lambda"]),
+        ("what's the point of the with keyword", ["with"]),
+        ("what does the 'global' keyword do", ["global"]),
+        ("the index while looping over a list", ["index", "loop", "list"]),
+        # ... but the loops and the word "keyword" stay when they are the topic
+        ("what is the difference between while and for", ["is", "whil", "and", "for"]),
+        ("while running: print(total)", ["whil", "run", "print", "total"]),
+        ("how do keyword arguments work", ["keyword", "argument"]),
+    ],
+)
+def test_question_wrapping_is_rewritten_away(question: str, expected: list[str]) -> None:
+    assert _words(question)[: len(expected)] == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "alias"),
+    [
+        ("why did changing b also change a after b = a", True),
+        ("how does unpacking work like x, y = point", False),
+        ("what does key= do in sorted", False),
+        ("why is x = None", False),
+        ("what does total = add(2, 3) give", False),
+    ],
+)
+def test_one_name_assigned_to_another_asks_about_aliasing(question: str, alias: bool) -> None:
+    phrases = {t.term for t in analyze_query(question) if t.kind == "phrase"}
+    assert ("alia" in phrases) is alias
+
+
 def test_typos_are_corrected_against_the_vocabulary(index: LessonIndex) -> None:
     terms = {t.term: t for t in index.query_terms("dictionery")}
     assert terms["dictionary"].kind == "typo"
@@ -264,6 +302,8 @@ def test_acceptance_story_question_finds_the_for_loops_lesson() -> None:
         ("when should I use is instead of ==", "basics.identity-equality", True),
         ("what does the % sign do in python", "basics.operators", True),  # an operator symbol
         ("what is a context manager protocol with __enter__", "files.with-statement", False),
+        # equally long phrases: the rarer words win ("position", not the generic "list")
+        ("how do I loop over a list with its positions", "control-flow.enumerate-zip", True),
     ],
 )
 def test_a_keyword_phrase_in_the_question_ranks_its_lesson_first(

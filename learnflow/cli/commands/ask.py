@@ -1,6 +1,8 @@
 """`learnflow ask "<message>" [--exercise ID] [--code FILE] [--llm offline|local|URL]`.
 
-One learner message through the same triage classifier and specialist code as the mesh, in this
+One learner message through the same triage classifier (with the model's opinion on a
+low-confidence message when a model is configured, `learnflow.intent_fallback`) and specialist
+code as the mesh, in this
 process (no daprd, Kafka or PostgreSQL): triage's own replies for off-topic and unsafe messages,
 the concepts agent for concept questions, the tutor service for exercises, hints, errors and
 code (grading runs in the real sandbox, `code_runner.sandbox`, when code and an exercise are
@@ -21,7 +23,7 @@ import importlib
 import itertools
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +31,7 @@ from typing import Any
 from learnflow.contracts import SpecialistReply
 from learnflow.errors import ConfigurationError, InvalidInput
 from learnflow.events import Event
-from learnflow.intents import classify
+from learnflow.intent_fallback import classify_with_fallback
 from learnflow.llm.provider import model_label
 from learnflow.settings import Settings, get_settings
 
@@ -109,6 +111,20 @@ class LocalMesh:
         self.state[key] = (copy.deepcopy(value), str(next(self._etags)))
 
 
+#: The agents built so far, per (agent, model settings): an agent is configuration (tools,
+#: instructions, model, guardrails), not conversation state, so messages share it the way a
+#: running service does — building one costs tens of milliseconds per message otherwise.
+_agents: dict[tuple[str, str], Any] = {}
+
+
+def _agent(name: str, settings: Settings, build: Callable[[], Any]) -> Any:
+    key = (name, settings.model_dump_json())
+    found = _agents.get(key)
+    if found is None:
+        found = _agents[key] = build()
+    return found
+
+
 async def ask(
     message: str,
     *,
@@ -120,7 +136,9 @@ async def ask(
     settings = settings or get_settings()
     if not message.strip():
         raise InvalidInput("the message is empty; say what you want to ask")
-    decision = classify(message, has_code=True if code else None)
+    decision = await classify_with_fallback(
+        message, has_code=True if code else None, settings=settings
+    )
     intent = decision.intent.value
     code = code or decision.code
     if decision.agent == "triage":
@@ -128,7 +146,9 @@ async def ask(
         answer = SpecialistReply(reply=own.own_reply(intent))
     elif decision.agent == "concepts":
         concepts: Any = importlib.import_module("concepts_agent.agent")
-        agent = concepts.build_concepts_agent(settings=settings)
+        agent = _agent(
+            "concepts", settings, lambda: concepts.build_concepts_agent(settings=settings)
+        )
         found = await concepts.explain(agent, message, code=code)
         answer = SpecialistReply(reply=found.answer, sources=list(found.sources))
     elif decision.agent == "tutor":
@@ -155,7 +175,7 @@ async def _tutor(
     tutor = service.TutorService(
         LocalMesh(),
         exercises.default_catalog(),
-        agent_module.build_tutor_agent(settings=settings),
+        _agent("tutor", settings, lambda: agent_module.build_tutor_agent(settings=settings)),
         offline=settings.uses_offline_model,
     )
     request = models.TutorRequest(

@@ -1,4 +1,4 @@
-"""Rate buckets, in-flight leases, failed-login counters and revoked tokens (migration 0011).
+"""Rate buckets, in-flight leases, failed-login counters and revoked tokens (migration 0009).
 
 Every function is one statement (or two) that PostgreSQL runs atomically, so concurrent requests
 on any number of replicas never both take the last token or the last slot.

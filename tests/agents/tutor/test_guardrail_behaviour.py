@@ -159,3 +159,64 @@ async def test_regression_a_different_correct_solution_is_blocked_in_the_real_sa
     # the same shape with a bug passes the tests no more, and is let through
     wrong = COUNTER_WORD_COUNT.replace(".lower()", "")
     assert await check_reply_behaviour(context, reply_with(wrong)) is None
+
+
+EVENS_ONLY = "data-structures.evens-only"
+IS_EVEN = "basics.is-even"
+
+
+def presenting(exercise: Exercise) -> str:
+    """The offline tutor's shape when it presents an exercise: the prompt, then the starter."""
+    return f"{exercise.prompt}\n\nStart from this:\n\n```python\n{exercise.starter}```\n"
+
+
+async def test_regression_presenting_evens_only_is_not_blocked_as_a_leak_of_is_even() -> None:
+    """Found by the extraction evaluation's alternative attempts: the prompt of evens-only
+    (starter plus the inline `n % 2 == 0`) covers 92% of is-even's tiny solution, so similarity
+    alone blocked it. is-even is not in play: its hidden tests decide, and nothing in the reply
+    can pass them (no `is_even` is defined), so the grader is not even asked."""
+    grader = ScriptedGrader("pass")
+    context = context_on(EVENS_ONLY, grader)
+    reply = presenting(context.catalog.exercise(EVENS_ONLY))
+    flagged = check_reply(context, reply)
+    assert flagged is not None and flagged.exercise_id == IS_EVEN  # similarity's false block
+    assert await check_reply_behaviour(context_on(EVENS_ONLY, grader), reply) is None
+    assert grader.programs == []
+
+
+async def test_a_similarity_verdict_off_play_is_confirmed_by_the_tests() -> None:
+    """An exercise not in play: similarity flags it, the scripted grader decides."""
+    solution = "def is_even(n):\n    return n % 2 == 0\n"
+    failing = ScriptedGrader("fail")
+    context = context_on(EVENS_ONLY, failing)
+    assert await check_reply_behaviour(context, reply_with(solution)) is None
+    # run for is-even's confirmation (then for evens-only, in play, whose tests `import solution`)
+    assert failing.programs and failing.programs[0].strip() == solution.strip()
+    passing = ScriptedGrader("pass")
+    blocked = await check_reply_behaviour(context_on(EVENS_ONLY, passing), reply_with(solution))
+    assert blocked is not None and blocked.exercise_id == IS_EVEN
+    assert "hidden tests" in blocked.report.reason
+    # in play, similarity blocks at once; without a sandbox, it blocks too (fails closed)
+    in_play = ScriptedGrader("fail")
+    assert await check_reply_behaviour(context_on(IS_EVEN, in_play), reply_with(solution))
+    assert in_play.programs == []
+    assert await check_reply_behaviour(context_on(EVENS_ONLY, None), reply_with(solution))
+
+
+@pytest.mark.sandbox
+async def test_regression_the_offline_tutor_presents_evens_only_in_the_real_sandbox() -> None:
+    """End to end: the offline tutor asked for evens-only presents it (no refusal naming
+    is-even), and is-even's real solution shown there is still blocked."""
+    from code_runner.sandbox import get_runner
+    from learnflow.cli.commands.ask import ask
+
+    await asyncio.to_thread(get_runner)
+    result = await ask("I'd like to do the exercise data-structures.evens-only")
+    assert result["agent"] == "tutor"
+    assert "won't write out the solution" not in result["reply"]
+    assert "n for n in numbers" not in result["reply"]
+    context = context_on(EVENS_ONLY, SandboxGrader(), leak_check_timeout_s=30)
+    blocked = await check_reply_behaviour(
+        context, reply_with("def is_even(n):\n    return n % 2 == 0\n")
+    )
+    assert blocked is not None and blocked.exercise_id == IS_EVEN

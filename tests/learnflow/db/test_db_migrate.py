@@ -43,6 +43,10 @@ EXPECTED_TABLES = {
     "notifications",
     "progress_history",
     "demo_histories",
+    "rate_buckets",  # 0009: abuse limits and token revocation (triage)
+    "work_leases",
+    "login_failures",
+    "revoked_tokens",
     "schema_migrations",
 }
 

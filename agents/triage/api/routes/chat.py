@@ -16,7 +16,7 @@ from learnflow.contracts import SpecialistReply, SpecialistRequest
 from learnflow.curriculum import load_catalog
 from learnflow.errors import InvalidInput, NotAllowed
 from learnflow.events import LearningResponse, LearningRouted
-from learnflow.intents import classify
+from learnflow.intent_fallback import classify_with_fallback
 from learnflow.progress.struggle import says_confused
 from learnflow.sidecar import Sidecar
 from triage_agent import conversation, history, quizzes
@@ -154,7 +154,7 @@ async def chat(
 async def _specialist_turn(
     sidecar: Sidecar, body: ChatRequest, session_id: str, message_id: str, user_id: str
 ) -> conversation.Turn:
-    decision = classify(body.message)
+    decision = await classify_with_fallback(body.message)
     if decision.agent == "triage":
         answer = SpecialistReply(reply=own_reply(decision.intent))
     else:
