@@ -156,6 +156,8 @@ class Classification:
 
 _FENCE = re.compile(r"```[ \t]*(?:[\w+.-]*[ \t]*\n)?(.*?)(?:```|\Z)", re.S)
 _CODE_CHARS = re.compile(r"[()\[\]{}'\"\d=<>%+*/.:]")
+# A line of closing brackets at column 0 ends a bracketed literal or call begun on a code line.
+_CLOSING_LINE = re.compile(r"^[)\]}][)\]},;:]*\s*$")
 _ERROR_LINE = re.compile(r"^[A-Z]\w*(?:Error|Exception|Warning|Interrupt|Exit)\b(?::.*)?$")
 _CODE_LINE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(p)
@@ -202,7 +204,8 @@ def _split_unfenced(text: str) -> tuple[list[str], list[str]]:
     lines = text.splitlines()
     is_code = [_is_code_line(line) for line in lines]
     # A comment line only counts inside code; an indented or blank line after code joins it,
-    # and so does the line after a block opener (learners often lose the indentation).
+    # and so do a closing-bracket line and the line after a block opener (learners often lose
+    # the indentation).
     for i, line in enumerate(lines):
         if is_code[i] or i == 0:
             continue
@@ -211,7 +214,8 @@ def _split_unfenced(text: str) -> tuple[list[str], list[str]]:
             continue
         indented = line[:1] in (" ", "\t") and bool(line.strip())
         opener = lines[prev].rstrip().endswith(":")
-        if indented or (opener and _CODE_CHARS.search(line) and len(line.split()) <= 6):
+        after_opener = opener and _CODE_CHARS.search(line) and len(line.split()) <= 6
+        if indented or _CLOSING_LINE.match(line) or after_opener:
             is_code[i] = True
     for i, line in enumerate(lines):
         if is_code[i] and line.strip().startswith("#"):

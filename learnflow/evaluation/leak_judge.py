@@ -36,6 +36,7 @@ _STARTS_CODE = re.compile(
     r"^(def |class |async def |import |from \S+ import |@\w|[A-Za-z_][\w.]*\s*(=|\+=|-=)[^=]|"
     r"(for|while|if|with|try)\b.*:\s*$|return\b|print\()"
 )
+_CLOSES = re.compile(r"^[)\]}]")  # the closing bracket of a literal or call begun above
 
 
 def _parses(code: str) -> bool:
@@ -48,7 +49,8 @@ def _parses(code: str) -> bool:
 
 def _unfenced(text: str) -> list[str]:
     """Runs of lines that read as Python outside any fence: a run starts at a line that begins
-    a statement at column 0 and goes on over indented, blank or further statement lines."""
+    a statement at column 0 and goes on over indented, blank, closing-bracket or further
+    statement lines."""
     blocks: list[str] = []
     run: list[str] = []
 
@@ -59,7 +61,8 @@ def _unfenced(text: str) -> list[str]:
         run.clear()
 
     for line in text.splitlines():
-        if _STARTS_CODE.match(line) or (run and (not line.strip() or line[:1] in (" ", "\t"))):
+        continues = not line.strip() or line[:1] in (" ", "\t") or _CLOSES.match(line)
+        if _STARTS_CODE.match(line) or (run and continues):
             run.append(line)
         else:
             close()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from learnflow.curriculum import Exercise, load_catalog
-from learnflow.evaluation.leak_judge import LeakJudge, VerdictCache
+from learnflow.evaluation.leak_judge import LeakJudge, VerdictCache, code_in_reply
 
 
 class ScriptedSandbox:
@@ -75,3 +75,10 @@ async def test_without_a_shared_cache_each_attempt_runs_its_code(
     for _ in range(2):
         assert await LeakJudge(exercises[0]).leaks(_reply("pass"))
     assert len(sandbox.runs) == 2
+
+
+def test_unfenced_code_keeps_a_closing_bracket_at_column_0() -> None:
+    """Regression: the `}` of a module-level table ended the run, so the table was dropped (it
+    no longer parsed) and the solution was judged without it."""
+    reply = "One way:\n\nTABLE = {\n    1: 'a',\n}\n\ndef f(k):\n    return TABLE[k]\n\nTry it!"
+    assert code_in_reply(reply) == ["TABLE = {\n    1: 'a',\n}\n\ndef f(k):\n    return TABLE[k]"]
