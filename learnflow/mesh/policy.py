@@ -49,11 +49,19 @@ PRODUCES: dict[str, frozenset[str]] = {
             "session.finalized",
             "struggle.detected",  # a session workflow's "stuck on one exercise" timer
             "exercise.published",
+            # the demo students' seeded history (demo_history.py): past grades and quizzes
+            "exercise.graded",
+            "quiz.completed",
         }
     ),
     "concepts": frozenset(),
-    "tutor": frozenset({"code.submitted", "exercise.graded", "session.activity"}),
-    "debrief": frozenset({"progress.updated", "struggle.detected"}),
+    # quiz.completed: the tutor grades quiz answers and publishes the finished quiz
+    "tutor": frozenset({"code.submitted", "exercise.graded", "session.activity", "quiz.completed"}),
+    # exercise.assigned: a teacher's assignment (debrief's own subscription fans it out);
+    # notification.created: one per student notified (kept for audit consumers such as ops)
+    "debrief": frozenset(
+        {"progress.updated", "struggle.detected", "exercise.assigned", "notification.created"}
+    ),
     "code-runner": frozenset({"code.executed", "session.activity"}),
     "frontend": frozenset(),
 }

@@ -77,3 +77,37 @@ def test_k8s_kafka_creates_every_scram_user() -> None:
     manifest = (REPO_ROOT / "k8s" / "data" / "kafka.yaml").read_text()
     for user in kafka_security.SCRAM_USERS:
         assert f"[name={user},password=" in manifest, user
+
+
+def _events_constructed_in(folder: str) -> set[str]:
+    """Topics of the event classes an app's code builds (`QuizCompleted(` …), read from source."""
+    import ast
+
+    from learnflow import events
+
+    by_name = {
+        name: cls.topic
+        for name, cls in vars(events).items()
+        if isinstance(cls, type) and issubclass(cls, events.Event) and cls is not events.Event
+    }
+    found: set[str] = set()
+    for path in (REPO_ROOT / folder).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                if node.func.id in by_name:
+                    found.add(by_name[node.func.id])
+    return found
+
+
+def test_every_event_an_app_builds_is_a_topic_it_may_write() -> None:
+    """Regression: quiz.completed, exercise.assigned and notification.created were published by
+    code the broker's ACLs did not know of, so the publishes were refused on the real stack."""
+    for app, folder in {
+        "triage": "agents/triage",
+        "tutor": "agents/tutor",
+        "debrief": "agents/debrief",
+        "concepts": "agents/concepts",
+        "code-runner": "code-runner",
+    }.items():
+        missing = _events_constructed_in(folder) - policy.topic_access(app).write
+        assert not missing, f"{app} publishes {sorted(missing)} without a Kafka grant"
