@@ -24,7 +24,7 @@ from typing import Any
 
 from learnflow.errors import SetupError
 from learnflow.mesh import policy
-from learnflow.mesh.topology import APPS, WEB_APP
+from learnflow.mesh.topology import APPS
 
 log = logging.getLogger("learnflow.mesh.kafka")
 
@@ -34,8 +34,8 @@ OPS_USER = "ops"
 OPS_GROUP_PREFIX = "ops-"
 BROKER_USER = "broker"
 CONTROLLER_USER = "controller"
-# the web app's sidecar never touches Kafka (its pub/sub component is scoped out)
-APP_USERS = tuple(app for app in APPS if app != WEB_APP)
+# every app's sidecar logs in as its app; the web app's only reads its live-update topics
+APP_USERS = tuple(APPS)
 SCRAM_USERS = (*APP_USERS, OPS_USER, ADMIN_USER, BROKER_USER)
 USERS = (*SCRAM_USERS, CONTROLLER_USER)
 SUPER_USERS = (ADMIN_USER, BROKER_USER, CONTROLLER_USER)

@@ -66,6 +66,16 @@ PRODUCES: dict[str, frozenset[str]] = {
     "frontend": frozenset(),
 }
 
+# app -> topics it subscribes to programmatically (its `/dapr/subscribe` answer, not the
+# declarative components/subscriptions.yaml): the web app's live page updates
+# (frontend/lib/server/bus.ts LIVE_TOPICS; a test keeps the two equal). No dead-letter topics:
+# a live update that cannot be delivered is dropped, the page reloads the figures anyway.
+PROGRAMMATIC_SUBSCRIPTIONS: dict[str, frozenset[str]] = {
+    "frontend": frozenset(
+        {"progress.updated", "struggle.detected", "notification.created", "exercise.assigned"}
+    ),
+}
+
 # Dapr's standalone namespace and the trust domain Sentry puts app identities in
 NAMESPACE = "default"
 APP_TRUST_DOMAIN = "public"
@@ -94,8 +104,9 @@ def subscriptions(path: Path = REPO_ROOT / "components" / "subscriptions.yaml") 
 
 
 def topic_access(app_id: str) -> TopicAccess:
-    read = subscriptions().get(app_id, frozenset())
-    dead_letters = frozenset(dead_letter_topic(t) for t in read)
+    declared = subscriptions().get(app_id, frozenset())
+    dead_letters = frozenset(dead_letter_topic(t) for t in declared)
+    read = declared | PROGRAMMATIC_SUBSCRIPTIONS.get(app_id, frozenset())
     return TopicAccess(write=PRODUCES[app_id] | dead_letters, read=read, group=app_id)
 
 

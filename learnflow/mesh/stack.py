@@ -173,12 +173,9 @@ class Stack:
             "APP_API_TOKEN": run_secrets.app_token(spec.app_id),
             "DAPR_API_TOKEN": run_secrets.dapr_token(spec.app_id),
             "LEARNFLOW_SECRET_DAPR_PG_CONN": services.app_conninfo(self.topo, run_secrets),
-        } | (
-            # this app's own Kafka credential (components/pubsub.yaml); the web app has none
-            {"LEARNFLOW_SIDECAR_KAFKA_PASSWORD": run_secrets.kafka_passwords[spec.app_id]}
-            if spec.app_id in kafka_security.APP_USERS
-            else {}
-        )
+            # this app's own Kafka credential (components/pubsub.yaml)
+            "LEARNFLOW_SIDECAR_KAFKA_PASSWORD": run_secrets.kafka_passwords[spec.app_id],
+        }
 
     # --- up -----------------------------------------------------------------------------------
     def running(self) -> list[Recorded]:

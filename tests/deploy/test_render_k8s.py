@@ -18,6 +18,7 @@ from learnflow.deploy.render_k8s import (
     render_compose_components,
     render_k8s_components,
 )
+from learnflow.mesh.topology import WEB_APP
 from tests.deploy.deploy_common import REPO_ROOT, apps, manifest_errors
 
 SRC = REPO_ROOT / "components"
@@ -82,9 +83,10 @@ def test_compose_variant_keeps_the_env_secret_store() -> None:
 
 
 def test_subscriptions_and_resiliency_name_real_apps() -> None:
+    known = set(apps()) | {WEB_APP}  # the Python apps and the web app's sidecar
     for doc in render_k8s_components(SRC):
         for scope in doc.get("scopes", []):
-            assert scope in apps(), f"{doc['metadata']['name']}: unknown app {scope!r}"
+            assert scope in known, f"{doc['metadata']['name']}: unknown app {scope!r}"
         if doc["kind"] == "Resiliency":
             assert set(doc["spec"]["targets"].get("apps", {})) <= set(apps())
 

@@ -53,7 +53,11 @@ def test_kafka_grants_follow_the_policy() -> None:
     writes = {(g.principal, g.name) for g in grants if g.operation == "WRITE"}
     assert ("User:tutor", "exercise.graded") in writes
     assert ("User:code-runner", "exercise.graded") not in writes
-    assert not any(g.principal == "User:frontend" for g in grants)  # no Kafka at all
+    # the web app reads its live-update topics and writes nothing
+    assert not any(g.principal == "User:frontend" and g.operation == "WRITE" for g in grants)
+    assert ("User:frontend", "TOPIC", "struggle.detected") in {
+        (g.principal, g.resource_type, g.name) for g in grants if g.operation == "READ"
+    }
     reads = {(g.principal, g.resource_type, g.name) for g in grants if g.operation == "READ"}
     assert ("User:debrief", "GROUP", "debrief") in reads
     assert ("User:ops", "GROUP", "ops-") in reads
@@ -93,9 +97,12 @@ def _events_constructed_in(folder: str) -> set[str]:
     found: set[str] = set()
     for path in (REPO_ROOT / folder).rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                if node.func.id in by_name:
-                    found.add(by_name[node.func.id])
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in by_name
+            ):
+                found.add(by_name[node.func.id])
     return found
 
 
@@ -111,3 +118,15 @@ def test_every_event_an_app_builds_is_a_topic_it_may_write() -> None:
     }.items():
         missing = _events_constructed_in(folder) - policy.topic_access(app).write
         assert not missing, f"{app} publishes {sorted(missing)} without a Kafka grant"
+
+
+def test_the_web_apps_live_topics_are_the_ones_it_subscribes_to() -> None:
+    """frontend/lib/server/bus.ts LIVE_TOPICS (its /dapr/subscribe answer) is what its Kafka user
+    may read: regression — the web app's sidecar had no credential, so no live update arrived."""
+    import re
+
+    source = (REPO_ROOT / "frontend" / "lib" / "server" / "bus.ts").read_text()
+    found = re.search(r"LIVE_TOPICS\s*=\s*\[([^\]]*)\]", source)
+    assert found is not None
+    live = set(re.findall(r'"([^"]+)"', found.group(1)))
+    assert live == set(policy.topic_access("frontend").read)
