@@ -19,7 +19,7 @@ help:
 	@echo "make down     stop every process of the mesh"
 	@echo "make status   show each process and its health"
 	@echo "make lint     ruff + mypy (strict on the shared package)"
-	@echo "make bench    benchmarks (mesh overhead, Kafka throughput, sandbox)"
+	@echo "make bench    benchmarks (mesh overhead, Kafka throughput, sandbox, offline tutor per message)"
 
 $(STAMP): pyproject.toml setup.py
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' || \

@@ -3,7 +3,13 @@
 Services never call each other directly: every hop goes through `Sidecar` — service invocation,
 pub/sub, state. Transport failures and 5xx answers become `DependencyFailed`; a 4xx answer from
 another app is passed on with its status and message (`UpstreamRejected`), so the learner sees
-what to fix.
+what to fix, and a busy or rate-limited app's answer stays 503/429 with its Retry-After.
+
+Invocations ask the callee for its problems "in a header" (`learnflow.api.guard`): the callee
+answers a 4xx or a busy 503 as HTTP 200 with the real status in `x-learnflow-status`, so that
+Dapr's circuit breaker, which counts every non-2xx answer as a failure, opens only when the app
+really fails — never because learners sent bad input or a queue was full. It also tells an app's
+own 404 ("no such exercise") apart from daprd's ("no such app or method").
 """
 
 from __future__ import annotations
@@ -14,7 +20,8 @@ from typing import Any
 
 import httpx
 
-from learnflow.errors import Conflict, DependencyFailed, LearnFlowError
+from learnflow.api.guard import PROBLEMS_HEADER, PROBLEMS_IN_HEADER, STATUS_HEADER
+from learnflow.errors import Busy, Conflict, DependencyFailed, LearnFlowError, RateLimited
 from learnflow.events import Event, to_wire
 from learnflow.settings import Settings, get_settings
 
@@ -96,16 +103,28 @@ class Sidecar:
             http_method,
             f"/v1.0/invoke/{app_id}/method/{method.lstrip('/')}",
             json=json_body,
-            headers=dict(headers or {}),
+            headers={**(headers or {}), PROBLEMS_HEADER: PROBLEMS_IN_HEADER},
         )
-        if 400 <= response.status_code < 500 and response.status_code not in (404, 408, 429):
-            raise UpstreamRejected(_error_message(response), response.status_code, app_id)
-        if response.status_code >= 400:
+        status = response.status_code
+        marked = response.headers.get(STATUS_HEADER, "")
+        if marked.isdigit():  # the app's own problem (see the module docstring)
+            status = int(marked)
+            if status in (429, 503):
+                retry_after = response.headers.get("retry-after", "1")
+                error = RateLimited if status == 429 else Busy
+                raise error(
+                    _error_message(response),
+                    retry_after_s=int(retry_after) if retry_after.isdigit() else 1,
+                    app_id=app_id,
+                )
+            raise UpstreamRejected(_error_message(response), status, app_id)
+        if 400 <= status < 500 and status not in (403, 404, 408, 429):
+            raise UpstreamRejected(_error_message(response), status, app_id)
+        if status >= 400:  # daprd's own answer (403: access control, 404: no such app) or 5xx
             raise DependencyFailed(
-                f"{app_id} failed on {method} with HTTP {response.status_code}: "
-                f"{_error_message(response)}",
+                f"{app_id} failed on {method} with HTTP {status}: {_error_message(response)}",
                 dependency=app_id,
-                upstream_status=response.status_code,
+                upstream_status=status,
             )
         if not response.content:
             return None
@@ -153,14 +172,27 @@ class Sidecar:
         return value
 
     async def get_state_entry(self, key: str) -> tuple[Any | None, str | None]:
-        """The value stored under `key` and its ETag (both None when absent)."""
+        """The value stored under `key` and its ETag (both None when absent).
+
+        Read with the bulk API, the key in the JSON body: a key is often made from a caller's
+        id, and in a URL path a `/`, `..` or control character would address another key (or
+        another route) instead of failing."""
         response = await self._request(
-            f"get state {key}", "GET", f"/v1.0/state/{self.settings.statestore_name}/{key}"
+            "get state",
+            "POST",
+            f"/v1.0/state/{self.settings.statestore_name}/bulk",
+            json={"keys": [key], "parallelism": 1},
         )
-        if response.status_code == 204 or not response.content:
-            return None, None
         _expect_ok(response, f"reading state {key!r}", "statestore")
-        return response.json(), response.headers.get("etag")
+        items = response.json() if response.content else []
+        item = items[0] if isinstance(items, list) and items else {}
+        if item.get("error"):
+            raise DependencyFailed(
+                f"reading state {key!r} failed: {item['error']}", dependency="statestore"
+            )
+        if item.get("data") is None:
+            return None, None
+        return item["data"], item.get("etag")
 
     async def save_state(
         self, key: str, value: Any, *, etag: str | None = None, first_write: bool = True

@@ -19,9 +19,11 @@ from learnflow.curriculum import Catalog
 from learnflow.errors import InvalidInput, PayloadTooLarge
 from learnflow.events import CodeSubmitted, ExerciseGraded
 from learnflow.intents import extract_code
+from learnflow.settings import get_settings
 
 from .agent import SUBMISSION_NAMESPACE, TurnResult, run_turn
 from .context import GradedSubmission, TutorContext
+from .error_help import split_traceback
 from .exercises import find_exercise, public_view, recommend
 from .grading import SidecarGrader
 from .mesh import Mesh
@@ -79,6 +81,9 @@ class TutorService:
     async def respond(self, request: TutorRequest) -> SpecialistReply:
         state, etag = await self.sessions.load(request.session_id)
         code = request.code or extract_code(request.message)[0]
+        if code and split_traceback(code)[0] is not None:
+            # a pasted traceback is an error to explain, not code to review: keep only the code
+            code = split_traceback(code)[1].strip() or None
         context = TutorContext(
             catalog=self.catalog,
             state=state.model_copy(deep=True),
@@ -91,7 +96,11 @@ class TutorService:
             learner_code=code,
             mastery=request.mastery or {},
             offline=self.offline,
+            leak_check_timeout_s=get_settings().tutor_leak_check_timeout_s,
         )
+        if request.exercise_id:
+            # the exercise open in the learner's editor is the one "hint" and "I'm stuck" mean
+            context.start(find_exercise(self.catalog, request.exercise_id))
         if _STUCK.search(request.message):
             context.change(lambda state: state.count_stuck())
         turn = self.last_turn = await run_turn(
@@ -104,7 +113,8 @@ class TutorService:
         follow_up = None
         if current and not saved.peek(current).passed:
             follow_up = "Paste your code when you're ready: I'll run the hidden tests."
-        sources = sorted(context.in_play | ({current} if current else set()))
+        sources = list(dict.fromkeys(context.cited_lessons))
+        sources += sorted(context.in_play | ({current} if current else set()))
         return SpecialistReply(reply=turn.reply, sources=sources, follow_up=follow_up)
 
     @staticmethod

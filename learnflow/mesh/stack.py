@@ -1,8 +1,10 @@
 """`learnflow up | down | status`: the whole mesh as background processes on this machine.
 
-Start order: PostgreSQL and Kafka; Dapr placement and scheduler; the database schema; then every
-app with its daprd sidecar. `up` returns once everything answers its health check, and stops
-whatever it started if anything fails, so a failed `up` never leaves half a stack behind.
+Start order: PostgreSQL, Kafka and Dapr Sentry (the mTLS certificate authority); Dapr placement
+and scheduler; the database schema; then every app with its daprd sidecar (mTLS on, each with its
+own Sentry token and access-control Configuration). `up` returns once everything answers its
+health check, and stops whatever it started if anything fails, so a failed `up` never leaves half
+a stack behind.
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ from pathlib import Path
 import httpx
 
 from learnflow.errors import SetupError
-from learnflow.mesh import services
+from learnflow.mesh import kafka_security, services
 from learnflow.mesh.processes import ProcessTable, Recorded
 from learnflow.mesh.toolchain import Progress, Toolchain, check_disk, ensure_toolchain
 from learnflow.mesh.topology import PUBLIC_APP, WEB_APP, AppSpec, Topology, topology
+from learnflow.mesh.trust import CONTROL_PLANE_IDS, Trust, ensure_trust
 from learnflow.settings import REPO_ROOT, Settings
 
-INFRA = ("postgres", "kafka", "placement", "scheduler")
+INFRA = ("postgres", "kafka", "sentry", "placement", "scheduler")
 
 
 def _port_free(port: int) -> bool:
@@ -93,6 +96,10 @@ class Stack:
                 "scheduler",
                 lambda: _http_ok(f"http://127.0.0.1:{t.scheduler_healthz_port}/healthz"),
             ),
+            "sentry": Check(
+                "sentry",
+                lambda: _http_ok(f"http://127.0.0.1:{t.sentry_healthz_port}/healthz"),
+            ),
         }
         for spec in t.apps:
             checks[spec.app_id] = Check(
@@ -114,9 +121,9 @@ class Stack:
                 "NEXT_TELEMETRY_DISABLED": "1",
                 "PORT": str(spec.app_port),
                 "DAPR_HTTP_PORT": str(spec.dapr_http_port),
-                "DAPR_API_TOKEN": run_secrets.dapr_api_token,
+                "DAPR_API_TOKEN": run_secrets.dapr_token(spec.app_id),
                 # event deliveries from its sidecar carry it (app/dapr/events checks it)
-                "APP_API_TOKEN": run_secrets.app_api_token,
+                "APP_API_TOKEN": run_secrets.app_token(spec.app_id),
             }
         keep = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "PYTHONPATH", "VIRTUAL_ENV", "TMPDIR")
         env = {k: v for k, v in os.environ.items() if k in keep}
@@ -126,8 +133,8 @@ class Stack:
                 "APP_PORT": str(spec.app_port),
                 "DAPR_HTTP_PORT": str(spec.dapr_http_port),
                 "DAPR_GRPC_PORT": str(spec.dapr_grpc_port),
-                "APP_API_TOKEN": run_secrets.app_api_token,
-                "DAPR_API_TOKEN": run_secrets.dapr_api_token,
+                "APP_API_TOKEN": run_secrets.app_token(spec.app_id),
+                "DAPR_API_TOKEN": run_secrets.dapr_token(spec.app_id),
                 "LEARNFLOW_DATABASE_URL": services.app_conninfo(self.topo, run_secrets),
                 "LEARNFLOW_JWT_SECRET": run_secrets.jwt_secret,
                 "LEARNFLOW_RUN_DIR": str(self.run_dir),
@@ -142,14 +149,32 @@ class Stack:
                 env[key] = value
         return env
 
-    def sidecar_env(self, run_secrets: services.RunSecrets) -> dict[str, str]:
+    def trust(self) -> Trust:
+        """This stack's CA and Sentry tokens (created on first use, reused after)."""
+        identities = [s.app_id for s in self.topo.apps] + list(CONTROL_PLANE_IDS)
+        return ensure_trust(self.run_dir, identities)
+
+    def control_plane_env(
+        self, base: dict[str, str], identity: str, trust: Trust
+    ) -> dict[str, str]:
+        return {**base, "DAPR_SENTRY_TOKEN_FILE": str(trust.token_file(identity))}
+
+    def sidecar_env(
+        self, spec: AppSpec, run_secrets: services.RunSecrets, trust: Trust
+    ) -> dict[str, str]:
         return {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": os.environ.get("HOME", "/tmp"),
             "DAPR_HOST_IP": "127.0.0.1",
-            "APP_API_TOKEN": run_secrets.app_api_token,
-            "DAPR_API_TOKEN": run_secrets.dapr_api_token,
+            # mTLS: trust only this stack's root; prove to Sentry that this sidecar is the app
+            "DAPR_TRUST_ANCHORS": trust.trust_anchors(),
+            "DAPR_SENTRY_TOKEN_FILE": str(trust.token_file(spec.app_id)),
+            # this app's own tokens: its sidecar serves no other app's
+            "APP_API_TOKEN": run_secrets.app_token(spec.app_id),
+            "DAPR_API_TOKEN": run_secrets.dapr_token(spec.app_id),
             "LEARNFLOW_SECRET_DAPR_PG_CONN": services.app_conninfo(self.topo, run_secrets),
+            # this app's own Kafka credential (components/pubsub.yaml)
+            "LEARNFLOW_SIDECAR_KAFKA_PASSWORD": run_secrets.kafka_passwords[spec.app_id],
         }
 
     # --- up -----------------------------------------------------------------------------------
@@ -229,16 +254,26 @@ class Stack:
         )
         data = services.ensure_pg_cluster(self.run_dir, tools, run_secrets)
         self.table.start("postgres", services.postgres_command(data, t, tools), env=base_env)
-        props = services.ensure_kafka_storage(self.run_dir, t, tools)
+        props = services.ensure_kafka_storage(self.run_dir, t, tools, run_secrets)
         self.table.start("kafka", services.kafka_command(self.run_dir, props, tools), env=base_env)
-        self.table.start("placement", services.placement_command(t, tools), env=base_env)
+        trust = self.trust()
+        self.table.start("sentry", services.sentry_command(t, tools, trust), env=base_env)
+        self._wait(["sentry"], checks, 60)
         self.table.start(
-            "scheduler", services.scheduler_command(self.run_dir, t, tools), env=base_env
+            "placement",
+            services.placement_command(t, tools, trust),
+            env=self.control_plane_env(base_env, "dapr-placement", trust),
+        )
+        self.table.start(
+            "scheduler",
+            services.scheduler_command(self.run_dir, t, tools, trust),
+            env=self.control_plane_env(base_env, "dapr-scheduler", trust),
         )
         self._wait(["postgres"], checks, 60)
         services.provision_database(t, run_secrets)
         self._migrate(run_secrets)
         self._wait(["kafka", "placement", "scheduler"], checks, 120)
+        self._sync_kafka(run_secrets)
         resources = services.render_resources(self.run_dir, t)
         self.progress(
             "starting the apps and their Dapr sidecars: " + ", ".join(s.app_id for s in t.apps)
@@ -253,11 +288,21 @@ class Stack:
             self.table.start(
                 f"{spec.app_id}-dapr",
                 services.daprd_command(spec, t, tools, resources),
-                env=self.sidecar_env(run_secrets),
+                env=self.sidecar_env(spec, run_secrets, trust),
                 cwd=self.run_dir,
             )
         names = [s.app_id for s in t.apps] + [f"{s.app_id}-dapr" for s in t.apps]
         self._wait(names, checks, 180)
+
+    def _sync_kafka(self, run_secrets: services.RunSecrets) -> None:
+        changes = kafka_security.sync_access(
+            f"127.0.0.1:{self.topo.kafka_port}", run_secrets.kafka_passwords
+        )
+        self.progress(
+            "Kafka topics and ACLs are in place ("
+            + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in changes.items())
+            + ")"
+        )
 
     def _migrate(self, run_secrets: services.RunSecrets) -> None:
         try:
@@ -282,7 +327,7 @@ class Stack:
         run_secrets = services.RunSecrets.load_or_create(self.run_dir)
         tools = ensure_toolchain(self.settings.cache_dir, self.progress)
         resources = self.run_dir / "components"
-        if not (resources / "config.yaml").is_file():
+        if not (resources / services.app_config_name(app_id)).is_file():
             resources = services.render_resources(self.run_dir, self.topo)
         for name in (app_id, f"{app_id}-dapr"):
             record = self.table.get(name)
@@ -294,7 +339,7 @@ class Stack:
         self.table.start(
             f"{app_id}-dapr",
             services.daprd_command(spec, self.topo, tools, resources),
-            env=self.sidecar_env(run_secrets),
+            env=self.sidecar_env(spec, run_secrets, self.trust()),
             cwd=self.run_dir,
         )
         self._wait([app_id, f"{app_id}-dapr"], self._checks(run_secrets), timeout_s)
@@ -303,7 +348,7 @@ class Stack:
     def down(self, *, quiet: bool = False) -> int:
         records = {r.name: r for r in self.table.recorded()}
         order = [f"{s.app_id}-dapr" for s in self.topo.apps] + [s.app_id for s in self.topo.apps]
-        order += ["scheduler", "placement", "kafka", "postgres"]
+        order += ["scheduler", "placement", "sentry", "kafka", "postgres"]
         order += [n for n in records if n not in order]
         stopped = 0
         for name in order:

@@ -43,7 +43,11 @@ EXPECTED_TABLES = {
     "notifications",
     "progress_history",
     "demo_histories",
-    "class_admissions",  # 0009: enrollment (join codes, caps, class figures)
+    "rate_buckets",  # 0009: abuse limits and token revocation (triage)
+    "work_leases",
+    "login_failures",
+    "revoked_tokens",
+    "class_admissions",  # 0011: enrollment (join codes, caps, class figures)
     "class_figures",
     "schema_migrations",
 }
@@ -63,8 +67,14 @@ async def _recorded(conninfo: str) -> list[str]:
         return [v for (v,) in await cur.fetchall()]
 
 
+# Numbers claimed by a branch still in flight (0010: the outage engineer's outbox). A reserved
+# number may be absent; once its file lands it is an ordinary version and the entry can go.
+RESERVED_VERSIONS = {"0010"}
+
+
 def test_migration_files_are_numbered_without_gaps() -> None:
-    assert [f"{n:04d}" for n in range(1, len(ALL_VERSIONS) + 1)] == ALL_VERSIONS
+    expected = [f"{n:04d}" for n in range(1, int(ALL_VERSIONS[-1]) + 1)]
+    assert [v for v in expected if v in ALL_VERSIONS or v not in RESERVED_VERSIONS] == ALL_VERSIONS
 
 
 async def test_migrate_creates_the_schema_and_records_each_version(empty_db: str) -> None:

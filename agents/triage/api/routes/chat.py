@@ -12,16 +12,16 @@ import uuid
 from fastapi import APIRouter
 
 from learnflow.api.deps import SidecarDep
-from learnflow.auth.deps import CurrentUser
 from learnflow.contracts import SpecialistReply, SpecialistRequest
 from learnflow.curriculum import load_catalog
 from learnflow.errors import InvalidInput, NotAllowed
 from learnflow.events import LearningResponse, LearningRouted
-from learnflow.intents import classify
+from learnflow.intent_fallback import classify_with_fallback
 from learnflow.progress.struggle import says_confused
 from learnflow.sidecar import Sidecar
 from triage_agent import conversation, history, quizzes
 from triage_agent.api.deps import OptionalPoolDep
+from triage_agent.limits import ChatUser
 from triage_agent.models import ChatReply, ChatRequest
 from triage_agent.offtopic import own_reply
 
@@ -121,9 +121,9 @@ async def _quiz_turn(
     return conversation.Turn(**common, reply=reply, intent="quiz", confidence=1.0, quiz=view)
 
 
-@router.post("/chat", response_model=ChatReply)
+@router.post("/chat", response_model=ChatReply, responses={429: {"description": "Too many"}})
 async def chat(
-    body: ChatRequest, sidecar: SidecarDep, user: CurrentUser, pool: OptionalPoolDep
+    body: ChatRequest, sidecar: SidecarDep, user: ChatUser, pool: OptionalPoolDep
 ) -> ChatReply:
     session_id = body.session_id or str(uuid.uuid4())
     message_id = body.message_id or str(uuid.uuid4())
@@ -154,7 +154,7 @@ async def chat(
 async def _specialist_turn(
     sidecar: Sidecar, body: ChatRequest, session_id: str, message_id: str, user_id: str
 ) -> conversation.Turn:
-    decision = classify(body.message)
+    decision = await classify_with_fallback(body.message)
     if decision.agent == "triage":
         answer = SpecialistReply(reply=own_reply(decision.intent))
     else:

@@ -3,7 +3,9 @@ code-runner); `POST /exercises/{id}/submit` grades it against the exercise's hid
 the tutor, which publishes the grade).
 
 The learner is the caller of record: their id travels in the run request and the
-`code.executed` event, so progress and struggle tracking see it.
+`code.executed` event, so progress and struggle tracking see it. A `session_id` must be one of
+the caller's own sessions (or a new one). Both routes are rate-limited per learner, and at most
+two of a learner's runs and submissions are in the sandbox at once (`triage_agent.limits`).
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from learnflow.api.deps import SidecarDep
-from learnflow.auth.deps import CurrentUser
 from triage_agent import assigned
+from triage_agent.limits import CodeSlot, RunUser, SubmitUser
+from triage_agent.ownership import require_own_session
 
 router = APIRouter(tags=["code"])
 
@@ -38,8 +41,12 @@ class SubmitCode(BaseModel):
     session_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.:-]{1,100}$")
 
 
-@router.post("/code/run")
-async def run_code(body: RunCode, user: CurrentUser, sidecar: SidecarDep) -> Any:
+@router.post("/code/run", responses={429: {"description": "Too many"}})
+async def run_code(
+    body: RunCode, user: RunUser, sidecar: SidecarDep, request: Request, _: CodeSlot
+) -> Any:
+    if body.session_id is not None:
+        await require_own_session(request, sidecar, body.session_id, user)
     return await sidecar.invoke(
         "code-runner",
         "run",
@@ -47,12 +54,19 @@ async def run_code(body: RunCode, user: CurrentUser, sidecar: SidecarDep) -> Any
     )
 
 
-@router.post("/exercises/{exercise_id}/submit")
+@router.post("/exercises/{exercise_id}/submit", responses={429: {"description": "Too many"}})
 async def submit_code(
-    exercise_id: str, body: SubmitCode, user: CurrentUser, sidecar: SidecarDep, request: Request
+    exercise_id: str,
+    body: SubmitCode,
+    user: SubmitUser,
+    sidecar: SidecarDep,
+    request: Request,
+    _: CodeSlot,
 ) -> Any:
     """Grade the code against the exercise's hidden tests; the result lists every test. A
     teacher's exercise is graded only for the students it was assigned to."""
+    if body.session_id is not None:
+        await require_own_session(request, sidecar, body.session_id, user)
     payload: dict[str, Any] = {
         **body.model_dump(exclude_none=True),
         "exercise_id": exercise_id,

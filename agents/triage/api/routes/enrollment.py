@@ -8,7 +8,8 @@
 
 Each rule (code exists, not already in, below the cap, class open) is checked in the one
 transaction that writes the enrollment; a refusal is a 4xx that says what to do and writes
-nothing. After the commit the enrollment workflow (`enroll-<join id>`) initialises the
+nothing. Joins are rate-limited per student (`triage_agent.limits`: codes are not guessed).
+After the commit the enrollment workflow (`enroll-<join id>`) initialises the
 student's progress, welcomes them and updates the class figures.
 """
 
@@ -31,6 +32,7 @@ from learnflow.settings import Settings
 from learnflow.workflows import enrollment as wf_enrollment
 from learnflow.workflows.models import EnrollInput, Timings
 from triage_agent.api.deps import PoolDep, Staff, Student
+from triage_agent.limits import JoinQuota
 from triage_agent.workflow_runtime import WorkflowHost, require_ready
 
 router = APIRouter(prefix="/classes", tags=["enrollment"])
@@ -187,9 +189,15 @@ async def remove_student(
 
 @router.post("/join", response_model=JoinReply, status_code=status.HTTP_201_CREATED)
 async def join_class(
-    body: JoinRequest, user: Student, pool: PoolDep, host: HostDep, settings: SettingsDep
+    body: JoinRequest,
+    user: Student,
+    _quota: JoinQuota,
+    pool: PoolDep,
+    host: HostDep,
+    settings: SettingsDep,
 ) -> JoinReply:
-    """Join the class of `code`: 404 unknown code, 409 already in / full / closed."""
+    """Join the class of `code`: 404 unknown code, 409 already in / full / closed, 429 when
+    codes are tried faster than `LEARNFLOW_LIMIT_JOIN_PER_MINUTE`."""
     try:
         async with pool.connection() as conn, conn.transaction():
             joined = await enrollment.join(conn, code=body.code, student_id=user.user_id)
