@@ -96,6 +96,9 @@ class ClassStudent(BaseModel):
     mastery: dict[str, int] = Field(description="topic -> mastery, for started topics.")
     open_alerts: int
     last_activity_at: datetime | None = None
+    removed_at: datetime | None = Field(
+        default=None, description="Taken off the roster (reports keep their past work)."
+    )
 
 
 class ClassTopic(BaseModel):
@@ -147,12 +150,92 @@ class AttentionItem(BaseModel):
     reasons: list[str]
 
 
+class ModuleSpread(BaseModel):
+    """How many of the class's students are at each level of one module."""
+
+    topic: str
+    title: str
+    not_started: int
+    beginner: int
+    learning: int
+    proficient: int
+    mastered: int
+
+
+class FailedExercise(BaseModel):
+    exercise_id: str
+    title: str
+    topic: str | None
+    topic_title: str | None
+    failed_attempts: int
+    attempts: int
+    students_failed: int
+    students_passed: int
+
+
+class StudentTime(BaseModel):
+    seconds: int = Field(description="Gaps of at most the active gap between actions, summed.")
+    actions: int = 0
+    active_days: int = 0
+    last_action_at: datetime | None = None
+
+
+class ReportStudent(BaseModel):
+    """One row of a class report: a student (also one removed from the roster) and their work."""
+
+    student_id: UUID
+    display_name: str
+    email: str
+    removed: bool
+    average_mastery: int
+    mastery: dict[str, int]
+    open_alerts: int
+    exercises_passed: int
+    failed_attempts: int
+    time_on_task: StudentTime
+    needs_help: list[str]
+
+
+class ModuleRecord(BaseModel):
+    """One module of a student's own progress report."""
+
+    topic: str
+    title: str
+    mastery: int
+    level: Level
+    started: bool
+    exercises_passed: int
+    failed_attempts: int
+    best_quiz: str | None = Field(default=None, description='e.g. "4/5", the best attempt')
+    time_on_task_s: int = 0
+
+
+class StudentProgressReport(BaseModel):
+    """What a student downloads about their own work (also readable by their teacher)."""
+
+    student_id: UUID
+    display_name: str
+    generated_at: datetime
+    overall_mastery: int
+    time_on_task: StudentTime
+    active_gap_s: float
+    modules: list[ModuleRecord]
+
+
 class ClassReport(BaseModel):
     overview: ClassOverview
     summary: str
     needs_attention: list[AttentionItem]
     strongest_topic: str | None
     weakest_topic: str | None
+    generated_at: datetime | None = None
+    active_gap_s: float = Field(default=300, description="Longest gap counted as time on task.")
+    mastery_spread: list[ModuleSpread] = Field(default_factory=list)
+    most_failed: list[FailedExercise] = Field(default_factory=list)
+    students: list[ReportStudent] = Field(
+        default_factory=list, description="Every student ever enrolled, removed ones included."
+    )
+    time_on_task_s: int = 0
 
 
 # --- quizzes -------------------------------------------------------------------------------------

@@ -6,19 +6,24 @@ model writes the prose."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 from uuid import UUID
 
 from pydantic import BaseModel
 
-from debrief_agent import topics, views
+from debrief_agent import class_figures, topics, views
 from debrief_agent.models import (
     AttentionItem,
     ClassOverview,
     ClassReport,
     ExerciseCard,
+    ModuleRecord,
     QuizBest,
+    ReportStudent,
     StudentProgress,
+    StudentProgressReport,
     StudentReport,
+    StudentTime,
     TopicProgress,
 )
 from learnflow.contracts import SessionSummaryRequest, SessionTally
@@ -250,10 +255,15 @@ def needs_attention(
     return items
 
 
-async def class_report(conn: Conn, school_class: SchoolClass) -> ClassReport:
+async def class_report(
+    conn: Conn, school_class: SchoolClass, *, active_gap_s: float = 300
+) -> ClassReport:
+    """The overview (students on the roster) plus the report's figures, which also count the
+    students taken off the roster: their past work stays part of the class's record."""
     overview = await views.class_overview(conn, school_class)
+    everyone = await views.class_overview(conn, school_class, include_removed=True)
     alerts = await list_open_alerts(conn, teacher_id=school_class.teacher_id)
-    enrolled = {s.id for s in overview.students}
+    enrolled = {s.id for s in everyone.students}
     by_student: dict[UUID, list[str]] = {}
     for alert in alerts:
         if alert.student_id in enrolled:
@@ -261,10 +271,90 @@ async def class_report(conn: Conn, school_class: SchoolClass) -> ClassReport:
     started = [t for t in overview.topics if t.students_started]
     strongest = max(started, key=lambda t: t.average_mastery, default=None)
     weakest = min(started, key=lambda t: t.average_mastery, default=None)
+    ids = [s.id for s in everyone.students]
+    times = await class_figures.time_on_task(conn, ids, active_gap_s=active_gap_s)
+    graded = await _graded_counts(conn, ids)
+    help_by_id = {item.student_id: item.reasons for item in needs_attention(everyone, by_student)}
+    rows = [
+        ReportStudent(
+            student_id=s.id,
+            display_name=s.display_name,
+            email=s.email,
+            removed=s.removed_at is not None,
+            average_mastery=s.average_mastery,
+            mastery=s.mastery,
+            open_alerts=s.open_alerts,
+            exercises_passed=graded.get(s.id, (0, 0))[0],
+            failed_attempts=graded.get(s.id, (0, 0))[1],
+            time_on_task=times.get(s.id, StudentTime(seconds=0)),
+            needs_help=help_by_id.get(s.id, []),
+        )
+        for s in everyone.students
+    ]
     return ClassReport(
         overview=overview,
         summary="",
         needs_attention=needs_attention(overview, by_student),
         strongest_topic=strongest.topic if strongest else None,
         weakest_topic=weakest.topic if weakest and weakest is not strongest else None,
+        generated_at=datetime.now(UTC),
+        active_gap_s=active_gap_s,
+        mastery_spread=class_figures.mastery_spread(everyone.students),
+        most_failed=await class_figures.most_failed_exercises(conn, ids),
+        students=rows,
+        time_on_task_s=sum(r.time_on_task.seconds for r in rows),
+    )
+
+
+async def _graded_counts(conn: Conn, student_ids: list[UUID]) -> dict[UUID, tuple[int, int]]:
+    """Per student: exercises passed (distinct) and failed graded submissions."""
+    if not student_ids:
+        return {}
+    cur = await conn.execute(
+        "select student_id, count(distinct exercise_id) filter (where passed),"
+        " count(*) filter (where not passed) from exercise_attempts"
+        " where student_id = any(%s) group by student_id",
+        (student_ids,),
+    )
+    return {sid: (int(p), int(f)) for sid, p, f in await cur.fetchall()}
+
+
+async def progress_report(
+    conn: Conn, student: User, *, active_gap_s: float = 300
+) -> StudentProgressReport:
+    """A student's own record, module by module (the same figures their teacher's report uses)."""
+    progress = await views.student_progress(conn, student)
+    attempts = await list_exercise_attempts(conn, student_id=student.id)
+    quizzes = await list_quiz_attempts(conn, student_id=student.id)
+    times = await class_figures.time_on_task(conn, [student.id], active_gap_s=active_gap_s)
+    per_topic = await class_figures.time_per_topic(conn, student.id, active_gap_s=active_gap_s)
+    modules: list[ModuleRecord] = []
+    for topic in progress.topics:
+        mine = [a for a in attempts if a.topic == topic.topic]
+        best = max(
+            (q for q in quizzes if q.topic == topic.topic),
+            key=lambda q: (q.score / q.total, q.score),
+            default=None,
+        )
+        modules.append(
+            ModuleRecord(
+                topic=topic.topic,
+                title=topics.label_of(topic.topic),
+                mastery=topic.mastery,
+                level=topic.level,
+                started=topic.started,
+                exercises_passed=len({a.exercise_id for a in mine if a.passed}),
+                failed_attempts=sum(1 for a in mine if not a.passed),
+                best_quiz=f"{best.score}/{best.total}" if best else None,
+                time_on_task_s=per_topic.get(topic.topic, 0),
+            )
+        )
+    return StudentProgressReport(
+        student_id=student.id,
+        display_name=student.display_name,
+        generated_at=datetime.now(UTC),
+        overall_mastery=progress.overall_mastery,
+        time_on_task=times.get(student.id, StudentTime(seconds=0)),
+        active_gap_s=active_gap_s,
+        modules=modules,
     )

@@ -36,6 +36,7 @@ from learnflow.db.repos.attempts import list_exercise_attempts
 from learnflow.db.repos.classes import (
     list_classes_for_student,
     list_classes_for_teacher,
+    list_removed_students,
     list_students,
 )
 from learnflow.db.repos.exercises import get_custom_exercise
@@ -78,8 +79,14 @@ def topic_progress(topic: str, row: Progress | None) -> TopicProgress:
         code_quality_score=row.code_quality_score if row else 0.0,
         streak_days=row.streak_days if row else 0,
         last_activity_at=row.last_activity_at if row else None,
-        started=row is not None,
+        started=worked_on(row),
     )
+
+
+def worked_on(row: Progress | None) -> bool:
+    """Whether the student has started the topic: a row with activity or mastery. The rows the
+    enrollment workflow creates for every module (mastery 0, no activity) are not a start."""
+    return row is not None and (row.last_activity_at is not None or row.mastery > 0)
 
 
 def progress_of(student: User, rows: Iterable[Progress]) -> StudentProgress:
@@ -255,15 +262,25 @@ async def open_alert_counts(conn: Conn, student_ids: Sequence[UUID]) -> dict[UUI
     return {student_id: int(count) for student_id, count in await cur.fetchall()}
 
 
-async def class_overview(conn: Conn, school_class: SchoolClass) -> ClassOverview:
+async def class_overview(
+    conn: Conn, school_class: SchoolClass, *, include_removed: bool = False
+) -> ClassOverview:
+    """The class's students (with `include_removed`, also those taken off the roster, marked
+    with `removed_at`, after the others) and their mastery of each topic they have started."""
     teacher = await get_user(conn, user_id=school_class.teacher_id)
     students = await list_students(conn, class_id=school_class.id)
+    removed: dict[UUID, datetime] = {}
+    if include_removed:
+        for user, removed_at in await list_removed_students(conn, class_id=school_class.id):
+            students.append(user)
+            removed[user.id] = removed_at
     rows = await list_class_progress(conn, class_id=school_class.id)
     alerts = await open_alert_counts(conn, [s.id for s in students])
     modules = topics.module_ids()
     by_student: dict[UUID, list[Progress]] = {}
     for row in rows:
-        by_student.setdefault(row.student_id, []).append(row)
+        if worked_on(row):
+            by_student.setdefault(row.student_id, []).append(row)
 
     listed: list[ClassStudent] = []
     for student in students:
@@ -279,6 +296,7 @@ async def class_overview(conn: Conn, school_class: SchoolClass) -> ClassOverview
                 mastery=mastery,
                 open_alerts=alerts.get(student.id, 0),
                 last_activity_at=last,
+                removed_at=removed.get(student.id),
             )
         )
     class_topics = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from learnflow.db.models import Role, SchoolClass, User
@@ -96,6 +97,23 @@ async def list_students(conn: Conn, *, class_id: UUID) -> list[User]:
         " where e.class_id = %s and e.removed_at is null order by u.display_name, u.email",
         (class_id,),
     )
+
+
+async def list_removed_students(conn: Conn, *, class_id: UUID) -> list[tuple[User, datetime]]:
+    """Students taken off the class's roster, with when (their past work stays in reports)."""
+    async with conn.cursor() as cur:
+        await cur.execute(
+            "select e.student_id, e.removed_at from enrollments e"
+            " where e.class_id = %s and e.removed_at is not null order by e.removed_at",
+            (class_id,),
+        )
+        rows = await cur.fetchall()
+    found: list[tuple[User, datetime]] = []
+    for student_id, removed_at in rows:
+        user = await get_user(conn, user_id=student_id)
+        if user is not None:
+            found.append((user, removed_at))
+    return found
 
 
 async def teacher_has_student(conn: Conn, *, teacher_id: UUID, student_id: UUID) -> bool:

@@ -10,6 +10,7 @@ from debrief_agent import access, agent, reports, views
 from debrief_agent.agent import DebriefContext
 from debrief_agent.api.deps import AgentDep, CallerDep, PoolDep
 from debrief_agent.models import ClassOverview, ClassReport, ClassSummary
+from learnflow.api.deps import SettingsDep
 
 router = APIRouter(prefix="/classes", tags=["classes"])
 
@@ -30,10 +31,13 @@ async def class_overview(class_id: UUID, caller: CallerDep, pool: PoolDep) -> Cl
 
 @router.get("/{class_id}/report", response_model=ClassReport)
 async def class_report(
-    class_id: UUID, caller: CallerDep, pool: PoolDep, debrief: AgentDep
+    class_id: UUID, caller: CallerDep, pool: PoolDep, debrief: AgentDep, settings: SettingsDep
 ) -> ClassReport:
+    """Only the class's teacher (or an admin): 403 for anyone else, another teacher included."""
     async with pool.connection() as conn:
         school_class = await access.class_taught_by(conn, caller, class_id)
-        report = await reports.class_report(conn, school_class)
+        report = await reports.class_report(
+            conn, school_class, active_gap_s=settings.workflow_active_gap_s
+        )
     summary = await agent.run_task(debrief, "class-report", DebriefContext(class_report=report))
     return report.model_copy(update={"summary": summary})

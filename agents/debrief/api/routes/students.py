@@ -1,4 +1,5 @@
-"""A student's progress, next exercise and teacher report (callers forwarded by triage)."""
+"""A student's progress, next exercise, own progress report and teacher report (callers
+forwarded by triage)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ from fastapi import APIRouter
 from debrief_agent import access, agent, reports, views
 from debrief_agent.agent import DebriefContext
 from debrief_agent.api.deps import AgentDep, CallerDep, PoolDep
-from debrief_agent.models import NextExercise, StudentProgress, StudentReport
+from debrief_agent.models import (
+    NextExercise,
+    StudentProgress,
+    StudentProgressReport,
+    StudentReport,
+)
+from learnflow.api.deps import SettingsDep
 
 router = APIRouter(prefix="/students", tags=["progress"])
 
@@ -38,3 +45,15 @@ async def student_report(
         report = await reports.student_report(conn, student)
     summary = await agent.run_task(debrief, "student-report", DebriefContext(student_report=report))
     return report.model_copy(update={"summary": summary})
+
+
+@router.get("/{student_id}/progress-report", response_model=StudentProgressReport)
+async def progress_report(
+    student_id: UUID, caller: CallerDep, pool: PoolDep, settings: SettingsDep
+) -> StudentProgressReport:
+    """The student's own record (the student themself, their teacher or an admin)."""
+    async with pool.connection() as conn:
+        student = await access.student_visible_to(conn, caller, student_id)
+        return await reports.progress_report(
+            conn, student, active_gap_s=settings.workflow_active_gap_s
+        )

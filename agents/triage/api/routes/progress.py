@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from learnflow.api.deps import SidecarDep
 from learnflow.auth.deps import CurrentUser
+from triage_agent import report_csv
 from triage_agent.api.deps import Staff, Student
 from triage_agent.debrief_client import ask_debrief
 
@@ -23,6 +24,26 @@ router = APIRouter(tags=["progress"])
 async def my_progress(user: Student, sidecar: SidecarDep) -> Any:
     """Mastery (0–100) and level per topic, every curriculum module in teaching order."""
     return await ask_debrief(sidecar, user, f"students/{user.user_id}/progress")
+
+
+@router.get("/progress/me/report")
+async def my_progress_report(user: Student, sidecar: SidecarDep) -> Any:
+    """The caller's own record, module by module: mastery, level, exercises passed, failed
+    submissions, best quiz, time on task."""
+    return await ask_debrief(sidecar, user, f"students/{user.user_id}/progress-report")
+
+
+@router.get(
+    "/progress/me/report.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with a header row"}},
+)
+async def my_progress_report_csv(user: Student, sidecar: SidecarDep) -> Response:
+    """The same record as a CSV download."""
+    report = await ask_debrief(sidecar, user, f"students/{user.user_id}/progress-report")
+    header, rows = report_csv.progress_table(report)
+    name = report_csv.filename("progress-report", report["display_name"])
+    return report_csv.response(report_csv.to_csv(header, rows), name)
 
 
 @router.get("/students/{student_id}/progress")
