@@ -140,6 +140,11 @@ export function StudentDashboard({ name }: { name: string }) {
               <p className="muted small">
                 {levelLabel(progress.data.overall_mastery)} · mastery averaged over the {topics.length} modules
               </p>
+              <p>
+                <a className="button secondary" href="/api/progress/me/report.csv" download>
+                  Download my progress report (CSV)
+                </a>
+              </p>
             </section>
           )}
           <AssignmentsCard />

@@ -27,6 +27,9 @@ function OverviewCard({ overview, onSelect }: { overview: ClassOverview; onSelec
             {overview.open_alerts} open {overview.open_alerts === 1 ? "alert" : "alerts"}
           </span>
         )}
+        <a className="button secondary report-link" href={`/teacher/classes/${overview.id}/report`}>
+          Class report<span className="visually-hidden"> of {overview.name}</span>
+        </a>
       </h2>
       <div className="table-scroll" tabIndex={0} role="region" aria-label={`Students of ${overview.name}`}>
       <table>

@@ -370,3 +370,61 @@ export interface JoinReply {
   workflow_id: string;
   message: string;
 }
+
+// --- reports (debrief_agent.models ClassReport / StudentProgressReport) ---
+
+export interface ModuleSpread {
+  topic: string;
+  title: string;
+  not_started: number;
+  beginner: number;
+  learning: number;
+  proficient: number;
+  mastered: number;
+}
+
+export interface FailedExercise {
+  exercise_id: string;
+  title: string;
+  topic: string | null;
+  topic_title: string | null;
+  failed_attempts: number;
+  attempts: number;
+  students_failed: number;
+  students_passed: number;
+}
+
+export interface StudentTime {
+  seconds: number;
+  actions: number;
+  active_days: number;
+  last_action_at?: string | null;
+}
+
+export interface ReportStudent {
+  student_id: string;
+  display_name: string;
+  email: string;
+  removed: boolean;
+  average_mastery: number;
+  mastery: Record<string, number>;
+  open_alerts: number;
+  exercises_passed: number;
+  failed_attempts: number;
+  time_on_task: StudentTime;
+  needs_help: string[];
+}
+
+export interface ClassReport {
+  overview: ClassOverview;
+  summary: string;
+  needs_attention: { student_id: string; display_name: string; reasons: string[] }[];
+  strongest_topic: string | null;
+  weakest_topic: string | null;
+  generated_at: string | null;
+  active_gap_s: number;
+  mastery_spread: ModuleSpread[];
+  most_failed: FailedExercise[];
+  students: ReportStudent[];
+  time_on_task_s: number;
+}

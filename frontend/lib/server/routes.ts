@@ -26,6 +26,7 @@ export const EDGE_ROUTES = [
   route("GET", "assignments"),
   route("POST", "code/run"),
   route("GET", "progress/me"),
+  route("GET", "progress/me/report"),
   route("GET", "exercises/next"),
   route("GET", `exercises/${ID}`),
   route("POST", `exercises/${ID}/submit`),
@@ -58,4 +59,19 @@ export function isEdgeRoute(method: string, segments: readonly string[]): boolea
   }
   const path = segments.join("/");
   return EDGE_ROUTES.some((r) => r.method === method && r.regex.test(path));
+}
+
+/** Routes whose answer is a file (CSV), passed through as bytes with its name, never parsed. */
+export const DOWNLOAD_ROUTES = [
+  route("GET", `classes/${UUID}/report[.]csv`),
+  route("GET", "progress/me/report[.]csv"),
+];
+
+/** Whether `method /path` is a forwarded download (see DOWNLOAD_ROUTES). */
+export function isDownloadRoute(method: string, segments: readonly string[]): boolean {
+  if (segments.length === 0 || segments.some((s) => s === "" || s === "." || s === ".." || s.includes("/"))) {
+    return false;
+  }
+  const path = segments.join("/");
+  return DOWNLOAD_ROUTES.some((r) => r.method === method && r.regex.test(path));
 }

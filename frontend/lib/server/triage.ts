@@ -122,3 +122,65 @@ export async function callTriage(call: TriageCall): Promise<TriageResult> {
     problem: normaliseProblem(status, body, text, call),
   };
 }
+
+export type DownloadResult =
+  | { ok: true; status: number; bytes: ArrayBuffer; contentType: string; disposition: string | null }
+  | { ok: false; status: number; problem: Problem };
+
+/** A GET whose answer is a file (e.g. a report's CSV): the bytes as triage sent them. Problems
+ * (4xx in a header, as above) come back as a Problem, like `callTriage`'s. */
+export async function downloadFromTriage(call: Omit<TriageCall, "method" | "json">): Promise<DownloadResult> {
+  let target;
+  try {
+    target = upstream();
+  } catch (error) {
+    if (error instanceof UpstreamConfigError) {
+      return { ok: false, status: 500, problem: { error: "bff_misconfigured", message: error.message } };
+    }
+    throw error;
+  }
+  const url = `${target.base}/${call.path}${call.search ? `?${call.search}` : ""}`;
+  const headers: Record<string, string> = {
+    accept: "text/csv, application/json",
+    "x-learnflow-problems": "in-header",
+    ...target.headers,
+  };
+  if (call.token) headers.authorization = `Bearer ${call.token}`;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      headers,
+      cache: "no-store",
+      redirect: "manual",
+      signal: AbortSignal.timeout(upstreamTimeoutMs()),
+    });
+  } catch (error) {
+    return {
+      ok: false,
+      status: 502,
+      problem: {
+        error: "upstream_unreachable",
+        message: `Cannot reach the LearnFlow API (${target.describe}): ${causeOf(error)}. Is the stack running (make up)?`,
+      },
+    };
+  }
+  const marked = response.headers.get("x-learnflow-status");
+  const status = marked && /^\d{3}$/.test(marked) ? Number(marked) : response.status;
+  if (status >= 200 && status < 300) {
+    return {
+      ok: true,
+      status,
+      bytes: await response.arrayBuffer(),
+      contentType: response.headers.get("content-type") ?? "application/octet-stream",
+      disposition: response.headers.get("content-disposition"),
+    };
+  }
+  const text = await response.text();
+  let body: unknown = undefined;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  return { ok: false, status, problem: normaliseProblem(status, body, text, { method: "GET", ...call }) };
+}

@@ -3,9 +3,9 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { fromOwnOrigin } from "@/lib/server/origin";
 import { problemResponse } from "@/lib/server/problems";
-import { isEdgeRoute, type Method } from "@/lib/server/routes";
+import { isDownloadRoute, isEdgeRoute, type Method } from "@/lib/server/routes";
 import { clearedSessionCookie, SESSION_COOKIE } from "@/lib/server/session";
-import { callTriage } from "@/lib/server/triage";
+import { callTriage, downloadFromTriage } from "@/lib/server/triage";
 
 export const dynamic = "force-dynamic";
 
@@ -26,6 +26,7 @@ async function readJson(request: NextRequest): Promise<{ ok: true; value: unknow
 async function forward(request: NextRequest, context: Context): Promise<Response> {
   const { path } = await context.params;
   const method = request.method as Method;
+  if (isDownloadRoute(method, path)) return download(request, path);
   if (!isEdgeRoute(method, path)) {
     return problemResponse(404, {
       error: "no_such_route",
@@ -72,6 +73,28 @@ async function forward(request: NextRequest, context: Context): Promise<Response
     return response;
   }
   return Response.json(result.body, { status: result.status, headers: { "cache-control": "no-store" } });
+}
+
+/** A file from triage (a report's CSV), passed through byte for byte with its name. */
+async function download(request: NextRequest, path: string[]): Promise<Response> {
+  const token = request.cookies.get(SESSION_COOKIE)?.value;
+  if (!token) {
+    return problemResponse(401, {
+      error: "not_authenticated",
+      message: "You are not logged in, or your session has ended: log in again.",
+    });
+  }
+  const result = await downloadFromTriage({
+    path: path.map(encodeURIComponent).join("/"),
+    search: request.nextUrl.search.replace(/^\?/, ""),
+    token,
+  });
+  if (!result.ok) {
+    return NextResponse.json(result.problem, { status: result.status, headers: { "cache-control": "no-store" } });
+  }
+  const headers: Record<string, string> = { "content-type": result.contentType, "cache-control": "no-store" };
+  if (result.disposition) headers["content-disposition"] = result.disposition;
+  return new Response(result.bytes, { status: result.status, headers });
 }
 
 export { forward as GET, forward as POST, forward as PATCH, forward as DELETE };
