@@ -62,8 +62,11 @@ def filename(*parts: str) -> str:
     return f"{stem or 'report'}.csv"
 
 
-def _minutes(seconds: float) -> float:
-    return round(seconds / 60, 1)
+def minutes(seconds: int) -> str:
+    """Minutes to one decimal, halves rounded up, in exact integer arithmetic (the report page
+    writes them the same way: `ClassReportView.minutes`)."""
+    tenths = (int(seconds) * 10 + 30) // 60
+    return f"{tenths // 10}.{tenths % 10}"
 
 
 CLASS_TABLES = ("students", "modules", "exercises")
@@ -97,7 +100,7 @@ def class_table(report: dict[str, Any], table: str) -> tuple[list[str], list[lis
                 s["exercises_passed"],
                 s["failed_attempts"],
                 s["open_alerts"],
-                _minutes(s["time_on_task"]["seconds"]),
+                minutes(s["time_on_task"]["seconds"]),
                 s["time_on_task"]["active_days"],
                 "; ".join(s["needs_help"]),
             ]
@@ -170,7 +173,7 @@ def progress_table(report: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
             m["exercises_passed"],
             m["failed_attempts"],
             m["best_quiz"] or "",
-            _minutes(m["time_on_task_s"]),
+            minutes(m["time_on_task_s"]),
         ]
         for m in report["modules"]
     ]

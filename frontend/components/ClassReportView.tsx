@@ -13,9 +13,11 @@ const BANDS = [
   ["mastered", "Mastered (91–100%)"],
 ] as const;
 
-/** Minutes with one decimal, as the CSV writes them (agents/triage/report_csv.py). */
+/** Minutes with one decimal, halves up, in integer arithmetic — as the CSV writes them
+ * (agents/triage/report_csv.py `minutes`). */
 export function minutes(seconds: number): string {
-  return (Math.round((seconds / 60) * 10) / 10).toFixed(1);
+  const tenths = Math.floor((Math.trunc(seconds) * 10 + 30) / 60);
+  return `${Math.floor(tenths / 10)}.${tenths % 10}`;
 }
 
 function when(iso: string | null): string {

@@ -49,6 +49,7 @@ STEPS: dict[str, tuple[str, ...]] = {
         "guards",
     ),
     "enrollment": ("open-class", "join", "join-again", "join-full", "roster", "guards"),
+    "report": ("page", "csv", "print", "student-download", "guards"),
 }
 
 
