@@ -2,6 +2,7 @@
 
 import type { ClassReport, ReportStudent } from "@/lib/types";
 import { ErrorNotice } from "./ErrorNotice";
+import { Markdown } from "./Markdown";
 import { useApi } from "./useApi";
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -215,7 +216,12 @@ export function ClassReportView({ classId }: { classId: string }) {
             {minutes(report.time_on_task_s)} min · generated {when(report.generated_at)}
           </p>
           <Downloads classId={classId} />
-          {report.summary && <p className="report-summary">{report.summary}</p>}
+          {report.summary && (
+            <section className="card report-section report-summary" aria-labelledby="report-summary">
+              <h2 id="report-summary">Summary</h2>
+              <Markdown text={report.summary} headingBase={3} />
+            </section>
+          )}
           <NeedsHelp report={report} />
           <SpreadTable report={report} />
           <FailedTable report={report} />

@@ -49,12 +49,12 @@ async function download(page, link) {
   return { name: file.suggestedFilename(), rows: parseCsv(text) };
 }
 
-/** The table's header and body cells as the page shows them. */
+/** The table's header and body cells as text (textContent: CSS upper-cases the header). */
 async function tableCells(table) {
-  const header = (await table.locator("thead th").allInnerTexts()).map((t) => t.trim());
+  const header = (await table.locator("thead th").allTextContents()).map((t) => t.trim());
   const rows = [];
   for (const tr of await table.locator("tbody tr").all()) {
-    rows.push({ email: await tr.getAttribute("data-email"), cells: (await tr.locator("th, td").allInnerTexts()).map((t) => t.trim()) });
+    rows.push({ email: await tr.getAttribute("data-email"), cells: (await tr.locator("th, td").allTextContents()).map((t) => t.trim()) });
   }
   return { header, rows };
 }
