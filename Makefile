@@ -33,7 +33,7 @@ bootstrap: $(STAMP)
 	@$(BIN)/learnflow bootstrap > /dev/null
 
 bootstrap-tests: $(STAMP)
-	@$(BIN)/learnflow bootstrap --with-browser > /dev/null
+	@$(BIN)/learnflow bootstrap --with-browser --with-kube > /dev/null
 
 up: $(STAMP)
 	@$(BIN)/learnflow up
