@@ -120,8 +120,10 @@ def start_local_apiserver(
     run_dir = run_dir or Path(tempfile.mkdtemp(prefix="lf-k8s-"))
     run_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    etcd_client = f"unix://{run_dir}/etcd.sock:0"
-    etcd_peer = f"unix://{run_dir}/etcd-peer.sock:0"
+    # etcd's unix URLs are `unix://host:port`, naming a socket file `host:port` in the working
+    # directory: both processes run in run_dir, so these are run_dir/localhost:2379 and :2380
+    etcd_client = "unix://localhost:2379"
+    etcd_peer = "unix://localhost:2380"
     etcd_log = run_dir / "etcd.log"
     etcd = subprocess.Popen(
         [
@@ -139,6 +141,7 @@ def start_local_apiserver(
         ],
         stdout=etcd_log.open("wb"),
         stderr=subprocess.STDOUT,
+        cwd=run_dir,
         start_new_session=True,
     )
     token = secrets.token_urlsafe(32)
@@ -176,6 +179,7 @@ def start_local_apiserver(
         ],
         stdout=api_log.open("wb"),
         stderr=subprocess.STDOUT,
+        cwd=run_dir,
         start_new_session=True,
     )
     # kube-apiserver writes its self-signed serving certificate here; it is its own CA.
