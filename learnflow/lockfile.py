@@ -1,4 +1,4 @@
-"""`python learnflow/lockfile.py` (`make lock`): write requirements.lock, the exact versions `make` installs.
+"""`make lock` (python learnflow/lockfile.py): write requirements.lock, the exact pins.
 
 The lock is resolved by uv (`uv pip compile`) from pyproject.toml's runtime and `dev`
 requirements for Python 3.11 on Linux, and starts with a digest of those requirements, so
@@ -31,11 +31,24 @@ def main() -> int:
     uv = shutil.which("uv") or str(Path(sys.executable).parent / "uv")
     resolved = subprocess.run(
         [
-            uv, "pip", "compile", str(REPO_ROOT / "pyproject.toml"), "--extra", "dev",
-            "--python-version", "3.11", "--python-platform", "x86_64-unknown-linux-gnu",
-            "--no-header", "--no-annotate", "--quiet",
+            uv,
+            "pip",
+            "compile",
+            str(REPO_ROOT / "pyproject.toml"),
+            "--extra",
+            "dev",
+            "--python-version",
+            "3.11",
+            "--python-platform",
+            "x86_64-unknown-linux-gnu",
+            "--no-header",
+            "--no-annotate",
+            "--quiet",
         ],
-        capture_output=True, text=True, check=False, cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO_ROOT,
     )
     if resolved.returncode != 0:
         print(resolved.stderr, file=sys.stderr)
@@ -47,7 +60,7 @@ def main() -> int:
         "# install exactly these versions. Do not edit: change pyproject.toml and re-run.\n"
         + resolved.stdout
     )
-    print(f"wrote {LOCK} ({sum(1 for l in resolved.stdout.splitlines() if '==' in l)} pins)")
+    print(f"wrote {LOCK} ({sum(1 for line in resolved.stdout.splitlines() if '==' in line)} pins)")
     return 0
 
 

@@ -30,7 +30,9 @@ def _pyproject() -> dict[str, object]:
 def _requirements() -> list[Requirement]:
     project = _pyproject()["project"]
     assert isinstance(project, dict)
-    return [Requirement(r) for r in [*project["dependencies"], *project["optional-dependencies"]["dev"]]]
+    return [
+        Requirement(r) for r in [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+    ]
 
 
 def _locked() -> dict[str, Version]:
@@ -99,7 +101,9 @@ def test_the_lock_matches_pyproject() -> None:
     for req in _requirements():
         name = re.sub(r"[-_.]+", "-", req.name).lower()
         assert name in locked, f"{req.name} is not in requirements.lock"
-        assert locked[name] in req.specifier, f"{req.name}: lock has {locked[name]}, pyproject {req}"
+        assert locked[name] in req.specifier, (
+            f"{req.name}: lock has {locked[name]}, pyproject {req}"
+        )
 
 
 def _dependency_text() -> str:

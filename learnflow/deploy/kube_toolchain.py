@@ -91,7 +91,9 @@ def _check_go(src: Path) -> None:
         )
 
 
-def drop_local_replaces(src: Path, env: dict[str, str], *, staging_version: str | None) -> list[str]:
+def drop_local_replaces(
+    src: Path, env: dict[str, str], *, staging_version: str | None
+) -> list[str]:
     """Remove go.mod's replaces that point inside the repository (absent from the module zip).
 
     A module required at the placeholder v0.0.0 (Kubernetes' staging modules) is required at

@@ -71,7 +71,9 @@ def render(folder: Path) -> list[Doc]:
     spec = yaml.safe_load(path.read_text()) or {}
     unknown = sorted(set(spec) - SUPPORTED)
     if unknown:
-        raise SetupError(f"{path}: kustomization fields {unknown} are not supported by our renderer")
+        raise SetupError(
+            f"{path}: kustomization fields {unknown} are not supported by our renderer"
+        )
     docs: list[Doc] = []
     for entry in spec.get("resources", []):
         target = folder / entry
@@ -84,7 +86,9 @@ def render(folder: Path) -> list[Doc]:
             meta["namespace"] = namespace
         for group in spec.get("labels", []):
             if group.get("includeSelectors") or group.get("includeTemplates"):
-                raise SetupError(f"{path}: labels with includeSelectors/includeTemplates are not supported")
+                raise SetupError(
+                    f"{path}: labels with includeSelectors/includeTemplates are not supported"
+                )
             meta.setdefault("labels", {}).update(group.get("pairs", {}))
         _set_images(doc, spec.get("images", []))
     return docs

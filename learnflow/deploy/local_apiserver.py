@@ -77,7 +77,10 @@ class LocalApiServer:
             ],
             "users": [{"name": "admin", "user": {"token": self.token}}],
             "contexts": [
-                {"name": "learnflow-local", "context": {"cluster": "learnflow-local", "user": "admin"}}
+                {
+                    "name": "learnflow-local",
+                    "context": {"cluster": "learnflow-local", "user": "admin"},
+                }
             ],
             "current-context": "learnflow-local",
         }
@@ -90,7 +93,9 @@ def _tail(path: Path, lines: int = 5) -> str:
         return "(no log)"
 
 
-def _wait_ready(server: LocalApiServer, procs: dict[str, tuple[subprocess.Popen[bytes], Path]]) -> None:
+def _wait_ready(
+    server: LocalApiServer, procs: dict[str, tuple[subprocess.Popen[bytes], Path]]
+) -> None:
     context = ssl.create_default_context(cafile=str(server.ca_file))
     request = urllib.request.Request(
         f"{server.url}/readyz", headers={"Authorization": f"Bearer {server.token}"}
@@ -196,5 +201,8 @@ def start_local_apiserver(
         server.stop()
         raise
     server.started_s = round(time.monotonic() - started, 2)
-    progress(f"kube-apiserver v{binaries.kubernetes_version} ready at {server.url} in {server.started_s} s")
+    progress(
+        f"kube-apiserver v{binaries.kubernetes_version} ready at {server.url} "
+        f"in {server.started_s} s"
+    )
     return server

@@ -99,7 +99,9 @@ def test_the_api_server_refuses_a_broken_copy(api: Any, docs: list[Doc], crds: l
     # a Service port out of range (core validation)
     service = next(d for d in broken if d["kind"] == "Service")
     service["spec"]["ports"][0]["port"] = 70000
-    verdicts = {(v.kind, v.name, v.check): v.error for v in check_manifests(api, broken, crds, prepare=True)}
+    verdicts = {
+        (v.kind, v.name, v.check): v.error for v in check_manifests(api, broken, crds, prepare=True)
+    }
     pod_error = verdicts[("Deployment", "triage", "pod")]
     assert pod_error and "violates PodSecurity" in pod_error and "privileged" in pod_error
     component_error = verdicts[("Component", "statestore", "apply")]

@@ -59,7 +59,10 @@ def _deploy(args: argparse.Namespace) -> int:
         print(json.dumps([v.__dict__ for v in verdicts], indent=2))
     else:
         for v in verdicts:
-            print(f"{'ok     ' if v.error is None else 'REFUSED'} {v.label}" + (f": {v.error}" if v.error else ""))
+            print(
+                f"{'ok     ' if v.error is None else 'REFUSED'} {v.label}"
+                + (f": {v.error}" if v.error else "")
+            )
     print(
         f"{len(verdicts) - len(refused)} accepted, {len(refused)} refused "
         f"({'dry run' if args.dry_run else 'applied'}, {time.monotonic() - started:.1f} s)",
