@@ -16,6 +16,7 @@ The result lists every object with the server's verdict: `ok`, or the server's o
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from collections.abc import Iterable
@@ -142,11 +143,22 @@ def _pod_check(client: Any, doc: Doc) -> Verdict | None:
             "labels": template_meta.get("labels", {}),
             "annotations": template_meta.get("annotations", {}),
         },
-        "spec": specs[0],
+        "spec": copy.deepcopy(specs[0]),
     }
+    # the StatefulSet controller gives each pod a volume per claim template, named after it
+    for claim in (
+        doc["spec"].get("volumeClaimTemplates", []) if doc["kind"] == "StatefulSet" else []
+    ):
+        claim_name = claim["metadata"]["name"]
+        pod["spec"].setdefault("volumes", []).append(
+            {
+                "name": claim_name,
+                "persistentVolumeClaim": {"claimName": f"{claim_name}-{meta['name']}-0"},
+            }
+        )
     pods = client.resources.get(api_version="v1", kind="Pod")
     try:
-        pods.create(body=pod, namespace=meta.get("namespace"), query_params=[("dryRun", "All")])
+        pods.create(body=pod, namespace=meta.get("namespace"), dry_run="All")
         error = None
     except ApiException as exc:
         error = _message(exc)
@@ -168,11 +180,23 @@ def check_manifests(
     verdicts = install_crds(api, crds)
     client = dynamic.DynamicClient(api)  # a fresh discovery, which now knows the new CRDs
     if prepare:
-        for doc in docs:
-            if doc["kind"] in ("Namespace", "ServiceAccount"):
-                verdict = _apply(client, doc, dry_run=False)
-                if verdict.error:
-                    return [*verdicts, verdict]
+        # what a cluster has before `kubectl apply`: the namespace, its `default` account (the
+        # controller-manager creates it; none runs here) and the manifests' accounts
+        defaults: list[Doc] = [
+            {
+                "apiVersion": "v1",
+                "kind": "ServiceAccount",
+                "metadata": {"name": "default", "namespace": d["metadata"]["name"]},
+            }
+            for d in docs
+            if d["kind"] == "Namespace"
+        ]
+        real = [d for d in docs if d["kind"] == "Namespace"] + defaults
+        real += [d for d in docs if d["kind"] == "ServiceAccount"]
+        for doc in real:
+            verdict = _apply(client, doc, dry_run=False)
+            if verdict.error:
+                return [*verdicts, verdict]
     for doc in docs:
         verdicts.append(_apply(client, doc, dry_run=dry_run))
     for doc in docs:

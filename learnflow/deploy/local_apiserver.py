@@ -96,7 +96,6 @@ def _tail(path: Path, lines: int = 5) -> str:
 def _wait_ready(
     server: LocalApiServer, procs: dict[str, tuple[subprocess.Popen[bytes], Path]]
 ) -> None:
-    context = ssl.create_default_context(cafile=str(server.ca_file))
     request = urllib.request.Request(
         f"{server.url}/readyz", headers={"Authorization": f"Bearer {server.token}"}
     )
@@ -108,10 +107,11 @@ def _wait_ready(
                 raise SetupError(f"{name} exited with code {proc.returncode}: {_tail(log)}")
         if server.ca_file.is_file():
             try:
+                context = ssl.create_default_context(cafile=str(server.ca_file))
                 with urllib.request.urlopen(request, context=context, timeout=5) as response:
                     if response.status == 200:
                         return
-            except (urllib.error.URLError, OSError) as exc:
+            except (urllib.error.URLError, OSError, ssl.SSLError) as exc:
                 last = str(exc)
         time.sleep(0.25)
     raise SetupError(f"kube-apiserver was not ready after {START_TIMEOUT_S:.0f} s ({last})")

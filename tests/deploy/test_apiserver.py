@@ -89,10 +89,10 @@ def test_every_manifest_is_accepted_by_the_api_server(
 
 def test_the_api_server_refuses_a_broken_copy(api: Any, docs: list[Doc], crds: list[Doc]) -> None:
     broken = copy.deepcopy(docs)
-    # a privileged container: Pod Security (restricted) must refuse the pod
+    # a capability `restricted` does not allow: Pod Security admission must refuse the pod
     triage = _find(broken, "Deployment", "triage")
-    container = triage["spec"]["template"]["spec"]["containers"][0]
-    container["securityContext"] = {**container.get("securityContext", {}), "privileged": True}
+    context = triage["spec"]["template"]["spec"]["containers"][0].setdefault("securityContext", {})
+    context.setdefault("capabilities", {})["add"] = ["NET_ADMIN"]
     # a field the Component CRD's structural schema does not allow a value of this type for
     statestore = _find(broken, "Component", "statestore")
     statestore["spec"]["version"] = 1
@@ -103,7 +103,9 @@ def test_the_api_server_refuses_a_broken_copy(api: Any, docs: list[Doc], crds: l
         (v.kind, v.name, v.check): v.error for v in check_manifests(api, broken, crds, prepare=True)
     }
     pod_error = verdicts[("Deployment", "triage", "pod")]
-    assert pod_error and "violates PodSecurity" in pod_error and "privileged" in pod_error
+    assert (
+        pod_error and 'violates PodSecurity "restricted' in pod_error and "NET_ADMIN" in pod_error
+    )
     component_error = verdicts[("Component", "statestore", "apply")]
     assert component_error and "spec.version" in component_error
     service_error = verdicts[(service["kind"], service["metadata"]["name"], "apply")]
