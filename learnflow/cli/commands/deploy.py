@@ -68,6 +68,12 @@ def _deploy(args: argparse.Namespace) -> int:
         f"({'dry run' if args.dry_run else 'applied'}, {time.monotonic() - started:.1f} s)",
         file=sys.stderr,
     )
+    if any(v.error and v.error.startswith("the API server has no resource") for v in refused):
+        print(
+            "some kinds have no CRD on this server: pass their CustomResourceDefinition files "
+            "with --crds (Kong's come with Kong Ingress Controller)",
+            file=sys.stderr,
+        )
     return 1 if refused else 0
 
 
