@@ -51,7 +51,7 @@ class Verdict:
 
 def _message(exc: ApiException) -> str:
     try:
-        body = json.loads(exc.body)
+        body = json.loads(exc.body or "")
         return str(body.get("message") or exc.body)
     except (TypeError, ValueError):
         return f"{exc.status} {exc.reason}"
@@ -63,7 +63,7 @@ def _resource(client: Any, doc: Doc) -> Any:
 
 def install_crds(api: ApiClient, crds: Iterable[Doc], timeout_s: float = 60.0) -> list[Verdict]:
     """Create (or update) each CRD for real and wait until the API server serves it."""
-    client = dynamic.DynamicClient(api)
+    client = dynamic.DynamicClient(api)  # type: ignore[no-untyped-call]
     crd_api = client.resources.get(
         api_version="apiextensions.k8s.io/v1", kind="CustomResourceDefinition"
     )
@@ -134,7 +134,7 @@ def _pod_check(client: Any, doc: Doc) -> Verdict | None:
         if doc["kind"] != "CronJob"
         else doc["spec"]["jobTemplate"]["spec"]["template"].get("metadata")
     ) or {}
-    pod = {
+    pod: Doc = {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {
@@ -178,7 +178,7 @@ def check_manifests(
     `dry_run=False` applies for real (`learnflow deploy --kubeconfig`), pods still dry-run.
     """
     verdicts = install_crds(api, crds)
-    client = dynamic.DynamicClient(api)  # a fresh discovery, which now knows the new CRDs
+    client = dynamic.DynamicClient(api)  # type: ignore[no-untyped-call]  # a fresh discovery, which now knows the new CRDs
     if prepare:
         # what a cluster has before `kubectl apply`: the namespace, its `default` account (the
         # controller-manager creates it; none runs here) and the manifests' accounts

@@ -34,7 +34,9 @@ def _deploy(args: argparse.Namespace) -> int:
     started = time.monotonic()
     verdicts: list[Verdict]
     if args.kubeconfig:
-        api = config.new_client_from_config(config_file=args.kubeconfig, context=args.context)
+        api = config.new_client_from_config(  # type: ignore[no-untyped-call]
+            config_file=args.kubeconfig, context=args.context
+        )
         if not args.dry_run:
             stderr_progress("applying for real (server-side apply, field manager `learnflow`)")
         verdicts = check_manifests(api, docs, extra_crds, prepare=False, dry_run=args.dry_run)
@@ -52,7 +54,7 @@ def _deploy(args: argparse.Namespace) -> int:
         binaries = ensure_kube(settings.cache_dir, stderr_progress)
         port = topology(settings).kube_apiserver_port
         with start_local_apiserver(binaries, port, stderr_progress) as server:
-            api = config.new_client_from_config_dict(server.kubeconfig())
+            api = config.new_client_from_config_dict(server.kubeconfig())  # type: ignore[no-untyped-call]
             verdicts = check_manifests(api, docs, [*dapr_crds(), *extra_crds], prepare=True)
     refused = [v for v in verdicts if v.error]
     if args.json:
