@@ -18,8 +18,9 @@ alternating rounds), so both see the same machine load. What each side does:
 - `publish_one`: one event through triage's daprd publish API vs the same CloudEvent produced
   directly (acks=all, waiting for the ack): the p50 difference is what Dapr adds per publish.
 - `events_per_s`: 2,000 events each way, in 4 alternating rounds: the sidecar's publish API
-  (32 requests in flight) vs one batched confluent-kafka producer (acks=all, linger 0), both
-  SASL/SCRAM, to benchmark topics the bench grants triage on its throw-away stack.
+  (one event a request, 32 in flight), its bulk publish API (`Sidecar.publish_bulk`: 100
+  events a request, 4 in flight) and one batched confluent-kafka producer (acks=all, linger 0),
+  all as triage (SASL/SCRAM) to one benchmark topic the bench grants triage on its stack.
 """
 
 from __future__ import annotations
@@ -33,14 +34,14 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 from confluent_kafka import Producer
 
 from benchmarks.direct import DirectSidecar
 from benchmarks.stats import summary_ms
-from learnflow.events import LearningResponse
+from learnflow.events import Event, LearningResponse
 from learnflow.mesh import kafka_security, services
 from learnflow.mesh.stack import Stack
 from learnflow.settings import REPO_ROOT, Settings
@@ -54,6 +55,13 @@ BENCH_TOPICS = ("bench.events", "bench.direct")
 NO_LIMITS = {"LEARNFLOW_LIMIT_CHAT_BURST": "100000", "LEARNFLOW_LIMIT_CHAT_PER_MINUTE": "100000"}
 
 Call = Callable[[], Awaitable[object]]
+
+
+class BenchEvent(Event):
+    """The throughput benchmark's event (its own topic, granted to triage on the bench stack)."""
+
+    topic: ClassVar[str] = BENCH_TOPICS[0]
+    i: int
 
 
 async def interleaved(a: Call, b: Call, n: int = N) -> tuple[list[float], list[float]]:
@@ -181,7 +189,7 @@ async def _figures(stack: Stack, run_secrets: services.RunSecrets) -> dict[str, 
         chat_m, chat_l = await interleaved(chat_mesh, chat_local)
         hop_m, hop_d = await interleaved(hop, hop_direct)
         pub_m, pub_d = await interleaved(publish_mesh, publish_direct)
-        sidecar_eps, producer_eps = await _throughput(client, dapr_base, dapr, kafka_triage)
+        eps = await _throughput(client, dapr_base, dapr, kafka_triage)
 
     return {
         "chat_mesh": summary_ms(chat_m),
@@ -190,15 +198,20 @@ async def _figures(stack: Stack, run_secrets: services.RunSecrets) -> dict[str, 
         "hop_direct": summary_ms(hop_d),
         "publish_one_via_sidecar": summary_ms(pub_m),
         "publish_one_direct": summary_ms(pub_d),
-        "events_per_s_via_sidecar": round(sidecar_eps, 1),
-        "events_per_s_plain_producer": round(producer_eps, 1),
+        "events_per_s_via_sidecar": round(eps["sidecar"], 1),
+        "events_per_s_via_sidecar_bulk": round(eps["sidecar_bulk"], 1),
+        "events_per_s_plain_producer": round(eps["plain_producer"], 1),
     }
 
 
 async def _throughput(
     client: httpx.AsyncClient, dapr_base: str, dapr: dict[str, str], kafka: dict[str, Any]
-) -> tuple[float, float]:
-    """Events/s: the sidecar's publish API vs a batched producer, in alternating rounds."""
+) -> dict[str, float]:
+    """Events/s three ways, in alternating rounds: the sidecar's publish API (one event a
+    request, 32 in flight), its bulk publish API (`Sidecar.publish_bulk`, 100 events a request,
+    4 requests in flight) and a batched producer (acks=all, linger 0)."""
+    from learnflow.sidecar import BULK_MAX_ENTRIES, Sidecar
+
     per_round = EVENTS // ROUNDS
     sem = asyncio.Semaphore(32)
 
@@ -209,20 +222,40 @@ async def _throughput(
             )
             r.raise_for_status()
 
+    bulk_client = httpx.AsyncClient(base_url=dapr_base, headers=dapr, timeout=30)
+    bulk = Sidecar(Settings(app_id="triage"), client=bulk_client)
+    bulk_gate = asyncio.Semaphore(4)
+
+    async def publish_bulk(events: list[BenchEvent]) -> None:
+        async with bulk_gate:
+            (await bulk.publish_bulk(events)).raise_for_failures()
+
     # the same topic, as the same Kafka user (triage) as the sidecar
     producer = Producer({**kafka, "acks": "all", "linger.ms": 0})
-    sidecar_s = producer_s = 0.0
-    for _ in range(ROUNDS):
-        started = time.perf_counter()
-        await asyncio.gather(*(publish(i) for i in range(per_round)))
-        sidecar_s += time.perf_counter() - started
-        started = time.perf_counter()
-        for i in range(per_round):
-            producer.produce(BENCH_TOPICS[0], json.dumps({"i": i}).encode())
-            producer.poll(0)
-        producer.flush(30)
-        producer_s += time.perf_counter() - started
-    return per_round * ROUNDS / sidecar_s, per_round * ROUNDS / producer_s
+    took = {"sidecar": 0.0, "sidecar_bulk": 0.0, "plain_producer": 0.0}
+    try:
+        for _ in range(ROUNDS):
+            started = time.perf_counter()
+            await asyncio.gather(*(publish(i) for i in range(per_round)))
+            took["sidecar"] += time.perf_counter() - started
+
+            events = [BenchEvent(id=str(uuid.uuid4()), i=i) for i in range(per_round)]
+            started = time.perf_counter()
+            chunks = [
+                events[n : n + BULK_MAX_ENTRIES] for n in range(0, per_round, BULK_MAX_ENTRIES)
+            ]
+            await asyncio.gather(*(publish_bulk(chunk) for chunk in chunks))
+            took["sidecar_bulk"] += time.perf_counter() - started
+
+            started = time.perf_counter()
+            for i in range(per_round):
+                producer.produce(BENCH_TOPICS[0], json.dumps({"i": i}).encode())
+                producer.poll(0)
+            producer.flush(30)
+            took["plain_producer"] += time.perf_counter() - started
+    finally:
+        await bulk.aclose()
+    return {side: per_round * ROUNDS / seconds for side, seconds in took.items()}
 
 
 def _ratios(f: dict[str, Any]) -> dict[str, float]:
@@ -239,6 +272,9 @@ def _ratios(f: dict[str, Any]) -> dict[str, float]:
         ),
         "sidecar_vs_plain_producer_events_per_s": round(
             f["events_per_s_via_sidecar"] / f["events_per_s_plain_producer"], 3
+        ),
+        "sidecar_bulk_vs_plain_producer_events_per_s": round(
+            f["events_per_s_via_sidecar_bulk"] / f["events_per_s_plain_producer"], 3
         ),
     }
 
