@@ -176,8 +176,14 @@ async def _figures(stack: Stack, run_secrets: services.RunSecrets) -> dict[str, 
 
         from learnflow.sidecar import Sidecar
 
-        sidecar = Sidecar(settings.model_copy(update={"dapr_http_port": triage.dapr_http_port,
-                                                      "dapr_api_token": dapr["dapr-api-token"]}))
+        sidecar = Sidecar(
+            settings.model_copy(
+                update={
+                    "dapr_http_port": triage.dapr_http_port,
+                    "dapr_api_token": dapr["dapr-api-token"],
+                }
+            )
+        )
         resources.push_async_callback(sidecar.aclose)
 
         async def publish_mesh() -> None:
@@ -295,6 +301,8 @@ def run() -> dict[str, Any]:
     finally:
         stack.down(quiet=True)
     figures["ratios"] = _ratios(figures)
-    figures["load_average_1m"] = {"before": round(load_before[0], 2),
-                                  "after": round(os.getloadavg()[0], 2)}
+    figures["load_average_1m"] = {
+        "before": round(load_before[0], 2),
+        "after": round(os.getloadavg()[0], 2),
+    }
     return figures

@@ -301,7 +301,9 @@ class Sidecar:
         if refused:  # daprd names the entries the broker did not take
             known = {e.id for e in events}
             return {i: error for i, error in refused.items() if i in known}
-        message = f"bulk publish to {topic}: HTTP {response.status_code}: {_error_message(response)}"
+        message = (
+            f"bulk publish to {topic}: HTTP {response.status_code}: {_error_message(response)}"
+        )
         raise _RequestFailed(message, retry=response.status_code >= 500)
 
     async def publish_raw(self, topic: str, body: Any) -> None:

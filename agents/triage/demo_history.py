@@ -3,8 +3,9 @@ real pipeline (Kafka → debrief → progress), never written as mastery numbers
 
 At start-up, for each demo student without a row in `demo_histories`, triage publishes the
 events of their history — graded exercises and a finished quiz, dated days ago — through its
-sidecar's bulk publish API, then records the row. Event ids are derived from the student and the item, so a start
-that is interrupted half-way publishes the same ids again and debrief counts each once.
+sidecar's bulk publish API, then records the row. Event ids are derived from the student and
+the item, so a start that is interrupted half-way publishes the same ids again and debrief
+counts each once.
 
 Maya's Control Flow history: three easy exercises passed (exercise part 3 × 100 / 5 = 60, code
 quality 90) and the module quiz at 3/5 (60), two days ago or more (no streak today):
