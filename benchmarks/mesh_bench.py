@@ -177,11 +177,10 @@ async def _figures(stack: Stack, run_secrets: services.RunSecrets) -> dict[str, 
         from learnflow.sidecar import Sidecar
 
         sidecar = Sidecar(
-            settings.model_copy(
-                update={
-                    "dapr_http_port": triage.dapr_http_port,
-                    "dapr_api_token": dapr["dapr-api-token"],
-                }
+            Settings(
+                app_id="triage",
+                dapr_http_port=triage.dapr_http_port,
+                dapr_api_token=dapr["dapr-api-token"],
             )
         )
         resources.push_async_callback(sidecar.aclose)
