@@ -104,6 +104,15 @@ def _in_process_settings(stack: Stack, run_secrets: services.RunSecrets) -> Sett
     )
 
 
+def _progress(name: str, mesh: list[float], baseline: list[float]) -> None:
+    print(
+        f"[bench] {name}: mesh {summary_ms(mesh)} / baseline {summary_ms(baseline)} "
+        f"(load {os.getloadavg()[0]:.2f})",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 async def _figures(stack: Stack, run_secrets: services.RunSecrets) -> dict[str, Any]:
     from triage_agent.main import create_app as triage_app
 
@@ -174,7 +183,11 @@ async def _figures(stack: Stack, run_secrets: services.RunSecrets) -> dict[str, 
 
         def event() -> LearningResponse:
             return LearningResponse(
-                id=str(uuid.uuid4()), session_id="bench", agent="concepts", reply_chars=1
+                id=str(uuid.uuid4()),
+                session_id="bench",
+                message_id="m",
+                agent="concepts",
+                reply_chars=1,
             )
 
         from learnflow.sidecar import Sidecar
@@ -195,8 +208,11 @@ async def _figures(stack: Stack, run_secrets: services.RunSecrets) -> dict[str, 
             await direct.publish(event())
 
         chat_m, chat_l = await interleaved(chat_mesh, chat_local)
+        _progress("chat", chat_m, chat_l)
         hop_m, hop_d = await interleaved(hop, hop_direct)
+        _progress("hop", hop_m, hop_d)
         pub_m, pub_d = await interleaved(publish_mesh, publish_direct)
+        _progress("publish_one", pub_m, pub_d)
         eps = await _throughput(client, dapr_base, dapr, kafka_triage)
 
     return {
