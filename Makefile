@@ -6,12 +6,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Re-install when the project's dependencies change.
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml setup.py | sha1sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml setup.py requirements.lock | sha1sum | cut -c1-12)
 
 SERVICE_PACKAGES := code_runner:code-runner triage_agent:agents/triage concepts_agent:agents/concepts \
 	tutor_agent:agents/tutor debrief_agent:agents/debrief
 
-.PHONY: help up down status test test-unit lint bench bootstrap bootstrap-tests clean
+.PHONY: help up down status test test-unit lint bench bootstrap bootstrap-tests clean lock
 
 help:
 	@echo "make up       set up (first run: several minutes) and start the whole mesh"
@@ -19,21 +19,24 @@ help:
 	@echo "make down     stop every process of the mesh"
 	@echo "make status   show each process and its health"
 	@echo "make lint     ruff + mypy (strict on the shared package)"
+	@echo "make lock     re-resolve requirements.lock after changing pyproject.toml's dependencies"
 	@echo "make bench    benchmarks (mesh overhead, Kafka throughput, sandbox, offline tutor per message)"
 
-$(STAMP): pyproject.toml setup.py
+$(STAMP): pyproject.toml setup.py requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' || \
 		{ echo "learnflow: error: Python 3.11 is required as '$(PYTHON)' (set PYTHON=/path/to/python3.11)"; exit 1; }
 	@echo "==> creating $(VENV) and installing LearnFlow's Python dependencies"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@# exactly the locked versions (requirements.lock, `make lock`), then LearnFlow itself
+	@$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	@$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	@rm -f $(VENV)/.installed-* && touch $@
 
 bootstrap: $(STAMP)
 	@$(BIN)/learnflow bootstrap > /dev/null
 
 bootstrap-tests: $(STAMP)
-	@$(BIN)/learnflow bootstrap --with-browser > /dev/null
+	@$(BIN)/learnflow bootstrap --with-browser --with-kube > /dev/null
 
 up: $(STAMP)
 	@$(BIN)/learnflow up
@@ -61,6 +64,12 @@ lint: $(STAMP)
 
 bench: bootstrap
 	@$(BIN)/python -m benchmarks
+
+# Re-resolve requirements.lock after changing pyproject.toml's dependencies (uv pip compile).
+lock:
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --disable-pip-version-check uv
+	@$(BIN)/python learnflow/lockfile.py
 
 clean: down
 	rm -rf .run

@@ -15,12 +15,19 @@ under 5 s. When one does not, the backlog is drained and the same sessions run a
 this machine sustained (`at_capacity`: one event per session every N seconds), and bigger levels
 skip the 5-second cadence they cannot meet. A level that would start after the time budget is
 skipped; each skip says why.
+
+`LEARNFLOW_BENCH_WF_RATES=10,25,50` runs the short form instead (`rates`): 100 live sessions
+(20 of them probes), then one `LEARNFLOW_BENCH_WF_LIVE_S`-second phase (default 15) per offered
+rate, the backlog drained between phases: the workflow event path (one
+`raise_workflow_event` per learner event) at each rate. `LEARNFLOW_BENCH_PORT_OFFSET` moves the
+stack (default 3000).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import random
 import shutil
 import sys
@@ -272,6 +279,31 @@ class Bench:
         result["rss_mb"] = memory(self.stack)
         return result
 
+    async def rates(self, rates: list[float], sessions: int = 100) -> dict[str, Any]:
+        """The event path at each offered rate (events/s over all sessions), same sessions."""
+        began = time.perf_counter()
+        try:
+            started, per_s, failures = await self.start_sessions(sessions)
+            self.probes, self.sessions = started[:PROBES], started[PROBES:]
+            phases: list[dict[str, Any]] = []
+            for rate in rates:
+                # probes send every min(interval, 5 s); the rest make up the offered rate
+                probe_rate = len(self.probes) / INTERVAL_S
+                interval = max(INTERVAL_S, len(self.sessions) / max(0.1, rate - probe_rate))
+                print(f"[bench-wf] {rate}/s offered", file=sys.stderr, flush=True)
+                figures = self._phase(await self.live_phase(interval), interval)
+                figures["drained_backlog_in_s"] = await self.drain()
+                phases.append({"target_per_s": rate, **figures})
+        finally:
+            await self.client.aclose()
+        return {
+            "live_sessions": len(self.sessions) + len(self.probes),
+            "started": {"per_s": round(per_s, 1), "failed": failures},
+            "phases": phases,
+            "rss_mb": memory(self.stack),
+            "seconds": round(time.perf_counter() - began, 1),
+        }
+
     async def run(self) -> dict[str, Any]:
         began = time.perf_counter()
         levels: list[dict[str, Any]] = []
@@ -299,8 +331,13 @@ class Bench:
 
 
 def run() -> dict[str, Any]:
+    global LIVE_S
     run_dir = REPO_ROOT / ".run" / "bench-wf"
-    settings = Settings(run_dir=run_dir, port_offset=3000)
+    offset = int(os.environ.get("LEARNFLOW_BENCH_PORT_OFFSET", "3000"))
+    rates = [float(r) for r in os.environ.get("LEARNFLOW_BENCH_WF_RATES", "").split(",") if r]
+    if rates:
+        LIVE_S = float(os.environ.get("LEARNFLOW_BENCH_WF_LIVE_S", "15"))
+    settings = Settings(run_dir=run_dir, port_offset=offset)
     stack = Stack(settings, lambda m: print(f"[bench-wf stack] {m}", file=sys.stderr))
     stack.down(quiet=True)
     shutil.rmtree(run_dir, ignore_errors=True)
@@ -308,8 +345,10 @@ def run() -> dict[str, Any]:
         stack.up()
         run_secrets = services.RunSecrets.load_or_create(run_dir)
         idle = memory(stack)
-        figures = asyncio.run(Bench(stack, run_secrets).run())
+        bench = Bench(stack, run_secrets)
+        figures = asyncio.run(bench.rates(rates) if rates else bench.run())
         figures["rss_mb_idle"] = idle
+        figures["load_average_1m_after"] = round(os.getloadavg()[0], 2)
     finally:
         stack.down(quiet=True)
     figures["notes"] = (

@@ -14,8 +14,10 @@ own 404 ("no such exercise") apart from daprd's ("no such app or method").
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -56,6 +58,63 @@ def _expect_ok(response: httpx.Response, what: str, dependency: str) -> None:
             f"{what} failed with HTTP {response.status_code}: {_error_message(response)}",
             dependency=dependency,
         )
+
+
+BULK_MAX_ENTRIES = 100  # entries per bulk request: one Kafka batch, a bounded request body
+
+
+@dataclass
+class BulkPublishResult:
+    """What `Sidecar.publish_bulk` did: the ids the broker took, and the ids it did not (with
+    the last error for each). Every event is in exactly one of the two."""
+
+    published: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+    def raise_for_failures(self) -> None:
+        """`DependencyFailed` naming the failed ids, when any failed."""
+        if self.failed:
+            first_id, first_error = next(iter(self.failed.items()))
+            raise DependencyFailed(
+                f"{len(self.failed)} of {len(self.failed) + len(self.published)} event(s) were "
+                f"not published (first: {first_id}: {first_error})",
+                dependency="pubsub",
+            )
+
+
+class _RequestFailed(Exception):
+    """A whole bulk request failed; `retry` says whether trying again can help."""
+
+    def __init__(self, message: str, *, retry: bool) -> None:
+        super().__init__(message)
+        self.retry = retry
+
+
+def _cloud_event(event: Event, default_source: str) -> dict[str, Any]:
+    return {
+        "specversion": "1.0",
+        "id": event.id,
+        "source": event.source or default_source,
+        "type": f"learnflow.{event.topic}.v{event.version}",
+        "datacontenttype": "application/json",
+        "data": to_wire(event),
+    }
+
+
+def _failed_entries(response: httpx.Response) -> dict[str, str] | None:
+    """The per-entry failures in a bulk publish answer, or None when it does not list them."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    entries = body.get("failedEntries") if isinstance(body, dict) else None
+    if not isinstance(entries, list):
+        return None
+    return {
+        str(e.get("entryId")): str(e.get("error") or body.get("errorCode") or "failed")
+        for e in entries
+        if isinstance(e, dict)
+    }
 
 
 class Sidecar:
@@ -133,14 +192,7 @@ class Sidecar:
     # --- pub/sub -----------------------------------------------------------------------------
     async def publish(self, event: Event, *, partition_key: str | None = None) -> None:
         """Publish `event` to its topic as a CloudEvent whose id is the event id."""
-        cloud_event = {
-            "specversion": "1.0",
-            "id": event.id,
-            "source": event.source or self.settings.app_id or "learnflow",
-            "type": f"learnflow.{event.topic}.v{event.version}",
-            "datacontenttype": "application/json",
-            "data": to_wire(event),
-        }
+        cloud_event = _cloud_event(event, self.settings.app_id or "learnflow")
         params = {}
         key = partition_key or event.session_id or event.user_id
         if key:
@@ -154,6 +206,105 @@ class Sidecar:
             headers={"content-type": "application/cloudevents+json"},
         )
         _expect_ok(response, f"publishing {event.topic}", "pubsub")
+
+    async def publish_bulk(
+        self,
+        events: Sequence[Event],
+        *,
+        partition_keys: Mapping[str, str] | None = None,
+        attempts: int = 3,
+        backoff_s: float = 0.2,
+    ) -> BulkPublishResult:
+        """Publish many events with Dapr's bulk publish API: one request per topic and up to
+        `BULK_MAX_ENTRIES` events, each entry's id being the event id (so is its CloudEvent's).
+
+        Not transactional: daprd reports which entries the broker refused, and only those are
+        sent again (up to `attempts` tries, `backoff_s` doubling between them); a request that
+        failed as a whole (daprd unreachable, a 5xx without entries) is retried whole, a 4xx
+        (unknown pub/sub, topic not allowed) is not. Events repeating an id are sent once. No
+        exception for refused events: the result lists them, so a relay can keep exactly
+        those; call `raise_for_failures()` to treat any failure as an error. Ordering between
+        the events is not guaranteed (Dapr's bulk API makes no promise), so use it only for
+        events consumers accept in any order, deduplicated by id."""
+        unique: dict[str, Event] = {}
+        for event in events:
+            unique.setdefault(event.id, event)
+        keys = partition_keys or {}
+        result = BulkPublishResult()
+        by_topic: dict[str, list[Event]] = {}
+        for event in unique.values():
+            by_topic.setdefault(event.topic, []).append(event)
+        for topic, topic_events in by_topic.items():
+            for start in range(0, len(topic_events), BULK_MAX_ENTRIES):
+                chunk = topic_events[start : start + BULK_MAX_ENTRIES]
+                await self._bulk_chunk(topic, chunk, keys, attempts, backoff_s, result)
+        return result
+
+    async def _bulk_chunk(
+        self,
+        topic: str,
+        chunk: list[Event],
+        keys: Mapping[str, str],
+        attempts: int,
+        backoff_s: float,
+        result: BulkPublishResult,
+    ) -> None:
+        pending = {event.id: event for event in chunk}
+        errors: dict[str, str] = {}
+        delay = backoff_s
+        for attempt in range(1, max(1, attempts) + 1):
+            try:
+                refused = await self._bulk_request(topic, list(pending.values()), keys)
+            except _RequestFailed as exc:
+                errors = dict.fromkeys(pending, str(exc))
+                if not exc.retry:
+                    break
+            else:
+                for event_id in pending.keys() - refused.keys():
+                    result.published.append(event_id)
+                pending = {i: e for i, e in pending.items() if i in refused}
+                errors = {i: refused[i] for i in pending}
+                if not pending:
+                    return
+            if attempt < attempts:
+                await asyncio.sleep(delay)
+                delay *= 2
+        result.failed.update({i: errors.get(i, "failed") for i in pending})
+
+    async def _bulk_request(
+        self, topic: str, events: list[Event], keys: Mapping[str, str]
+    ) -> dict[str, str]:
+        """One bulk publish request; returns the refused entries (id -> error)."""
+        source = self.settings.app_id or "learnflow"
+        entries = []
+        for event in events:
+            entry: dict[str, Any] = {
+                "entryId": event.id,
+                "event": _cloud_event(event, source),
+                "contentType": "application/cloudevents+json",
+            }
+            key = keys.get(event.id) or event.session_id or event.user_id
+            if key:
+                entry["metadata"] = {"partitionKey": key}
+            entries.append(entry)
+        try:
+            response = await self._client.post(
+                f"/v1.0-alpha1/publish/bulk/{self.settings.pubsub_name}/{topic}", json=entries
+            )
+        except httpx.HTTPError as exc:
+            raise _RequestFailed(
+                f"could not reach the Dapr sidecar ({type(exc).__name__})", retry=True
+            ) from exc
+        if response.status_code < 300:
+            return _failed_entries(response) or {}
+        refused = _failed_entries(response)
+        if refused:  # daprd names the entries the broker did not take
+            known = {e.id for e in events}
+            return {i: error for i, error in refused.items() if i in known}
+        message = (
+            f"bulk publish to {topic}: HTTP {response.status_code}: {_error_message(response)}"
+        )
+        raise _RequestFailed(message, retry=response.status_code >= 500)
 
     async def publish_raw(self, topic: str, body: Any) -> None:
         """Publish a plain JSON body (used for dead letters, which need not match a contract)."""

@@ -3,8 +3,9 @@ real pipeline (Kafka → debrief → progress), never written as mastery numbers
 
 At start-up, for each demo student without a row in `demo_histories`, triage publishes the
 events of their history — graded exercises and a finished quiz, dated days ago — through its
-sidecar, then records the row. Event ids are derived from the student and the item, so a start
-that is interrupted half-way publishes the same ids again and debrief counts each once.
+sidecar's bulk publish API, then records the row. Event ids are derived from the student and
+the item, so a start that is interrupted half-way publishes the same ids again and debrief
+counts each once.
 
 Maya's Control Flow history: three easy exercises passed (exercise part 3 × 100 / 5 = 60, code
 quality 90) and the module quiz at 3/5 (60), two days ago or more (no streak today):
@@ -134,8 +135,11 @@ async def publish_missing(pool: Pool, sidecar: Sidecar, *, now: datetime | None 
             cur = await conn.execute("select 1 from demo_histories where user_id = %s", (user.id,))
             if await cur.fetchone() is not None:
                 continue
-        for event in events_for(user.id, email, now):
-            await sidecar.publish(event, partition_key=str(user.id))
+        history = events_for(user.id, email, now)
+        # one bulk request per topic; only refused entries are sent again; any still refused
+        # raise (LearnFlowError), and the next try publishes the same ids (consumers dedupe)
+        keys = {event.id: str(user.id) for event in history}
+        (await sidecar.publish_bulk(history, partition_keys=keys)).raise_for_failures()
         async with pool.connection() as conn:
             await conn.execute(
                 "insert into demo_histories (user_id) values (%s) on conflict do nothing",

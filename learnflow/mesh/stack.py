@@ -143,9 +143,11 @@ class Stack:
                 "PYTHONUNBUFFERED": "1",
             }
         )
-        # model endpoint, sandbox and workflow timing settings pass through
+        # model endpoint, sandbox, workflow timing and abuse-limit settings pass through
         for key, value in os.environ.items():
-            if key.startswith(("LEARNFLOW_LLM_", "LEARNFLOW_SANDBOX_", "LEARNFLOW_WORKFLOW_")):
+            if key.startswith(
+                ("LEARNFLOW_LLM_", "LEARNFLOW_SANDBOX_", "LEARNFLOW_WORKFLOW_", "LEARNFLOW_LIMIT_")
+            ):
                 env[key] = value
         return env
 

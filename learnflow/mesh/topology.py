@@ -56,6 +56,9 @@ class Topology:
     scheduler_etcd_peer_port: int
     sentry_port: int
     sentry_healthz_port: int
+    # the throw-away Kubernetes API server that checks k8s/ (learnflow.deploy.local_apiserver);
+    # its etcd listens on Unix sockets only
+    kube_apiserver_port: int
     apps: tuple[AppSpec, ...]
 
     def app(self, app_id: str) -> AppSpec:
@@ -80,6 +83,7 @@ class Topology:
             "scheduler-etcd-peer": self.scheduler_etcd_peer_port,
             "sentry": self.sentry_port,
             "sentry-healthz": self.sentry_healthz_port,
+            "kube-apiserver": self.kube_apiserver_port,
         }
         for spec in self.apps:
             ports[f"{spec.app_id}"] = spec.app_port
@@ -121,5 +125,6 @@ def topology(settings: Settings) -> Topology:
         # offsets, all multiples of 10, land one stack's port on another's)
         sentry_port=25007 + o,
         sentry_healthz_port=25083 + o,
+        kube_apiserver_port=26448 + o,  # last digit 8: no other port ends in it near 26448
         apps=apps,
     )

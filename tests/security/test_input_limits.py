@@ -22,6 +22,34 @@ pytestmark = pytest.mark.integration
 CHUNK = 64 * 1024
 
 
+def _whole_answer(sock: socket.socket, first: bytes) -> bytes:
+    """The answer whose first bytes arrived: read on until its headers and its Content-Length of
+    body are in (the body may come in a later segment) or the server closes."""
+    answer = first
+    sock.setblocking(True)
+    sock.settimeout(10)
+    while True:
+        head, sep, body = answer.partition(b"\r\n\r\n")
+        if sep:
+            length = next(
+                (
+                    int(line.split(b":", 1)[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                ),
+                0,
+            )
+            if len(body) >= length:
+                return answer
+        try:
+            more = sock.recv(4096)
+        except OSError:
+            return answer
+        if not more:
+            return answer
+        answer += more
+
+
 def _send_chunked(port: int, path: str, token: str, total: int) -> tuple[bytes, int]:
     """POST a chunked body of up to `total` bytes on a raw socket, stopping as soon as the server
     answers; returns (the answer's first bytes, how many body bytes were sent)."""
@@ -44,7 +72,7 @@ def _send_chunked(port: int, path: str, token: str, total: int) -> tuple[bytes, 
             except ConnectionResetError:
                 break
             if answer:
-                return answer, sent
+                return _whole_answer(sock, answer), sent
             try:
                 sock.sendall(chunk)
             except BlockingIOError:
@@ -56,9 +84,10 @@ def _send_chunked(port: int, path: str, token: str, total: int) -> tuple[bytes, 
         sock.setblocking(True)
         sock.settimeout(10)
         try:
-            return sock.recv(4096), sent
+            first = sock.recv(4096)
         except OSError:
             return b"", sent
+        return _whole_answer(sock, first), sent
 
 
 def test_a_30_mb_chunked_body_is_refused_without_being_read(mesh: Mesh) -> None:

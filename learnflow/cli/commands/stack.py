@@ -14,9 +14,16 @@ from learnflow.settings import get_settings
 
 def _bootstrap(args: argparse.Namespace) -> int:
     started = time.monotonic()
-    tools = ensure_toolchain(get_settings().cache_dir, stderr_progress, browser=args.with_browser)
+    cache_dir = get_settings().cache_dir
+    tools = ensure_toolchain(cache_dir, stderr_progress, browser=args.with_browser)
+    found = {k: str(v) for k, v in tools.__dict__.items()}
+    if args.with_kube:
+        from learnflow.deploy.kube_toolchain import ensure_kube
+
+        kube = ensure_kube(cache_dir, stderr_progress)
+        found |= {"kube_apiserver": str(kube.kube_apiserver), "etcd": str(kube.etcd)}
     stderr_progress(f"toolchain ready in {time.monotonic() - started:.1f} s")
-    print(json.dumps({k: str(v) for k, v in tools.__dict__.items()}, indent=2))
+    print(json.dumps(found, indent=2))
     return 0
 
 
@@ -50,6 +57,11 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser("bootstrap", help="install/build what the mesh needs (cached)")
     p.add_argument(
         "--with-browser", action="store_true", help="also Chromium, for the browser tests"
+    )
+    p.add_argument(
+        "--with-kube",
+        action="store_true",
+        help="also kube-apiserver and etcd (built from Go modules), for the deploy tests",
     )
     p.set_defaults(func=_bootstrap)
     p = subparsers.add_parser("up", help="start the whole mesh in the background")

@@ -27,6 +27,7 @@ from learnflow.sidecar import Sidecar
 
 _INVOKE = re.compile(r"^/v1\.0/invoke/(?P<app>[^/]+)/method/(?P<method>.*)$")
 _PUBLISH = re.compile(r"^/v1\.0/publish/(?P<pubsub>[^/]+)/(?P<topic>.+)$")
+_BULK_PUBLISH = re.compile(r"^/v1\.0-alpha1/publish/bulk/(?P<pubsub>[^/]+)/(?P<topic>.+)$")
 _STATE = re.compile(r"^/v1\.0/state/(?P<store>[^/]+)(?:/(?P<rest>.+))?$")
 
 
@@ -79,6 +80,8 @@ class FakeDapr(httpx.AsyncBaseTransport):
             return await self._invoke(request, found["app"], found["method"], body)
         if found := _PUBLISH.match(path):
             return self._publish(found["topic"], body)
+        if found := _BULK_PUBLISH.match(path):
+            return self._publish_bulk(found["topic"], body)
         if found := _STATE.match(path):
             return self._state(request.method, found["rest"], body)
         return httpx.Response(404, json={"errorCode": "ERR_NOT_FOUND", "message": path})
@@ -124,6 +127,20 @@ class FakeDapr(httpx.AsyncBaseTransport):
         envelope = json.loads(body)
         data = envelope.get("data", envelope) if isinstance(envelope, dict) else envelope
         self.published.append((topic, data))
+        return httpx.Response(204)
+
+    def _publish_bulk(self, topic: str, body: bytes) -> httpx.Response:
+        """Each entry counts as one publish: `fail_publishes` refuses the first n entries."""
+        failed = []
+        for entry in json.loads(body):
+            if self.fail_publishes > 0:
+                self.fail_publishes -= 1
+                failed.append({"entryId": entry["entryId"], "error": "scripted failure"})
+                continue
+            self._publish(topic, json.dumps(entry["event"]).encode())
+        if failed:
+            body_out = {"failedEntries": failed, "errorCode": "ERR_PUBSUB_PUBLISH_MESSAGE"}
+            return httpx.Response(500, json=body_out)
         return httpx.Response(204)
 
     def _state(self, method: str, rest: str | None, body: bytes) -> httpx.Response:
