@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     # joining a class: a join code is 8 letters of 32, and this keeps guessing them slow
     limit_join_burst: int = Field(default=5, ge=1, description="Class joins tried at once.")
     limit_join_per_minute: float = Field(default=6, gt=0)
+    # exam answers (a quiz answer is cheap, but each one is a workflow event in daprd's store)
+    limit_answer_burst: int = Field(default=20, ge=1, description="Exam answers sent at once.")
+    limit_answer_per_minute: float = Field(default=60, gt=0)
     limit_code_in_flight: int = Field(
         default=2, ge=1, description="Runs + submissions of one learner in the sandbox at once."
     )

@@ -27,7 +27,13 @@ from learnflow.settings import Settings
 
 # a slot outlives the longest request it can guard (the mesh's invoke timeout is 60 s)
 LEASE_TTL_S = 120.0
-WHAT = {"chat": "messages", "run": "code runs", "submit": "submissions", "join": "class joins"}
+WHAT = {
+    "chat": "messages",
+    "run": "code runs",
+    "submit": "submissions",
+    "join": "class joins",
+    "answer": "exam answers",
+}
 
 
 def _pool(request: Request) -> Pool | None:
@@ -101,4 +107,5 @@ ChatUser = Annotated[Principal, quota("chat")]
 RunUser = Annotated[Principal, quota("run")]
 SubmitUser = Annotated[Principal, quota("submit")]
 JoinQuota = Annotated[Principal, quota("join")]
+AnswerQuota = Annotated[Principal, quota("answer")]
 CodeSlot = Annotated[None, Depends(_code_slot)]

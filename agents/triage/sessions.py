@@ -166,7 +166,12 @@ async def to_event(
         if body.question_id is None or body.choice is None:
             raise InvalidInput("a quiz_answer needs question_id and choice")
         correct, module = _grade_answer(body.question_id, body.choice)
-        fields |= {"question_id": body.question_id, "correct": correct, "quiz_topic": module}
+        fields |= {
+            "question_id": body.question_id,
+            "correct": correct,
+            "quiz_topic": module,
+            "choice": body.choice,
+        }
     elif body.kind == "finalize":
         fields["reason"] = body.reason or "requested"
     return SessionEvent.model_validate(fields)

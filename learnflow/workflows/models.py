@@ -83,6 +83,7 @@ class SessionEvent(_Model):
     question_id: str | None = Field(default=None, max_length=200)
     quiz_topic: str | None = Field(default=None, max_length=100)
     correct: bool | None = None
+    choice: int | None = Field(default=None, ge=0, le=9)  # exam: kept for the debrief
     # finalize
     reason: str | None = Field(default=None, max_length=100)
 
@@ -134,6 +135,7 @@ class SessionState(_Model):
     exercise_ids: list[str] = Field(default_factory=list)
     started_at: AwareDatetime
     deadline: AwareDatetime | None = None
+    exam_id: str | None = None  # an exam attempt (the session id is the attempt's id)
     timings: Timings = Field(default_factory=Timings)
 
     generation: int = 0
@@ -149,6 +151,7 @@ class SessionState(_Model):
     last_result: GradeResult | None = None
     quiz: dict[str, bool] = Field(default_factory=dict)  # question id -> answered correctly
     quiz_topics: dict[str, str] = Field(default_factory=dict)  # question id -> module id
+    choices: dict[str, int] = Field(default_factory=dict)  # question id -> choice (exams)
     seen_ids: list[str] = Field(default_factory=list)
     events: int = 0
     events_in_generation: int = 0
@@ -172,6 +175,8 @@ class SessionView(_Model):
     phase: SessionPhase
     started_at: datetime
     deadline: datetime | None
+    exam_id: str | None = None
+    answered: list[str] = Field(default_factory=list)  # quiz questions and exercises answered
     generation: int
     events: int
     late_events: int
@@ -194,6 +199,8 @@ class SessionView(_Model):
             phase=state.phase,
             started_at=state.started_at,
             deadline=state.deadline,
+            exam_id=state.exam_id,
+            answered=sorted({*state.quiz, *state.tally.exercises_attempted}),
             generation=state.generation,
             events=state.events,
             late_events=state.late_events,

@@ -65,6 +65,7 @@ MASTERY = "compute_mastery_changes"
 SUMMARY = "request_session_summary"
 STORE_DEBRIEF = "store_session_debrief"
 PUBLISH_FINALIZED = "publish_session_finalized"
+STORE_EXAM_RESULT = "store_exam_result"
 
 
 def instance_id(session_id: str) -> str:
@@ -146,6 +147,8 @@ def apply_event(s: SessionState, event: SessionEvent) -> tuple[SessionState, boo
         tally.quiz_answers += 1
         tally.quiz_correct += int(bool(event.correct))
         s.quiz[event.question_id] = bool(event.correct)
+        if event.choice is not None:
+            s.choices[event.question_id] = event.choice
         if event.quiz_topic:
             s.quiz_topics[event.question_id] = event.quiz_topic
     elif event.kind == "heartbeat":
@@ -180,6 +183,8 @@ def stuck_due(state: SessionState) -> datetime | None:
 
 
 def idle_due(state: SessionState) -> datetime:
+    if state.exam_id is not None and state.deadline is not None:
+        return state.deadline  # an exam attempt runs to its deadline, however quiet
     last = state.last_event_at or state.started_at
     return last + timedelta(seconds=state.timings.idle_finalize_after_s)
 
@@ -360,6 +365,21 @@ def _finalize(ctx: wf.DaprWorkflowContext, state: SessionState) -> Steps:
     outcome = FinalizeOutcome(reason=reason, graded=graded)
     state.outcome = outcome
     set_status(ctx, SessionView.of(state))
+    if state.exam_id is not None:  # the exam's result first: it must not wait on the debrief
+        yield from call(
+            ctx,
+            "exam_result",
+            STORE_EXAM_RESULT,
+            {
+                **ids,
+                "exam_id": state.exam_id,
+                "reason": reason,
+                "quiz": state.quiz,
+                "choices": state.choices,
+                "graded": [g.model_dump(mode="json") for g in graded],
+            },
+            timings,
+        )
 
     outcome.mastery = yield from call(
         ctx, "mastery", MASTERY, {**ids, "topics": mastery_topics(state, graded)}, timings

@@ -9,6 +9,7 @@
 | request_session_summary   | asks debrief (`POST /summaries/session`); a pure read              |
 | store_session_debrief     | one debrief per session (unique session id)                        |
 | publish_session_finalized | session.finalized (event id derived from the session)              |
+| store_exam_result         | an exam attempt's per-item results, once (attempt not yet submitted) |
 | record_workflow_failure   | one ops alert per instance and step                                 |
 """
 
@@ -22,7 +23,15 @@ from uuid import UUID
 from learnflow.contracts import SessionSummary
 from learnflow.curriculum import load_catalog
 from learnflow.db.models import ExerciseStatus
-from learnflow.db.repos import alerts, attempts, debriefs, exercises, progress, submissions
+from learnflow.db.repos import (
+    alerts,
+    attempts,
+    debriefs,
+    exams,
+    exercises,
+    progress,
+    submissions,
+)
 from learnflow.errors import Conflict, NotFound
 from learnflow.events import SessionFinalized, SessionStarted, StruggleDetected
 from learnflow.progress.struggle import StruggleTrigger
@@ -294,6 +303,58 @@ async def publish_session_finalized(payload: dict[str, Any]) -> dict[str, Any]:
             )
         )
     return {"published": True}
+
+
+def exam_item_results(
+    items: list[exams.ExamItem],
+    quiz: dict[str, bool],
+    choices: dict[str, int],
+    graded: list[GradeResult],
+) -> list[dict[str, Any]]:
+    """One result per exam item, in the exam's order; an item never answered counts as wrong."""
+    by_exercise = {g.exercise_id: g for g in graded}
+    results: list[dict[str, Any]] = []
+    for position, item in enumerate(items):
+        row: dict[str, Any] = {"position": position, "item_id": item.id, "kind": item.kind}
+        if item.kind == "quiz":
+            answered = item.id in quiz
+            row |= {
+                "answered": answered,
+                "correct": answered and quiz[item.id],
+                "choice": choices.get(item.id),
+            }
+        else:
+            grade = by_exercise.get(item.id)
+            row |= {"answered": grade is not None, "correct": bool(grade and grade.passed)}
+            if grade is not None:
+                row |= {
+                    "submission_id": grade.submission_id,
+                    "tests_passed": grade.tests_passed,
+                    "tests_total": grade.tests_total,
+                    "message": grade.message,
+                }
+        results.append(row)
+    return results
+
+
+@activity(wf_session.STORE_EXAM_RESULT)
+async def store_exam_result(payload: dict[str, Any]) -> dict[str, Any]:
+    attempt_id = UUID(payload["session_id"])
+    async with database() as conn:  # one transaction
+        exam = await exams.get_exam(conn, exam_id=UUID(payload["exam_id"]))
+        attempt = await exams.get_attempt_by_id(conn, attempt_id=attempt_id)
+        if exam is None or attempt is None:  # the start's transaction rolled back
+            return {"stored": False, "reason": "no such attempt"}
+        results = exam_item_results(
+            exam.items,
+            payload.get("quiz") or {},
+            payload.get("choices") or {},
+            [GradeResult.model_validate(g) for g in payload.get("graded") or []],
+        )
+        stored = await exams.save_results(
+            conn, attempt_id=attempt_id, reason=payload["reason"], results=results
+        )
+    return {"stored": stored, "score": sum(1 for r in results if r["correct"])}
 
 
 @activity(RECORD_FAILURE)

@@ -49,6 +49,9 @@ EXPECTED_TABLES = {
     "revoked_tokens",
     "class_admissions",  # 0011: enrollment (join codes, caps, class figures)
     "class_figures",
+    "exams",  # 0012: timed exams (attempts and per-item results)
+    "exam_attempts",
+    "exam_item_results",
     "schema_migrations",
 }
 

@@ -58,6 +58,7 @@ HANDLERS: dict[str, Any] = {
     s.SUMMARY: lambda body: {"session_id": body["request"]["session_id"], "summary": "Well done."},
     s.STORE_DEBRIEF: lambda body: {"debrief_id": "d-1", "created": True},
     s.PUBLISH_FINALIZED: lambda body: {"published": True},
+    s.STORE_EXAM_RESULT: lambda body: {"stored": True, "score": 1},
     RECORD_FAILURE: lambda body: {"created": True},
 }
 
@@ -232,6 +233,36 @@ def test_the_exam_deadline_auto_submits_pending_work() -> None:
     assert engine.output["finalize_reason"] == "deadline"
     assert engine.output["phase"] == "finalized"
     assert engine.output["outcome"]["debrief_id"] == "d-1"
+
+
+def test_an_exam_attempt_keeps_each_answer_and_submits_them_at_its_deadline() -> None:
+    deadline = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)  # two hours: past the idle finalize
+    engine = start(mode="exam", deadline=deadline, exam_id="x-1")
+    send(engine, "quiz_answer", question_id="q1", correct=False, quiz_topic="basics", choice=0)
+    send(engine, "quiz_answer", question_id="q1", correct=True, quiz_topic="basics", choice=2)
+    send(engine, "submission", exercise_id="control-flow.fizzbuzz", submission_id="sub-1")
+    assert view(engine)["answered"] == ["control-flow.fizzbuzz", "q1"]
+
+    engine.advance(3700)  # nobody sends anything for over an hour: an exam does not go idle
+    engine.settle({k: v for k, v in HANDLERS.items() if k != s.GRADE})
+    assert engine.status == "RUNNING" and view(engine)["phase"] == "active"
+    engine.advance(7200 - 3700)
+    stored: list[dict[str, Any]] = []
+    engine.settle({**HANDLERS, s.STORE_EXAM_RESULT: lambda b: stored.append(b) or {"stored": 1}})
+
+    assert engine.scheduled[-6:] == [
+        s.GRADE,
+        s.STORE_EXAM_RESULT,
+        s.MASTERY,
+        s.SUMMARY,
+        s.STORE_DEBRIEF,
+        s.PUBLISH_FINALIZED,
+    ]
+    (body,) = stored
+    assert body["exam_id"] == "x-1" and body["reason"] == "deadline"
+    assert body["quiz"] == {"q1": True} and body["choices"] == {"q1": 2}  # the last one counts
+    assert [g["submission_id"] for g in body["graded"]] == ["sub-1"]
+    assert engine.output["finalize_reason"] == "deadline"
 
 
 def test_work_sent_after_the_deadline_counts_only_as_late() -> None:

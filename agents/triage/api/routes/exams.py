@@ -1,0 +1,475 @@
+"""Timed exams: a teacher sets one for a class; each student of it sits it once.
+
+    GET  /exams/bank                    quiz questions and exercises an exam can take (staff)
+    POST /exams                         a teacher defines an exam for their class         → 201
+    GET  /exams                         teacher: their exams; student: their classes' exams
+    GET  /exams/{id}                    the exam, its paper (no answers) and your attempt
+    POST /exams/{id}/start              a student of the class starts it (409 outside the window
+                                        or a second time, 403 for others)                 → 201
+    POST /exams/{id}/answers            one answer, saved by the attempt's workflow        → 202
+    POST /exams/{id}/submit             hand in before the deadline                        → 202
+    GET  /exams/{id}/debrief            the student's result, question by question
+    GET  /exams/{id}/results            the teacher's results per student and per question
+
+An attempt is run by the session workflow `session-<attempt id>` (mode "exam"): every answer is
+a workflow event (durable in daprd's state store once accepted), and the workflow submits at the
+deadline on its own durable timer, with nobody connected and across app restarts. It writes the
+per-item results (`store_exam_result`) before the session debrief. Answers and starts are
+rate-limited per student (`LEARNFLOW_LIMIT_ANSWER_*`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, status
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from learnflow.api.deps import SettingsDep
+from learnflow.auth.deps import CurrentUser
+from learnflow.db.models import Role
+from learnflow.db.pool import Conn
+from learnflow.db.repos import classes, exams
+from learnflow.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from learnflow.workflows import session as wf_session
+from learnflow.workflows.models import SessionState, Timings
+from triage_agent import exams as papers
+from triage_agent.api.deps import PoolDep, Staff
+from triage_agent.limits import AnswerQuota
+from triage_agent.sessions import ID_PATTERN, MAX_CODE_CHARS, SessionEventIn, to_event
+from triage_agent.workflow_runtime import WorkflowHost, require_ready
+
+router = APIRouter(prefix="/exams", tags=["exams"])
+HostDep = Annotated[WorkflowHost, Depends(require_ready)]
+MAX_ITEMS = 40
+
+
+class ExamCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    class_id: UUID
+    title: str = Field(min_length=1, max_length=120)
+    items: list[exams.ExamItem] = Field(min_length=1, max_length=MAX_ITEMS)
+    time_limit_s: int = Field(ge=10, le=6 * 3600, description="Each student's time, from start.")
+    opens_at: AwareDatetime | None = Field(default=None, description="Default: now.")
+    closes_at: AwareDatetime = Field(description="No start after this; no answer either.")
+
+    @model_validator(mode="after")
+    def _window(self) -> ExamCreate:
+        if self.opens_at is not None and self.closes_at <= self.opens_at:
+            raise ValueError("closes_at must be after opens_at")
+        return self
+
+
+class AnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    item_id: str = Field(min_length=1, max_length=200)
+    choice: int | None = Field(default=None, ge=0, le=9, description="quiz: 0-based choice")
+    code: str | None = Field(default=None, max_length=MAX_CODE_CHARS, description="exercise")
+    id: str | None = Field(
+        default=None, pattern=ID_PATTERN, description="Client-chosen: a retry counts once."
+    )
+
+
+class AttemptPublic(BaseModel):
+    attempt_id: UUID
+    started_at: datetime
+    deadline: datetime
+    submitted: bool
+    submit_reason: str | None
+    score: int | None
+    total: int | None
+    answered: list[str] = []
+    workflow_id: str
+
+
+class ExamPublic(BaseModel):
+    id: UUID
+    class_id: UUID
+    class_name: str
+    title: str
+    time_limit_s: int
+    opens_at: datetime
+    closes_at: datetime
+    items: int
+    state: str  # upcoming | open | closed
+    attempt: AttemptPublic | None = None
+    paper: list[papers.PaperItem] | None = None
+
+
+class Accepted(BaseModel):
+    exam_id: UUID
+    item_id: str | None = None
+    event_id: str
+    message: str
+
+
+def _state(exam: exams.Exam, now: datetime) -> str:
+    return "upcoming" if now < exam.opens_at else "open" if now < exam.closes_at else "closed"
+
+
+def _attempt(attempt: exams.Attempt, answered: list[str] | None = None) -> AttemptPublic:
+    return AttemptPublic(
+        attempt_id=attempt.id,
+        started_at=attempt.started_at,
+        deadline=attempt.deadline,
+        submitted=attempt.submitted_at is not None,
+        submit_reason=attempt.submit_reason,
+        score=attempt.score,
+        total=attempt.total,
+        answered=answered or [],
+        workflow_id=wf_session.instance_id(str(attempt.id)),
+    )
+
+
+async def _public(
+    conn: Conn, exam: exams.Exam, attempt: AttemptPublic | None = None, with_paper: bool = False
+) -> ExamPublic:
+    school_class = await classes.get_class(conn, class_id=exam.class_id)
+    return ExamPublic(
+        id=exam.id,
+        class_id=exam.class_id,
+        class_name=school_class.name if school_class else "",
+        title=exam.title,
+        time_limit_s=exam.time_limit_s,
+        opens_at=exam.opens_at,
+        closes_at=exam.closes_at,
+        items=len(exam.items),
+        state=_state(exam, datetime.now(UTC)),
+        attempt=attempt,
+        paper=papers.paper(exam) if with_paper else None,
+    )
+
+
+async def _exam(conn: Conn, exam_id: UUID) -> exams.Exam:
+    exam = await exams.get_exam(conn, exam_id=exam_id)
+    if exam is None:
+        raise NotFound(f"No exam with id {exam_id}")
+    return exam
+
+
+async def _exam_of_teacher(conn: Conn, user: Any, exam_id: UUID) -> exams.Exam:
+    exam = await _exam(conn, exam_id)
+    if user.role is not Role.ADMIN and exam.teacher_id != user.user_id:
+        raise NotAllowed(
+            f"{exam.title!r} is another teacher's exam; only its teacher sees its results",
+            relationship="teacher_of_exam",
+        )
+    return exam
+
+
+async def _exam_of_student(conn: Conn, user: Any, exam_id: UUID) -> exams.Exam:
+    exam = await _exam(conn, exam_id)
+    if not await exams.is_on_roster(conn, class_id=exam.class_id, student_id=user.user_id):
+        raise NotAllowed(
+            f"{exam.title!r} is set for a class you are not in; join the class first",
+            relationship="student_of_class",
+        )
+    return exam
+
+
+async def _answered(host: WorkflowHost, attempt: exams.Attempt) -> list[str]:
+    instance = await host.client.get(wf_session.instance_id(str(attempt.id)))
+    view = instance.custom_status if instance is not None else None
+    answered = view.get("answered") if isinstance(view, dict) else None
+    return [str(a) for a in answered] if isinstance(answered, list) else []
+
+
+def _student(user: Any) -> None:
+    if user.role is not Role.STUDENT:
+        raise NotAllowed("only students sit exams")
+
+
+@router.get("/bank")
+async def exam_bank(user: Staff) -> dict[str, Any]:
+    return papers.bank()
+
+
+@router.post("", response_model=ExamPublic, status_code=status.HTTP_201_CREATED)
+async def create_exam(body: ExamCreate, user: Staff, pool: PoolDep) -> ExamPublic:
+    papers.check_items(body.items)
+    opens_at = body.opens_at or datetime.now(UTC)
+    if body.closes_at <= opens_at:
+        raise InvalidInput("closes_at must be after opens_at (and in the future)")
+    async with pool.connection() as conn, conn.transaction():
+        school_class = await classes.get_class(conn, class_id=body.class_id)
+        if school_class is None:
+            raise NotFound(f"No class with id {body.class_id}")
+        if user.role is not Role.ADMIN and school_class.teacher_id != user.user_id:
+            raise NotAllowed(
+                f"{school_class.name!r} is not one of your classes; set exams for your own",
+                relationship="teacher_of_class",
+            )
+        exam = await exams.create_exam(
+            conn,
+            class_id=body.class_id,
+            teacher_id=school_class.teacher_id,
+            title=body.title,
+            items=body.items,
+            time_limit_s=body.time_limit_s,
+            opens_at=opens_at,
+            closes_at=body.closes_at,
+        )
+        return await _public(conn, exam, with_paper=True)
+
+
+@router.get("", response_model=list[ExamPublic])
+async def list_exams(user: CurrentUser, pool: PoolDep) -> list[ExamPublic]:
+    async with pool.connection() as conn:
+        if user.role is Role.STUDENT:
+            out = []
+            for exam in await exams.exams_for_student(conn, student_id=user.user_id):
+                attempt = await exams.get_attempt(conn, exam_id=exam.id, student_id=user.user_id)
+                out.append(await _public(conn, exam, _attempt(attempt) if attempt else None))
+            return out
+        return [
+            await _public(conn, exam)
+            for exam in await exams.exams_of_teacher(conn, teacher_id=user.user_id)
+        ]
+
+
+@router.get("/{exam_id}", response_model=ExamPublic)
+async def read_exam(exam_id: UUID, user: CurrentUser, pool: PoolDep, host: HostDep) -> ExamPublic:
+    """A student sees the paper once they have started; the teacher always."""
+    async with pool.connection() as conn:
+        if user.role is Role.STUDENT:
+            exam = await _exam_of_student(conn, user, exam_id)
+            attempt = await exams.get_attempt(conn, exam_id=exam_id, student_id=user.user_id)
+            if attempt is None:
+                return await _public(conn, exam)
+            answered = [] if attempt.submitted_at else await _answered(host, attempt)
+            return await _public(conn, exam, _attempt(attempt, answered), with_paper=True)
+        exam = await _exam_of_teacher(conn, user, exam_id)
+        return await _public(conn, exam, with_paper=True)
+
+
+@router.post("/{exam_id}/start", response_model=ExamPublic, status_code=status.HTTP_201_CREATED)
+async def start_exam(
+    exam_id: UUID,
+    user: AnswerQuota,
+    pool: PoolDep,
+    host: HostDep,
+    settings: SettingsDep,
+) -> ExamPublic:
+    _student(user)
+    now = datetime.now(UTC)
+    async with pool.connection() as conn, conn.transaction():
+        exam = await _exam_of_student(conn, user, exam_id)
+        if now < exam.opens_at:
+            raise Conflict(
+                f"{exam.title!r} opens at {exam.opens_at:%Y-%m-%d %H:%M} UTC; start it then",
+                reason="not_open",
+            )
+        if now >= exam.closes_at:
+            raise Conflict(
+                f"{exam.title!r} closed at {exam.closes_at:%Y-%m-%d %H:%M} UTC; it can no "
+                "longer be started",
+                reason="closed",
+            )
+        deadline = min(now + timedelta(seconds=exam.time_limit_s), exam.closes_at)
+        attempt = await exams.start_attempt(
+            conn,
+            attempt_id=uuid.uuid4(),
+            exam_id=exam.id,
+            student_id=user.user_id,
+            started_at=now,
+            deadline=deadline,
+        )
+        state = SessionState(
+            session_id=str(attempt.id),
+            student_id=str(user.user_id),
+            mode="exam",
+            exam_id=str(exam.id),
+            exercise_ids=[i.id for i in exam.items if i.kind == "exercise"],
+            started_at=now,
+            deadline=deadline,
+            timings=Timings.from_settings(settings),
+        )
+        # inside the transaction: if the workflow does not start, no attempt is written
+        await host.client.start(
+            wf_session.WORKFLOW,
+            wf_session.instance_id(state.session_id),
+            state.model_dump(mode="json"),
+        )
+        host.remember_owner(state.session_id, state.student_id)
+        return await _public(conn, exam, _attempt(attempt), with_paper=True)
+
+
+async def _running_attempt(conn: Conn, user: Any, exam_id: UUID) -> tuple[Any, exams.Attempt]:
+    exam = await _exam_of_student(conn, user, exam_id)
+    attempt = await exams.get_attempt(conn, exam_id=exam_id, student_id=user.user_id)
+    if attempt is None:
+        raise Conflict(f"You have not started {exam.title!r}; start it first", reason="not_started")
+    if attempt.submitted_at is not None:
+        raise Conflict(
+            f"{exam.title!r} was submitted at {attempt.submitted_at:%H:%M:%S} UTC; answers "
+            "are no longer taken",
+            reason="submitted",
+        )
+    if datetime.now(UTC) >= attempt.deadline:
+        raise Conflict(
+            f"The time for {exam.title!r} ran out at {attempt.deadline:%H:%M:%S} UTC; answers "
+            "after the deadline are not counted",
+            reason="deadline_passed",
+        )
+    return exam, attempt
+
+
+@router.post("/{exam_id}/answers", response_model=Accepted, status_code=status.HTTP_202_ACCEPTED)
+async def answer(
+    exam_id: UUID, body: AnswerIn, user: AnswerQuota, pool: PoolDep, host: HostDep
+) -> Accepted:
+    """Quiz: `choice`; exercise: `code` (graded in the sandbox when the exam is submitted).
+    The last answer to an item counts."""
+    _student(user)
+    async with pool.connection() as conn:
+        exam, attempt = await _running_attempt(conn, user, exam_id)
+    item = next((i for i in exam.items if i.id == body.item_id), None)
+    if item is None:
+        raise InvalidInput(f"{body.item_id!r} is not a question of {exam.title!r}")
+    if item.kind == "quiz":
+        count = len(papers.paper_item_choices(item.id))
+        if body.choice is None or body.code is not None or body.choice >= count:
+            raise InvalidInput(f"{item.id!r} is a quiz question: send choice, 0 to {count - 1}")
+        event_in = SessionEventIn(
+            id=body.id, kind="quiz_answer", question_id=item.id, choice=body.choice
+        )
+    else:
+        if body.code is None or body.choice is not None:
+            raise InvalidInput(f"{item.id!r} is an exercise: send your code")
+        event_in = SessionEventIn(
+            id=body.id, kind="submission", exercise_id=item.id, code=body.code
+        )
+    session_id = str(attempt.id)
+    event = await to_event(event_in, session_id=session_id, student_id=str(user.user_id), pool=pool)
+    await host.client.raise_event(
+        wf_session.instance_id(session_id), wf_session.EVENT, event.model_dump(mode="json")
+    )
+    return Accepted(exam_id=exam_id, item_id=item.id, event_id=event.id, message="Answer saved.")
+
+
+@router.post("/{exam_id}/submit", response_model=Accepted, status_code=status.HTTP_202_ACCEPTED)
+async def submit(exam_id: UUID, user: AnswerQuota, pool: PoolDep, host: HostDep) -> Accepted:
+    _student(user)
+    async with pool.connection() as conn:
+        _, attempt = await _running_attempt(conn, user, exam_id)
+    session_id = str(attempt.id)
+    event = await to_event(
+        SessionEventIn(id=f"submit-{session_id}", kind="finalize", reason="submitted"),
+        session_id=session_id,
+        student_id=str(user.user_id),
+        pool=pool,
+    )
+    await host.client.raise_event(
+        wf_session.instance_id(session_id), wf_session.EVENT, event.model_dump(mode="json")
+    )
+    return Accepted(
+        exam_id=exam_id, event_id=event.id, message="Submitted: your result is being graded."
+    )
+
+
+class DebriefPublic(BaseModel):
+    exam: ExamPublic
+    score: int
+    total: int
+    answered: int
+    items: list[papers.DebriefItem]
+
+
+@router.get("/{exam_id}/debrief", response_model=DebriefPublic)
+async def exam_debrief(exam_id: UUID, user: CurrentUser, pool: PoolDep) -> DebriefPublic:
+    _student(user)
+    async with pool.connection() as conn:
+        exam = await _exam_of_student(conn, user, exam_id)
+        attempt = await exams.get_attempt(conn, exam_id=exam_id, student_id=user.user_id)
+        if attempt is None:
+            raise Conflict(f"You have not sat {exam.title!r}", reason="not_started")
+        if attempt.submitted_at is None:
+            raise Conflict(
+                f"{exam.title!r} is still running (deadline {attempt.deadline:%H:%M:%S} UTC) "
+                "or being graded; the debrief follows",
+                reason="not_submitted",
+            )
+        results = await exams.item_results(conn, attempt_id=attempt.id)
+        public = await _public(conn, exam, _attempt(attempt))
+    return DebriefPublic(
+        exam=public,
+        score=sum(1 for r in results if r.correct),
+        total=len(exam.items),
+        answered=sum(1 for r in results if r.answered),
+        items=papers.debrief(exam, results),
+    )
+
+
+class StudentResult(BaseModel):
+    student_id: UUID
+    display_name: str
+    email: str
+    started_at: datetime
+    submitted: bool
+    submit_reason: str | None
+    score: int | None
+    total: int
+    answered: int | None
+    items: dict[str, str]  # item id -> right | wrong | unanswered
+
+
+class QuestionResult(BaseModel):
+    position: int
+    id: str
+    kind: str
+    title: str
+    right: int
+    wrong: int
+    unanswered: int
+
+
+class ResultsPublic(BaseModel):
+    exam: ExamPublic
+    students: list[StudentResult]
+    questions: list[QuestionResult]
+
+
+@router.get("/{exam_id}/results", response_model=ResultsPublic)
+async def exam_results(exam_id: UUID, user: Staff, pool: PoolDep) -> ResultsPublic:
+    async with pool.connection() as conn:
+        exam = await _exam_of_teacher(conn, user, exam_id)
+        rows = []
+        for attempt, name, email in await exams.attempts_of_exam(conn, exam_id=exam_id):
+            rows.append(
+                (attempt, name, email, await exams.item_results(conn, attempt_id=attempt.id))
+            )
+        public = await _public(conn, exam)
+    paper = papers.paper(exam)
+    counts = {p.id: {"right": 0, "wrong": 0, "unanswered": 0} for p in paper}
+    students = []
+    for attempt, name, email, results in rows:
+        marks: dict[str, str] = {}
+        for r in results:
+            mark = "right" if r.correct else "wrong" if r.answered else "unanswered"
+            marks[r.item_id] = mark
+            counts[r.item_id][mark] += 1
+        submitted = attempt.submitted_at is not None
+        students.append(
+            StudentResult(
+                student_id=attempt.student_id,
+                display_name=name,
+                email=email,
+                started_at=attempt.started_at,
+                submitted=submitted,
+                submit_reason=attempt.submit_reason,
+                score=attempt.score,
+                total=len(exam.items),
+                answered=sum(1 for r in results if r.answered) if submitted else None,
+                items=marks,
+            )
+        )
+    questions = [
+        QuestionResult(position=p.position, id=p.id, kind=p.kind, title=p.title, **counts[p.id])
+        for p in paper
+    ]
+    return ResultsPublic(exam=public, students=students, questions=questions)
