@@ -4,6 +4,7 @@ import { capitalise, levelLabel } from "@/lib/levels";
 import type { MyAssignment, NextExercise, StudentProgress, TopicProgress } from "@/lib/types";
 import { useLive } from "@/lib/useLive";
 import { ErrorNotice } from "./ErrorNotice";
+import { ExamsCard } from "./ExamResultsView";
 import { JoinClassCard } from "./JoinClassCard";
 import { useApi } from "./useApi";
 
@@ -147,6 +148,7 @@ export function StudentDashboard({ name }: { name: string }) {
               </p>
             </section>
           )}
+          <ExamsCard role="student" />
           <AssignmentsCard />
           <NextExerciseCard />
           <JoinClassCard />

@@ -5,6 +5,7 @@ import type { AlertView, ClassAssignment, ClassOverview, ClassSummary } from "@/
 import { useLive } from "@/lib/useLive";
 import { AlertsCard } from "./AlertsCard";
 import { ClassAdmissionCard, NewClassCard } from "./ClassAdmissionCard";
+import { ExamsCard } from "./ExamResultsView";
 import { MasteryHeatmap } from "./MasteryHeatmap";
 import { ErrorNotice } from "./ErrorNotice";
 import { ExerciseRequestCard } from "./ExerciseRequestCard";
@@ -168,6 +169,7 @@ export function TeacherDashboard({ name }: { name: string }) {
         <div>
           {classId && <ClassAdmissionCard key={classId} classId={classId} onChanged={() => overview.reload()} />}
           <AlertsCard onSelect={setStudent} onChanged={onAlertsChanged} />
+          <ExamsCard role="teacher" />
           <ExerciseRequestCard
             classId={classId}
             className={currentClass?.name ?? null}

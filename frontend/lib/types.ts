@@ -428,3 +428,80 @@ export interface ClassReport {
   students: ReportStudent[];
   time_on_task_s: number;
 }
+
+// --- timed exams (triage /exams) ---
+
+export interface ExamPaperItem {
+  position: number;
+  id: string;
+  kind: "quiz" | "exercise";
+  title: string;
+  prompt: string;
+  choices: string[];
+  starter: string | null;
+}
+
+export interface ExamAttempt {
+  attempt_id: string;
+  started_at: string;
+  deadline: string;
+  submitted: boolean;
+  submit_reason: string | null;
+  score: number | null;
+  total: number | null;
+  answered: string[];
+  workflow_id: string;
+}
+
+export interface ExamView {
+  id: string;
+  class_id: string;
+  class_name: string;
+  title: string;
+  time_limit_s: number;
+  opens_at: string;
+  closes_at: string;
+  items: number;
+  state: "upcoming" | "open" | "closed";
+  attempt: ExamAttempt | null;
+  paper: ExamPaperItem[] | null;
+}
+
+export interface ExamDebriefItem {
+  position: number;
+  id: string;
+  kind: "quiz" | "exercise";
+  title: string;
+  prompt: string;
+  answered: boolean;
+  correct: boolean;
+  your_answer: string | null;
+  right_answer: string | null;
+  why: string;
+  revisit: { lesson_id: string; title: string; module: string };
+}
+
+export interface ExamDebrief {
+  exam: ExamView;
+  score: number;
+  total: number;
+  answered: number;
+  items: ExamDebriefItem[];
+}
+
+export interface ExamResults {
+  exam: ExamView;
+  students: {
+    student_id: string;
+    display_name: string;
+    email: string;
+    started_at: string;
+    submitted: boolean;
+    submit_reason: string | null;
+    score: number | null;
+    total: number;
+    answered: number | null;
+    items: Record<string, "right" | "wrong" | "unanswered">;
+  }[];
+  questions: { position: number; id: string; kind: string; title: string; right: number; wrong: number; unanswered: number }[];
+}
