@@ -50,6 +50,7 @@ STEPS: dict[str, tuple[str, ...]] = {
     ),
     "enrollment": ("open-class", "join", "join-again", "join-full", "roster", "guards"),
     "report": ("page", "csv", "print", "student-download", "guards"),
+    "exam": ("set", "start", "answer", "result", "teacher-results", "guards"),
 }
 
 

@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const stories = process.argv.slice(2).length ? process.argv.slice(2) : ["maya", "class", "enrollment", "report"];
+const stories = process.argv.slice(2).length ? process.argv.slice(2) : ["maya", "class", "enrollment", "report", "exam"];
 const env = {
   ...process.env,
   E2E_SCREENSHOT_DIR: process.env.E2E_SCREENSHOT_DIR || mkdtempSync(join(tmpdir(), "learnflow-e2e-")),
