@@ -66,9 +66,7 @@ def create_service_app(
 
     def is_open(path: str) -> bool:
         return (
-            path in OPEN_PATHS
-            or is_docs_path(path)
-            or any(p.match(path) for p in public_patterns)
+            path in OPEN_PATHS or is_docs_path(path) or any(p.match(path) for p in public_patterns)
         )
 
     token = settings.app_api_token
