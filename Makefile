@@ -18,7 +18,7 @@ help:
 	@echo "make test     set up and run every test (unit + integration on the real stack)"
 	@echo "make down     stop every process of the mesh"
 	@echo "make status   show each process and its health"
-	@echo "make lint     ruff + mypy (strict on the shared package)"
+	@echo "make lint     ruff + mypy (strict on the shared package); ESLint + tsc on the web app"
 	@echo "make lock     re-resolve requirements.lock after changing pyproject.toml's dependencies"
 	@echo "make bench    benchmarks (mesh overhead, Kafka throughput, sandbox, offline tutor per message)"
 
@@ -61,6 +61,9 @@ lint: $(STAMP)
 	@# the service folders are packages under other names: give mypy a view of them
 	@mkdir -p .cache/mypy && for p in $(SERVICE_PACKAGES); do ln -sfn ../../$${p#*:} .cache/mypy/$${p%%:*}; done
 	@MYPYPATH=.cache/mypy $(BIN)/mypy --strict $(foreach p,$(SERVICE_PACKAGES),-p $(firstword $(subst :, ,$(p))))
+	@# the web app: ESLint (Next.js's rules, frontend/eslint.config.mjs) and tsc --noEmit
+	@$(BIN)/learnflow bootstrap --web-packages-only
+	@cd frontend && npm run --silent lint && npm run --silent typecheck
 
 bench: bootstrap
 	@$(BIN)/python -m benchmarks

@@ -1,3 +1,4 @@
+import Link from "next/link";
 import type { ReactNode } from "react";
 import type { Me } from "@/lib/types";
 import { NotificationsBell } from "./NotificationsBell";
@@ -21,9 +22,9 @@ export function AppShell({ me, current, children }: { me: Me | null; current?: P
         Skip to content
       </a>
       <header className="topbar">
-        <a className="brand" href="/">
+        <Link className="brand" href="/">
           Learn<span>Flow</span>
-        </a>
+        </Link>
         {links.length > 0 && (
           <nav aria-label="Main">
             <ul>

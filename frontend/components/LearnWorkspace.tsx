@@ -99,6 +99,9 @@ export function LearnWorkspace() {
 
   useEffect(() => {
     const wanted = requestedExercise();
+    // The first load fetches from the API (an external system). `open`'s synchronous resets are
+    // no-ops here (the state starts that way), so there is no cascading render to avoid.
+    // eslint-disable-next-line react-hooks/set-state-in-effect
     void (wanted ? openExercise(wanted) : openNext());
   }, [openExercise, openNext]);
 

@@ -1,7 +1,7 @@
 "use client";
 
-import { useEffect, useState } from "react";
-import type { AlertView, ClassAssignment, ClassOverview, ClassSummary } from "@/lib/types";
+import { useState } from "react";
+import type { ClassAssignment, ClassOverview, ClassSummary } from "@/lib/types";
 import { useLive } from "@/lib/useLive";
 import { AlertsCard } from "./AlertsCard";
 import { ClassAdmissionCard, NewClassCard } from "./ClassAdmissionCard";
@@ -105,11 +105,10 @@ function AssignmentsCard({ assignments }: { assignments: ClassAssignment[] | nul
 
 export function TeacherDashboard({ name }: { name: string }) {
   const classes = useApi<ClassSummary[]>("classes");
-  const [classId, setClassId] = useState<string | null>(null);
+  const [chosenClassId, setClassId] = useState<string | null>(null);
+  // until the teacher picks one, the first class is shown
+  const classId = chosenClassId ?? classes.data?.[0]?.id ?? null;
   const [student, setStudent] = useState<SelectedStudent | null>(null);
-  useEffect(() => {
-    if (!classId && classes.data && classes.data.length > 0) setClassId(classes.data[0].id);
-  }, [classes.data, classId]);
   const overview = useApi<ClassOverview>(classId ? `classes/${classId}/overview` : null);
   const assignments = useApi<ClassAssignment[]>(classId ? `classes/${classId}/assignments` : null);
   const currentClass = classes.data?.find((c) => c.id === classId) ?? null;
@@ -119,7 +118,7 @@ export function TeacherDashboard({ name }: { name: string }) {
     assignments.reload();
   });
 
-  function onAlertsChanged(_alerts: AlertView[]) {
+  function onAlertsChanged() {
     overview.reload();
   }
 

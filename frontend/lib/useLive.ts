@@ -11,7 +11,10 @@ export type LiveType = "progress" | "notifications" | "alerts" | "class";
  */
 export function useLive(types: LiveType[], on: (type: LiveType, data: Record<string, unknown>) => void): void {
   const handler = useRef(on);
-  handler.current = on;
+  // the latest callback, without reopening the EventSource when it changes
+  useEffect(() => {
+    handler.current = on;
+  });
   const key = types.join(",");
   useEffect(() => {
     if (typeof EventSource === "undefined") return;

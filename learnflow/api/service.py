@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
+from learnflow.api.docs import install_offline_docs, is_docs_path
 from learnflow.api.guard import RequestGuard
 from learnflow.api.problems import install_problem_handlers
 from learnflow.settings import Settings, get_settings
@@ -53,7 +54,9 @@ def create_service_app(
         level=logging.INFO, format=f"%(asctime)s {app_id} %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
-    app = FastAPI(title=f"LearnFlow {app_id}", lifespan=lifespan)
+    # the docs pages come from learnflow.api.docs (local assets), not FastAPI's CDN links
+    app = FastAPI(title=f"LearnFlow {app_id}", lifespan=lifespan, docs_url=None, redoc_url=None)
+    install_offline_docs(app)
     public_patterns = tuple(
         route.path_regex
         for router in public_routers
@@ -62,7 +65,9 @@ def create_service_app(
     )
 
     def is_open(path: str) -> bool:
-        return path in OPEN_PATHS or any(p.match(path) for p in public_patterns)
+        return (
+            path in OPEN_PATHS or is_docs_path(path) or any(p.match(path) for p in public_patterns)
+        )
 
     token = settings.app_api_token
     app.add_middleware(

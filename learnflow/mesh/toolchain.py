@@ -397,6 +397,34 @@ def _tree_hash(root: Path, names: tuple[str, ...]) -> str:
 
 def ensure_frontend(folder: Path, progress: Progress) -> Path:
     """`npm ci` when package-lock.json changed, `next build` when a source changed; else no-op."""
+    env = ensure_frontend_packages(folder, progress)
+    build_hash = _tree_hash(folder, FRONTEND_BUILD_INPUTS)
+    build_stamp = folder / ".next" / ".learnflow-build"
+    if not build_stamp.is_file() or build_stamp.read_text() != build_hash:
+        progress("building the web app (next build; cached until its sources change)")
+        _run(
+            [_npm(), "run", "build"],
+            "building the web app",
+            cwd=folder,
+            env=env,
+            log=folder / ".next-build.log",
+        )
+        build_stamp.write_text(build_hash)
+    return folder
+
+
+def _npm() -> str:
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SetupError("npm is missing (`apt-get install npm`)")
+    return npm
+
+
+def ensure_frontend_packages(folder: Path, progress: Progress) -> dict[str, str]:
+    """`npm ci` when package-lock.json changed (the web app's build and `make lint` need it).
+
+    Returns the environment the npm scripts run in.
+    """
     node = shutil.which("node")
     npm = shutil.which("npm")
     if node is None or npm is None:
@@ -421,19 +449,7 @@ def ensure_frontend(folder: Path, progress: Progress) -> Path:
             log=folder / "node_modules.log",
         )
         lock_stamp.write_text(lock_hash)
-    build_hash = _tree_hash(folder, FRONTEND_BUILD_INPUTS)
-    build_stamp = folder / ".next" / ".learnflow-build"
-    if not build_stamp.is_file() or build_stamp.read_text() != build_hash:
-        progress("building the web app (next build; cached until its sources change)")
-        _run(
-            [npm, "run", "build"],
-            "building the web app",
-            cwd=folder,
-            env=env,
-            log=folder / ".next-build.log",
-        )
-        build_stamp.write_text(build_hash)
-    return folder
+    return env
 
 
 def ensure_chromium(progress: Progress) -> Path:

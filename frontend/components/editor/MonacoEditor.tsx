@@ -23,25 +23,27 @@ export interface MonacoEditorProps {
 
 // Uncontrolled on purpose: feeding every keystroke back through a `value` prop makes the
 // wrapper write a stale value over fast typing.
-export default function MonacoEditor({ initialValue, onChange, onRun, ariaLabel, controller }: MonacoEditorProps) {
+export default function MonacoEditor({ initialValue, onChange, onRun, ariaLabel, controller: controllerRef }: MonacoEditorProps) {
   const runRef = useRef(onRun);
-  runRef.current = onRun;
   const latest = useRef(initialValue);
-  latest.current = initialValue;
+  useEffect(() => {
+    runRef.current = onRun;
+    latest.current = initialValue;
+  });
   // a closed editor answers nothing: the page falls back to its own copy of the text
   useEffect(
     () => () => {
-      if (controller) controller.current = null;
+      if (controllerRef) controllerRef.current = null;
     },
-    [controller],
+    [controllerRef],
   );
 
   const mount: OnMount = (editor) => {
     // the text may have changed while Monaco was loading (e.g. the exercise arrived)
     if (editor.getValue() !== latest.current) editor.setValue(latest.current);
     editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, () => runRef.current?.());
-    if (controller) {
-      controller.current = {
+    if (controllerRef) {
+      controllerRef.current = {
         setValue: (value) => {
           if (editor.getValue() !== value) editor.setValue(value);
         },

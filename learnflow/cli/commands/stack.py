@@ -8,13 +8,16 @@ import time
 from typing import Any
 
 from learnflow.mesh.stack import Stack, print_rows
-from learnflow.mesh.toolchain import ensure_toolchain, stderr_progress
-from learnflow.settings import get_settings
+from learnflow.mesh.toolchain import ensure_frontend_packages, ensure_toolchain, stderr_progress
+from learnflow.settings import REPO_ROOT, get_settings
 
 
 def _bootstrap(args: argparse.Namespace) -> int:
     started = time.monotonic()
     cache_dir = get_settings().cache_dir
+    if args.web_packages_only:
+        ensure_frontend_packages(REPO_ROOT / "frontend", stderr_progress)
+        return 0
     tools = ensure_toolchain(cache_dir, stderr_progress, browser=args.with_browser)
     found = {k: str(v) for k, v in tools.__dict__.items()}
     if args.with_kube:
@@ -62,6 +65,11 @@ def register(subparsers: Any) -> None:
         "--with-kube",
         action="store_true",
         help="also kube-apiserver and etcd (built from Go modules), for the deploy tests",
+    )
+    p.add_argument(
+        "--web-packages-only",
+        action="store_true",
+        help="only the web app's npm packages (what `make lint` needs for ESLint and tsc)",
     )
     p.set_defaults(func=_bootstrap)
     p = subparsers.add_parser("up", help="start the whole mesh in the background")
