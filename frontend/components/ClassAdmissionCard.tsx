@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { api } from "@/lib/api";
 import type { Admission } from "@/lib/types";
 import { ErrorNotice } from "./ErrorNotice";
@@ -60,19 +60,15 @@ export function NewClassCard({ onCreated }: { onCreated: (admission: Admission) 
 /** The class's join code (copy it), its cap, open/closed, and the roster with Remove. */
 export function ClassAdmissionCard({ classId, onChanged }: { classId: string; onChanged?: () => void }) {
   const loaded = useApi<Admission>(`classes/${classId}/admission`);
-  const [view, setView] = useState<Admission | null>(null);
-  const [capacity, setCapacity] = useState<number | null>(null);
+  // what a change answered wins over the first load (derived, not copied in an effect)
+  const [changed, setView] = useState<Admission | null>(null);
+  const view = changed ?? loaded.data ?? null;
+  const [editedCapacity, setCapacity] = useState<number | null>(null);
+  const capacity = editedCapacity ?? view?.capacity ?? null;
   const [error, setError] = useState<unknown>(null);
   const [copied, setCopied] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    if (loaded.data) {
-      setView(loaded.data);
-      setCapacity(loaded.data.capacity);
-    }
-  }, [loaded.data]);
 
   async function change(call: () => Promise<Admission>) {
     setBusy(true);

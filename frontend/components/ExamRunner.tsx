@@ -38,23 +38,20 @@ function useCountdown(deadline: string | null): number | null {
  */
 export function ExamRunner({ examId }: { examId: string }) {
   const loaded = useApi<ExamView>(`exams/${examId}`);
-  const [exam, setExam] = useState<ExamView | null>(null);
+  // the start's answer wins over the first load (derived, not copied in an effect)
+  const [started, setExam] = useState<ExamView | null>(null);
+  const exam = started ?? loaded.data ?? null;
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [index, setIndex] = useState(0);
-  const [answered, setAnswered] = useState<Set<string>>(new Set());
+  const [answeredHere, setAnswered] = useState<Set<string>>(new Set());
+  const answered = new Set([...(exam?.attempt?.answered ?? []), ...answeredHere]);
   const [choices, setChoices] = useState<Record<string, number>>({});
   const [saved, setSaved] = useState<string | null>(null);
   const [debrief, setDebrief] = useState<ExamDebrief | null>(null);
   const [handedIn, setHandedIn] = useState(false);
-  const code = useRef<Record<string, string>>({});
+  const [code, setCode] = useState<Record<string, string>>({});
   const editor = useRef<EditorController | null>(null);
-
-  useEffect(() => {
-    if (!loaded.data) return;
-    setExam(loaded.data);
-    setAnswered(new Set(loaded.data.attempt?.answered ?? []));
-  }, [loaded.data]);
 
   const attempt = exam?.attempt ?? null;
   const left = useCountdown(attempt && !attempt.submitted ? attempt.deadline : null);
@@ -234,16 +231,14 @@ export function ExamRunner({ examId }: { examId: string }) {
             <div className="exam-exercise">
               <CodeEditor
                 key={item.id}
-                initialValue={code.current[item.id] ?? item.starter ?? ""}
-                onChange={(value) => {
-                  code.current[item.id] = value;
-                }}
+                initialValue={code[item.id] ?? item.starter ?? ""}
+                onChange={(value) => setCode((drafts) => ({ ...drafts, [item.id]: value }))}
                 ariaLabel={`Your code for ${item.title}`}
                 controller={editor}
               />
               <button
                 type="button"
-                onClick={() => void send(item, { code: code.current[item.id] ?? editor.current?.getValue() ?? item.starter ?? "" })}
+                onClick={() => void send(item, { code: code[item.id] ?? editor.current?.getValue() ?? item.starter ?? "" })}
                 disabled={busy}
               >
                 Save this answer
