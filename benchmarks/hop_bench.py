@@ -1,0 +1,180 @@
+"""Where one invocation hop's added cost goes: the same hop under one change at a time.
+
+`python -m benchmarks hop` brings up a stack of its own (`LEARNFLOW_BENCH_PORT_OFFSET`, run dir
+`.run/bench-hop`) and measures, for each variant, concepts' POST /respond through triage's and
+concepts' daprds against the same request straight to the concepts app's port, one call of each
+in turn (order swapped every call). A variant changes one thing and restarts only triage's and
+concepts' daprds and the concepts app; variants run in `ROUNDS` alternating rounds so each sees
+the machine's load at several times. The figure per variant is the added p50 (via − direct),
+which cancels what both sides share (the app's own work, the client, the machine's load).
+
+Variants (each against `current`, the stack as `learnflow up` runs it):
+- `no_daprd_metrics`: `spec.metric.enabled: false` in both sidecars' Configuration;
+- `no_invoke_retry`: the caller's resiliency target for concepts without its retry policy
+  (Dapr buffers a request body it may have to replay);
+- `asyncio_h11`: the concepts app under uvicorn's pure-Python loop and HTTP parser instead of
+  uvloop + httptools (what `--loop auto --http auto` picks when both are installed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import yaml
+
+from benchmarks.mesh_bench import interleaved
+from benchmarks.stats import summary_ms
+from learnflow.mesh import services
+from learnflow.mesh.stack import Stack
+from learnflow.mesh.toolchain import ensure_toolchain
+from learnflow.settings import REPO_ROOT, Settings
+
+N = 200
+ROUNDS = 2
+APPS = ("triage", "concepts")
+
+Edit = Callable[[Stack], None]
+
+
+def _edit_yaml(path: Any, change: Callable[[dict[str, Any]], None]) -> None:
+    doc = yaml.safe_load(path.read_text())
+    change(doc)
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+
+
+def _metrics(enabled: bool) -> Edit:
+    def edit(stack: Stack) -> None:
+        for app in APPS:
+            path = stack.run_dir / "components" / services.app_config_name(app)
+            _edit_yaml(path, lambda d: d["spec"].__setitem__("metric", {"enabled": enabled}))
+
+    return edit
+
+
+def _retry(on: bool) -> Edit:
+    def edit(stack: Stack) -> None:
+        def change(doc: dict[str, Any]) -> None:
+            target = doc["spec"]["targets"]["apps"]["concepts"]
+            if on:
+                target["retry"] = "invokeRetry"
+            else:
+                target.pop("retry", None)
+
+        _edit_yaml(stack.run_dir / "components" / "resiliency.yaml", change)
+
+    return edit
+
+
+def _restart(stack: Stack, app_args: list[str]) -> None:
+    """Stop triage's and concepts' daprds and the concepts app; start them with today's files."""
+    run_secrets = services.RunSecrets.load_or_create(stack.run_dir)
+    tools = ensure_toolchain(stack.settings.cache_dir, lambda m: None)
+    resources = stack.run_dir / "components"
+    names = ["triage-dapr", "concepts-dapr", "concepts"]
+    for name in names:
+        record = stack.table.get(name)
+        if record is not None:
+            stack.table.stop(record, grace_s=5)
+    concepts = stack.topo.app("concepts")
+    stack.table.start(
+        "concepts",
+        services.app_command(concepts) + app_args,
+        env=stack.app_env(concepts, run_secrets),
+        cwd=REPO_ROOT,
+    )
+    for app in APPS:
+        spec = stack.topo.app(app)
+        stack.table.start(
+            f"{app}-dapr",
+            services.daprd_command(spec, stack.topo, tools, resources),
+            env=stack.sidecar_env(spec, run_secrets, stack.trust()),
+            cwd=stack.run_dir,
+        )
+    stack._wait(names, stack._checks(run_secrets), 120)
+
+
+VARIANTS: dict[str, tuple[list[Edit], list[str]]] = {
+    "current": ([_metrics(True), _retry(True)], []),
+    "no_daprd_metrics": ([_metrics(False), _retry(True)], []),
+    "no_invoke_retry": ([_metrics(True), _retry(False)], []),
+    "asyncio_h11": ([_metrics(True), _retry(True)], ["--loop", "asyncio", "--http", "h11"]),
+}
+
+
+async def _measure(stack: Stack) -> tuple[list[float], list[float]]:
+    run_secrets = services.RunSecrets.load_or_create(stack.run_dir)
+    triage, concepts = stack.topo.app("triage"), stack.topo.app("concepts")
+    dapr = {"dapr-api-token": run_secrets.dapr_token("triage")}
+    app_token = {"dapr-api-token": run_secrets.app_token("concepts")}
+    respond = {"message": "hi", "session_id": "bench", "message_id": "m", "intent": "x"}
+    via = f"http://127.0.0.1:{triage.dapr_http_port}/v1.0/invoke/concepts/method/respond"
+    direct = f"http://127.0.0.1:{concepts.app_port}/respond"
+    async with httpx.AsyncClient(timeout=30) as client:
+
+        async def hop() -> None:
+            (await client.post(via, json=respond, headers=dapr)).raise_for_status()
+
+        async def hop_direct() -> None:
+            (await client.post(direct, json=respond, headers=app_token)).raise_for_status()
+
+        return await interleaved(hop, hop_direct, N)
+
+
+def _figures(stack: Stack) -> dict[str, Any]:
+    samples: dict[str, tuple[list[float], list[float], list[float]]] = {
+        name: ([], [], []) for name in VARIANTS
+    }
+    for round_no in range(ROUNDS):
+        for name, (edits, app_args) in VARIANTS.items():
+            for edit in edits:
+                edit(stack)
+            _restart(stack, app_args)
+            via, direct = asyncio.run(_measure(stack))
+            load = os.getloadavg()[0]
+            samples[name][0].extend(via)
+            samples[name][1].extend(direct)
+            samples[name][2].append(load)
+            added = (summary_ms(via)["p50_ms"] - summary_ms(direct)["p50_ms"]) if via else 0
+            print(
+                f"[bench-hop] round {round_no + 1} {name}: added p50 {added:.2f} ms"
+                f" (load {load:.2f})",
+                file=sys.stderr,
+                flush=True,
+            )
+    out: dict[str, Any] = {}
+    for name, (via, direct, loads) in samples.items():
+        v, d = summary_ms(via), summary_ms(direct)
+        out[name] = {
+            "via_sidecars": v,
+            "direct": d,
+            "added_ms_p50": round(v["p50_ms"] - d["p50_ms"], 3),
+            "load_average_1m": [round(x, 2) for x in loads],
+        }
+    base = out["current"]["added_ms_p50"]
+    for name in VARIANTS:
+        out[name]["added_vs_current_ms_p50"] = round(out[name]["added_ms_p50"] - base, 3)
+    return out
+
+
+def run() -> dict[str, Any]:
+    offset = int(os.environ.get("LEARNFLOW_BENCH_PORT_OFFSET", "2000"))
+    run_dir = REPO_ROOT / ".run" / "bench-hop"
+    settings = Settings(run_dir=run_dir, port_offset=offset)
+    stack = Stack(settings, lambda m: print(f"[bench-hop stack] {m}", file=sys.stderr))
+    stack.down(quiet=True)
+    shutil.rmtree(run_dir, ignore_errors=True)
+    began = time.perf_counter()
+    try:
+        stack.up()
+        figures = _figures(stack)
+    finally:
+        stack.down(quiet=True)
+    figures["seconds"] = round(time.perf_counter() - began, 1)
+    return figures
