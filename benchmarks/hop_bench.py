@@ -6,7 +6,10 @@ concepts' daprds against the same request straight to the concepts app's port, o
 in turn (order swapped every call). A variant changes one thing and restarts only triage's and
 concepts' daprds and the concepts app; variants run in `ROUNDS` alternating rounds so each sees
 the machine's load at several times. The figure per variant is the added p50 (via − direct),
-which cancels what both sides share (the app's own work, the client, the machine's load).
+which cancels what both sides share (the app's own work, the client, the machine's load), the
+median of the paired differences (via − direct of the calls made side by side), and — the figure
+that a busy machine does not blur — the CPU time the two daprds spent per hop (utime + stime from
+/proc, over the measured calls) and the concepts app's CPU per call (it serves both sides).
 
 Variants (each against `current`, the stack as `learnflow up` runs it):
 - `no_daprd_metrics`: `spec.metric.enabled: false` in both sidecars' Configuration;
@@ -24,6 +27,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,6 +36,7 @@ import yaml
 from benchmarks.mesh_bench import interleaved
 from benchmarks.stats import summary_ms
 from learnflow.mesh import services
+from learnflow.mesh.processes import group_members
 from learnflow.mesh.stack import Stack
 from learnflow.mesh.toolchain import ensure_toolchain
 from learnflow.settings import REPO_ROOT, Settings
@@ -39,8 +44,25 @@ from learnflow.settings import REPO_ROOT, Settings
 N = 200
 ROUNDS = 2
 APPS = ("triage", "concepts")
+CPU_OF = ("triage-dapr", "concepts-dapr", "concepts")
 
 Edit = Callable[[Stack], None]
+TICK_S = 1 / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_s(stack: Stack, name: str) -> float:
+    """CPU seconds (user + system) used so far by a recorded process and its group."""
+    record = stack.table.get(name)
+    if record is None:
+        return 0.0
+    total = 0
+    for pid in group_members(record.pid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total * TICK_S
 
 
 def _edit_yaml(path: Any, change: Callable[[dict[str, Any]], None]) -> None:
@@ -131,35 +153,49 @@ def _figures(stack: Stack) -> dict[str, Any]:
     samples: dict[str, tuple[list[float], list[float], list[float]]] = {
         name: ([], [], []) for name in VARIANTS
     }
+    cpu = {name: dict.fromkeys(CPU_OF, 0.0) for name in VARIANTS}
     for round_no in range(ROUNDS):
         for name, (edits, app_args) in VARIANTS.items():
             for edit in edits:
                 edit(stack)
             _restart(stack, app_args)
+            before = {n: _cpu_s(stack, n) for n in CPU_OF}
             via, direct = asyncio.run(_measure(stack))
             load = os.getloadavg()[0]
+            for n in CPU_OF:
+                cpu[name][n] += _cpu_s(stack, n) - before[n]
             samples[name][0].extend(via)
             samples[name][1].extend(direct)
             samples[name][2].append(load)
-            added = (summary_ms(via)["p50_ms"] - summary_ms(direct)["p50_ms"]) if via else 0
+            paired = sorted(a - b for a, b in zip(via, direct, strict=True))
+            daprd_ms = sum(cpu[name][n] for n in CPU_OF[:2]) / max(1, len(samples[name][0]))
             print(
-                f"[bench-hop] round {round_no + 1} {name}: added p50 {added:.2f} ms"
-                f" (load {load:.2f})",
+                f"[bench-hop] round {round_no + 1} {name}: paired added p50"
+                f" {paired[len(paired) // 2] * 1000:.2f} ms, daprd CPU so far"
+                f" {daprd_ms * 1000:.3f} ms/hop (load {load:.2f})",
                 file=sys.stderr,
                 flush=True,
             )
     out: dict[str, Any] = {}
     for name, (via, direct, loads) in samples.items():
         v, d = summary_ms(via), summary_ms(direct)
+        paired = sorted(a - b for a, b in zip(via, direct, strict=True))
+        hops = max(1, len(via))
         out[name] = {
             "via_sidecars": v,
             "direct": d,
             "added_ms_p50": round(v["p50_ms"] - d["p50_ms"], 3),
+            "paired_added_ms_p50": round(paired[len(paired) // 2] * 1000, 3) if paired else None,
+            "daprd_cpu_ms_per_hop": round(
+                (cpu[name]["triage-dapr"] + cpu[name]["concepts-dapr"]) / hops * 1000, 3
+            ),
+            "app_cpu_ms_per_call": round(cpu[name]["concepts"] / (2 * hops) * 1000, 3),
             "load_average_1m": [round(x, 2) for x in loads],
         }
-    base = out["current"]["added_ms_p50"]
+    base = out["current"]
     for name in VARIANTS:
-        out[name]["added_vs_current_ms_p50"] = round(out[name]["added_ms_p50"] - base, 3)
+        for key in ("paired_added_ms_p50", "daprd_cpu_ms_per_hop", "app_cpu_ms_per_call"):
+            out[name][f"{key}_vs_current"] = round(out[name][key] - base[key], 3)
     return out
 
 
