@@ -1,8 +1,8 @@
 """Shared by the deployment tests: paths, the apps we deploy, YAML loading and schema validation.
 
 Kubernetes' own kinds are validated with `kubernetes-validate` (the schemas it ships, strict: an
-unknown field is an error); Dapr, Kong and KEDA resources with the JSON schemas in `schemas/`, written
-for the fields we use.
+unknown field is an error); Dapr, Kong and KEDA resources with the JSON schemas in `schemas/`,
+written for the fields we use.
 """
 
 from __future__ import annotations
