@@ -11,8 +11,11 @@ median of the paired differences (via − direct of the calls made side by side)
 that a busy machine does not blur — the CPU time the two daprds spent per hop (utime + stime from
 /proc, over the measured calls) and the concepts app's CPU per call (it serves both sides).
 
+`LEARNFLOW_BENCH_HOP_VARIANTS=a,b` runs only those (and `current`).
 Variants (each against `current`, the stack as `learnflow up` runs it):
 - `no_daprd_metrics`: `spec.metric.enabled: false` in both sidecars' Configuration;
+- `low_cardinality_metrics`: metrics on, `spec.metric.http.increasedCardinality: false` (Dapr
+  1.18 still defaults to true: a metric series per path);
 - `no_invoke_retry`: the caller's resiliency target for concepts without its retry policy
   (Dapr buffers a request body it may have to replay);
 - `asyncio_h11`: the concepts app under uvicorn's pure-Python loop and HTTP parser instead of
@@ -71,11 +74,15 @@ def _edit_yaml(path: Any, change: Callable[[dict[str, Any]], None]) -> None:
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
 
 
-def _metrics(enabled: bool) -> Edit:
+def _metrics(enabled: bool, increased_cardinality: bool | None = None) -> Edit:
+    metric: dict[str, Any] = {"enabled": enabled}
+    if increased_cardinality is not None:
+        metric["http"] = {"increasedCardinality": increased_cardinality}
+
     def edit(stack: Stack) -> None:
         for app in APPS:
             path = stack.run_dir / "components" / services.app_config_name(app)
-            _edit_yaml(path, lambda d: d["spec"].__setitem__("metric", {"enabled": enabled}))
+            _edit_yaml(path, lambda d: d["spec"].__setitem__("metric", dict(metric)))
 
     return edit
 
@@ -125,6 +132,7 @@ def _restart(stack: Stack, app_args: list[str]) -> None:
 VARIANTS: dict[str, tuple[list[Edit], list[str]]] = {
     "current": ([_metrics(True), _retry(True)], []),
     "no_daprd_metrics": ([_metrics(False), _retry(True)], []),
+    "low_cardinality_metrics": ([_metrics(True, False), _retry(True)], []),
     "no_invoke_retry": ([_metrics(True), _retry(False)], []),
     "asyncio_h11": ([_metrics(True), _retry(True)], ["--loop", "asyncio", "--http", "h11"]),
 }
@@ -150,12 +158,16 @@ async def _measure(stack: Stack) -> tuple[list[float], list[float]]:
 
 
 def _figures(stack: Stack) -> dict[str, Any]:
-    samples: dict[str, tuple[list[float], list[float], list[float]]] = {
-        name: ([], [], []) for name in VARIANTS
+    chosen = os.environ.get("LEARNFLOW_BENCH_HOP_VARIANTS", "")
+    variants = {
+        n: v for n, v in VARIANTS.items() if not chosen or n == "current" or n in chosen.split(",")
     }
-    cpu = {name: dict.fromkeys(CPU_OF, 0.0) for name in VARIANTS}
+    samples: dict[str, tuple[list[float], list[float], list[float]]] = {
+        name: ([], [], []) for name in variants
+    }
+    cpu = {name: dict.fromkeys(CPU_OF, 0.0) for name in variants}
     for round_no in range(ROUNDS):
-        for name, (edits, app_args) in VARIANTS.items():
+        for name, (edits, app_args) in variants.items():
             for edit in edits:
                 edit(stack)
             _restart(stack, app_args)
@@ -193,7 +205,7 @@ def _figures(stack: Stack) -> dict[str, Any]:
             "load_average_1m": [round(x, 2) for x in loads],
         }
     base = out["current"]
-    for name in VARIANTS:
+    for name in variants:
         for key in ("paired_added_ms_p50", "daprd_cpu_ms_per_hop", "app_cpu_ms_per_call"):
             out[name][f"{key}_vs_current"] = round(out[name][key] - base[key], 3)
     return out
