@@ -16,6 +16,7 @@ BENCHES = {
     "code_runner": "benchmarks.code_runner_bench",
     "workflows": "benchmarks.workflow_bench",
     "offline_tutor": "benchmarks.offline_tutor_bench",
+    "hop": "benchmarks.hop_bench",
 }
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import os
 import random
 import shutil
@@ -110,6 +111,7 @@ class Bench:
         self.tokens = self._students()
         self.sessions: list[Live] = []
         self.probes: list[Live] = []
+        self.idle: dict[str, float] = {}
 
     def _students(self) -> list[str]:
         conninfo = services.app_conninfo(self.stack.topo, self.secrets)
@@ -280,8 +282,12 @@ class Bench:
         return result
 
     async def rates(self, rates: list[float], sessions: int = 100) -> dict[str, Any]:
-        """The event path at each offered rate (events/s over all sessions), same sessions."""
+        """The event path at each offered rate (events/s over all sessions), same sessions.
+
+        Each session sends at most one event every `INTERVAL_S`, so the highest rate needs
+        rate × INTERVAL_S sessions: that many are started (at least `sessions`)."""
         began = time.perf_counter()
+        sessions = max(sessions, math.ceil(max(rates) * INTERVAL_S))
         try:
             started, per_s, failures = await self.start_sessions(sessions)
             self.probes, self.sessions = started[:PROBES], started[PROBES:]
@@ -292,15 +298,22 @@ class Bench:
                 interval = max(INTERVAL_S, len(self.sessions) / max(0.1, rate - probe_rate))
                 print(f"[bench-wf] {rate}/s offered", file=sys.stderr, flush=True)
                 figures = self._phase(await self.live_phase(interval), interval)
+                figures["load_average_1m"] = round(os.getloadavg()[0], 2)
                 figures["drained_backlog_in_s"] = await self.drain()
                 phases.append({"target_per_s": rate, **figures})
         finally:
             await self.client.aclose()
+        live = len(self.sessions) + len(self.probes)
+        rss = memory(self.stack)
         return {
-            "live_sessions": len(self.sessions) + len(self.probes),
+            "live_sessions": live,
             "started": {"per_s": round(per_s, 1), "failed": failures},
             "phases": phases,
-            "rss_mb": memory(self.stack),
+            "rss_mb": rss,
+            # growth over the idle stack (apps, daprds, scheduler, placement; not PostgreSQL)
+            "rss_added_per_1000_sessions_mb": round(
+                (sum(rss.values()) - sum(self.idle.values())) / max(1, live) * 1000, 1
+            ),
             "seconds": round(time.perf_counter() - began, 1),
         }
 
@@ -346,6 +359,7 @@ def run() -> dict[str, Any]:
         run_secrets = services.RunSecrets.load_or_create(run_dir)
         idle = memory(stack)
         bench = Bench(stack, run_secrets)
+        bench.idle = idle
         figures = asyncio.run(bench.rates(rates) if rates else bench.run())
         figures["rss_mb_idle"] = idle
         figures["load_average_1m_after"] = round(os.getloadavg()[0], 2)

@@ -1,8 +1,8 @@
 """Shared by the deployment tests: paths, the apps we deploy, YAML loading and schema validation.
 
 Kubernetes' own kinds are validated with `kubernetes-validate` (the schemas it ships, strict: an
-unknown field is an error); Dapr and Kong resources with the JSON schemas in `schemas/`, written
-for the fields we use.
+unknown field is an error); Dapr, Kong and KEDA resources with the JSON schemas in `schemas/`,
+written for the fields we use.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ CRD_SCHEMAS: dict[tuple[str, str], str] = {
     ("dapr.io/v2alpha1", "Subscription"): "dapr-subscription.json",
     ("configuration.konghq.com/v1", "KongPlugin"): "kong-plugin.json",
     ("configuration.konghq.com/v1", "KongConsumer"): "kong-consumer.json",
+    ("keda.sh/v1alpha1", "ScaledObject"): "keda-scaledobject.json",
+    ("keda.sh/v1alpha1", "TriggerAuthentication"): "keda-triggerauthentication.json",
 }
 
 Doc = dict[str, Any]

@@ -17,7 +17,7 @@ import pytest
 from kubernetes import config
 
 from learnflow.deploy.apply import check_manifests
-from learnflow.deploy.crds import dapr_crds
+from learnflow.deploy.crds import project_crds
 from learnflow.deploy.kube_toolchain import ensure_kube
 from learnflow.deploy.kustomize import Doc, render
 from learnflow.deploy.local_apiserver import LocalApiServer, start_local_apiserver
@@ -52,16 +52,17 @@ def docs() -> list[Doc]:
 
 @pytest.fixture(scope="module")
 def crds() -> list[Doc]:
-    return dapr_crds()
+    return project_crds()
 
 
 def _find(docs: list[Doc], kind: str, name: str) -> Doc:
     return next(d for d in docs if d["kind"] == kind and d["metadata"]["name"] == name)
 
 
-def test_the_dapr_crds_are_the_charts_own(crds: list[Doc]) -> None:
+def test_the_crds_are_the_projects_own(crds: list[Doc]) -> None:
     kinds = {c["spec"]["names"]["kind"] for c in crds}
     assert {"Component", "Configuration", "Resiliency", "Subscription", "HTTPEndpoint"} <= kinds
+    assert {"ScaledObject", "TriggerAuthentication"} <= kinds  # KEDA's, from its Go module
 
 
 def test_every_manifest_is_accepted_by_the_api_server(
@@ -96,6 +97,9 @@ def test_the_api_server_refuses_a_broken_copy(api: Any, docs: list[Doc], crds: l
     # a field the Component CRD's structural schema does not allow a value of this type for
     statestore = _find(broken, "Component", "statestore")
     statestore["spec"]["version"] = 1
+    # a ScaledObject field of the wrong type: KEDA's CRD schema must refuse it
+    scaled = _find(broken, "ScaledObject", "debrief")
+    scaled["spec"]["minReplicaCount"] = "one"
     # a Service port out of range (core validation)
     service = next(d for d in broken if d["kind"] == "Service")
     service["spec"]["ports"][0]["port"] = 70000
@@ -108,5 +112,7 @@ def test_the_api_server_refuses_a_broken_copy(api: Any, docs: list[Doc], crds: l
     )
     component_error = verdicts[("Component", "statestore", "apply")]
     assert component_error and "spec.version" in component_error
+    scaled_error = verdicts[("ScaledObject", "debrief", "apply")]
+    assert scaled_error and "spec.minReplicaCount" in scaled_error
     service_error = verdicts[(service["kind"], service["metadata"]["name"], "apply")]
     assert service_error and "70000" in service_error

@@ -26,7 +26,7 @@ def _deploy(args: argparse.Namespace) -> int:
     from kubernetes import config
 
     from learnflow.deploy.apply import Verdict, check_manifests
-    from learnflow.deploy.crds import dapr_crds, load_crds
+    from learnflow.deploy.crds import load_crds, project_crds
     from learnflow.deploy.kustomize import render
 
     docs = render(Path(args.dir))
@@ -55,7 +55,7 @@ def _deploy(args: argparse.Namespace) -> int:
         port = topology(settings).kube_apiserver_port
         with start_local_apiserver(binaries, port, stderr_progress) as server:
             api = config.new_client_from_config_dict(server.kubeconfig())  # type: ignore[no-untyped-call]
-            verdicts = check_manifests(api, docs, [*dapr_crds(), *extra_crds], prepare=True)
+            verdicts = check_manifests(api, docs, [*project_crds(), *extra_crds], prepare=True)
     refused = [v for v in verdicts if v.error]
     if args.json:
         print(json.dumps([v.__dict__ for v in verdicts], indent=2))
