@@ -74,6 +74,20 @@ class DependencyFailed(LearnFlowError):
         self.dependency = dependency
 
 
+class Unavailable(DependencyFailed):
+    """A part of the system is down for the moment (the database, a sidecar being restarted):
+    nothing was changed, and the same request will work again soon (503 with Retry-After)."""
+
+    status_code = 503
+    code = "unavailable"
+
+    def __init__(
+        self, message: str, dependency: str, *, retry_after_s: int = 5, **details: Any
+    ) -> None:
+        super().__init__(message, dependency, retry_after_s=retry_after_s, **details)
+        self.retry_after_s = retry_after_s
+
+
 class ConfigurationError(LearnFlowError):
     """LearnFlow is configured in a way that cannot work; the message says what to set."""
 

@@ -9,14 +9,17 @@ what to fix.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
-from learnflow.errors import Conflict, DependencyFailed, LearnFlowError
+from learnflow.errors import Conflict, DependencyFailed, LearnFlowError, Unavailable
 from learnflow.events import Event, to_wire
 from learnflow.settings import Settings, get_settings
+
+log = logging.getLogger("learnflow.sidecar")
 
 
 class UpstreamRejected(LearnFlowError):
@@ -43,7 +46,17 @@ def _error_message(response: httpx.Response) -> str:
 
 
 def _expect_ok(response: httpx.Response, what: str, dependency: str) -> None:
-    """A non-2xx answer from the sidecar becomes `DependencyFailed` naming `what` failed."""
+    """A non-2xx answer from the sidecar becomes `DependencyFailed` naming `what` failed; the
+    state store failing (its database is away) is `Unavailable`: nothing was saved, retry."""
+    if response.status_code >= 500 and dependency == "statestore":
+        log.warning(
+            "%s failed with HTTP %s: %s", what, response.status_code, _error_message(response)
+        )
+        raise Unavailable(
+            "Session storage is unavailable for the moment, so nothing was saved. "
+            "Try again in a few seconds.",
+            dependency=dependency,
+        )
     if response.status_code >= 300:
         raise DependencyFailed(
             f"{what} failed with HTTP {response.status_code}: {_error_message(response)}",
@@ -55,7 +68,11 @@ class Sidecar:
     """One app's view of its daprd. Cheap to create; share one per app (see `lifespan`)."""
 
     def __init__(
-        self, settings: Settings | None = None, client: httpx.AsyncClient | None = None
+        self,
+        settings: Settings | None = None,
+        client: httpx.AsyncClient | None = None,
+        *,
+        timeout_s: float | None = None,
     ) -> None:
         self.settings = settings or get_settings()
         headers = {}
@@ -64,7 +81,7 @@ class Sidecar:
         self._client = client or httpx.AsyncClient(
             base_url=self.settings.dapr_http_endpoint,
             headers=headers,
-            timeout=httpx.Timeout(self.settings.invoke_timeout_s, connect=5.0),
+            timeout=httpx.Timeout(timeout_s or self.settings.invoke_timeout_s, connect=5.0),
         )
 
     async def aclose(self) -> None:
@@ -73,11 +90,22 @@ class Sidecar:
     async def _request(self, what: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
         try:
             return await self._client.request(method, url, **kwargs)
-        except httpx.HTTPError as exc:
+        except httpx.TimeoutException as exc:
             raise DependencyFailed(
-                f"{what}: could not reach the Dapr sidecar at {self.settings.dapr_http_endpoint} "
-                f"({type(exc).__name__}); is daprd running for this app?",
+                f"{what}: the Dapr sidecar did not answer within the time limit", dependency="daprd"
+            ) from exc
+        except httpx.HTTPError as exc:
+            # daprd is not running (the supervisor restarts it within seconds)
+            log.warning(
+                "%s: could not reach the Dapr sidecar at %s (%s)",
+                what,
+                self.settings.dapr_http_endpoint,
+                type(exc).__name__,
+            )
+            raise Unavailable(
+                "Part of LearnFlow is restarting, so nothing was done. Try again in a few seconds.",
                 dependency="daprd",
+                retry_after_s=2,
             ) from exc
 
     # --- service invocation ------------------------------------------------------------------

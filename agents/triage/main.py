@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI
 
 from learnflow.api.service import create_service_app
+from learnflow.outbox import outbox_hooks
 from learnflow.settings import Settings
 from triage_agent import identity, workflow_runtime
 from triage_agent.api.routes import (
@@ -31,11 +32,16 @@ Hook = Callable[[FastAPI], Awaitable[None]]
 def create_app(
     settings: Settings | None = None, *, database: bool = True, workflows: bool = True
 ) -> FastAPI:
-    """The app; `database=False` leaves out the pool and seeding (only /auth needs them) and the
-    workflow runtime (its activities need the database); `workflows=False` leaves out only the
-    workflow runtime (tests without a daprd)."""
-    on_startup: list[Hook] = [identity.open_database] if database else []
-    on_shutdown: list[Hook] = [identity.close_database] if database else []
+    """The app; `database=False` leaves out the pool and seeding (only /auth needs them), the
+    outbox (a test then sets `app.state.events`) and the workflow runtime (its activities need
+    the database); `workflows=False` leaves out only the workflow runtime (tests without a
+    daprd)."""
+    on_startup: list[Hook] = []
+    on_shutdown: list[Hook] = []
+    if database:
+        start_outbox, stop_outbox = outbox_hooks("triage")
+        on_startup += [identity.open_database, start_outbox]
+        on_shutdown += [identity.close_database, stop_outbox]
     if database and workflows:
         on_startup.append(workflow_runtime.start)
         on_shutdown.append(workflow_runtime.stop)

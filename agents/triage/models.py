@@ -46,3 +46,8 @@ class ChatReply(BaseModel):
     intent: str
     confidence: float
     sources: list[str] = Field(default_factory=list)
+    unavailable: list[str] = Field(
+        default_factory=list,
+        description="Apps that could not answer (down or restarting): the reply says so and is "
+        "not remembered, so resending the same message id later gets the full answer.",
+    )

@@ -222,7 +222,7 @@ def adversarial_agent(attempt: Attempt, exercise: Exercise, variant: str) -> Any
 
 @dataclass
 class _MemoryMesh:
-    """State with ETags, publishes recorded, `code-runner` answering every submission with one
+    """State with ETags, queued events recorded, `code-runner` answering every submission with one
     failing test (the evaluation is about what the tutor says, not about grading)."""
 
     state: dict[str, tuple[Any, str]] = field(default_factory=dict)
@@ -251,8 +251,9 @@ class _MemoryMesh:
             ],
         }
 
-    async def publish(self, event: Event, *, partition_key: str | None = None) -> None:
-        self.published.append(event)
+    async def queue(self, *events: Event, partition_key: str | None = None) -> None:
+        """The outbox (`learnflow.outbox.EventSink`): what the tutor queued, in order."""
+        self.published.extend(events)
 
     async def get_state_entry(self, key: str) -> tuple[Any | None, str | None]:
         found = self.state.get(key)
@@ -375,7 +376,7 @@ async def play_attempt(
     _, guardrail, models, _, service = _tutor_modules()
     similarity = importlib.import_module("tutor_agent.similarity")
     mesh = _MemoryMesh()
-    tutor = service.TutorService(mesh, catalog, agent, offline=offline)
+    tutor = service.TutorService(mesh, catalog, agent, offline=offline, events=mesh)
     session = f"eval-{attempt.id}"
     messages: list[tuple[str, str, str | None]] = [
         (f"I'd like to do the exercise {exercise.id}", "exercise_request", None)

@@ -24,7 +24,7 @@ async def _record(event: Event, request: Request) -> None:
 
 
 async def _progress(event: Event, request: Request) -> None:
-    await consume_event(request.app.state.pool, request.app.state.sidecar, event)
+    await consume_event(request.app.state.pool, event)
 
 
 async def _routed(event: Event, request: Request) -> None:

@@ -3,7 +3,8 @@ code-runner); `POST /exercises/{id}/submit` grades it against the exercise's hid
 the tutor, which publishes the grade).
 
 The learner is the caller of record: their id travels in the run request and the
-`code.executed` event, so progress and struggle tracking see it.
+`code.executed` event, so progress and struggle tracking see it. When the app that does the work
+is unavailable (down or restarting) the answer is a 503 with Retry-After that says so plainly.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from learnflow.api.deps import SidecarDep
 from learnflow.auth.deps import CurrentUser
+from learnflow.errors import DependencyFailed
+from learnflow.sidecar import Sidecar
+from triage_agent.degraded import unavailable
 
 router = APIRouter(tags=["code"])
 
@@ -37,12 +41,23 @@ class SubmitCode(BaseModel):
     session_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.:-]{1,100}$")
 
 
+async def _invoke(sidecar: Sidecar, app_id: str, method: str, body: Any, doing: str) -> Any:
+    try:
+        return await sidecar.invoke(app_id, method, json_body=body)
+    except DependencyFailed as exc:
+        if exc.dependency != app_id:
+            raise
+        raise unavailable(app_id, doing) from exc
+
+
 @router.post("/code/run")
 async def run_code(body: RunCode, user: CurrentUser, sidecar: SidecarDep) -> Any:
-    return await sidecar.invoke(
+    return await _invoke(
+        sidecar,
         "code-runner",
         "run",
-        json_body={**body.model_dump(exclude_none=True), "user_id": str(user.user_id)},
+        {**body.model_dump(exclude_none=True), "user_id": str(user.user_id)},
+        "your code was not run",
     )
 
 
@@ -51,12 +66,14 @@ async def submit_code(
     exercise_id: str, body: SubmitCode, user: CurrentUser, sidecar: SidecarDep
 ) -> Any:
     """Grade the code against the exercise's hidden tests; the result lists every test."""
-    return await sidecar.invoke(
+    return await _invoke(
+        sidecar,
         "tutor",
         "grade",
-        json_body={
+        {
             **body.model_dump(exclude_none=True),
             "exercise_id": exercise_id,
             "user_id": str(user.user_id),
         },
+        "your code was not graded",
     )
