@@ -7,7 +7,6 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from learnflow.outbox import Relay, SidecarPublisher, derived_id
 from debrief_agent.progress_consumer import tick_once
 from learnflow.db.models import User
 from learnflow.events import (
@@ -17,6 +16,7 @@ from learnflow.events import (
     ProgressUpdated,
     StruggleDetected,
 )
+from learnflow.outbox import Relay, SidecarPublisher, derived_id
 from tests.agents.debrief.conftest import Debrief
 
 EXERCISE = "data-structures.squares"
