@@ -1,0 +1,89 @@
+"""Degrade, don't fail: with a specialist unavailable, chat still answers (naming what is down,
+from the course notes where they cover the question) and is not remembered, so the same message
+id gets the full answer later; run and submit answer 503 + Retry-After in plain words."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import httpx
+
+from learnflow.db.models import Role
+from tests.agents.triage.conftest import Chat, bearer
+
+MAYA = uuid4()
+DOWN = httpx.Response(500, json={"errorCode": "ERR_DIRECT_INVOKE", "message": "connection refused"})
+
+
+def headers() -> dict[str, str]:
+    return bearer(MAYA, Role.STUDENT)  # tokens need the test secret: built inside a test
+
+
+async def test_a_concept_question_with_concepts_down_is_answered_from_the_course_notes(
+    chat: Chat,
+) -> None:
+    chat.dapr.answers[("concepts", "respond")] = DOWN
+    body = {"message": "How do for loops work in Python?", "message_id": "m-1"}
+
+    response = await chat.client.post("/chat", json=body, headers=headers())
+
+    assert response.status_code == 200, response.text
+    reply = response.json()
+    assert reply["unavailable"] == ["concepts"] and reply["routed_to"] == "concepts"
+    assert reply["reply"].startswith("The concepts tutor is unavailable right now")
+    assert "for" in reply["reply"] and "```python" in reply["reply"]  # a lesson and its example
+    assert reply["sources"] == ["control-flow.for-loops"]
+    # the learner asked: routed is announced; no answer was given by the specialist
+    assert [topic for topic, _ in chat.dapr.published] == ["learning.routed"]
+    session = reply["session_id"]
+    assert f"conversation:{session}" not in chat.dapr.state  # not remembered
+
+    chat.dapr.answer("concepts", "respond", {"reply": "(concepts) for loops...", "sources": []})
+    again = await chat.client.post("/chat", json={**body, "session_id": session}, headers=headers())
+
+    assert again.json()["reply"] == "(concepts) for loops..." and again.json()["unavailable"] == []
+    topics = [topic for topic, _ in chat.dapr.published]
+    assert topics.count("learning.routed") == 2 and topics.count("learning.response") == 1
+    routed_ids = {data["id"] for topic, data in chat.dapr.published if topic == "learning.routed"}
+    assert len(routed_ids) == 1  # the same message: the same event id, deduped downstream
+
+
+async def test_a_question_the_notes_do_not_cover_says_what_is_unavailable(chat: Chat) -> None:
+    chat.dapr.answers[("tutor", "respond")] = DOWN
+    response = await chat.client.post(
+        "/chat", json={"message": "Give me an easy exercise on lists"}, headers=headers()
+    )
+    reply = response.json()
+    assert response.status_code == 200
+    assert reply["unavailable"] == ["tutor"]
+    assert reply["reply"].startswith(
+        "The exercise tutor (exercises, hints and grading) is unavailable right now"
+    )
+
+
+async def test_one_specialist_down_does_not_affect_the_others(chat: Chat) -> None:
+    chat.dapr.answers[("tutor", "respond")] = DOWN
+    response = await chat.client.post(
+        "/chat", json={"message": "What is a dictionary in Python?"}, headers=headers()
+    )
+    assert response.json()["routed_to"] == "concepts"
+    assert response.json()["unavailable"] == []
+
+
+async def test_run_and_submit_with_their_app_down_are_503_in_plain_words(chat: Chat) -> None:
+    chat.dapr.answers[("code-runner", "run")] = DOWN
+    chat.dapr.answers[("tutor", "grade")] = DOWN
+
+    run = await chat.client.post("/code/run", json={"code": "print(1)"}, headers=headers())
+    submit = await chat.client.post(
+        "/exercises/control-flow.fizzbuzz/submit", json={"code": "x = 1"}, headers=headers()
+    )
+
+    assert run.status_code == 503 and run.headers["retry-after"] == "10"
+    assert run.json()["message"] == (
+        "Running code is unavailable right now, so your code was not run. Nothing was lost: "
+        "try again in a minute."
+    )
+    assert submit.status_code == 503
+    assert "so your code was not graded" in submit.json()["message"]
+    assert "connection refused" not in submit.text  # no internals reach the learner
