@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml setup.py | sha1sum | cut 
 SERVICE_PACKAGES := code_runner:code-runner triage_agent:agents/triage concepts_agent:agents/concepts \
 	tutor_agent:agents/tutor debrief_agent:agents/debrief
 
-.PHONY: help up down status test test-unit lint bench bootstrap bootstrap-tests clean
+.PHONY: help up down status test test-unit lint bench chaos bootstrap bootstrap-tests clean
 
 help:
 	@echo "make up       set up (first run: several minutes) and start the whole mesh"
@@ -20,6 +20,7 @@ help:
 	@echo "make status   show each process and its health"
 	@echo "make lint     ruff + mypy (strict on the shared package)"
 	@echo "make bench    benchmarks (mesh overhead, Kafka throughput, sandbox)"
+	@echo "make chaos    randomised chaos run on a stack of its own (MINUTES=10, SEED=<n>)"
 
 $(STAMP): pyproject.toml setup.py
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' || \
@@ -61,6 +62,9 @@ lint: $(STAMP)
 
 bench: bootstrap
 	@$(BIN)/python -m benchmarks
+
+chaos: bootstrap
+	@$(BIN)/python -m tests.chaos.randomised --minutes $(or $(MINUTES),10) $(if $(SEED),--seed $(SEED))
 
 clean: down
 	rm -rf .run

@@ -1,0 +1,359 @@
+"""Chaos drills on the real stack: each SIGKILLs one process while learners work, then checks
+what the learner saw and that nothing acknowledged was lost.
+
+Every drill: the watchdog restarts the killed process (its whole group cleaned up); every answer
+the learner got was a normal one, a degraded one naming what was unavailable, or a 503 with
+Retry-After and a plain message (never a 500/502); every submission acknowledged with a grade
+has its events published and applied by debrief exactly once, and nothing else was (published
+= applied, counted per drill in `.run/chaos/drills.jsonl`). Waits are on observable state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.chaos.harness import (
+    Answer,
+    Chaos,
+    DrillReport,
+    Learner,
+    Person,
+    first_ok_after,
+    record,
+    until,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.chaos]
+
+# what each kind of learner action needs, besides triage and its sidecar
+NEEDS = {"chat": {"concepts"}, "submit": {"tutor", "code-runner"}, "run": {"code-runner"}}
+
+
+def _needs(kind: str, killed: str) -> bool:
+    app = killed.removesuffix("-dapr")
+    return app == "triage" or app in NEEDS[kind]
+
+
+async def _get(chaos: Chaos, http: httpx.AsyncClient, who: Person, path: str) -> Any:
+    response = await http.get(
+        f"{chaos.public_url}{path}", headers={"authorization": f"Bearer {who.token}"}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _check_answers(answers: Iterable[Answer], killed: str) -> None:
+    for answer in answers:
+        assert answer.acceptable, f"the learner saw {answer.status}: {answer.body}"
+        if answer.status == 0:
+            assert killed in ("triage", "triage-dapr") or answer.kind == "run", answer
+        if not _needs(answer.kind, killed):  # one app's outage never spills onto the others
+            assert answer.ok, f"{answer.kind} failed while only {killed} was down: {answer}"
+
+
+def _check_acknowledged_applied(chaos: Chaos, learner: Learner) -> None:
+    """Every grade the learner saw was applied once by debrief; no grade they did not see."""
+    rows = chaos.sql(
+        "select o.payload->>'submission_id' from event_outbox o join processed_events p"
+        " on p.event_id = o.id and p.consumer = 'debrief-progress'"
+        " where o.topic = 'exercise.graded' and o.payload->>'user_id' = %s",
+        str(learner.person.id),
+    )
+    assert sorted(r[0] for r in rows) == sorted(learner.graded)
+    attempts = chaos.sql(
+        "select count(*) from exercise_attempts where student_id = %s", learner.person.id
+    )[0][0]
+    assert attempts == len(learner.graded)  # applied exactly once
+
+
+async def kill_while_learners_work(chaos: Chaos, http: httpx.AsyncClient, name: str) -> None:
+    """The drill for any app or sidecar: a learner chats, submits and runs while `name` dies."""
+    restarts_before = chaos.restarts(name)
+    _, student = chaos.classroom()
+    learner = Learner(chaos, http, student)
+    stop = asyncio.Event()
+    working = asyncio.create_task(learner.work(stop))
+    try:
+        await until(
+            lambda: asyncio.sleep(0, sum(a.ok for a in learner.answers) >= 3),
+            60,
+            "the learner working normally",
+            chaos,
+        )
+        killed = chaos.kill(name)
+        killed_at = time.monotonic()
+        restart_s = await chaos.restarted(name, killed)
+
+        def back_to_normal() -> bool:
+            return all(first_ok_after(learner, kind, killed_at) is not None for kind in NEEDS)
+
+        await until(
+            lambda: asyncio.sleep(0, back_to_normal()), 90, "every action to work again", chaos
+        )
+    finally:
+        stop.set()
+        await working
+    ledger = await chaos.converged(student.id)
+
+    _check_answers(learner.answers, name)
+    _check_acknowledged_applied(chaos, learner)
+    assert chaos.restarts(name) == restarts_before + 1
+    recovery = max(first_ok_after(learner, kind, killed_at) or 0.0 for kind in NEEDS)
+    counts = ledger.summary()
+    record(
+        DrillReport(
+            killed=name,
+            learner_saw=learner.saw(since=killed_at),
+            recovery_s=round(recovery, 1),
+            published=counts["published"],
+            applied=counts["applied"],
+            checks=[
+                "watchdog restarted it, no process of its group left",
+                "every answer normal, degraded (naming it) or 503 + Retry-After",
+                "actions not needing it never failed",
+                "every acknowledged grade applied exactly once",
+            ],
+            extra={"restart_s": round(restart_s, 1), "ledger": counts},
+        ),
+        chaos.stack.run_dir,
+    )
+
+
+@pytest.mark.parametrize("app", ["concepts", "tutor", "debrief", "code-runner", "triage"])
+async def test_an_app_killed_mid_work(chaos: Chaos, http: httpx.AsyncClient, app: str) -> None:
+    await kill_while_learners_work(chaos, http, app)
+
+
+@pytest.mark.parametrize("app", ["triage", "concepts", "tutor", "debrief", "code-runner"])
+async def test_a_sidecar_killed_mid_work(chaos: Chaos, http: httpx.AsyncClient, app: str) -> None:
+    await kill_while_learners_work(chaos, http, f"{app}-dapr")
+
+
+async def test_postgres_killed_mid_work(chaos: Chaos, http: httpx.AsyncClient) -> None:
+    await kill_while_learners_work(chaos, http, "postgres")
+
+
+async def test_kafka_down_for_a_while_learners_keep_working_and_alerts_arrive_once(
+    chaos: Chaos, http: httpx.AsyncClient, outage_s: float = 8.0
+) -> None:
+    """Kafka is killed and kept down (held) while a student submits three wrong answers with
+    the same error, chats and runs code: every action is answered and graded as usual, the
+    events wait in the outboxes, and once Kafka is back the teacher gets one alert."""
+    teacher, student = chaos.classroom()
+    learner = Learner(chaos, http, student)
+    chaos.stack.hold("kafka")
+    killed = chaos.kill("kafka")
+    killed_at = time.monotonic()
+    try:
+        for _ in range(3):
+            graded = await learner.submit()
+            assert graded.status == 200, graded.body
+            assert graded.body["passed"] is False and graded.body["status"] == "error"
+        assert (await learner.chat()).ok
+        assert (await learner.run()).ok
+        during = chaos.ledger(student.id)
+        assert during.queued["exercise.graded"] == 3
+        assert during.published["exercise.graded"] == 0  # nothing could go out
+        assert await _get(chaos, http, teacher, "/alerts") == []
+        await asyncio.sleep(max(0.0, outage_s - (time.monotonic() - killed_at)))  # the outage
+    finally:
+        chaos.stack.release("kafka")
+    released_at = time.monotonic()
+    restart_s = await chaos.restarted("kafka", killed)
+
+    async def one_alert() -> Any:
+        alerts = await _get(chaos, http, teacher, "/alerts")
+        return alerts if alerts else None
+
+    alerts = await until(one_alert, 120, "the teacher's alert", chaos)
+    alert_s = time.monotonic() - released_at
+    ledger = await chaos.converged(student.id)
+
+    assert [a["trigger"] for a in alerts] == ["repeated_error"]
+    assert chaos.sql("select count(*) from struggle_alerts where student_id = %s", student.id) == [
+        (1,)
+    ]
+    assert ledger.published["struggle.detected"] == 1  # announced once
+    assert all(answer.ok for answer in learner.answers)
+    _check_acknowledged_applied(chaos, learner)
+    counts = ledger.summary()
+    record(
+        DrillReport(
+            killed=f"kafka (kept down {outage_s:.0f} s)",
+            learner_saw=learner.saw(),
+            recovery_s=round(alert_s, 1),
+            published=counts["published"],
+            applied=counts["applied"],
+            checks=[
+                "3 submissions graded, chat and run answered while Kafka was down",
+                "events waited in the outboxes (0 published during the outage)",
+                "one repeated_error alert after Kafka returned, announced once",
+                "every acknowledged grade applied exactly once",
+            ],
+            extra={"restart_s": round(restart_s, 1), "ledger": counts},
+        ),
+        chaos.stack.run_dir,
+    )
+
+
+def _sandboxes_of(pid: int) -> list[int]:
+    """Live bubblewrap processes started by `pid` (a code-runner's sandboxes)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        except (OSError, ValueError):
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if comm == "bwrap" and fields[0] != "Z" and int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+async def test_code_runner_killed_mid_run(chaos: Chaos, http: httpx.AsyncClient) -> None:
+    _, student = chaos.classroom()
+    learner = Learner(chaos, http, student)
+    runner = chaos.stack.table.get("code-runner")
+    assert runner is not None
+    running = asyncio.create_task(learner.run("while True:\n    pass\n"))
+    sandboxes = await until(
+        lambda: asyncio.sleep(0, _sandboxes_of(runner.pid)), 30, "the run's sandbox", chaos
+    )
+    killed = chaos.kill("code-runner")
+    killed_at = time.monotonic()
+
+    answer = await running
+    restart_s = await chaos.restarted("code-runner", killed)
+    again = await learner.run()
+
+    assert answer.status == 503 and answer.retry_after is not None, answer
+    assert answer.body["message"].startswith("Running code is unavailable right now")
+    await until(  # bwrap's --die-with-parent: the sandbox went with the runner
+        lambda: asyncio.sleep(0, not any(_alive(p) for p in sandboxes)),
+        10,
+        "the sandbox to die with the runner",
+        chaos,
+    )
+    assert again.ok and again.body["stdout"] == "45\n"
+    ledger = await chaos.converged(student.id)
+    counts = ledger.summary()
+    record(
+        DrillReport(
+            killed="code-runner (mid-run)",
+            learner_saw={"run": 1} | {f"run: {answer.seen}": 1},
+            recovery_s=round(again.at - killed_at, 1),
+            published=counts["published"],
+            applied=counts["applied"],
+            checks=[
+                "the run in flight answered 503 + Retry-After in plain words",
+                f"its sandbox ({len(sandboxes)} bwrap) died with the runner",
+                "the next run worked once the watchdog restarted it",
+            ],
+            extra={"restart_s": round(restart_s, 1)},
+        ),
+        chaos.stack.run_dir,
+    )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2 :].split()[0] != "Z"
+
+
+# --- the control plane: sessions pause, their timers fire late, never lost ------------------------
+
+
+async def _session(chaos: Chaos, http: httpx.AsyncClient, who: Person) -> str:
+    response = await http.post(
+        f"{chaos.public_url}/sessions",
+        json={"mode": "practice", "topic": "data-structures"},
+        headers={"authorization": f"Bearer {who.token}"},
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["session_id"])
+
+
+async def _send(
+    chaos: Chaos, http: httpx.AsyncClient, who: Person, session_id: str, **event: Any
+) -> httpx.Response:
+    return await http.post(
+        f"{chaos.public_url}/sessions/{session_id}/events",
+        json=event,
+        headers={"authorization": f"Bearer {who.token}"},
+    )
+
+
+@pytest.mark.parametrize("plane", ["placement", "scheduler"])
+async def test_control_plane_down_sessions_pause_and_timers_fire_late(
+    chaos: Chaos, http: httpx.AsyncClient, plane: str
+) -> None:
+    """A failing run opens an exercise: with no activity for 4 s the session's durable "stuck"
+    timer fires. The control-plane process is killed and kept down past that deadline: the
+    timer cannot fire, and fires once it is back."""
+    _, student = chaos.classroom()
+    session_id = await _session(chaos, http, student)
+    opened = await _send(
+        chaos,
+        http,
+        student,
+        session_id,
+        kind="code_run",
+        exercise_id="data-structures.squares",
+        passed=False,
+        error_type="TypeError",
+    )
+    assert opened.status_code == 202, opened.text
+    due = time.monotonic() + 4  # LEARNFLOW_WORKFLOW_STUCK_AFTER_S in the drills
+    chaos.stack.hold(plane)
+    killed = chaos.kill(plane)
+    killed_at = time.monotonic()
+    during: list[int] = []
+    try:
+        while time.monotonic() < due + 2:  # past the deadline, the learner keeps going
+            response = await _send(chaos, http, student, session_id, kind="heartbeat")
+            during.append(response.status_code)
+            assert response.status_code in (202, 503), response.text
+            await asyncio.sleep(0.5)
+        assert chaos.sql(
+            "select count(*) from struggle_alerts where student_id = %s", student.id
+        ) == [(0,)], "the timer fired without its control plane"
+    finally:
+        chaos.stack.release(plane)
+    restart_s = await chaos.restarted(plane, killed)
+
+    async def fired() -> Any:
+        rows = chaos.sql("select trigger from struggle_alerts where student_id = %s", student.id)
+        return rows or None
+
+    rows = await until(fired, 120, "the stuck timer to fire", chaos)
+    late_s = time.monotonic() - due
+    assert rows == [("stuck_on_exercise",)]
+    recovery = time.monotonic() - killed_at
+    record(
+        DrillReport(
+            killed=f"{plane} (kept down past a timer)",
+            learner_saw={f"session event: HTTP {code}": during.count(code) for code in set(during)},
+            recovery_s=round(recovery, 1),
+            published=0,
+            applied=0,
+            checks=[
+                "the stuck timer did not fire while it was down",
+                f"it fired {late_s:.1f} s after its deadline, once",
+            ],
+            extra={"restart_s": round(restart_s, 1), "timer_late_s": round(late_s, 1)},
+        ),
+        chaos.stack.run_dir,
+    )
