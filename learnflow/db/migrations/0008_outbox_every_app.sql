@@ -1,7 +1,6 @@
 -- One outbox for every app (learnflow.outbox): each app writes the events of a request in the
 -- transaction of its effect, and its relay publishes them, oldest first, through its own sidecar
--- once Kafka is reachable. (Numbered after the issue that made it, so parallel branches adding
--- 0008, 0009, ... do not collide.)
+-- once Kafka is reachable.
 
 -- Which app's relay publishes the row (its sidecar, its Kafka credentials); the debrief app's
 -- rows were the only ones so far.
