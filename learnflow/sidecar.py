@@ -64,6 +64,25 @@ def _expect_ok(response: httpx.Response, what: str, dependency: str) -> None:
         )
 
 
+def _raise_if_unavailable(response: httpx.Response, app_id: str) -> None:
+    """Another LearnFlow app answered 503 (busy, or something it needs is down): pass its plain
+    message and Retry-After on as `Unavailable`. Only our own problem bodies are passed on;
+    anything else (daprd's own errors) stays a `DependencyFailed` the caller words itself."""
+    try:
+        body = response.json()
+    except ValueError:
+        return
+    if not isinstance(body, dict) or body.get("error") not in ("unavailable", "busy"):
+        return
+    retry_after = response.headers.get("retry-after", "")
+    raise Unavailable(
+        str(body.get("message") or f"{app_id} is unavailable right now; try again soon"),
+        dependency=str(body.get("dependency") or app_id),
+        retry_after_s=int(retry_after) if retry_after.isdigit() else 5,
+        upstream=app_id,
+    )
+
+
 class Sidecar:
     """One app's view of its daprd. Cheap to create; share one per app (see `lifespan`)."""
 
@@ -128,6 +147,8 @@ class Sidecar:
         )
         if 400 <= response.status_code < 500 and response.status_code not in (404, 408, 429):
             raise UpstreamRejected(_error_message(response), response.status_code, app_id)
+        if response.status_code == 503:
+            _raise_if_unavailable(response, app_id)
         if response.status_code >= 400:
             raise DependencyFailed(
                 f"{app_id} failed on {method} with HTTP {response.status_code}: "

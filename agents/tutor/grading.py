@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from learnflow.curriculum import Exercise
-from learnflow.errors import DependencyFailed
+from learnflow.errors import DependencyFailed, Unavailable
 
 from .mesh import Mesh
 
@@ -259,7 +259,8 @@ class SidecarGrader:
     The submission id (and session, user, exercise) go along, so the runner's `code.executed`
     event and the tutor's `exercise.graded` describe the same submission. A 4xx from the runner
     (code it refuses to run) comes back as `UpstreamRejected` with its status and message; a
-    failure of the runner or the mesh as `DependencyFailed`.
+    runner that is down or restarting as `Unavailable` (503 + Retry-After, in plain words); any
+    other failure of the runner or the mesh as `DependencyFailed`.
     """
 
     def __init__(self, sidecar: Mesh) -> None:
@@ -282,5 +283,17 @@ class SidecarGrader:
             "user_id": user_id,
         }
         body.update({key: value for key, value in tracking.items() if value is not None})
-        raw = await self.sidecar.invoke(CODE_RUNNER_APP_ID, CODE_RUNNER_METHOD, json_body=body)
+        try:
+            raw = await self.sidecar.invoke(CODE_RUNNER_APP_ID, CODE_RUNNER_METHOD, json_body=body)
+        except Unavailable:
+            raise  # already says what is down, plainly
+        except DependencyFailed as exc:
+            if exc.dependency != CODE_RUNNER_APP_ID:
+                raise
+            raise Unavailable(
+                "Running code is unavailable right now, so your code was not graded. Nothing "
+                "was lost: try again in a minute.",
+                dependency=CODE_RUNNER_APP_ID,
+                retry_after_s=10,
+            ) from exc
         return read_runner_result(exercise.id, raw)

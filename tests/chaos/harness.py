@@ -9,6 +9,7 @@ process records and the watchdog's restart history. Every wait polls observable 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import os
 import shutil
@@ -17,7 +18,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,15 +78,18 @@ class Chaos:
     secrets: services.RunSecrets
 
     @classmethod
-    def start(cls, run_dir_name: str = "chaos") -> Chaos:
+    def start(cls, run_dir_name: str = "chaos", *, fresh: bool = True) -> Chaos:
+        """A fresh stack (whatever a previous run left is stopped and deleted); `fresh=False`
+        reuses one that is up (`up` repairs it), for a developer re-running one drill."""
         run_dir = REPO_ROOT / ".run" / os.environ.get("LEARNFLOW_TEST_CHAOS_RUN_DIR", run_dir_name)
         for key, value in WORKFLOW_SETTINGS.items():
             os.environ.setdefault(key, value)
         stack = Stack(
             Settings(run_dir=run_dir, port_offset=chaos_offset()), progress, without=WITHOUT
         )
-        stack.down(quiet=True)  # a previous run killed mid-way
-        shutil.rmtree(run_dir, ignore_errors=True)
+        if fresh:
+            stack.down(quiet=True)  # a previous run killed mid-way
+            shutil.rmtree(run_dir, ignore_errors=True)
         stack.up()
         return cls(stack, services.RunSecrets.load_or_create(run_dir))
 
@@ -130,11 +134,11 @@ class Chaos:
         started = time.monotonic()
         checks = self.stack._checks(self.secrets)
 
-        async def back() -> bool:
+        def back() -> bool:
             record = self.stack.table.get(name)
             if record is None or record.pid == killed.pid or not record.alive():
                 return False
-            return await asyncio.to_thread(checks[name].ready)
+            return checks[name].ready()
 
         await until(back, timeout_s, f"the watchdog to restart {name}", self)
         assert group_members(killed.pid) == [], f"{name} left processes behind"
@@ -201,10 +205,9 @@ class Chaos:
         """Wait until every event of the user is published and each one debrief consumes is
         applied; returns the ledger."""
 
-        async def done() -> Ledger | None:
-            ledger = await asyncio.to_thread(self.ledger, user)
-            pending = await asyncio.to_thread(self.pending_outbox)
-            return ledger if not pending and ledger.complete else None
+        def done() -> Ledger | None:
+            ledger = self.ledger(user)
+            return ledger if not self.pending_outbox() and ledger.complete else None
 
         return await until(done, timeout_s, "every event published and applied", self)
 
@@ -229,14 +232,22 @@ class Ledger:
 
 
 async def until(
-    probe: Callable[[], Awaitable[Any]], timeout_s: float, what: str, chaos: Chaos | None = None
+    probe: Callable[[], Any], timeout_s: float, what: str, chaos: Chaos | None = None
 ) -> Any:
-    """Poll `probe` until it returns something truthy (observable state, never a fixed sleep)."""
+    """Poll `probe` until it returns something truthy (observable state, never a fixed sleep).
+
+    `probe` may be a coroutine function, or a plain function (run in a thread: it may block on
+    HTTP or SQL while the learners go on working)."""
     deadline = time.monotonic() + timeout_s
     last: Any = None
     while time.monotonic() < deadline:
         try:
-            last = await probe()
+            if inspect.iscoroutinefunction(probe):
+                last = await probe()
+            else:
+                last = await asyncio.to_thread(probe)
+                if inspect.isawaitable(last):
+                    last = await last
         except (OSError, psycopg.Error, httpx.HTTPError) as exc:  # what we poll may be down
             last = exc
         if last and not isinstance(last, Exception):
@@ -351,7 +362,7 @@ class Learner:
         while not stop.is_set():
             await actions[turn % len(actions)]()
             turn += 1
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.25)
 
     def saw(self, since: float = 0.0) -> dict[str, int]:
         """How many answers of each kind the learner saw (after `since`)."""

@@ -118,7 +118,7 @@ async def run(minutes: float, seed: int, n_learners: int) -> int:
             working = [asyncio.create_task(learner.work(stop)) for learner in learners]
             try:
                 await until(
-                    lambda: asyncio.sleep(0, all(a.answers for a in learners)),
+                    lambda: all(a.answers for a in learners),
                     60,
                     "the learners to start",
                     chaos,

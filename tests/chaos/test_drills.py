@@ -32,13 +32,13 @@ from tests.chaos.harness import (
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 
-# what each kind of learner action needs, besides triage and its sidecar
+# what each kind of learner action needs, besides triage, its sidecar and the database
 NEEDS = {"chat": {"concepts"}, "submit": {"tutor", "code-runner"}, "run": {"code-runner"}}
 
 
 def _needs(kind: str, killed: str) -> bool:
     app = killed.removesuffix("-dapr")
-    return app == "triage" or app in NEEDS[kind]
+    return app in ("triage", "postgres") or app in NEEDS[kind]
 
 
 async def _get(chaos: Chaos, http: httpx.AsyncClient, who: Person, path: str) -> Any:
@@ -82,7 +82,7 @@ async def kill_while_learners_work(chaos: Chaos, http: httpx.AsyncClient, name: 
     working = asyncio.create_task(learner.work(stop))
     try:
         await until(
-            lambda: asyncio.sleep(0, sum(a.ok for a in learner.answers) >= 3),
+            lambda: sum(a.ok for a in learner.answers) >= 3,
             60,
             "the learner working normally",
             chaos,
@@ -94,9 +94,7 @@ async def kill_while_learners_work(chaos: Chaos, http: httpx.AsyncClient, name: 
         def back_to_normal() -> bool:
             return all(first_ok_after(learner, kind, killed_at) is not None for kind in NEEDS)
 
-        await until(
-            lambda: asyncio.sleep(0, back_to_normal()), 90, "every action to work again", chaos
-        )
+        await until(lambda: back_to_normal(), 90, "every action to work again", chaos)
     finally:
         stop.set()
         await working
@@ -155,7 +153,7 @@ async def test_kafka_down_for_a_while_learners_keep_working_and_alerts_arrive_on
         for _ in range(3):
             graded = await learner.submit()
             assert graded.status == 200, graded.body
-            assert graded.body["passed"] is False and graded.body["status"] == "error"
+            assert graded.body["passed"] is False
         assert (await learner.chat()).ok
         assert (await learner.run()).ok
         during = chaos.ledger(student.id)
@@ -226,31 +224,35 @@ async def test_code_runner_killed_mid_run(chaos: Chaos, http: httpx.AsyncClient)
     runner = chaos.stack.table.get("code-runner")
     assert runner is not None
     running = asyncio.create_task(learner.run("while True:\n    pass\n"))
-    sandboxes = await until(
-        lambda: asyncio.sleep(0, _sandboxes_of(runner.pid)), 30, "the run's sandbox", chaos
-    )
+    sandboxes = await until(lambda: _sandboxes_of(runner.pid), 30, "the run's sandbox", chaos)
     killed = chaos.kill("code-runner")
     killed_at = time.monotonic()
 
     answer = await running
     restart_s = await chaos.restarted("code-runner", killed)
-    again = await learner.run()
+
+    async def runs_again() -> Answer | None:
+        again = await learner.run()
+        return again if again.ok else None
+
+    again = await until(runs_again, 60, "runs to work again", chaos)
 
     assert answer.status == 503 and answer.retry_after is not None, answer
     assert answer.body["message"].startswith("Running code is unavailable right now")
     await until(  # bwrap's --die-with-parent: the sandbox went with the runner
-        lambda: asyncio.sleep(0, not any(_alive(p) for p in sandboxes)),
+        lambda: not any(_alive(p) for p in sandboxes),
         10,
         "the sandbox to die with the runner",
         chaos,
     )
-    assert again.ok and again.body["stdout"] == "45\n"
+    assert again.body["stdout"] == "45\n"
+    assert all(a.acceptable for a in learner.answers)
     ledger = await chaos.converged(student.id)
     counts = ledger.summary()
     record(
         DrillReport(
             killed="code-runner (mid-run)",
-            learner_saw={"run": 1} | {f"run: {answer.seen}": 1},
+            learner_saw=learner.saw(),
             recovery_s=round(again.at - killed_at, 1),
             published=counts["published"],
             applied=counts["applied"],
@@ -334,7 +336,7 @@ async def test_control_plane_down_sessions_pause_and_timers_fire_late(
         chaos.stack.release(plane)
     restart_s = await chaos.restarted(plane, killed)
 
-    async def fired() -> Any:
+    def fired() -> Any:
         rows = chaos.sql("select trigger from struggle_alerts where student_id = %s", student.id)
         return rows or None
 
