@@ -19,8 +19,8 @@ class SpecialistRequest(BaseModel):
     exercise_id: str | None = Field(
         default=None,
         max_length=100,
-        description="The exercise open in the learner's editor: \"I'm stuck\", \"hint\" and "
-        "\"just tell me\" act on it.",
+        description='The exercise open in the learner\'s editor: "I\'m stuck", "hint" and '
+        '"just tell me" act on it.',
     )
 
 

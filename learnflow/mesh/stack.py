@@ -106,6 +106,17 @@ class Stack:
         """Every process of the stack, in start order (the watchdog comes last)."""
         return [*INFRA, *(s.app_id for s in self.apps), *(f"{s.app_id}-dapr" for s in self.apps)]
 
+    @staticmethod
+    def prerequisites(name: str) -> tuple[str, ...]:
+        """What must answer before `name` can start: daprd exits at start when it cannot reach
+        Kafka or PostgreSQL (its pubsub and state store components), and the Python apps
+        migrate or open their database at start."""
+        if name.endswith("-dapr"):
+            return ("postgres", "kafka")
+        if name in INFRA or name in (WATCHDOG, WEB_APP):
+            return ()
+        return ("postgres",)
+
     def _checks(self, run_secrets: services.RunSecrets) -> dict[str, Check]:
         t = self.topo
         checks = {
@@ -342,6 +353,8 @@ class Stack:
         checks = self._checks(launch.secrets)
         started: list[str] = []
         for name in [*self.names(), WATCHDOG]:
+            # nothing starts before what it needs answers
+            self._wait([n for n in self.prerequisites(name) if n in started], checks, 120)
             with self.supervision.locked():
                 record = self.table.get(name)
                 if record is not None and record.alive():

@@ -10,7 +10,10 @@ crash:
    started), so no orphan keeps a port, a lock file or shared memory;
 2. it is started again as `up` starts it (PostgreSQL's stale lock files are removed first),
    at once the first time and then with a growing backoff (1 s, 2 s, 4 s … 30 s) while it
-   keeps dying; a process that stayed up for a minute starts over at no delay;
+   keeps dying; a process that stayed up for a minute starts over at no delay. What cannot
+   start without another process (daprd without Kafka and PostgreSQL, an app without its
+   database: `Stack.prerequisites`) waits for it to answer instead, without counting failures,
+   so it is back as soon as what it needs is;
 3. a line goes to the process's own log and to the watchdog's, and the count to
    `<run_dir>/supervisor/restarts.json`, which `learnflow status` shows.
 
@@ -29,7 +32,7 @@ from pathlib import Path
 from types import FrameType
 
 from learnflow.mesh.processes import Recorded, describe_status
-from learnflow.mesh.stack import WATCHDOG, Launch, Stack
+from learnflow.mesh.stack import WATCHDOG, Check, Launch, Stack
 from learnflow.mesh.supervisor import Restarts
 from learnflow.mesh.toolchain import stderr_progress
 from learnflow.settings import Settings
@@ -56,6 +59,7 @@ class _Crash:
     record: Recorded
     restart_at: float  # time.monotonic()
     attempt: int
+    waiting_for: list[str] | None = None  # prerequisites it waits for
 
 
 class Watchdog:
@@ -68,6 +72,7 @@ class Watchdog:
         self.failures_in_a_row: dict[str, int] = {}
         self.exit_statuses: dict[int, int] = {}
         self._launch: Launch | None = None
+        self._checks: dict[str, Check] | None = None
         self._boot = _boot_time()
         self._ticks_per_s = os.sysconf("SC_CLK_TCK")
 
@@ -105,7 +110,22 @@ class Watchdog:
                 crash = self._found_dead(name, record)
             if time.monotonic() < crash.restart_at:
                 return
+            missing = self._missing_prerequisites(name)
+            if missing:
+                if crash.waiting_for != missing:
+                    self._note(name, f"waiting for {', '.join(missing)} before restarting it")
+                    crash.waiting_for = missing
+                return
             self._restart(name, crash)
+
+    def _missing_prerequisites(self, name: str) -> list[str]:
+        if self._checks is None:
+            self._checks = self.stack._checks(self.stack.launch_context().secrets)
+        return [
+            needed
+            for needed in self.stack.prerequisites(name)
+            if needed in self._checks and not self._checks[needed].ready()
+        ]
 
     def _found_dead(self, name: str, record: Recorded) -> _Crash:
         status = self.exit_statuses.pop(record.pid, None)

@@ -359,3 +359,48 @@ async def test_control_plane_down_sessions_pause_and_timers_fire_late(
         ),
         chaos.stack.run_dir,
     )
+
+
+# --- the supervisor itself -----------------------------------------------------------------------
+
+
+async def test_up_repairs_a_half_dead_stack(chaos: Chaos, http: httpx.AsyncClient) -> None:
+    """The watchdog is killed first, then PostgreSQL, Kafka and a sidecar: nothing restarts
+    them, and `up` (what `make up` runs) repairs the stack instead of failing on the dead
+    server's lock files: what is alive stays, what died is started again."""
+    alive_before = {name: chaos.stack.table.get(name) for name in ("triage", "tutor", "placement")}
+    killed = [chaos.kill(name) for name in ("watchdog", "postgres", "kafka", "concepts-dapr")]
+    for dead in killed:
+        await until(lambda dead=dead: not dead.alive(), 10, f"{dead.name} to die", chaos)
+    lock = chaos.stack.run_dir / "postgres" / "data" / "postmaster.pid"
+    assert await asyncio.to_thread(lock.exists)  # the killed server's lock file is still there
+    started = time.monotonic()
+
+    repaired = await asyncio.to_thread(chaos.stack.up)
+
+    took = time.monotonic() - started
+    assert repaired is True
+    assert not chaos.unhealthy()
+    for name, alive in alive_before.items():  # what was alive was left alone
+        assert chaos.stack.table.get(name) == alive
+    for dead in killed:
+        again = chaos.stack.table.get(dead.name)
+        assert again is not None and again.pid != dead.pid and again.alive()
+    _, student = chaos.classroom()
+    learner = Learner(chaos, http, student)
+    assert (await learner.submit()).ok
+    record(
+        DrillReport(
+            killed="watchdog, then postgres, kafka, concepts-dapr (make up repairs)",
+            learner_saw={},
+            recovery_s=round(took, 1),
+            published=0,
+            applied=0,
+            checks=[
+                "a killed PostgreSQL's stale postmaster.pid did not stop `up`",
+                "only the dead processes were started again; the watchdog is back",
+                "a submission is graded right after",
+            ],
+        ),
+        chaos.stack.run_dir,
+    )

@@ -5,6 +5,7 @@ restart history; a held process is left alone."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 
 from learnflow.mesh import watchdog as watchdog_module
 from learnflow.mesh.processes import Recorded, group_members
-from learnflow.mesh.stack import Launch, Stack
+from learnflow.mesh.stack import Check, Launch, Stack
 from learnflow.mesh.supervisor import describe_restarts
 from learnflow.mesh.watchdog import Watchdog
 from learnflow.settings import Settings
@@ -29,10 +30,16 @@ WITH_A_CHILD = (
 
 
 class StandInStack(Stack):
-    """A stack whose processes are small Python programs (spawn is all the watchdog calls)."""
+    """A stack whose processes are small Python programs (spawn is all the watchdog calls);
+    `ready` says which of them answer their health check."""
+
+    ready: set[str]
 
     def launch_context(self, tools: object = None, *, render: bool = False) -> Launch:
         return Launch(None, None, self.run_dir, {})  # type: ignore[arg-type]
+
+    def _checks(self, run_secrets: object) -> dict[str, Check]:  # type: ignore[override]
+        return {name: Check(name, lambda name=name: name in self.ready) for name in self.names()}
 
     def spawn(self, name: str, launch: Launch) -> Recorded:
         return self.table.start(name, [sys.executable, "-c", WITH_A_CHILD], env=dict(os.environ))
@@ -41,6 +48,7 @@ class StandInStack(Stack):
 @pytest.fixture
 def stack(tmp_path: Path) -> StandInStack:
     made = StandInStack(Settings(run_dir=tmp_path, port_offset=0), lambda _: None)
+    made.ready = {"postgres", "kafka"}
     yield made
     for record in made.table.recorded():
         made.table.stop(record, grace_s=1)
@@ -70,7 +78,9 @@ def test_a_killed_process_is_restarted_and_its_orphans_are_killed(stack: StandIn
     assert f"restarted as pid {again.pid} (restart 1)" in log
     history = stack.supervision.restarts()["kafka"]
     assert history.count == 1
-    assert describe_restarts(history) == "1 restart, last 0 s ago (killed by SIGKILL)"
+    assert re.fullmatch(
+        r"1 restart, last \d+ s ago \(killed by SIGKILL\)", describe_restarts(history)
+    )
 
 
 def test_a_process_that_keeps_dying_is_restarted_with_backoff(
@@ -124,3 +134,25 @@ def test_a_process_stopped_on_purpose_is_not_restarted(stack: StandInStack) -> N
     stack.table.stop(record, grace_s=1)  # as `down` and `stop_app` do: the record goes
     Watchdog(stack).tick()
     assert stack.table.get("tutor") is None
+
+
+def test_a_sidecar_waits_for_kafka_before_it_is_restarted(stack: StandInStack) -> None:
+    """daprd exits at start without Kafka: restarting it before Kafka is back would only make
+    it crash again (and lengthen its backoff), so the watchdog waits for Kafka instead."""
+    record = started(stack, "tutor-dapr")
+    stack.ready.discard("kafka")
+    os.kill(record.pid, signal.SIGKILL)
+    eventually_sync(lambda: not record.alive(), what="the kill")
+    watchdog = Watchdog(stack)
+
+    watchdog.tick()
+    watchdog.tick()
+
+    assert stack.table.get("tutor-dapr") == record
+    log = stack.table.log_path("tutor-dapr").read_text()
+    assert log.count("waiting for kafka before restarting it") == 1
+    stack.ready.add("kafka")
+    watchdog.tick()
+    current = stack.table.get("tutor-dapr")
+    assert current is not None and current.pid != record.pid
+    assert watchdog.failures_in_a_row["tutor-dapr"] == 1  # waiting was not failing
