@@ -475,6 +475,25 @@ class Stack:
             )
         return rows
 
+    def outbox_backlog(self) -> dict[str, tuple[int, float]] | None:
+        """app -> (events queued and not yet published, age of the oldest in seconds); None
+        when the database cannot be asked. Non-zero while Kafka is away."""
+        import psycopg
+
+        run_secrets = services.RunSecrets.load_or_create(self.run_dir)
+        try:
+            with psycopg.connect(
+                services.app_conninfo(self.topo, run_secrets), connect_timeout=2
+            ) as conn:
+                rows = conn.execute(
+                    "select app_id, count(*), extract(epoch from now() - min(created_at))"
+                    " from event_outbox where published_at is null and failed_at is null"
+                    " group by app_id order by app_id"
+                ).fetchall()
+        except psycopg.Error:
+            return None
+        return {app: (int(count), float(age)) for app, count, age in rows}
+
     def endpoints(self) -> dict[str, str]:
         public = self.topo.app(PUBLIC_APP)
         web = self.topo.app(WEB_APP)
@@ -494,6 +513,18 @@ def _tail(path: Path, lines: int = 15) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
+
+
+def print_backlog(backlog: dict[str, tuple[int, float]] | None) -> None:
+    if backlog is None:
+        print("outbox: unknown (the database does not answer)", file=sys.stdout)
+    elif not backlog:
+        print("outbox: every event is published", file=sys.stdout)
+    else:
+        waiting = ", ".join(
+            f"{app} {count} (oldest {age:.0f} s)" for app, (count, age) in backlog.items()
+        )
+        print(f"outbox: events waiting to be published: {waiting}", file=sys.stdout)
 
 
 def print_rows(rows: list[dict[str, object]]) -> None:

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 import psycopg
 
@@ -237,21 +237,22 @@ class Relay:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wakeup.wait(), self.poll_s)
                 self._wakeup.clear()
+                problem: str | None = None
                 try:
                     result = await self.drain_once()
                     await self._maybe_purge()
                 except (psycopg.Error, OSError) as exc:
                     await self._drop_connection()
+                    result = BatchResult()
                     problem = f"the database is unreachable ({type(exc).__name__})"
-                    result = BatchResult(error=problem, failed=_NO_ROW)
                 if result.failed is not None and not result.permanent:
+                    problem = result.error
+                if problem is not None:
                     if outage is None:
                         log.warning(
-                            "outbox of %s: cannot publish yet, will retry: %s",
-                            self.app_id,
-                            result.error,
+                            "outbox of %s: cannot publish yet, will retry: %s", self.app_id, problem
                         )
-                    outage = result.error
+                    outage = problem
                     low, high = self.backoff_s
                     delay = min(high, max(low, delay * 2))
                     continue
@@ -279,10 +280,3 @@ class Relay:
         if conn is not None:
             with contextlib.suppress(Exception):
                 await conn.close()
-
-    def status(self) -> dict[str, Any]:
-        return {"app_id": self.app_id, **self.stats.__dict__}
-
-
-_NO_ROW = Row(seq=0, id="", topic="", payload={}, partition_key=None, attempts=0)
-"""Stands for "no row could even be read" in a failed round."""
