@@ -154,7 +154,7 @@ def clear_stale_pg_locks(data: Path, topo: Topology) -> list[Path]:
         except OSError:
             continue
         pid = int(first) if first.lstrip("-").isdigit() else 0
-        if pid > 0 and _is_our_postmaster(abs(pid), data):
+        if pid and _is_our_postmaster(abs(pid), data):  # negative: single-user mode
             continue
         lock.unlink(missing_ok=True)
         removed.append(lock)
