@@ -122,7 +122,7 @@ class Sidecar:
                 type(exc).__name__,
             )
             raise Unavailable(
-                "Part of LearnFlow is restarting, so nothing was done. Try again in a few seconds.",
+                "Part of LearnFlow is restarting. Try again in a few seconds.",
                 dependency="daprd",
                 retry_after_s=2,
             ) from exc
