@@ -78,14 +78,18 @@ class Chaos:
     secrets: services.RunSecrets
 
     @classmethod
-    def start(cls, run_dir_name: str = "chaos", *, fresh: bool = True) -> Chaos:
+    def start(
+        cls, run_dir_name: str = "chaos", *, fresh: bool = True, offset: int | None = None
+    ) -> Chaos:
         """A fresh stack (whatever a previous run left is stopped and deleted); `fresh=False`
         reuses one that is up (`up` repairs it), for a developer re-running one drill."""
         run_dir = REPO_ROOT / ".run" / os.environ.get("LEARNFLOW_TEST_CHAOS_RUN_DIR", run_dir_name)
         for key, value in WORKFLOW_SETTINGS.items():
             os.environ.setdefault(key, value)
         stack = Stack(
-            Settings(run_dir=run_dir, port_offset=chaos_offset()), progress, without=WITHOUT
+            Settings(run_dir=run_dir, port_offset=chaos_offset() if offset is None else offset),
+            progress,
+            without=WITHOUT,
         )
         if fresh:
             stack.down(quiet=True)  # a previous run killed mid-way

@@ -2,6 +2,9 @@
 
     python -m tests.chaos.randomised [--minutes 10] [--seed N] [--learners 3]
 
+Its stack runs in `.run/chaos-long` on LEARNFLOW_CHAOS_PORT_OFFSET (default: 20 above the
+drills' stack, so both can run at once).
+
 Learners chat, submit and run code the whole time. Round after round, one process of the mesh
 (chosen at random: infrastructure, control plane, an app or a sidecar) is SIGKILLed; some are
 kept down for a random outage first (Kafka up to a minute, the control plane and the database
@@ -16,14 +19,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import partial
 
 import httpx
 
-from tests.chaos.harness import Chaos, Learner, until
+from tests.chaos.harness import Chaos, Learner, chaos_offset, until
 
 TARGETS = (
     "kafka",
@@ -106,7 +111,8 @@ async def one_round(
 async def run(minutes: float, seed: int, n_learners: int) -> int:
     rng = random.Random(seed)
     print(f"chaos: seed {seed}, {minutes:g} min, {n_learners} learners", flush=True)
-    chaos = await asyncio.to_thread(Chaos.start, "chaos-long")
+    offset = int(os.environ.get("LEARNFLOW_CHAOS_PORT_OFFSET", chaos_offset() + 20))
+    chaos = await asyncio.to_thread(partial(Chaos.start, "chaos-long", offset=offset))
     rounds: list[Round] = []
     learners: list[Learner] = []
     totals: dict[str, tuple[int, int]] = {}
