@@ -52,9 +52,10 @@ def _port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _http_ok(url: str) -> bool:
+def _http_ok(url: str, token: str | None = None) -> bool:
+    headers = {"dapr-api-token": token} if token else None
     try:
-        return httpx.get(url, timeout=1.0).status_code < 300
+        return httpx.get(url, timeout=1.0, headers=headers).status_code < 300
     except httpx.HTTPError:
         return False
 
@@ -135,9 +136,16 @@ class Stack:
             checks[spec.app_id] = Check(
                 spec.app_id, partial(_http_ok, f"http://127.0.0.1:{spec.app_port}/healthz")
             )
+            # ready = its app answers through it *by app id*: the name resolution works too (a
+            # daprd whose resolver failed to start answers its own healthz all the same)
             checks[f"{spec.app_id}-dapr"] = Check(
                 f"{spec.app_id}-dapr",
-                partial(_http_ok, f"http://127.0.0.1:{spec.dapr_http_port}/v1.0/healthz"),
+                partial(
+                    _http_ok,
+                    f"http://127.0.0.1:{spec.dapr_http_port}/v1.0/invoke/{spec.app_id}"
+                    "/method/healthz",
+                    run_secrets.dapr_api_token,
+                ),
             )
         return checks
 
@@ -342,7 +350,15 @@ class Stack:
             "starting the apps and their Dapr sidecars: " + ", ".join(s.app_id for s in self.apps)
         )
         apps = [n for n in self.names() if n not in INFRA]
+        sidecars = [n for n in apps if n.endswith("-dapr")]
         for name in apps:
+            if name not in sidecars:
+                self.spawn(name, launch)
+        # the first sidecar creates the name-resolution database alone: daprds migrating a new
+        # SQLite file at once can fail with SQLITE_BUSY, and daprd then runs on unregistered
+        self.spawn(sidecars[0], launch)
+        self._wait(sidecars[:1], checks, 120)
+        for name in sidecars[1:]:
             self.spawn(name, launch)
         self._wait(apps, checks, 180)
         self.spawn(WATCHDOG, launch)

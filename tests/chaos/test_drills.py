@@ -83,9 +83,9 @@ async def kill_while_learners_work(chaos: Chaos, http: httpx.AsyncClient, name: 
     working = asyncio.create_task(learner.work(stop))
     try:
         await until(
-            lambda: sum(a.ok for a in learner.answers) >= 3,
+            lambda: all(any(a.ok and a.kind == kind for a in learner.answers) for kind in NEEDS),
             60,
-            "the learner working normally",
+            "the learner working normally (a normal answer to each kind of action)",
             chaos,
         )
         killed = chaos.kill(name)
