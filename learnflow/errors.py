@@ -88,6 +88,16 @@ class Unavailable(DependencyFailed):
         self.retry_after_s = retry_after_s
 
 
+class FailedDependency(Unavailable):
+    """Another app this app needs (the tutor's code runner) is unavailable. Between apps this is
+    a 424, not a 5xx: the caller's circuit breaker for *this* app, which is healthy, stays
+    closed, so one app's outage never spreads to the breakers of the apps that call it.
+    `Sidecar.invoke` turns it back into `Unavailable`: the edge answers 503 + Retry-After."""
+
+    status_code = 424
+    code = "failed_dependency"
+
+
 class ConfigurationError(LearnFlowError):
     """LearnFlow is configured in a way that cannot work; the message says what to set."""
 

@@ -65,14 +65,16 @@ def _expect_ok(response: httpx.Response, what: str, dependency: str) -> None:
 
 
 def _raise_if_unavailable(response: httpx.Response, app_id: str) -> None:
-    """Another LearnFlow app answered 503 (busy, or something it needs is down): pass its plain
-    message and Retry-After on as `Unavailable`. Only our own problem bodies are passed on;
-    anything else (daprd's own errors) stays a `DependencyFailed` the caller words itself."""
+    """Another LearnFlow app answered 503 (busy, or its database is down) or 424 (an app it
+    needs is down, `FailedDependency`): pass its plain message and Retry-After on as
+    `Unavailable`. Only our own problem bodies are passed on; anything else (daprd's own
+    errors) stays a `DependencyFailed` the caller words itself."""
     try:
         body = response.json()
     except ValueError:
         return
-    if not isinstance(body, dict) or body.get("error") not in ("unavailable", "busy"):
+    known = ("unavailable", "busy", "failed_dependency")
+    if not isinstance(body, dict) or body.get("error") not in known:
         return
     retry_after = response.headers.get("retry-after", "")
     raise Unavailable(
@@ -145,10 +147,10 @@ class Sidecar:
             json=json_body,
             headers=dict(headers or {}),
         )
+        if response.status_code in (424, 503):
+            _raise_if_unavailable(response, app_id)
         if 400 <= response.status_code < 500 and response.status_code not in (404, 408, 429):
             raise UpstreamRejected(_error_message(response), response.status_code, app_id)
-        if response.status_code == 503:
-            _raise_if_unavailable(response, app_id)
         if response.status_code >= 400:
             raise DependencyFailed(
                 f"{app_id} failed on {method} with HTTP {response.status_code}: "

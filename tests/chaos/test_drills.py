@@ -308,9 +308,10 @@ async def _send(
 async def test_control_plane_down_sessions_pause_and_timers_fire_late(
     chaos: Chaos, http: httpx.AsyncClient, plane: str
 ) -> None:
-    """A failing run opens an exercise: with no activity for 4 s the session's durable "stuck"
-    timer fires. The control-plane process is killed and kept down past that deadline: the
-    timer cannot fire, and fires once it is back."""
+    """A failing run opens an exercise: with no run on it for 4 s the session's durable "stuck"
+    timer fires. The control-plane process is killed and kept down past that deadline while the
+    learner goes on chatting in the session: the timer cannot fire, and fires once it is back;
+    every message the session acknowledged (202) is in its tally."""
     _, student = chaos.classroom()
     session_id = await _session(chaos, http, student)
     opened = await _send(
@@ -331,9 +332,13 @@ async def test_control_plane_down_sessions_pause_and_timers_fire_late(
     during: list[int] = []
     try:
         while time.monotonic() < due + 2:  # past the deadline, the learner keeps going
-            response = await _send(chaos, http, student, session_id, kind="heartbeat")
+            response = await _send(
+                chaos, http, student, session_id, kind="message", text="what is a loop?"
+            )
             during.append(response.status_code)
             assert response.status_code in (202, 503), response.text
+            if response.status_code == 503:
+                assert response.headers["retry-after"], response.text
             await asyncio.sleep(0.5)
         assert chaos.sql(
             "select count(*) from struggle_alerts where student_id = %s", student.id
@@ -349,6 +354,16 @@ async def test_control_plane_down_sessions_pause_and_timers_fire_late(
     rows = await until(fired, 120, "the stuck timer to fire", chaos)
     late_s = time.monotonic() - due
     assert rows == [("stuck_on_exercise",)]
+
+    async def tallied() -> Any:
+        response = await http.get(
+            f"{chaos.public_url}/sessions/{session_id}",
+            headers={"authorization": f"Bearer {student.token}"},
+        )
+        tally = response.json()["status"]["tally"] if response.status_code == 200 else None
+        return tally if tally and tally["messages"] == during.count(202) else None
+
+    await until(tallied, 60, "every acknowledged message in the session's tally", chaos)
     recovery = time.monotonic() - killed_at
     record(
         DrillReport(
@@ -360,6 +375,7 @@ async def test_control_plane_down_sessions_pause_and_timers_fire_late(
             checks=[
                 "the stuck timer did not fire while it was down",
                 f"it fired {late_s:.1f} s after its deadline, once",
+                "every message the session acknowledged (202) is in its tally",
             ],
             extra={"restart_s": round(restart_s, 1), "timer_late_s": round(late_s, 1)},
         ),

@@ -87,3 +87,24 @@ async def test_run_and_submit_with_their_app_down_are_503_in_plain_words(chat: C
     assert submit.status_code == 503
     assert "so your code was not graded" in submit.json()["message"]
     assert "connection refused" not in submit.text  # no internals reach the learner
+
+
+async def test_a_submission_the_tutor_cannot_grade_says_what_is_down(chat: Chat) -> None:
+    """The tutor answers 424 when the code runner is down (its own breaker stays closed); the
+    learner gets a 503 with the tutor's plain words and its Retry-After."""
+    chat.dapr.answers[("tutor", "grade")] = httpx.Response(
+        424,
+        json={
+            "error": "failed_dependency",
+            "message": "Running code is unavailable right now, so your code was not graded.",
+            "dependency": "code-runner",
+        },
+        headers={"retry-after": "10"},
+    )
+    submit = await chat.client.post(
+        "/exercises/control-flow.fizzbuzz/submit", json={"code": "x = 1"}, headers=headers()
+    )
+    assert submit.status_code == 503 and submit.headers["retry-after"] == "10"
+    assert submit.json()["message"] == (
+        "Running code is unavailable right now, so your code was not graded."
+    )

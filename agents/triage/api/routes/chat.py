@@ -26,7 +26,7 @@ from learnflow.outbox import EventSink
 from learnflow.progress.struggle import says_confused
 from learnflow.sidecar import Sidecar
 from triage_agent import conversation
-from triage_agent.degraded import degraded_reply
+from triage_agent.degraded import WHAT_IT_DOES, degraded_reply
 from triage_agent.models import ChatReply, ChatRequest
 from triage_agent.offtopic import own_reply
 
@@ -78,16 +78,21 @@ async def _announce(
     await events.queue(*queued)
 
 
-async def _ask(sidecar: Sidecar, decision: Classification, request: SpecialistRequest) -> Any:
-    """The specialist's answer, or None when it is unavailable (down, restarting, breaker open).
-    Our own sidecar being away is not degraded: nothing could be saved, so that is a 503."""
+async def _ask(
+    sidecar: Sidecar, decision: Classification, request: SpecialistRequest
+) -> tuple[Any, str | None]:
+    """(the specialist's answer, None), or (None, the app that is unavailable) when it — or an
+    app it needs — is down, restarting or behind an open breaker. Our own sidecar being away is
+    not degraded: nothing could be saved, so that is a 503."""
     try:
-        return await sidecar.invoke(decision.agent, "respond", json_body=request.model_dump())
+        answer = await sidecar.invoke(decision.agent, "respond", json_body=request.model_dump())
     except DependencyFailed as exc:
         if exc.dependency == "daprd":
             raise
         log.warning("%s is unavailable, answering degraded: %s", decision.agent, exc.message)
-        return None
+        missing = exc.dependency if exc.dependency in WHAT_IT_DOES else decision.agent
+        return None, missing
+    return answer, None
 
 
 def _reply(
@@ -137,9 +142,9 @@ async def chat(
             code=decision.code,
             user_id=user_id,
         )
-        raw = await _ask(sidecar, decision, request)
-        if raw is None:
-            degraded = degraded_reply(decision.agent, body.message)
+        raw, missing = await _ask(sidecar, decision, request)
+        if missing is not None:
+            degraded = degraded_reply(missing, body.message)
             turn = conversation.Turn(
                 message_id=message_id,
                 message=body.message,
@@ -150,7 +155,7 @@ async def chat(
                 sources=degraded.sources,
             )
             await _announce(events, turn, session_id, user_id, answered=False)
-            return _reply(turn, session_id, unavailable=[decision.agent])
+            return _reply(turn, session_id, unavailable=[missing])
         answer = SpecialistReply.model_validate(raw)
 
     turn = conversation.Turn(
