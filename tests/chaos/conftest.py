@@ -31,9 +31,9 @@ def chaos_stack() -> Iterator[Chaos]:
 
 @pytest.fixture
 async def chaos(chaos_stack: Chaos) -> Chaos:
-    """The stack, whole: `up` repairs whatever a previous drill left broken."""
+    """The stack, whole: `up` repairs whatever a previous drill left broken and returns once
+    every process answers its health check."""
     await asyncio.to_thread(chaos_stack.stack.up)
-    await chaos_stack.healthy()
     return chaos_stack
 
 

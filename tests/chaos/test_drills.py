@@ -387,11 +387,12 @@ async def test_control_plane_down_sessions_pause_and_timers_fire_late(
 
 
 async def test_up_repairs_a_half_dead_stack(chaos: Chaos, http: httpx.AsyncClient) -> None:
-    """The watchdog is killed first, then PostgreSQL, Kafka and a sidecar: nothing restarts
-    them, and `up` (what `make up` runs) repairs the stack instead of failing on the dead
-    server's lock files: what is alive stays, what died is started again."""
+    """The watchdog is killed first, then PostgreSQL and a sidecar: nothing restarts them, and
+    `up` (what `make up` runs) repairs the stack instead of failing on the dead server's lock
+    files: what is alive stays, what died is started again. (Kafka is left out: its drill
+    restarts it, and it is the slowest to start.)"""
     alive_before = {name: chaos.stack.table.get(name) for name in ("triage", "tutor", "placement")}
-    killed = [chaos.kill(name) for name in ("watchdog", "postgres", "kafka", "concepts-dapr")]
+    killed = [chaos.kill(name) for name in ("watchdog", "postgres", "concepts-dapr")]
     for dead in killed:
         await until(lambda dead=dead: not dead.alive(), 10, f"{dead.name} to die", chaos)
     lock = chaos.stack.run_dir / "postgres" / "data" / "postmaster.pid"
@@ -413,7 +414,7 @@ async def test_up_repairs_a_half_dead_stack(chaos: Chaos, http: httpx.AsyncClien
     assert (await learner.submit()).ok
     record(
         DrillReport(
-            killed="watchdog, then postgres, kafka, concepts-dapr (make up repairs)",
+            killed="watchdog, then postgres and concepts-dapr (make up repairs)",
             learner_saw={},
             recovery_s=round(took, 1),
             published=0,
