@@ -373,6 +373,35 @@ class Learner:
         return dict(Counter(f"{a.kind}: {a.seen}" for a in self.answers if a.at >= since))
 
 
+def grade_problems(chaos: Chaos, learner: Learner) -> list[str]:
+    """What is wrong with the learner's grades once everything converged (nothing, normally).
+
+    Every grade the learner saw is applied by debrief; each applied grade is applied once (one
+    attempt row per submission); none is invented (no more than were submitted). A grade may be
+    applied that the learner never saw: the answer was lost on the way back (a sidecar died
+    after the tutor had queued it); the learner's retry of the same code is the same submission
+    and counts once."""
+    rows = chaos.sql(
+        "select o.payload->>'submission_id' from event_outbox o join processed_events p"
+        " on p.event_id = o.id and p.consumer = %s"
+        " where o.topic = 'exercise.graded' and o.payload->>'user_id' = %s",
+        CONSUMER,
+        str(learner.person.id),
+    )
+    applied = {row[0] for row in rows}
+    attempts = chaos.sql(
+        "select count(*) from exercise_attempts where student_id = %s", learner.person.id
+    )[0][0]
+    problems = []
+    if missing := set(learner.graded) - applied:
+        problems.append(f"{len(missing)} acknowledged grade(s) never applied: {sorted(missing)}")
+    if attempts != len(applied):
+        problems.append(f"{len(applied)} graded submissions applied as {attempts} attempts")
+    if len(applied) > learner.tries:
+        problems.append(f"{len(applied)} grades applied for {learner.tries} submissions sent")
+    return problems
+
+
 def first_ok_after(learner: Learner, kind: str, since: float) -> float | None:
     return next(
         (a.at - since for a in learner.answers if a.kind == kind and a.at >= since and a.ok), None

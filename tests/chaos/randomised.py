@@ -11,8 +11,8 @@ kept down for a random outage first (Kafka up to a minute, the control plane and
 a few seconds), then released to the watchdog. After each round the run waits until the process
 is back and every learner's events are published and applied, and checks that every answer was
 acceptable (normal, degraded naming what was down, or 503 + Retry-After) and that every grade a
-learner saw was applied exactly once. It prints what it killed and what it checked, one line a
-round, and a summary; the exit status is 1 if any check failed.
+learner saw was applied, exactly once, and none invented. It prints what it killed and what it
+checked, one line a round, and a summary; the exit status is 1 if any check failed.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from functools import partial
 
 import httpx
 
-from tests.chaos.harness import Chaos, Learner, chaos_offset, until
+from tests.chaos.harness import Chaos, Learner, chaos_offset, grade_problems, until
 
 TARGETS = (
     "kafka",
@@ -97,14 +97,9 @@ async def one_round(
         seen = learner.saw(since)
         for key, count in seen.items():
             result.saw[key] = result.saw.get(key, 0) + count
-        applied = chaos.sql(
-            "select count(*) from exercise_attempts where student_id = %s", learner.person.id
-        )[0][0]
-        if applied != len(learner.graded):
-            result.failures.append(
-                f"learner {learner.person.id}: {len(learner.graded)} grades acknowledged, "
-                f"{applied} applied"
-            )
+        result.failures += [
+            f"learner {learner.person.id}: {problem}" for problem in grade_problems(chaos, learner)
+        ]
     return result
 
 
