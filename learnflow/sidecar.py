@@ -139,7 +139,10 @@ class Sidecar:
         http_method: str = "POST",
         headers: Mapping[str, str] | None = None,
     ) -> Any:
-        """Call `method` on app `app_id` through the sidecars; returns the decoded JSON answer."""
+        """Call `method` on app `app_id` through the sidecars; returns the decoded JSON answer.
+
+        An app's 4xx travels as 200 + `x-learnflow-status` (so Dapr's circuit breaker does not
+        count it against the app, see `learnflow.api.service`); it is restored here."""
         response = await self._request(
             f"invoke {app_id}/{method}",
             http_method,
@@ -147,6 +150,9 @@ class Sidecar:
             json=json_body,
             headers=dict(headers or {}),
         )
+        tunnelled = response.headers.get("x-learnflow-status", "")
+        if tunnelled.isdigit():
+            response.status_code = int(tunnelled)
         if response.status_code in (424, 503):
             _raise_if_unavailable(response, app_id)
         if 400 <= response.status_code < 500 and response.status_code not in (404, 408, 429):

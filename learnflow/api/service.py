@@ -4,6 +4,13 @@ It adds `/healthz`, the problem handlers, a request-size limit and — when dapr
 with an app API token — a check that every call to an internal route really comes from our
 sidecar. Routes in `public_routers` are the edge API: they skip that check and authenticate the
 caller themselves (JWT).
+
+Internal routes answer a 4xx (the caller's mistake, a busy limit, a dependency that is down:
+`FailedDependency`) as HTTP 200 with the real status in `x-learnflow-status`, which
+`learnflow.sidecar.Sidecar.invoke` restores. Dapr's circuit breakers count every non-2xx answer
+of an app as a failure of that app: without this, five learners in a row sending code too large
+to grade would open the tutor's breaker for everyone, and a code runner that is down would open
+the (healthy) tutor's.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from learnflow.settings import Settings, get_settings
 from learnflow.sidecar import Sidecar
 
 OPEN_PATHS = frozenset({"/healthz", "/docs", "/openapi.json"})
+STATUS_HEADER = "x-learnflow-status"
 
 
 class _GuardMiddleware(BaseHTTPMiddleware):
@@ -37,9 +45,10 @@ class _GuardMiddleware(BaseHTTPMiddleware):
         self.token = token.get_secret_value().encode() if token else None
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        if self.token is not None and not self._is_open(request.url.path):
+        internal = self.token is not None and not self._is_open(request.url.path)
+        if internal:
             sent = request.headers.get("dapr-api-token", "").encode()
-            if not hmac.compare_digest(sent, self.token):
+            if not hmac.compare_digest(sent, self.token or b""):
                 return problem(
                     401,
                     "not_authenticated",
@@ -54,7 +63,11 @@ class _GuardMiddleware(BaseHTTPMiddleware):
                 f"the request body is {int(length)} bytes; the limit is "
                 f"{self.settings.max_body_bytes} bytes",
             )
-        return await call_next(request)
+        response = await call_next(request)
+        if internal and 400 <= response.status_code < 500:  # see the module's doc
+            response.headers[STATUS_HEADER] = str(response.status_code)
+            response.status_code = 200
+        return response
 
     def _is_open(self, path: str) -> bool:
         return path in OPEN_PATHS or any(p.match(path) for p in self.public_patterns)
