@@ -5,12 +5,14 @@ with an app API token — a check that every call to an internal route really co
 sidecar. Routes in `public_routers` are the edge API: they skip that check and authenticate the
 caller themselves (JWT).
 
-Internal routes answer a 4xx (the caller's mistake, a busy limit, a dependency that is down:
-`FailedDependency`) as HTTP 200 with the real status in `x-learnflow-status`, which
-`learnflow.sidecar.Sidecar.invoke` restores. Dapr's circuit breakers count every non-2xx answer
-of an app as a failure of that app: without this, five learners in a row sending code too large
-to grade would open the tutor's breaker for everyone, and a code runner that is down would open
-the (healthy) tutor's.
+Service invocations of internal routes (another app calling through daprd, which marks them
+with `dapr-caller-app-id`) answer a 4xx (the caller's mistake, a busy limit, a dependency that
+is down: `FailedDependency`) as HTTP 200 with the real status in `x-learnflow-status`, which
+`learnflow.sidecar.Sidecar.invoke` restores. daprd's own calls (`/dapr/subscribe`, pub/sub
+deliveries, health probes) keep their real status. Dapr's circuit breakers count every
+non-2xx answer of an app as a failure of that app: without this, five learners in a row sending
+code too large to grade would open the tutor's breaker for everyone, and a code runner that is
+down would open the (healthy) tutor's.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from learnflow.sidecar import Sidecar
 
 OPEN_PATHS = frozenset({"/healthz", "/docs", "/openapi.json"})
 STATUS_HEADER = "x-learnflow-status"
+CALLER_HEADER = "dapr-caller-app-id"  # daprd sets it on service invocation only
 
 
 class _GuardMiddleware(BaseHTTPMiddleware):
@@ -64,7 +67,8 @@ class _GuardMiddleware(BaseHTTPMiddleware):
                 f"{self.settings.max_body_bytes} bytes",
             )
         response = await call_next(request)
-        if internal and 400 <= response.status_code < 500:  # see the module's doc
+        invoked = internal and CALLER_HEADER in request.headers
+        if invoked and 400 <= response.status_code < 500:  # see the module's doc
             response.headers[STATUS_HEADER] = str(response.status_code)
             response.status_code = 200
         return response

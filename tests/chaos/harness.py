@@ -209,11 +209,24 @@ class Chaos:
         """Wait until every event of the user is published and each one debrief consumes is
         applied; returns the ledger."""
 
-        def done() -> Ledger | None:
+        def done() -> Ledger | NotYet:
             ledger = self.ledger(user)
-            return ledger if not self.pending_outbox() and ledger.complete else None
+            backlog = self.stack.outbox_backlog()
+            if backlog or not ledger.complete:
+                return NotYet(f"outbox backlog {backlog}; {ledger}")
+            return ledger
 
         return await until(done, timeout_s, "every event published and applied", self)
+
+
+@dataclass(frozen=True)
+class NotYet:
+    """A probe's "not yet", saying why (what `until` reports if it never comes)."""
+
+    why: str
+
+    def __bool__(self) -> bool:
+        return False
 
 
 @dataclass

@@ -1,6 +1,7 @@
-"""An internal route's 4xx travels as 200 + `x-learnflow-status` (Dapr's circuit breakers count
-every non-2xx answer against the app) and `Sidecar.invoke` restores it; the edge API and the
-guard's own refusals keep their real status."""
+"""A service invocation's 4xx travels as 200 + `x-learnflow-status` (Dapr's circuit breakers
+count every non-2xx answer against the app) and `Sidecar.invoke` restores it; the edge API, the
+guard's own refusals and daprd's own calls (`/dapr/subscribe`: a 200 there must be a list)
+keep their real status."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from learnflow.settings import Settings
 from learnflow.sidecar import Sidecar, UpstreamRejected
 
 TOKEN = "app-token-for-tests"
+INVOKED = {"dapr-api-token": TOKEN, "dapr-caller-app-id": "triage"}
 internal, public = APIRouter(), APIRouter()
 
 
@@ -43,19 +45,21 @@ def app_client() -> httpx.AsyncClient:
 
 async def test_an_internal_4xx_travels_as_200_with_its_status() -> None:
     async with app_client() as client:
-        sent = await client.post("/grade?kind=bad", headers={"dapr-api-token": TOKEN})
-        down = await client.post("/grade?kind=runner-down", headers={"dapr-api-token": TOKEN})
+        sent = await client.post("/grade?kind=bad", headers=INVOKED)
+        down = await client.post("/grade?kind=runner-down", headers=INVOKED)
     assert (sent.status_code, sent.headers[STATUS_HEADER]) == (200, "422")
     assert sent.json()["error"] == "invalid_input"
     assert (down.status_code, down.headers[STATUS_HEADER]) == (200, "424")
 
 
-async def test_the_edge_and_the_guard_keep_their_real_status() -> None:
+async def test_the_edge_the_guard_and_daprds_own_calls_keep_their_real_status() -> None:
     async with app_client() as client:
         edge = await client.post("/chat")
         refused = await client.post("/grade?kind=ok")  # no token: not from our sidecar
+        probe = await client.get("/dapr/subscribe", headers={"dapr-api-token": TOKEN})
     assert edge.status_code == 422 and STATUS_HEADER not in edge.headers
     assert refused.status_code == 401 and STATUS_HEADER not in refused.headers
+    assert probe.status_code == 404 and STATUS_HEADER not in probe.headers
 
 
 async def test_the_sidecar_client_restores_the_status() -> None:
@@ -67,7 +71,7 @@ async def test_the_sidecar_client_restores_the_status() -> None:
             answer = await app.post(
                 f"/{method}?{request.url.query.decode()}",
                 content=request.content,
-                headers={"dapr-api-token": TOKEN, "content-type": "application/json"},
+                headers=INVOKED | {"content-type": "application/json"},
             )
             return httpx.Response(
                 answer.status_code, content=answer.content, headers=answer.headers
