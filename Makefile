@@ -19,7 +19,7 @@ help:
 	@echo "make down     stop every process of the mesh"
 	@echo "make status   show each process and its health"
 	@echo "make lint     ruff + mypy (strict on the shared package)"
-	@echo "make bench    benchmarks (mesh overhead, Kafka throughput, sandbox)"
+	@echo "make bench    benchmarks (mesh overhead, Kafka throughput, sandbox, offline tutor per message)"
 	@echo "make chaos    randomised chaos run on a stack of its own (MINUTES=10, SEED=<n>)"
 
 $(STAMP): pyproject.toml setup.py
@@ -50,7 +50,7 @@ test: bootstrap-tests
 	@$(BIN)/pytest
 
 test-unit: $(STAMP)
-	@$(BIN)/pytest -m "not integration"
+	@$(BIN)/pytest -m "not integration and not fake_triage"
 
 lint: $(STAMP)
 	@$(BIN)/ruff check .

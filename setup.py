@@ -31,6 +31,7 @@ setup(
             "curriculum/content/*/*/*",
             "db/migrations/*.sql",
             "mesh/*.xml",
+            "data/*.jsonl",
         ],
     },
     include_package_data=True,

@@ -1,6 +1,6 @@
 """Run every benchmark and print one JSON report (`make bench`).
 
-`python -m benchmarks [mesh|code_runner|workflows ...]` runs only the named ones.
+`python -m benchmarks [mesh|code_runner|workflows|offline_tutor ...]` runs only the named ones.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ BENCHES = {
     "mesh": "benchmarks.mesh_bench",
     "code_runner": "benchmarks.code_runner_bench",
     "workflows": "benchmarks.workflow_bench",
+    "offline_tutor": "benchmarks.offline_tutor_bench",
 }
 
 

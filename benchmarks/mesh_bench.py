@@ -5,7 +5,9 @@ Figures, each with its same-run baseline:
   save, two publishes) vs the same triage handler called in-process with an instant sidecar.
 - One service-invocation hop (triage's daprd -> concepts' daprd -> concepts) vs calling the
   concepts app directly: the difference at p50 is the per-hop cost (Dapr publishes ~1.1 ms).
-- Events/s published through the sidecar to Kafka vs a plain Kafka producer (confluent-kafka).
+- Events/s published through the sidecar to Kafka vs a plain Kafka producer (confluent-kafka);
+  both log in with SASL/SCRAM (the sidecar as triage, the producer as the admin user) and write a
+  benchmark topic the bench grants triage for its own throw-away stack.
 """
 
 from __future__ import annotations
@@ -23,12 +25,13 @@ import httpx
 from confluent_kafka import Producer
 
 from benchmarks.stats import summary_ms, time_calls
-from learnflow.mesh import services
+from learnflow.mesh import kafka_security, services
 from learnflow.mesh.stack import Stack
 from learnflow.settings import REPO_ROOT, Settings, get_settings
 
 N = 300
 EVENTS = 2000
+BENCH_TOPICS = ("bench.events", "bench.direct")
 
 
 class InstantSidecar:
@@ -83,11 +86,26 @@ async def _chat_in_process() -> list[float]:
             return await time_calls(call, N)
 
 
+def _bench_topics(bootstrap: str, run_secrets: services.RunSecrets) -> None:
+    """The benchmark's topics, and triage's right to write one (this stack only)."""
+    from confluent_kafka.admin import NewTopic
+
+    admin = kafka_security.admin_client(bootstrap, run_secrets.kafka_passwords["admin"])
+    new = [NewTopic(t, num_partitions=kafka_security.PARTITIONS) for t in BENCH_TOPICS]
+    for future in admin.create_topics(new).values():
+        future.result(timeout=30)
+    grant = kafka_security.Grant("User:triage", "TOPIC", BENCH_TOPICS[0], "LITERAL", "WRITE")
+    for future in admin.create_acls([kafka_security.acl_binding(grant)]).values():
+        future.result(timeout=30)
+
+
 async def _mesh_figures(stack: Stack, run_secrets: services.RunSecrets) -> dict[str, Any]:
     topo = stack.topo
+    bootstrap = f"127.0.0.1:{topo.kafka_port}"
+    _bench_topics(bootstrap, run_secrets)
     triage, concepts = topo.app("triage"), topo.app("concepts")
-    dapr = {"dapr-api-token": run_secrets.dapr_api_token}
-    app_token = {"dapr-api-token": run_secrets.app_api_token}
+    dapr = {"dapr-api-token": run_secrets.dapr_token("triage")}
+    app_token = {"dapr-api-token": run_secrets.app_token("concepts")}
     respond = {"message": "hi", "session_id": "bench", "message_id": "m", "intent": "x"}
     async with httpx.AsyncClient(timeout=30) as client:
         logins = json.loads((stack.run_dir / "demo-logins.json").read_text())
@@ -141,7 +159,13 @@ async def _mesh_figures(stack: Stack, run_secrets: services.RunSecrets) -> dict[
         sidecar_eps = EVENTS / (time.perf_counter() - started)
 
     producer = Producer(
-        {"bootstrap.servers": f"127.0.0.1:{topo.kafka_port}", "acks": "all", "linger.ms": 0}
+        {
+            **kafka_security.client_config(
+                bootstrap, kafka_security.ADMIN_USER, run_secrets.kafka_passwords["admin"]
+            ),
+            "acks": "all",
+            "linger.ms": 0,
+        }
     )
     started = time.perf_counter()
     for i in range(EVENTS):

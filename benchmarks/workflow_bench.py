@@ -119,7 +119,10 @@ class Bench:
         return tokens
 
     def _headers(self, token: str) -> dict[str, str]:
-        return {"dapr-api-token": self.secrets.dapr_api_token, "authorization": f"Bearer {token}"}
+        return {
+            "dapr-api-token": self.secrets.dapr_token("triage"),
+            "authorization": f"Bearer {token}",
+        }
 
     async def start_sessions(self, count: int) -> tuple[list[Live], float, int]:
         gate = asyncio.Semaphore(START_CONCURRENCY)

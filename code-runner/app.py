@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI
 
@@ -43,8 +44,8 @@ def create_app(
         if events is not None:
             app.state.events = events
 
-    on_startup = [start_runner]
-    on_shutdown = []
+    on_startup: list[Callable[[FastAPI], Awaitable[None]]] = [start_runner]
+    on_shutdown: list[Callable[[FastAPI], Awaitable[None]]] = []
     if events is None:
         start_outbox, stop_outbox = outbox_hooks("code-runner", open_database=True)
         on_startup.append(start_outbox)

@@ -40,14 +40,29 @@ def create_mcp_server(runner: Runner | None = None) -> MCPServer:
             raise ToolError(exc.message) from exc
 
     @server.tool(
-        description="Grade code against tests. The code is saved as {module_name}.py and the "
-        "tests as test_{module_name}.py (unittest classes or pytest-style test_ functions; "
-        "pytest itself is not needed). Returns the Exercism test-runner result: status "
-        "pass|fail|error, a message, and one entry per test with a short message and output."
+        description="Grade code against tests. The code is importable as {module_name} "
+        "(unittest classes or pytest-style test_ functions; pytest itself is not needed); it "
+        "runs in a process of its own, apart from the tests. Returns the Exercism test-runner "
+        "result: status pass|fail|error, a message, one entry per test (message, output, "
+        "duration, and the limit that stopped it, if one did) and the run's limits. "
+        "test_timeout_s / run_timeout_s: CPU seconds per test / for the run (defaults 2 / 5)."
     )
-    async def run_tests(code: str, tests: str, module_name: str = "solution") -> TestsResult:
+    async def run_tests(
+        code: str,
+        tests: str,
+        module_name: str = "solution",
+        test_timeout_s: float | None = None,
+        run_timeout_s: float | None = None,
+    ) -> TestsResult:
         try:
-            return TestsResult.model_validate(await current().arun_tests(code, tests, module_name))
+            result = await current().arun_tests(
+                code,
+                tests,
+                module_name,
+                test_timeout_s=test_timeout_s,
+                run_timeout_s=run_timeout_s,
+            )
+            return TestsResult.model_validate(result)
         except LearnFlowError as exc:
             raise ToolError(exc.message) from exc
 

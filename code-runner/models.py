@@ -24,6 +24,11 @@ class RunResult(BaseModel):
     truncated: bool = Field(description="True when the output limit cut stdout/stderr.")
 
 
+LimitName = Literal[
+    "test_timeout_s", "run_timeout_s", "wall_timeout_s", "memory_mb", "cpu_s", "output_bytes"
+]
+
+
 class TestCaseResult(BaseModel):
     __test__ = False  # not a pytest test class
 
@@ -31,6 +36,25 @@ class TestCaseResult(BaseModel):
     status: TestsStatus
     message: str | None = None
     output: str | None = Field(default=None, description="What the test printed (capped).")
+    duration_ms: float | None = Field(default=None, description="Wall-clock time of the test.")
+    cpu_ms: float | None = Field(
+        default=None, description="CPU time of the test: the tests' process and the learner's."
+    )
+    limit: LimitName | None = Field(
+        default=None, description="The limit that stopped this test, if one did."
+    )
+
+
+class TestLimits(BaseModel):
+    """The limits a test run had. Time limits count CPU time (steady on a busy machine);
+    `wall_timeout_s` is the clock's backstop for code that waits."""
+
+    __test__ = False
+
+    test_timeout_s: float
+    run_timeout_s: float
+    wall_timeout_s: float
+    memory_mb: int
 
 
 class TestsResult(BaseModel):
@@ -41,6 +65,9 @@ class TestsResult(BaseModel):
     status: TestsStatus
     message: str | None = None
     tests: list[TestCaseResult]
+    limits: TestLimits | None = Field(
+        default=None, description="The limits of the run (absent when it was not run)."
+    )
 
 
 class _Tracked(BaseModel):
@@ -66,6 +93,14 @@ class TestsRequest(_Tracked):
     code: str
     tests: str
     module_name: str = "solution"
+    test_timeout_s: float | None = Field(
+        default=None, gt=0, description="CPU seconds per test (default: the server's, 2 s)."
+    )
+    run_timeout_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="CPU seconds for all the tests (default: the server's, 5 s).",
+    )
 
 
 class RunResponse(RunResult):

@@ -63,6 +63,14 @@ class Busy(LearnFlowError):
         self.retry_after_s = retry_after_s
 
 
+class RateLimited(Busy):
+    """The caller sent more of something than its share allows; retry after `retry_after_s`
+    (429 with Retry-After)."""
+
+    status_code = 429
+    code = "rate_limited"
+
+
 class DependencyFailed(LearnFlowError):
     """A dependency (sidecar, another app, the database, a model endpoint) failed (502)."""
 

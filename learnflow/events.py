@@ -93,6 +93,9 @@ class ExerciseGraded(Event):
     error_type: str | None = Field(
         default=None, description="The exception type that failed the tests, if one did."
     )
+    tests: list[dict[str, str]] = Field(
+        default_factory=list, description="Each hidden test's name and status (pass/fail/error)."
+    )
 
 
 class ProgressUpdated(Event):
@@ -153,6 +156,46 @@ class ExercisePublished(Event):
     title: str
 
 
+class QuizAnswer(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    question_id: str
+    choice: int = Field(ge=0)
+    correct: bool
+
+
+class QuizCompleted(Event):
+    """A learner answered every question of a quiz (the tutor publishes; debrief scores it)."""
+
+    topic: ClassVar[str] = "quiz.completed"
+    quiz_id: str = Field(min_length=1, max_length=100)
+    topic_id: str
+    score: int = Field(ge=0)
+    total: int = Field(ge=1)
+    answers: list[QuizAnswer] = Field(default_factory=list)
+
+
+class ExerciseAssigned(Event):
+    """A teacher assigned an exercise to a class or to chosen students (`student_ids`)."""
+
+    topic: ClassVar[str] = "exercise.assigned"
+    assignment_id: str
+    class_id: str
+    exercise_id: str
+    title: str
+    student_ids: list[str] = Field(description="Every student it is for (the class resolved).")
+    teacher_name: str = ""
+    due_at: datetime | None = None
+
+
+class NotificationCreated(Event):
+    """A notification was stored for `user_id` (debrief publishes; the web app pushes it live)."""
+
+    topic: ClassVar[str] = "notification.created"
+    notification_id: str
+    kind: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.topic: cls
     for cls in (
@@ -167,6 +210,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SessionFinalized,
         SessionActivity,
         ExercisePublished,
+        QuizCompleted,
+        ExerciseAssigned,
+        NotificationCreated,
     )
 }
 TOPICS: tuple[str, ...] = tuple(EVENT_TYPES)

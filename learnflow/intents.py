@@ -67,6 +67,8 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Literal
 
+from learnflow.intent_model import default_intent_model
+
 __all__ = [
     "AGENT_FOR_INTENT",
     "PRESENT_THRESHOLD",
@@ -154,6 +156,8 @@ class Classification:
 
 _FENCE = re.compile(r"```[ \t]*(?:[\w+.-]*[ \t]*\n)?(.*?)(?:```|\Z)", re.S)
 _CODE_CHARS = re.compile(r"[()\[\]{}'\"\d=<>%+*/.:]")
+# A line of closing brackets at column 0 ends a bracketed literal or call begun on a code line.
+_CLOSING_LINE = re.compile(r"^[)\]}][)\]},;:]*\s*$")
 _ERROR_LINE = re.compile(r"^[A-Z]\w*(?:Error|Exception|Warning|Interrupt|Exit)\b(?::.*)?$")
 _CODE_LINE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(p)
@@ -200,7 +204,8 @@ def _split_unfenced(text: str) -> tuple[list[str], list[str]]:
     lines = text.splitlines()
     is_code = [_is_code_line(line) for line in lines]
     # A comment line only counts inside code; an indented or blank line after code joins it,
-    # and so does the line after a block opener (learners often lose the indentation).
+    # and so do a closing-bracket line and the line after a block opener (learners often lose
+    # the indentation).
     for i, line in enumerate(lines):
         if is_code[i] or i == 0:
             continue
@@ -209,7 +214,8 @@ def _split_unfenced(text: str) -> tuple[list[str], list[str]]:
             continue
         indented = line[:1] in (" ", "\t") and bool(line.strip())
         opener = lines[prev].rstrip().endswith(":")
-        if indented or (opener and _CODE_CHARS.search(line) and len(line.split()) <= 6):
+        after_opener = opener and _CODE_CHARS.search(line) and len(line.split()) <= 6
+        if indented or _CLOSING_LINE.match(line) or after_opener:
             is_code[i] = True
     for i, line in enumerate(lines):
         if is_code[i] and line.strip().startswith("#"):
@@ -456,7 +462,8 @@ _CODE_HELP_CUES = _features(
         "give-answer",
         3.0,
         r"\b(give|tell|show)\s+me\s+(the\s+)?(full\s+)?(answer|solution|code)\b"
-        r"|\bjust\s+(give|tell|show)\b",
+        r"|\bjust\s+(give|tell|show|write)\b|\b(write|do|code|solve)\s+it\s+for\s+me\b"
+        r"|\bwhat\s+to\s+type\b",
     ),
     ("line-n", 1.5, r"\bline\s+\d+\b"),
     ("forever", 1.5, r"\b(infinite|forever|never\s+(stops|ends))\b"),
@@ -540,6 +547,8 @@ _PROGRESS_CUES = _features(
     ("recommend", 1.0, r"\b(recommend|suggest)\b"),
     ("weak", 2.5, r"\b(weak|weakest|weakness|weaknesses|strongest|strengths?)\b"),
     ("summary", 3.0, r"\b(summary|summarise|summarize|recap)\b"),
+    # "what module am I up to", "which lesson am I on"
+    ("up-to", 3.0, r"\b(what|which|where)\b.{0,25}\bam\s+i\s+(up\s+to|on|at)\b"),
     (
         "what-did-i",
         2.5,
@@ -600,6 +609,7 @@ _UNSAFE_CUES = _features(
     ),
     ("hidden-answers", 2.0, r"\b(reveal|leak|dump)\b"),
     ("hidden-material", 1.5, r"\b(hidden\s+tests?|reference\s+solutions?|answer\s+key)\b"),
+    ("admin-mode", 2.0, r"\b(admin|root|sudo|god|debug)\s+mode\b"),
     (
         "jailbreak",
         5.0,
@@ -623,6 +633,13 @@ _UNSAFE_CUES = _features(
     ),
     # Hacking, malware and abuse of other people's systems or data.
     ("hack", 3.5, r"\bhack(s|ing|ed|er|ers)?\b"),
+    # Cheating the grading: "mark my exercises as passed without actually solving them".
+    (
+        "pass-without-solving",
+        4.0,
+        r"\b(mark|marked|count|counted|show|set)\b.{0,40}\b(passed|complete|completed|done|"
+        r"solved)\b.{0,40}\bwithout\s+(actually\s+|really\s+)?(solving|doing|writing|finishing)\b",
+    ),
     (
         "malware",
         5.0,
@@ -732,6 +749,10 @@ _PASTED_ERROR = re.compile(
     r"^Traceback \(most recent call last\)|^[A-Z]\w*(Error|Exception)\b", re.M
 )
 _PASTED_ERROR_WEIGHT = 3.0  # a traceback or error line in the pasted code is a problem report
+#: How much evidence the embedding model's probability adds to each intent (a sure model makes
+#: an intent as present as `PRESENT_THRESHOLD` of rule evidence). Tuned on the dev set.
+EMBEDDING_WEIGHT = 3.0
+_MODEL_MIN_WORDS = 2  # "hmm", "recursion?": one word is the rules' call
 
 
 # --------------------------------------------------------------------------------------------
@@ -809,7 +830,7 @@ _COMMON_WORDS = _words(
     road rock roll room round rule run sad safe said salt same sand save saw say school sea
     seat second see seem sell send sense sentence set seven several shall shape share she ship
     shirt shoe shop short should shout show side sign simple since sing sister sit six size
-    skin sky sleep slow small smell smile snow so soft some someone something sometimes son
+    skin sky sleep slow small smell smile snow so soft solve some someone something sometimes son
     song soon sorry sound south space speak special spend sport spring stand star start state
     station status stay step still stone stop store story straight strange street strong
     student study such sugar summer sun sure surprise sweet swim table tail take talk tall
@@ -914,7 +935,9 @@ def _softmax(scores: Mapping[Intent, float]) -> dict[Intent, float]:
     return {intent: value / total for intent, value in exps.items()}
 
 
-def _evidence(prose: str, message: str, *, code: bool) -> tuple[dict[Intent, float], list[str]]:
+def _evidence(
+    prose: str, message: str, *, code: bool, use_model: bool = False
+) -> tuple[dict[Intent, float], list[str]]:
     tokens = [_correct(token) for token in _normalise(prose)]
     text = " ".join(tokens)
     texts = {
@@ -956,6 +979,17 @@ def _evidence(prose: str, message: str, *, code: bool) -> tuple[dict[Intent, flo
         # "How do I get the weather from an API in Python?" is on topic.
         evidence[Intent.OFF_TOPIC] = max(0.0, evidence[Intent.OFF_TOPIC] - _SAYS_PYTHON)
         fired.append("off_topic:says-python")
+    words = [token for token in tokens if token.isalpha()]
+    other_language = bool(_OTHER_LANGUAGE.search(text)) and "python" not in tokens
+    if use_model and len(words) >= _MODEL_MIN_WORDS and not other_language:
+        # The embedding model reads the same corrected prose; only the rules can say unsafe.
+        probabilities = default_intent_model().probabilities(text)
+        for intent in Intent:
+            share = probabilities.get(intent.value, 0.0)
+            if intent is not Intent.UNSAFE:
+                evidence[intent] += EMBEDDING_WEIGHT * share
+            if share >= 0.5:
+                fired.append(f"{intent.value}:model({share:.2f})")
     return evidence, fired
 
 
@@ -977,19 +1011,22 @@ def _decide(evidence: Mapping[Intent, float], scores: Mapping[Intent, float], co
     return max(candidates, key=lambda i: (scores[i], -PRIORITY.index(i)))
 
 
-def classify(message: str, *, has_code: bool | None = None) -> Classification:
+def classify(
+    message: str, *, has_code: bool | None = None, use_model: bool = True
+) -> Classification:
     """Classify one learner message.
 
     `has_code` says whether the caller attached code to the message (e.g. the editor's
     content): ``None`` detects pasted code in the message itself, ``True`` routes as code even
     when none is found in the text, ``False`` ignores anything that looks like code.
+    `use_model=False` leaves the embedding model out (the rules alone, for comparison).
     """
     code, prose = extract_code(message)
     if has_code is False:
         code, prose = None, message
     attached = code is not None if has_code is None else has_code
 
-    evidence, fired = _evidence(prose, message, code=attached)
+    evidence, fired = _evidence(prose, message, code=attached, use_model=use_model)
     if code is not None and _PASTED_ERROR.search(code):
         evidence[Intent.CODE_HELP] += _PASTED_ERROR_WEIGHT
         fired.append("code_help:pasted-error")

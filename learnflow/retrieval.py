@@ -14,13 +14,25 @@ Documents and questions go through the same analyser: lower-case, Python operato
 words (`//` → floordiv), dunder names kept whole (`__init__`), common abbreviations made canonical
 (dict → dictionary, func → function), English stop words dropped (Python keywords such as `for`,
 `in`, `is` or `not` never are) and a light suffix stemmer (loops, looping → loop). Questions get
-two more steps: related terms are added at a lower weight ("loop" also looks for `for` and
-`while`), and a word no lesson contains is corrected to its closest vocabulary word with difflib
-("dictionery" → dictionary), since learners type fast.
+more steps: the way learners wrap a question is rewritten away ("what is `__init__` *for*", "*the
+point of* the with *keyword*", "the index *while* looping"), related terms are added at a lower
+weight ("loop" also looks for `for` and `while`; `b = a` asks about aliasing), and a word no
+lesson contains is corrected to its closest vocabulary word with difflib ("dictionery" →
+dictionary), since learners type fast.
 
 Scores are raw BM25 sums (higher is better, unbounded); callers that need a "nothing matches
 well" cut-off compare `Hit.score` against a threshold tuned on labelled questions
 (see `learnflow.evaluation.retrieval_eval`).
+
+**Embeddings.** Built with an `Embedder` (`lesson_index()` uses the packaged model of
+`learnflow.embeddings`), the index also splits every lesson into *sections* — a paragraph of
+the explanation with the code it introduces, the worked example, each common mistake — and
+embeds each one, prefixed with its lesson's title. A search then ranks sections by cosine
+similarity to the question, and fuses the two rankings with reciprocal rank fusion: a lesson's
+fused score is `BM25_WEIGHT/(RRF_K + BM25F rank) + EMBEDDING_WEIGHT/(RRF_K + rank of its best
+section)`, plus `TITLE_WEIGHT/(RRF_K + 1)` when the question is (nearly) the lesson's short
+name. Hits are ordered by the fused score and carry their best section and its `similarity`,
+which the concepts agent uses (with `coverage`) to decide whether a lesson answers the question.
 """
 
 from __future__ import annotations
@@ -29,19 +41,25 @@ import difflib
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from keyword import kwlist
 from typing import Literal
 
+import numpy as np
+
 from learnflow.curriculum import Catalog, Lesson, load_catalog
+from learnflow.embeddings import Embedder, Vectors, default_embedder
 from learnflow.errors import InvalidInput, NotFound
 
 __all__ = [
     "FIELD_WEIGHTS",
+    "RRF_K",
     "Hit",
     "LessonIndex",
     "QueryTerm",
+    "Section",
     "TermKind",
     "analyze",
     "analyze_query",
@@ -55,14 +73,14 @@ _STOP_WORDS_TEXT = """
     a about actually again also am an any anyone anything are at be been being but by can cant
     could did didnt do does doesnt doing done dont down each explain explained explaining get
     gets getting go goes going got had has have having he her here him his how hi hello hey i
-    id ill im into it its ive just know let lets like me mean means meaning meant mine more
+    id ill im into it its ive just know let lets like me mean means meaning meant mine more myself
     most much my need needs of off oh ok okay on onto our out over please pls python
     program programming really same she should so some someone something stuff tell
     than thank thanks that thats the their them then there theres these they thing things this
-    those through to too understand up us very vs versus want wanna was way ways we were
+    those through to too understand up us very vs versus want wanna was way ways we were yourself
     what whats when where which who whom why will would you your youre difference differences
     different between vs use uses used using work works working make makes making happen
-    happens exactly basically simple simply question
+    happens exactly basically simple simply question statement statements
 """
 _STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 
@@ -100,6 +118,11 @@ _CANONICAL = {
     "conversions": "convert",
     "inheritance": "inherit",
     "exceptions": "exception",
+    # other languages' word for `raise`
+    "throw": "raise",
+    "throws": "raise",
+    "throwing": "raise",
+    "thrown": "raise",
     "args": "args",
     "kwargs": "kwargs",
 }
@@ -170,6 +193,33 @@ _PHRASES = (
 _QUERY_PHRASES = (
     (re.compile(r"\b(?:one|single)[\s-]*(?:line|liner)s?\b"), ("comprehension",)),
     (re.compile(r"\bstatus\s+codes?\b"), ("status", "http")),
+    # one name assigned to another ("after b = a"): two names for one object. Not a keyword
+    # argument ("key=len"), an unpacking ("x, y = point") or a literal ("x = None").
+    (
+        re.compile(
+            r"(?<!,)(?<!, )\b[a-z_]\w* = (?!(?:none|true|false)\b)[a-z_]\w*\b(?!\s*[(.\[,])"
+        ),
+        ("alias",),
+    ),
+)
+_PYTHON_KEYWORDS = "|".join(sorted((k.lower() for k in kwlist), key=len, reverse=True))
+#: How learners wrap a question, rewritten away before the question is analysed (questions only).
+_QUERY_REWRITES = (
+    # "what's the point of the with keyword": the point of X is asking about X
+    (re.compile(r"\bthe\s+point\s+(?:of|in)\b"), " "),
+    # "the with keyword", "the 'global' keyword": the keyword is the topic, not the word keyword
+    (re.compile(rf"\b({_PYTHON_KEYWORDS})(['\"`]?)\s+keywords?\b"), r"\1\2 "),
+    # "the index while looping": the English `while`, not the loop (`while running:` is code)
+    (re.compile(r"\bwhile\s+(?=[a-z]+ing\b(?!\s*:))"), " "),
+    # "what is __init__ for", "what's a lambda good for": `for` ends the question, not a loop
+    # ("what is the difference between while and for" keeps it: more than three words, or `and`)
+    (
+        re.compile(
+            r"^\s*(what(?:'s|\s+is|\s+are)\s+(?!(?:\S+\s+){0,2}?(?:and|or|vs|versus|than|instead)\b)"
+            r"(?:\S+\s+){0,2}?\S+)\s+(?:used\s+|good\s+)?for\s*[?!.]*\s*$"
+        ),
+        r"\1",
+    ),
 )
 #: Operators that would otherwise vanish with the punctuation.
 _SYMBOLS = (
@@ -214,6 +264,12 @@ def _undouble(word: str) -> str:
     if len(word) > 2 and word[-1] == word[-2] and word[-1] in _UNDOUBLE:
         return word[:-1]
     return word
+
+
+_LETTERS = re.compile(r"[A-Za-z]+")
+#: Keywords that are also the glue of a question ("what *is* a set *in* python"): they do not
+#: stop a question from being just a lesson's name.
+_QUESTION_FILLER = frozenset({"is", "in"})
 
 
 def _raw_words(text: str) -> list[str]:
@@ -267,21 +323,30 @@ class QueryTerm:
     kind: TermKind = "word"
 
 
-def analyze_query(question: str, vocabulary: Mapping[str, str] | None = None) -> list[QueryTerm]:
+def analyze_query(
+    question: str,
+    vocabulary: Mapping[str, str] | None = None,
+    is_word: Callable[[str], bool] | None = None,
+) -> list[QueryTerm]:
     """The weighted terms of a question (see the module docstring), in question order.
 
     `vocabulary` maps raw document words to their terms; with it, a word whose term no lesson
-    contains is corrected to the closest vocabulary word (typo tolerance). A term may appear more
-    than once (say, as a word and as a related term); it counts once, with its highest weight.
+    contains is corrected to the closest vocabulary word (typo tolerance), unless `is_word` says
+    it is a real word ("linked" is not a typo of "line"). A term may appear more than once (say,
+    as a word and as a related term); it counts once, with its highest weight.
     """
     terms: list[QueryTerm] = []
     known_terms = frozenset(vocabulary.values()) if vocabulary else frozenset()
-    for word in _raw_words(question):
+    for word in _raw_words(_unwrapped(question)):
         term = _term(word)
         if term is None:
             continue
         kind: TermKind = "word"
-        if vocabulary is not None and term not in known_terms:
+        if (
+            vocabulary is not None
+            and term not in known_terms
+            and not (is_word is not None and is_word(word))
+        ):
             corrected = _correct(word, vocabulary)
             if corrected is not None:
                 term, kind = _term(corrected), "typo"
@@ -302,6 +367,14 @@ def analyze_query(question: str, vocabulary: Mapping[str, str] | None = None) ->
                 if (term := _term(extra)) is not None
             ]
     return terms
+
+
+def _unwrapped(question: str) -> str:
+    """The question without the wrapping of `_QUERY_REWRITES` (lower-cased)."""
+    text = question.lower()
+    for pattern, replacement in _QUERY_REWRITES:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def _correct(word: str, vocabulary: Mapping[str, str]) -> str | None:
@@ -386,6 +459,31 @@ class Hit:
     score: float
     snippet: str
     coverage: float = 1.0
+    #: Cosine similarity of the question to the lesson's best section (0 without embeddings).
+    similarity: float = 0.0
+    #: That section's label, e.g. "explanation 2" or "common mistake 1" ("" without embeddings).
+    section: str = ""
+    #: The reciprocal-rank-fusion score the hits are ordered by (the BM25F score without
+    #: embeddings).
+    fused: float = 0.0
+    #: Whether the question is (nearly) just this lesson's name ("what is a set in python").
+    named: bool = False
+    #: The lesson keyword phrase the question contains, if it is among the longest any lesson
+    #: matched ("is instead of ==", "0.1 + 0.2", "float"); "" otherwise.
+    keyword: str = ""
+    #: Whether that phrase decides the topic: it is the whole question ("what is a float"), or
+    #: it has two or more words or is an operator symbol and the lesson has the question's other
+    #: words but at most one; a single word among others ("numpy arrays") never decides.
+    keyword_decisive: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A part of a lesson the index embeds: a label, its text (Markdown) and its lesson."""
+
+    lesson_id: str
+    label: str
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,6 +494,13 @@ class _Doc:
     field_lengths: Mapping[str, int]
     terms: frozenset[str]
     sentences: tuple[tuple[str, frozenset[str]], ...]
+    #: Each keyword phrase of the lesson as (its text, its terms without question glue).
+    keyword_terms: tuple[tuple[str, frozenset[str]], ...] = ()
+
+    @property
+    def title_terms(self) -> frozenset[str]:
+        """The terms of the lesson's short name, its id's slug ("while-loops")."""
+        return frozenset(analyze(self.lesson.id.split(".", 1)[-1].replace("-", " ")))
 
 
 class LessonIndex:
@@ -408,6 +513,7 @@ class LessonIndex:
         document_frequency: Mapping[str, int],
         average_lengths: Mapping[str, float],
         vocabulary: Mapping[str, str],
+        embedder: Embedder | None = None,
     ) -> None:
         self.catalog = catalog
         self._docs = tuple(docs)
@@ -415,10 +521,29 @@ class LessonIndex:
         self._df = dict(document_frequency)
         self._average = dict(average_lengths)
         self._vocabulary = dict(vocabulary)
+        self.embedder = embedder
+        self.sections: tuple[Section, ...] = tuple(
+            section for doc in self._docs for section in lesson_sections(doc.lesson)
+        )
+        self._section_vectors: Vectors | None = None
+
+    def _is_word(self, word: str) -> bool:
+        """Whether `word`, or its stem before an -s/-ed/-ing ending, is a word the embedding model
+        knows whole ("linked", "invented"): a real word, not a typo to correct."""
+        if self.embedder is None:
+            return False
+        stems = [word] + [
+            word[: -len(ending)] + extra
+            for ending in ("s", "ed", "ing")
+            if word.endswith(ending) and len(word) - len(ending) >= 3
+            for extra in ("", "e")
+        ]
+        return any(self.embedder.knows_word(stem) for stem in stems)
 
     @classmethod
-    def build(cls, catalog: Catalog) -> LessonIndex:
-        """Index every lesson of `catalog` (in teaching order)."""
+    def build(cls, catalog: Catalog, embedder: Embedder | None = None) -> LessonIndex:
+        """Index every lesson of `catalog` (in teaching order); with `embedder`, its sections
+        are embedded too (see the module docstring)."""
         docs: list[_Doc] = []
         df: Counter[str] = Counter()
         totals: Counter[str] = Counter()
@@ -438,10 +563,17 @@ class LessonIndex:
             sentences = tuple((s, frozenset(analyze(s))) for s in _sentences(lesson))
             df.update({term for counter in counts.values() for term in counter})
             terms = frozenset(term for counter in counts.values() for term in counter)
-            docs.append(_Doc(lesson, position, counts, lengths, terms, sentences))
+            keyword_terms = tuple(
+                (str(keyword), kw_terms)
+                for keyword in lesson.keywords
+                # a call ("float()") names the function: it is matched by the words, not here
+                if "(" not in keyword
+                and (kw_terms := frozenset(analyze(keyword)) - _QUESTION_FILLER)
+            )
+            docs.append(_Doc(lesson, position, counts, lengths, terms, sentences, keyword_terms))
         count = max(len(docs), 1)
         average = {name: max(totals[name] / count, 1.0) for name in FIELD_WEIGHTS}
-        return cls(catalog, docs, df, average, vocabulary)
+        return cls(catalog, docs, df, average, vocabulary, embedder)
 
     # --- look-ups --------------------------------------------------------------------------
 
@@ -476,12 +608,30 @@ class LessonIndex:
 
     def query_terms(self, query: str) -> list[QueryTerm]:
         """How `query` is analysed against this index (for debugging and explanations)."""
-        return analyze_query(query, self._vocabulary)
+        return analyze_query(query, self._vocabulary, self._is_word)
+
+    def spell_corrected(self, query: str) -> str:
+        """`query` with each word no lesson contains replaced by its typo correction, if any.
+
+        The embedding model reads "dictionery in pyhton" as unknown tokens, so the question's
+        meaning is embedded from the corrected words (the same corrections BM25 uses).
+        """
+        known = frozenset(self._vocabulary.values())
+
+        def fix(match: re.Match[str]) -> str:
+            word = match.group(0)
+            term = _term(word.lower())
+            if term is None or term in known or self._is_word(word.lower()):
+                return word
+            return _correct(word.lower(), self._vocabulary) or word
+
+        return _LETTERS.sub(fix, query)
 
     def search(self, query: str, k: int = 3) -> list[Hit]:
         """The `k` best lessons for `query`, best first; only lessons that match at all.
 
-        Raises `InvalidInput` for `k < 1`. A query with no known word returns `[]`.
+        Raises `InvalidInput` for `k < 1`. A query with no known word and no embedder returns
+        `[]`.
         """
         if k < 1:
             raise InvalidInput(f"k must be at least 1 (got {k})")
@@ -490,22 +640,127 @@ class LessonIndex:
         for t in terms:
             if self._df.get(t.term):
                 weights[t.term] = max(weights.get(t.term, 0.0), t.weight)
-        if not weights:
-            return []
-        scored = [(self._score(doc, weights), doc) for doc in self._docs]
+        bm25 = {doc.lesson.id: self._score(doc, weights) for doc in self._docs} if weights else {}
         ranked = sorted(
-            ((score, doc) for score, doc in scored if score > 0),
-            key=lambda pair: (-pair[0], pair[1].position),
+            (doc for doc in self._docs if bm25.get(doc.lesson.id, 0.0) > 0),
+            key=lambda doc: (-bm25[doc.lesson.id], doc.position),
         )
-        return [
-            Hit(
-                doc.lesson.id,
-                round(score, 4),
-                self._snippet(doc, weights),
-                round(self._coverage(doc, terms), 4),
+        best_sections = (
+            self._best_sections(self.spell_corrected(query)) if self.embedder is not None else {}
+        )
+        if not best_sections:
+            return [
+                Hit(
+                    doc.lesson.id,
+                    round(bm25[doc.lesson.id], 4),
+                    self._snippet(doc, weights),
+                    round(self._coverage(doc, terms), 4),
+                    fused=round(bm25[doc.lesson.id], 4),
+                )
+                for doc in ranked[:k]
+            ]
+        bm25_rank = {doc.lesson.id: rank for rank, doc in enumerate(ranked, start=1)}
+        by_similarity = sorted(
+            self._docs, key=lambda doc: (-best_sections[doc.lesson.id][0], doc.position)
+        )
+        embedding_rank = {doc.lesson.id: rank for rank, doc in enumerate(by_similarity, start=1)}
+        fused = {
+            doc.lesson.id: EMBEDDING_WEIGHT / (RRF_K + embedding_rank[doc.lesson.id])
+            + (
+                BM25_WEIGHT / (RRF_K + bm25_rank[doc.lesson.id])
+                if doc.lesson.id in bm25_rank
+                else 0.0
             )
-            for score, doc in ranked[:k]
+            for doc in self._docs
+        }
+        asked = {t.term for t in terms if t.kind in ("word", "typo")}
+        # the question is (nearly) just a lesson's title ("what is a while loop"): the longest
+        # such title wins
+        named = [
+            doc
+            for doc in self._docs
+            if doc.title_terms
+            and doc.title_terms <= asked
+            and len(asked - doc.title_terms - _QUESTION_FILLER) <= 1
         ]
+        longest = max((len(doc.title_terms) for doc in named), default=0)
+        named_ids = {doc.lesson.id for doc in named if len(doc.title_terms) == longest}
+        for lesson_id in named_ids:
+            fused[lesson_id] += TITLE_WEIGHT / (RRF_K + 1)
+        # the question contains one of a lesson's keyword phrases ("is instead of ==",
+        # "0.1 + 0.2"): the lessons with the longest such phrase rank as if first in one more list
+        phrases = {doc.lesson.id: _keyword_in(doc, asked) for doc in self._docs}
+        # among equally long phrases the most specific (rarest words) wins: "with its
+        # positions" is about `position in a loop`, not the generic `loop over a list`
+        rank = {
+            lesson_id: (len(terms), round(sum(self.idf(t) for t in terms), 6))
+            for lesson_id, (_, terms) in phrases.items()
+        }
+        most = max(rank.values(), default=(0, 0.0))
+        keyword_ids = {lesson_id for lesson_id, value in rank.items() if most[0] and value == most}
+        for lesson_id in keyword_ids:
+            fused[lesson_id] += KEYWORD_WEIGHT / (RRF_K + 1)
+        order = sorted(
+            self._docs,
+            key=lambda doc: (-fused[doc.lesson.id], -bm25.get(doc.lesson.id, 0.0), doc.position),
+        )
+        hits = []
+        for doc in order[:k]:
+            similarity, section = best_sections[doc.lesson.id]
+            snippet = (
+                self._snippet(doc, weights)
+                if bm25.get(doc.lesson.id)
+                else _shorten(_first_sentence(section.text))
+            )
+            hits.append(
+                Hit(
+                    doc.lesson.id,
+                    round(bm25.get(doc.lesson.id, 0.0), 4),
+                    snippet,
+                    round(self._coverage(doc, terms), 4),
+                    similarity=round(similarity, 4),
+                    section=section.label,
+                    fused=round(fused[doc.lesson.id], 6),
+                    # exactly the lesson's name, no extra word ("what is a *linked* list" is not)
+                    named=doc.lesson.id in named_ids
+                    and not asked - doc.title_terms - _QUESTION_FILLER,
+                    keyword=phrases[doc.lesson.id][0] if doc.lesson.id in keyword_ids else "",
+                    keyword_decisive=doc.lesson.id in keyword_ids
+                    and _decisive(doc, *phrases[doc.lesson.id], asked),
+                )
+            )
+        return hits
+
+    def section_vectors(self) -> Vectors:
+        """The embeddings of `sections` (computed on first use)."""
+        if self.embedder is None:
+            raise InvalidInput("this index was built without an embedder")
+        if self._section_vectors is None:
+            texts = [f"{self.lesson(s.lesson_id).title}: {_plain(s.text)}" for s in self.sections]
+            self._section_vectors = self.embedder.embed(texts)
+        return self._section_vectors
+
+    def _best_sections(self, query: str) -> dict[str, tuple[float, Section]]:
+        """Per lesson: (cosine similarity, section) of its section closest to `query`."""
+        assert self.embedder is not None
+        vectors = self.section_vectors()
+        if not len(vectors) or not query.strip():
+            return {}
+        similarities = vectors @ self.embedder.embed([query])[0]
+        best: dict[str, tuple[float, Section]] = {}
+        for section, value in zip(self.sections, similarities.tolist(), strict=True):
+            found = best.get(section.lesson_id)
+            if found is None or value > found[0]:
+                best[section.lesson_id] = (float(value), section)
+        return best
+
+    def closest_sections(self, query: str, k: int = 3) -> list[tuple[float, Section]]:
+        """The `k` sections most similar to `query` (needs an embedder)."""
+        assert self.embedder is not None
+        vectors = self.section_vectors()
+        similarities = vectors @ self.embedder.embed([query])[0]
+        order = np.argsort(-similarities, kind="stable")[:k]
+        return [(float(similarities[i]), self.sections[i]) for i in order]
 
     def _score(self, doc: _Doc, weights: Mapping[str, float]) -> float:
         total = 0.0
@@ -555,7 +810,118 @@ class LessonIndex:
         return _shorten(best)
 
 
+RRF_K = 60
+#: A lesson keyword phrase in the question ranks the lesson as if first in one more list.
+KEYWORD_WEIGHT = 1.0
+BM25_WEIGHT = 1.5
+EMBEDDING_WEIGHT = 1.0
+#: A question that names a lesson's whole title ("what is a while loop") (its id's slug, e.g.
+#: `while-loops`) ranks it as if it were first in one more list.
+TITLE_WEIGHT = 1.0
+_MIN_SECTION_CHARS = 200
+_SECTION_CHARS = 1200
+_MISTAKE = re.compile(r"^\*\*\s*\d+[.)]")
+
+
+def _keyword_in(doc: _Doc, asked: frozenset[str] | set[str]) -> tuple[str, frozenset[str]]:
+    """The longest of `doc`'s keyword phrases whose terms the question has, or ("", {}).
+
+    A one-word phrase counts only when it is an operator symbol or the whole question: "what
+    does the % sign do" names the `%` operator and "what is a float" the type, while "how do I
+    use numpy arrays" is not about lists nor "make a string uppercase" about data types.
+    """
+    best: tuple[str, frozenset[str]] = ("", frozenset())
+    for keyword, terms in doc.keyword_terms:
+        if not terms <= asked or len(terms) <= len(best[1]):
+            continue
+        if len(terms) == 1 and not _decisive(doc, keyword, terms, asked):
+            continue
+        best = (keyword, terms)
+    return best
+
+
+def _decisive(
+    doc: _Doc, keyword: str, terms: frozenset[str], asked: frozenset[str] | set[str]
+) -> bool:
+    """Whether a matched keyword phrase settles the topic (see `Hit.keyword_decisive`): the
+    question is just the phrase, or the phrase has two or more words or is an operator symbol
+    and at most one other content word of the question is missing from the lesson ("a context
+    manager *protocol* with *__enter__*" asks for more than the lesson has)."""
+    others = asked - terms - _QUESTION_FILLER
+    if not others:
+        return True
+    missing = [t for t in others if t not in doc.terms and not _NUMBER.fullmatch(t)]
+    symbol = not any(ch.isalpha() for ch in keyword)
+    return (len(terms) >= 2 or symbol) and len(missing) <= 1
+
+
+def _plain(markdown: str) -> str:
+    """Markdown without fences, tables' rules and emphasis marks (what the embedder reads)."""
+    text = re.sub(r"```[\w-]*", " ", markdown)
+    text = re.sub(r"^\s*\|?[-:| ]+\|?\s*$", " ", text, flags=re.M)
+    return re.sub(r"\s+", " ", text.replace("**", "").replace("`", "")).strip()[:_SECTION_CHARS]
+
+
+def _first_sentence(markdown: str) -> str:
+    prose = _CODE_BLOCK.sub(" ", markdown).replace("**", "")
+    return re.split(r"(?<=[.!?])\s", " ".join(prose.split()), maxsplit=1)[0]
+
+
+def _paragraphs(markdown: str) -> list[str]:
+    """Blank-line separated blocks, a fenced code block kept whole with the text before it."""
+    blocks: list[str] = []
+    current: list[str] = []
+    in_code = False
+    for line in markdown.splitlines():
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+        if not line.strip() and not in_code:
+            if current:
+                blocks.append("\n".join(current))
+                current = []
+            continue
+        current.append(line)
+    if current:
+        blocks.append("\n".join(current))
+    merged: list[str] = []
+    for block in blocks:
+        if merged and (block.lstrip().startswith("```") or block.lstrip().startswith("|")):
+            merged[-1] += "\n\n" + block
+        else:
+            merged.append(block)
+    return merged
+
+
+def lesson_sections(lesson: Lesson) -> list[Section]:
+    """A lesson cut into sections: explanation paragraphs (short ones merged with the next),
+    the worked example, and each common mistake."""
+    sections: list[Section] = []
+    current = ""
+    number = 0
+    for paragraph in _paragraphs(lesson.explanation):
+        current = f"{current}\n\n{paragraph}" if current else paragraph
+        if len(_plain(current)) >= _MIN_SECTION_CHARS:
+            number += 1
+            sections.append(Section(lesson.id, f"explanation {number}", current))
+            current = ""
+    if current:
+        number += 1
+        sections.append(Section(lesson.id, f"explanation {number}", current))
+    sections.append(Section(lesson.id, "worked example", lesson.worked_example))
+    mistakes: list[str] = []
+    for paragraph in _paragraphs(lesson.common_mistakes):
+        if _MISTAKE.match(paragraph) or not mistakes:
+            mistakes.append(paragraph)
+        else:
+            mistakes[-1] += "\n\n" + paragraph
+    sections += [
+        Section(lesson.id, f"common mistake {i}", text) for i, text in enumerate(mistakes, 1)
+    ]
+    return sections
+
+
 @lru_cache(maxsize=1)
 def lesson_index() -> LessonIndex:
-    """The index over the packaged curriculum, built once (`lesson_index.cache_clear()` resets)."""
-    return LessonIndex.build(load_catalog())
+    """The index over the packaged curriculum with the packaged embedding model, built once
+    (`lesson_index.cache_clear()` resets)."""
+    return LessonIndex.build(load_catalog(), default_embedder())

@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     )
     llm_api_key: SecretStr | None = None
     llm_model: str = "gpt-4o-mini"
+    llm_local_base_url: str | None = Field(
+        default=None,
+        description="The local model server's OpenAI-compatible base URL (`learnflow ask --llm "
+        "local`).",
+    )
 
     # --- durable workflows (learnflow.workflows); frozen into each instance's input at start --
     workflow_stuck_after_s: float = Field(
@@ -110,6 +115,46 @@ class Settings(BaseSettings):
     # --- request limits ----------------------------------------------------------------------
     max_message_chars: int = Field(default=8000, gt=0)
     max_body_bytes: int = Field(default=256 * 1024, gt=0)
+
+    # --- tutor -------------------------------------------------------------------------------
+    #: How long the solution-leak guardrail may run a reply's code against the hidden tests of
+    #: the exercises in play; code it could not check in time is blocked when it defines what
+    #: the tests import (fail closed).
+    tutor_leak_check_timeout_s: float = Field(default=4.0, gt=0, le=30)
+
+    # --- abuse limits, per learner, at triage (held in PostgreSQL: shared by every replica) ---
+    limit_chat_burst: int = Field(default=10, ge=1, description="Chat messages sent at once.")
+    limit_chat_per_minute: float = Field(default=20, gt=0)
+    limit_run_burst: int = Field(default=10, ge=1, description="Code runs sent at once.")
+    limit_run_per_minute: float = Field(default=30, gt=0)
+    limit_submit_burst: int = Field(default=6, ge=1, description="Submissions sent at once.")
+    limit_submit_per_minute: float = Field(default=12, gt=0)
+    limit_code_in_flight: int = Field(
+        default=2, ge=1, description="Runs + submissions of one learner in the sandbox at once."
+    )
+    login_free_failures_per_account: int = Field(default=5, ge=1)
+    login_free_failures_per_address: int = Field(default=20, ge=1)
+    login_backoff_base_s: float = Field(
+        default=1, gt=0, description="First lockout after the free failures; doubles each time."
+    )
+    login_backoff_max_s: float = Field(default=900, gt=0)
+    login_forget_after_s: float = Field(
+        default=900, gt=0, description="Failed logins older than this are forgotten."
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses of reverse proxies (e.g. Kong) whose X-Forwarded-For is believed; "
+        "empty = the client's address is the TCP peer's.",
+    )
+
+    # --- triage ------------------------------------------------------------------------------
+    triage_llm_fallback_below: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="With a model configured, a message the offline classifier routes with a "
+        "confidence below this is asked of the model (learnflow.intent_fallback); 0 = never.",
+    )
 
     @property
     def dapr_http_endpoint(self) -> str:

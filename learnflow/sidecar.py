@@ -3,7 +3,13 @@
 Services never call each other directly: every hop goes through `Sidecar` — service invocation,
 pub/sub, state. Transport failures and 5xx answers become `DependencyFailed`; a 4xx answer from
 another app is passed on with its status and message (`UpstreamRejected`), so the learner sees
-what to fix.
+what to fix, and a busy or rate-limited app's answer stays 503/429 with its Retry-After.
+
+Invocations ask the callee for its problems "in a header" (`learnflow.api.guard`): the callee
+answers a 4xx or a busy 503 as HTTP 200 with the real status in `x-learnflow-status`, so that
+Dapr's circuit breaker, which counts every non-2xx answer as a failure, opens only when the app
+really fails — never because learners sent bad input or a queue was full. It also tells an app's
+own 404 ("no such exercise") apart from daprd's ("no such app or method").
 """
 
 from __future__ import annotations
@@ -15,7 +21,15 @@ from typing import Any
 
 import httpx
 
-from learnflow.errors import Conflict, DependencyFailed, LearnFlowError, Unavailable
+from learnflow.api.guard import PROBLEMS_HEADER, PROBLEMS_IN_HEADER, STATUS_HEADER
+from learnflow.errors import (
+    Busy,
+    Conflict,
+    DependencyFailed,
+    LearnFlowError,
+    RateLimited,
+    Unavailable,
+)
 from learnflow.events import Event, to_wire
 from learnflow.settings import Settings, get_settings
 
@@ -65,7 +79,7 @@ def _expect_ok(response: httpx.Response, what: str, dependency: str) -> None:
 
 
 def _raise_if_unavailable(response: httpx.Response, app_id: str) -> None:
-    """Another LearnFlow app answered 503 (busy, or its database is down) or 424 (an app it
+    """Another LearnFlow app answered 503 (its database is down) or 424 (an app it
     needs is down, `FailedDependency`): pass its plain message and Retry-After on as
     `Unavailable`. Only our own problem bodies are passed on; anything else (daprd's own
     errors) stays a `DependencyFailed` the caller words itself."""
@@ -73,7 +87,7 @@ def _raise_if_unavailable(response: httpx.Response, app_id: str) -> None:
         body = response.json()
     except ValueError:
         return
-    known = ("unavailable", "busy", "failed_dependency")
+    known = ("unavailable", "failed_dependency")  # "busy" stays `Busy` (a full queue)
     if not isinstance(body, dict) or body.get("error") not in known:
         return
     retry_after = response.headers.get("retry-after", "")
@@ -141,28 +155,39 @@ class Sidecar:
     ) -> Any:
         """Call `method` on app `app_id` through the sidecars; returns the decoded JSON answer.
 
-        An app's 4xx travels as 200 + `x-learnflow-status` (so Dapr's circuit breaker does not
-        count it against the app, see `learnflow.api.service`); it is restored here."""
+        An app's 4xx or 503 travels as 200 + `x-learnflow-status` (so Dapr's circuit breaker
+        does not count it against the app, see `learnflow.api.guard`); it is restored here."""
         response = await self._request(
             f"invoke {app_id}/{method}",
             http_method,
             f"/v1.0/invoke/{app_id}/method/{method.lstrip('/')}",
             json=json_body,
-            headers=dict(headers or {}),
+            headers={**(headers or {}), PROBLEMS_HEADER: PROBLEMS_IN_HEADER},
         )
-        tunnelled = response.headers.get("x-learnflow-status", "")
-        if tunnelled.isdigit():
-            response.status_code = int(tunnelled)
-        if response.status_code in (424, 503):
+        status = response.status_code
+        marked = response.headers.get(STATUS_HEADER, "")
+        if marked.isdigit():  # the app's own problem (see the module docstring)
+            status = int(marked)
+            if status in (424, 503):
+                _raise_if_unavailable(response, app_id)
+            if status in (429, 503):
+                retry_after = response.headers.get("retry-after", "1")
+                error = RateLimited if status == 429 else Busy
+                raise error(
+                    _error_message(response),
+                    retry_after_s=int(retry_after) if retry_after.isdigit() else 1,
+                    app_id=app_id,
+                )
+            raise UpstreamRejected(_error_message(response), status, app_id)
+        if status in (424, 503):  # an app's own answer that did not come through the guard
             _raise_if_unavailable(response, app_id)
-        if 400 <= response.status_code < 500 and response.status_code not in (404, 408, 429):
-            raise UpstreamRejected(_error_message(response), response.status_code, app_id)
-        if response.status_code >= 400:
+        if 400 <= status < 500 and status not in (403, 404, 408, 429):
+            raise UpstreamRejected(_error_message(response), status, app_id)
+        if status >= 400:  # daprd's own answer (403: access control, 404: no such app) or 5xx
             raise DependencyFailed(
-                f"{app_id} failed on {method} with HTTP {response.status_code}: "
-                f"{_error_message(response)}",
+                f"{app_id} failed on {method} with HTTP {status}: {_error_message(response)}",
                 dependency=app_id,
-                upstream_status=response.status_code,
+                upstream_status=status,
             )
         if not response.content:
             return None
@@ -210,14 +235,27 @@ class Sidecar:
         return value
 
     async def get_state_entry(self, key: str) -> tuple[Any | None, str | None]:
-        """The value stored under `key` and its ETag (both None when absent)."""
+        """The value stored under `key` and its ETag (both None when absent).
+
+        Read with the bulk API, the key in the JSON body: a key is often made from a caller's
+        id, and in a URL path a `/`, `..` or control character would address another key (or
+        another route) instead of failing."""
         response = await self._request(
-            f"get state {key}", "GET", f"/v1.0/state/{self.settings.statestore_name}/{key}"
+            "get state",
+            "POST",
+            f"/v1.0/state/{self.settings.statestore_name}/bulk",
+            json={"keys": [key], "parallelism": 1},
         )
-        if response.status_code == 204 or not response.content:
-            return None, None
         _expect_ok(response, f"reading state {key!r}", "statestore")
-        return response.json(), response.headers.get("etag")
+        items = response.json() if response.content else []
+        item = items[0] if isinstance(items, list) and items else {}
+        if item.get("error"):
+            raise DependencyFailed(
+                f"reading state {key!r} failed: {item['error']}", dependency="statestore"
+            )
+        if item.get("data") is None:
+            return None, None
+        return item["data"], item.get("etag")
 
     async def save_state(
         self, key: str, value: Any, *, etag: str | None = None, first_write: bool = True

@@ -10,6 +10,9 @@ import os
 
 import pytest
 
+# the session's real stack (`mesh`), shared by tests/integration and tests/security
+pytest_plugins = ("tests.integration.fixtures",)
+
 _skipped: list[str] = []
 
 

@@ -93,6 +93,11 @@ def search_lessons_json(index: LessonIndex, query: str, k: int = SEARCH_RESULTS)
             "module": index.lesson(hit.lesson_id).module,
             "score": hit.score,
             "coverage": hit.coverage,
+            "similarity": hit.similarity,
+            "section": hit.section,
+            "named": hit.named,
+            "keyword": hit.keyword,
+            "keyword_decisive": hit.keyword_decisive,
             "snippet": hit.snippet,
         }
         for hit in hits
@@ -136,8 +141,10 @@ def lesson_tools(index: LessonIndex) -> list[Tool]:
     def search_lessons(query: str) -> str:
         """Search the LearnFlow Python lessons for the ones that answer a question.
 
-        Returns JSON: `results`, best first, each with `lesson_id`, `title`, `module`, `score`,
-        `coverage` (0-1: how much of the question the lesson covers) and `snippet`.
+        Returns JSON: `results`, best first, each with `lesson_id`, `title`, `module`, `score`
+        (BM25F), `coverage` (0-1: how much of the question's words the lesson has),
+        `similarity` (cosine of the question to the lesson's closest section), `section`
+        (which one) and `snippet`.
 
         Args:
             query: The student's question or the concept to look for, in plain words.

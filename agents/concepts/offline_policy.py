@@ -10,6 +10,8 @@ question (the quiz question tied to the lesson, else one made from the lesson ti
 
 from __future__ import annotations
 
+import builtins
+import keyword
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +29,14 @@ OFFLINE_MARKER = (
 #: and off-topic questions: off-topic ones top out near 0.55, answerable ones sit above 0.6.
 MIN_COVERAGE = 0.6
 MIN_SCORE = 0.2
+#: With embeddings, the words alone are not enough: a lesson that has the question's words must
+#: also have a clearly matching BM25 score or a section whose meaning is close
+#: (`Hit.similarity`); a section very close in meaning answers even when the words differ
+#: ("how to make a string uppercase"). Tuned on tests/data/concept_grounding_dev.jsonl.
+STRONG_SCORE = 2.5
+ANSWER_FROM_TOP = 2
+MIN_SIMILARITY = 0.38
+CLOSE_SIMILARITY = 0.5
 #: Other lessons scoring at least this share of the best one, with at least this coverage, are
 #: listed as "see also": pointers for further reading, so they need not cover the whole question.
 RELATED_SHARE = 0.5
@@ -102,7 +112,10 @@ class ConceptsOfflinePolicy:
             return CallTool("search_lessons", {"query": question})
         found = search.json()
         results: list[dict[str, Any]] = found.get("results", []) if isinstance(found, dict) else []
-        confident = [r for r in results if is_confident(r)]
+        # Only the best-ranked results may answer: a confident match further down the list is
+        # a lesson that shares a word with the question, not its answer.
+        keywords_only = _only_python_words(question)
+        confident = [r for r in results[:ANSWER_FROM_TOP] if is_confident(r, keywords_only)]
         if not confident:
             return Answer(self.no_match(question, results))
         read = transcript.result("read_lesson")
@@ -233,9 +246,30 @@ class ConceptsOfflinePolicy:
         return re.sub(r"^\*\*\s*\d+[.)]\s*", "**", text)
 
 
-def is_confident(result: Mapping[str, Any]) -> bool:
+def _only_python_words(question: str) -> bool:
+    """Whether every content word of the question is a Python keyword or built-in ("what do
+    and, or and not do"): the embedding model reads those as everyday English."""
+    words = [term for term in analyze(question) if not term.isdigit()]
+    return bool(words) and all(term in _PYTHON_WORDS for term in words)
+
+
+_PYTHON_WORDS = frozenset(keyword.kwlist) | frozenset(dir(builtins))
+
+
+def is_confident(result: Mapping[str, Any], python_words_only: bool = False) -> bool:
     """Whether a `search_lessons` result answers the question well enough to explain from it."""
-    return float(result.get("coverage", 0)) >= MIN_COVERAGE and float(result["score"]) >= MIN_SCORE
+    if result.get("named"):  # the question is the lesson's name: "what does the with statement do"
+        return True
+    if result.get("keyword_decisive"):  # it has a keyword phrase of the lesson: "is instead of =="
+        return True
+    coverage, score = float(result.get("coverage", 0)), float(result["score"])
+    worded = coverage >= MIN_COVERAGE and score >= MIN_SCORE
+    if not result.get("section") or python_words_only:  # no embeddings to go by
+        return worded
+    similarity = float(result.get("similarity", 0))
+    if worded and (score >= STRONG_SCORE or similarity >= MIN_SIMILARITY):
+        return True
+    return similarity >= CLOSE_SIMILARITY and score > 0
 
 
 def sources_line(lesson: Mapping[str, Any], related: Sequence[Mapping[str, Any]]) -> str:

@@ -14,6 +14,7 @@ from debrief_agent.api.routes import (
     sessions,
     students,
     summaries,
+    teaching,
 )
 from learnflow.api.service import create_service_app
 from learnflow.outbox import outbox_hooks
@@ -48,6 +49,7 @@ def create_app(
             alerts.router,
             quizzes.router,
             summaries.router,
+            teaching.router,
         ],
         on_startup=on_startup,
         on_shutdown=on_shutdown,

@@ -20,7 +20,7 @@ from debrief_agent.models import (
     StudentReport,
     TopicProgress,
 )
-from debrief_agent.reports import SessionFacts
+from debrief_agent.reports import SessionFacts, trigger_words
 from learnflow.llm.offline import Answer, CallTool, Transcript
 from learnflow.progress.mastery import LEVEL_CEILINGS, WEIGHTS, Level
 
@@ -216,7 +216,7 @@ def render_student_report(report: StudentReport) -> str:
     if report.open_alerts:
         lines.append(
             f"{len(report.open_alerts)} open alert{'s' if len(report.open_alerts) != 1 else ''}: "
-            + "; ".join(f"{a.trigger} — {a.detail}" for a in report.open_alerts[:3])
+            + "; ".join(f"{trigger_words(a.trigger)} — {a.detail}" for a in report.open_alerts[:3])
         )
     card = report.next_exercise.exercise
     if card is not None:

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import UUID
 
+from psycopg.types.json import Jsonb
+
 from debrief_agent import struggle_store, topics
 from debrief_agent.models import QuizAttemptIn
 from learnflow import outbox
@@ -39,6 +41,7 @@ from learnflow.events import (
     ExerciseGraded,
     LearningRouted,
     ProgressUpdated,
+    QuizCompleted,
     StruggleDetected,
 )
 from learnflow.progress.struggle import (
@@ -113,6 +116,13 @@ async def _announce_progress(conn: Conn, effect: Effect, topic: str | None) -> N
         return
     row = await recompute_progress(conn, student_id=effect.student_id, topic=topic)
     effect.progress.append(row)
+    # when the mastery changed (not when the activity happened: events can arrive out of order,
+    # and each value is computed from everything recorded so far)
+    await conn.execute(
+        "insert into progress_history (student_id, topic, mastery, source_id, at)"
+        " values (%s, %s, %s, %s, clock_timestamp()) on conflict do nothing",
+        (effect.student_id, topic, row.mastery, effect.source_id),
+    )
     await outbox.add(
         conn,
         ProgressUpdated(
@@ -193,7 +203,7 @@ async def _on_code_executed(conn: Conn, effect: Effect, event: CodeExecuted) -> 
     at = _aware(event.occurred_at)
     passed = event.status in PASSED_STATUSES
     graded = event.status in GRADED_STATUSES
-    await record_submission(
+    row = await record_submission(
         conn,
         student_id=effect.student_id,
         code=event.code or "",
@@ -205,6 +215,10 @@ async def _on_code_executed(conn: Conn, effect: Effect, event: CodeExecuted) -> 
         error_type=event.error_type,
         event_id=event.id,
         at=at,
+    )
+    await conn.execute(
+        "update code_submissions set submission_key = %s where id = %s",
+        (event.submission_id, row.id),
     )
     run = None
     if event.status != "killed":  # cancelled before it finished: not the student's doing
@@ -242,7 +256,12 @@ async def _on_exercise_graded(conn: Conn, effect: Effect, event: ExerciseGraded)
         event_id=event.id,
         at=at,
     )
-    if event.code_quality is not None:
+    await conn.execute(
+        "update exercise_attempts set submission_key = %s, tests = %s where event_id = %s",
+        (event.submission_id, Jsonb(event.tests), event.id),
+    )
+    # Code quality counts only for code that works: a tidy wrong answer earns nothing here.
+    if event.code_quality is not None and event.passed:
         await record_review(
             conn,
             student_id=effect.student_id,
@@ -306,6 +325,21 @@ async def consume_event(pool: Pool, event: Event) -> Effect | None:
 
 def quiz_source_id(attempt_id: str) -> str:
     return f"quiz:{attempt_id}"
+
+
+def quiz_attempt_of(event: QuizCompleted) -> QuizAttemptIn:
+    """A `quiz.completed` event as a quiz attempt (the attempt id is the event id)."""
+    return QuizAttemptIn(
+        attempt_id=event.id,
+        user_id=event.user_id or "",
+        topic=event.topic_id,
+        quiz_id=event.quiz_id,
+        score=min(event.score, event.total),
+        total=event.total,
+        answers=[a.model_dump() for a in event.answers],
+        session_id=event.session_id,
+        at=_aware(event.occurred_at),
+    )
 
 
 async def consume_quiz(pool: Pool, body: QuizAttemptIn) -> tuple[bool, Progress | None]:

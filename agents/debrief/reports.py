@@ -215,13 +215,29 @@ async def student_report(conn: Conn, student: User) -> StudentReport:
     )
 
 
+# What each struggle trigger means, in the words a teacher reads (never the raw token).
+TRIGGER_WORDS: dict[str, str] = {
+    "repeated_error": "the same error again and again",
+    "stuck_on_exercise": "stuck on one exercise",
+    "low_quiz_score": "a low quiz score",
+    "says_confused": "says they are stuck or lost",
+    "failed_run_streak": "many failed runs in a row",
+}
+
+
+def trigger_words(trigger: str) -> str:
+    return TRIGGER_WORDS.get(trigger, trigger.replace("_", " "))
+
+
 def needs_attention(
     overview: ClassOverview, open_triggers: dict[UUID, list[str]]
 ) -> list[AttentionItem]:
     """Students with open alerts, or with started topics still under 41% (Beginner)."""
     items: list[AttentionItem] = []
     for student in overview.students:
-        reasons = [f"open alert: {trigger}" for trigger in open_triggers.get(student.id, [])]
+        reasons = [
+            f"open alert: {trigger_words(trigger)}" for trigger in open_triggers.get(student.id, [])
+        ]
         low = [t for t, m in student.mastery.items() if m <= 40]
         if low:
             reasons.append("beginner level on " + ", ".join(topics.label_of(t) for t in low))

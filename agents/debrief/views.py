@@ -4,6 +4,8 @@ overview, alerts with names. Pure reads; the access checks are the caller's (`ac
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from psycopg.rows import class_row
@@ -179,11 +181,13 @@ async def next_exercise(conn: Conn, progress: StudentProgress) -> NextExercise:
             continue
         card = await _assignment_card(conn, assignment.exercise_id)
         if card is not None:
-            due = f", due {assignment.due_at:%Y-%m-%d}" if assignment.due_at else ""
+            due = f", due {assignment.due_at:%a %d %b %Y}" if assignment.due_at else ""
+            teacher = await get_user(conn, user_id=assignment.assigned_by)
+            by = teacher.display_name if teacher else "your teacher"
             return NextExercise(
                 student_id=student_id,
                 exercise=card,
-                reason=f"Your teacher assigned this on {assignment.assigned_at:%Y-%m-%d}{due}.",
+                reason=f"Assigned by {by} on {assignment.assigned_at:%a %d %b}{due}.",
             )
     picked = pick_exercise(progress, passed)
     if picked is None:
@@ -316,3 +320,85 @@ async def classes_of(conn: Conn, user_id: UUID, role: Role) -> list[ClassSummary
         ClassSummary(id=c.id, name=c.name, teacher_id=c.teacher_id, students=counts.get(c.id, 0))
         for c in found
     ]
+
+
+# --- the teacher's loop ---------------------------------------------------------------------------
+
+
+async def code_attempts(conn: Conn, student_id: UUID, *, limit: int = 20) -> list[dict[str, Any]]:
+    """Runs and graded submissions, newest first, with the per-test outcomes of graded ones."""
+    cur = await conn.execute(
+        "select s.id, s.exercise_id, s.topic, s.code, s.status, s.passed, s.stdout_excerpt,"
+        " s.stderr_excerpt, s.duration_ms, s.error_type, s.created_at,"
+        " a.tests_passed, a.tests_total, a.tests"
+        " from code_submissions s left join lateral (select * from exercise_attempts x"
+        "   where x.submission_key = s.submission_key and s.submission_key is not null"
+        "   order by x.created_at desc limit 1) a on true"
+        " where s.student_id = %s order by s.created_at desc, s.id desc limit %s",
+        (student_id, limit),
+    )
+    names = [
+        "id", "exercise_id", "topic", "code", "status", "passed", "stdout_excerpt",
+        "stderr_excerpt", "duration_ms", "error_type", "created_at", "tests_passed",
+        "tests_total", "tests",
+    ]  # fmt: skip
+    attempts = []
+    for row in await cur.fetchall():
+        item = dict(zip(names, row, strict=True))
+        item["id"] = str(item["id"])
+        item["created_at"] = item["created_at"].isoformat()
+        item["tests"] = item["tests"] or []
+        attempts.append(item)
+    return attempts
+
+
+async def student_assignments(conn: Conn, student_id: UUID) -> list[dict[str, Any]]:
+    """The student's assignments, oldest due first, with who assigned them and if done."""
+    assignments = await list_assignments_for_student(conn, student_id=student_id)
+    attempts = await list_exercise_attempts(conn, student_id=student_id)
+    passed = {a.exercise_id for a in attempts if a.passed}
+    listed = []
+    for assignment in assignments:
+        card = await _assignment_card(conn, assignment.exercise_id)
+        if card is None:
+            continue
+        teacher = await get_user(conn, user_id=assignment.assigned_by)
+        listed.append(
+            {
+                "assignment_id": str(assignment.id),
+                "exercise_id": assignment.exercise_id,
+                "title": card.title,
+                "topic_title": card.topic_title,
+                "difficulty": card.difficulty,
+                "assigned_by": teacher.display_name if teacher else "",
+                "assigned_at": assignment.assigned_at.isoformat(),
+                "due_at": assignment.due_at.isoformat() if assignment.due_at else None,
+                "done": assignment.exercise_id in passed,
+            }
+        )
+    far = datetime.max.replace(tzinfo=UTC)
+    listed.sort(key=lambda a: (a["done"], a["due_at"] or far.isoformat()))
+    return listed
+
+
+async def mastery_trend(conn: Conn, student_id: UUID, *, points: int = 12) -> dict[str, Any]:
+    """Per topic, the student's mastery after each change (oldest first, the last `points`),
+    and the change over the last 7 days."""
+    cur = await conn.execute(
+        "select topic, mastery, at from (select *, row_number() over"
+        " (partition by topic order by at desc, source_id) as n from progress_history"
+        " where student_id = %s) h where n <= %s order by topic, at, source_id",
+        (student_id, points),
+    )
+    rows = await cur.fetchall()
+    week_ago = datetime.now(UTC).timestamp() - 7 * 86400
+    topics_out: dict[str, Any] = {}
+    for topic, mastery, at in rows:
+        entry = topics_out.setdefault(topic, {"title": topics.label_of(topic), "points": []})
+        entry["points"].append({"at": at.isoformat(), "mastery": int(mastery)})
+    for entry in topics_out.values():
+        values = entry["points"]
+        older = [p for p in values if datetime.fromisoformat(p["at"]).timestamp() < week_ago]
+        start = older[-1]["mastery"] if older else 0
+        entry["change_7d"] = values[-1]["mastery"] - start
+    return {"student_id": str(student_id), "topics": topics_out}

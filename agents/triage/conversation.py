@@ -7,6 +7,7 @@ keyed by its message id: replaying a message id finds the stored turn instead of
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -25,7 +26,18 @@ class Turn(BaseModel):
     intent: str
     confidence: float
     sources: list[str] = Field(default_factory=list)
+    quiz: dict[str, Any] | None = None  # a quiz view or answer outcome shown with the reply
+    exercise_id: str | None = None  # the exercise the reply offers
     at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def open_question(self) -> tuple[str, str, int] | None:
+        """(quiz id, question id, number of choices) when this reply asked a quiz question."""
+        quiz = self.quiz or {}
+        question = quiz.get("question") or quiz.get("next_question")
+        if not question or not quiz.get("quiz_id"):
+            return None
+        return quiz["quiz_id"], question["id"], len(question.get("choices") or [])
 
 
 class Conversation(BaseModel):

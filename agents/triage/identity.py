@@ -102,7 +102,7 @@ async def open_database(app: FastAPI) -> None:
     app.state.db_stack = stack
     pool = await stack.enter_async_context(
         open_pool(
-            conninfo, max_size=4, acquire_timeout_s=settings.db_acquire_timeout_s, name="triage"
+            conninfo, max_size=10, acquire_timeout_s=settings.db_acquire_timeout_s, name="triage"
         )
     )
     app.state.pool = pool

@@ -14,16 +14,20 @@ from fastapi import FastAPI
 from learnflow.api.service import create_service_app
 from learnflow.outbox import outbox_hooks
 from learnflow.settings import Settings
-from triage_agent import identity, workflow_runtime
+from triage_agent import demo_history, identity, workflow_runtime
 from triage_agent.api.routes import (
     alerts,
     auth,
     chat,
     classes,
     code,
+    exercises,
+    history,
     progress,
+    quizzes,
     sessions,
     teacher_exercises,
+    teaching,
 )
 
 Hook = Callable[[FastAPI], Awaitable[None]]
@@ -45,6 +49,8 @@ def create_app(
     if database and workflows:
         on_startup.append(workflow_runtime.start)
         on_shutdown.append(workflow_runtime.stop)
+        on_startup.append(demo_history.start)  # left out of unit tests as workflows are
+        on_shutdown.append(demo_history.stop)
     return create_service_app(
         "triage",
         routers=[sessions.internal_router],
@@ -57,6 +63,11 @@ def create_app(
             alerts.router,
             sessions.router,
             teacher_exercises.router,
+            teacher_exercises.generation,
+            quizzes.router,
+            history.router,
+            teaching.router,
+            exercises.router,
         ],
         on_startup=on_startup,
         on_shutdown=on_shutdown,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from learnflow.settings import get_settings
@@ -20,6 +22,16 @@ class ChatRequest(BaseModel):
         default=None,
         pattern=ID_PATTERN,
         description="Client-chosen id; resending the same id returns the same reply (no repeat).",
+    )
+    exercise_id: str | None = Field(
+        default=None,
+        pattern=ID_PATTERN,
+        description="The exercise open in the learner's editor: hints and help are about it.",
+    )
+    code: str | None = Field(
+        default=None,
+        max_length=64 * 1024,
+        description="The editor's code, when the learner chose to send it with the message.",
     )
 
     @field_validator("message")
@@ -50,4 +62,12 @@ class ChatReply(BaseModel):
         default_factory=list,
         description="Apps that could not answer (down or restarting): the reply says so and is "
         "not remembered, so resending the same message id later gets the full answer.",
+    )
+    quiz: dict[str, Any] | None = Field(
+        default=None,
+        description="When the turn started or answered a quiz: the quiz's view or the answer's "
+        "outcome (POST /quizzes, POST /quizzes/{id}/answers).",
+    )
+    exercise_id: str | None = Field(
+        default=None, description="The exercise the reply offers (the page can open it)."
     )

@@ -31,7 +31,8 @@ from learnflow.llm.running import run_agent
 from learnflow.settings import Settings
 
 from .context import GradedSubmission, TutorContext
-from .exercises import public_view, recommend
+from .error_help import explain_error as explain_error_text
+from .exercises import named_exercise, public_view, recommend
 from .guardrail import Blocked, known_texts, solution_guardrail
 from .offline_policy import OFFLINE_LABEL, TutorPolicy
 from .review import review_code as review
@@ -80,6 +81,9 @@ Rules, in order of importance:
    test in plain words. Use `review_code` for style (PEP 8), efficiency and readability, and
    mention the most useful one or two comments, with the quality score.
 6. Use `session_status` to see the current exercise, hints already given and attempts.
+7. A traceback, an error message or an error's name: call `explain_error` and explain it in
+   plain words (the exception, the line, the likely cause, a hint toward the fix — not the fix).
+   A traceback is never code to review.
 """
 
 
@@ -114,8 +118,8 @@ def session_status(ctx: RunContextWrapper[TutorContext]) -> str:
     context = ctx.context
     exercise = context.current_exercise
     progress = context.state.peek(exercise.id if exercise else None)
-    lowered = context.learner_message.lower()
-    mentioned = next((e.id for e in context.catalog.exercises if e.id in lowered), None)
+    named = named_exercise(context.catalog, context.learner_message)
+    mentioned = named.id if named is not None else None
     return _json(
         {
             "intent": context.intent,
@@ -275,7 +279,33 @@ def review_code(ctx: RunContextWrapper[TutorContext], code: str) -> str:
     return _json({**result.to_dict(), "text": result.text()})
 
 
-TOOLS = [session_status, recommend_exercise, get_exercise, get_hint, grade_submission, review_code]
+@function_tool
+def explain_error(ctx: RunContextWrapper[TutorContext], error: str, code: str) -> str:
+    """Explain a Python error: the exception, the line, what it means in plain words, the
+    likely cause in the learner's code, a hint toward the fix (never the fix itself) and the
+    lessons to read. Use it for a traceback, an error message, an error's name, or a program
+    that runs forever — never review a traceback as code.
+
+    Args:
+        error: The traceback or error message (or the learner's words about it).
+        code: The learner's code, if they sent it ("" otherwise).
+    """
+    found = explain_error_text(error, code or ctx.context.learner_code)
+    if found is None:
+        return _error("no Python error found in that text: ask the learner to paste it")
+    ctx.context.cited_lessons.extend(found.lessons)
+    return _json({**found.to_dict(), "text": found.text()})
+
+
+TOOLS = [
+    session_status,
+    recommend_exercise,
+    get_exercise,
+    get_hint,
+    grade_submission,
+    review_code,
+    explain_error,
+]
 
 
 def _instructions(ctx: RunContextWrapper[TutorContext], agent: Agent[TutorContext]) -> str:

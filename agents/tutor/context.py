@@ -46,7 +46,11 @@ class TutorContext:
     changes: list[Change] = field(default_factory=list)
     graded: list[GradedSubmission] = field(default_factory=list)
     in_play: set[str] = field(default_factory=set)
+    #: Lessons a tool pointed the learner to this turn (an error's lesson sections).
+    cited_lessons: list[str] = field(default_factory=list)
     hint_given_this_turn: bool = False
+    #: The behavioural leak check's time limit (`Settings.tutor_leak_check_timeout_s`).
+    leak_check_timeout_s: float = 4.0
 
     def change(self, change: Change) -> None:
         """Apply `change` to this turn's state and remember it for the commit."""

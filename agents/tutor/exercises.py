@@ -100,6 +100,29 @@ def find_exercise(catalog: Catalog, exercise_id: str) -> Exercise:
         ) from None
 
 
+def _phrase(text: str) -> str:
+    return " " + " ".join(re.findall(r"[a-z0-9]+", text.lower())) + " "
+
+
+def named_exercise(catalog: Catalog, message: str) -> Exercise | None:
+    """The exercise a message names: by id ("data-structures.word-count"), by the words of its
+    id ("the word count exercise") or by its title ("Count the words"); the longest name wins,
+    so "min max" is not mistaken for a shorter one. None when no exercise is named."""
+    lowered = message.lower()
+    spoken = _phrase(message)
+    best: tuple[int, Exercise] | None = None
+    for exercise in catalog.exercises:
+        names = [exercise.id.split(".", 1)[-1].replace("-", " "), exercise.title]
+        if exercise.id in lowered:
+            return exercise
+        for name in names:
+            phrase = _phrase(name)
+            longer = best is None or len(phrase) > best[0]
+            if len(phrase.split()) >= 2 and phrase in spoken and longer:
+                best = (len(phrase), exercise)
+    return best[1] if best else None
+
+
 def public_view(exercise: Exercise) -> dict[str, Any]:
     """What a learner may see of an exercise: never its tests, solution or unrevealed hints."""
     return {

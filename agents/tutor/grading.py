@@ -264,6 +264,10 @@ class SidecarGrader:
     words); any other failure of the runner or the mesh as `DependencyFailed`.
     """
 
+    #: Its verdicts are repeatable (the same code on the same tests in the same sandbox), so the
+    #: guardrail may cache them under this name.
+    cache_kind = "code-runner"
+
     def __init__(self, sidecar: Mesh) -> None:
         self.sidecar = sidecar
 
@@ -276,7 +280,14 @@ class SidecarGrader:
         session_id: str | None = None,
         user_id: str | None = None,
     ) -> GradeResult:
-        body: dict[str, Any] = {"code": code, "tests": exercise.tests, "module_name": MODULE_NAME}
+        body: dict[str, Any] = {
+            "code": code,
+            "tests": exercise.tests,
+            "module_name": MODULE_NAME,
+            # the exercise's own time limits (CPU seconds per test and for the run)
+            "test_timeout_s": exercise.limits.test_timeout_s,
+            "run_timeout_s": exercise.limits.run_timeout_s,
+        }
         tracking = {
             "submission_id": submission_id,
             "exercise_id": exercise.id,

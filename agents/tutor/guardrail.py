@@ -20,42 +20,67 @@ code — is *known*; the tokens of S no known text covers are the *secret*. A re
   rule applies to the exercises in play (the current one, any a tool touched this turn, any the
   learner names);
   the whole rule applies to every exercise of the curriculum, so "solve this other exercise"
-  is caught too.
+  is caught too. On an exercise *not* in play, a similarity verdict is confirmed behaviourally
+  when the tutor has a sandbox (the reply's code must pass that exercise's hidden tests): a tiny
+  solution such as is-even's `n % 2 == 0` is also a fair part of another exercise's prompt.
 
-Token similarity finds copies and near-copies of the reference. A different algorithm that also
-passes the tests (say, `collections.Counter` instead of a loop) is not similar and is not
-flagged; the instructions forbid it and the guardrail is the backstop for verbatim leaks.
+Token similarity finds copies and near-copies of the reference, but a different algorithm that
+also passes the tests (say, `collections.Counter` instead of a loop) is not similar. So the
+guardrail also checks **behaviour** (`behavioural_leak`): when an exercise is in play and the
+tutor has a sandbox (`TutorContext.grader`, the code runner's `tests` method), the code of the
+reply is run against that exercise's hidden tests, and code that passes them all is a leak,
+whatever its shape. What runs: each code piece of the reply, all of them together, and the code
+the tutor showed earlier in the session followed by this reply's (a solution handed over in
+parts) — at most `MAX_PROGRAMS` programs per exercise, only those that parse and mention every
+name the tests import (unless they build names dynamically), never the learner's own code echoed
+back. All runs share one time limit (`TutorContext.leak_check_timeout_s`); a program the sandbox
+could not judge in time (or at all) counts as a leak — it defines what the tests import, so it is
+shaped like a submission and the guardrail fails closed.
 """
 
 from __future__ import annotations
 
+import ast
+import asyncio
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+import logging
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from agents import Agent, GuardrailFunctionOutput, RunContextWrapper, output_guardrail
 
 from learnflow.curriculum import Exercise
-from learnflow.errors import NotFound
+from learnflow.errors import LearnFlowError, NotFound
 
 from .context import TutorContext
-from .similarity import Fingerprint, Grams, code_pieces, grams_of_texts
+from .exercises import named_exercise
+from .similarity import Fingerprint, Grams, code_pieces, grams_of_texts, normalised_tokens
 
 __all__ = [
     "COMPLETE",
     "MARGIN",
+    "MAX_PROGRAMS",
     "REVEAL",
     "Blocked",
     "LeakReport",
     "ReplyCode",
+    "behavioural_leak",
     "check_reply",
+    "check_reply_behaviour",
     "known_texts",
     "leak_report",
     "leaks_solution",
     "refusal",
+    "similarity_leaks",
     "solution_guardrail",
+    "tested_names",
 ]
+
+log = logging.getLogger(__name__)
 
 COMPLETE = 0.9
 MARGIN = 0.05
@@ -63,6 +88,25 @@ REVEAL = 2 / 3
 #: An assembled leak must add at least this many secret tokens in the blocked reply (or all of
 #: a smaller secret).
 MIN_NEW_SECRET = 2
+#: At most this many programs of one reply are run per exercise in play (each code piece, all
+#: pieces together, earlier code plus this reply's).
+MAX_PROGRAMS = 3
+#: Statements that can define a name the tests import.
+_BINDINGS = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Assign,
+    ast.AnnAssign,
+    ast.AugAssign,
+    ast.Import,
+    ast.ImportFrom,
+    ast.NamedExpr,
+)
+#: Names whose presence means code can bind a tested name without spelling it out.
+_DYNAMIC = re.compile(
+    r"\b(exec|eval|compile|globals|locals|vars|setattr|__import__|importlib|__dict__|sys\.modules)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -281,8 +325,8 @@ def _candidates(context: TutorContext, *, in_play_only: bool = False) -> list[Ex
     """Every exercise of the curriculum, the ones in play this turn first: the current one, any
     a tool touched, any the learner's message names."""
     first = [e for e in (context.current_exercise,) if e is not None]
-    lowered = context.learner_message.lower()
-    mentioned = {e.id for e in context.catalog.exercises if e.id in lowered}
+    named = named_exercise(context.catalog, context.learner_message)
+    mentioned = {named.id} if named is not None else set()
     for exercise_id in sorted(context.in_play | mentioned):
         try:
             first.append(context.catalog.exercise(exercise_id))
@@ -294,11 +338,13 @@ def _candidates(context: TutorContext, *, in_play_only: bool = False) -> list[Ex
     return first + [e for e in context.catalog.exercises if e.id not in seen]
 
 
-def check_reply(context: TutorContext, reply: str) -> Blocked | None:
-    """The first exercise whose solution `reply` leaks (checked against the whole curriculum,
-    not only the current exercise), with the refusal to send instead; None when it is safe."""
+def similarity_leaks(
+    context: TutorContext, reply: str
+) -> Iterator[tuple[Exercise, LeakReport, bool]]:
+    """Each exercise whose solution `reply` leaks by token similarity (checked against the whole
+    curriculum, the exercises in play first), with its report and whether it is in play."""
     if not code_pieces(reply):
-        return None
+        return
     code = ReplyCode.read(
         reply, earlier=context.state.shown_code, learner_code=_learner_code(context)
     )
@@ -306,14 +352,225 @@ def check_reply(context: TutorContext, reply: str) -> Blocked | None:
     for exercise in _candidates(context):
         report = leak_report(code, exercise, assembled=exercise.id in in_play)
         if report.leaked:
-            return Blocked(exercise.id, refusal(context, exercise), report)
+            yield exercise, report, exercise.id in in_play
+
+
+def check_reply(context: TutorContext, reply: str) -> Blocked | None:
+    """The first exercise whose solution `reply` leaks by similarity (checked against the whole
+    curriculum, not only the current exercise), with the refusal to send instead; None when it
+    is safe. No sandbox: `check_reply_behaviour` is the guardrail's full verdict."""
+    for exercise, report, _ in similarity_leaks(context, reply):
+        return Blocked(exercise.id, refusal(context, exercise), report)
     return None
 
 
+# --- the behavioural check --------------------------------------------------------------------
+
+
+def tested_names(exercise: Exercise, module: str = "solution") -> frozenset[str] | None:
+    """The names the hidden tests import from the learner's module: None when they cannot be
+    listed (`import solution` used as a module); empty when the tests do not even parse (then
+    nothing can pass them)."""
+    try:
+        tree = ast.parse(exercise.tests)
+    except (SyntaxError, ValueError):
+        return frozenset()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == module:
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.Import) and any(a.name == module for a in node.names):
+            return None
+    return frozenset(names) if names else None
+
+
+def _normalised(code: str) -> str:
+    return "\n".join(line.rstrip() for line in code.strip().splitlines() if line.strip())
+
+
+def _could_pass(program: str, names: frozenset[str] | None) -> bool:
+    """Whether `program` could pass tests importing `names`: it parses, binds some name, and
+    spells out each tested name (when they are known) — or builds names dynamically. A cheap
+    filter that keeps most replies out of the sandbox."""
+    try:
+        tree = ast.parse(program)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    if _DYNAMIC.search(program):
+        return True
+    if not any(isinstance(node, _BINDINGS) for node in ast.walk(tree)):
+        return False  # an expression alone defines nothing the tests could import
+    if names is None:
+        return True
+    return all(re.search(rf"\b{re.escape(name)}\b", program) for name in names)
+
+
+def _programs(
+    pieces: Sequence[str],
+    earlier: Sequence[str],
+    learner: Sequence[str],
+    known: Sequence[Exercise] = (),
+) -> list[str]:
+    """The programs to run for one reply: each piece, the pieces together, and the code shown
+    earlier followed by the pieces — never code the learner wrote themselves, nor a piece that
+    is the starter or a hint of an exercise in `known` (the learner may see those anyway)."""
+    own = {_normalised(code) for code in learner if code.strip()}
+    shown = {
+        tuple(normalised_tokens(text))
+        for exercise in known
+        for group in known_texts(exercise)
+        for text in group
+    }
+    mine = [
+        p
+        for p in pieces
+        if p.strip() and _normalised(p) not in own and tuple(normalised_tokens(p)) not in shown
+    ]
+    if not mine:
+        return []
+    candidates = [*mine]
+    if len(mine) > 1:
+        candidates.append("\n\n".join(mine))
+    if earlier:
+        candidates.append("\n\n".join([*earlier, *mine]))
+    unique: list[str] = []
+    for program in candidates:
+        if _normalised(program) not in {_normalised(u) for u in unique} | own:
+            unique.append(program)
+    return unique
+
+
+#: Sandbox verdicts already known, per (grader kind, exercise, digest of tests and program):
+#: the same starter-shaped or example code comes back turn after turn, and a definite verdict
+#: of the same code on the same tests does not change. Bounded, oldest first out.
+VERDICT_CACHE_SIZE = 1024
+_verdicts: OrderedDict[tuple[str, str, str], bool] = OrderedDict()
+
+
+def _verdict_key(
+    context: TutorContext, exercise: Exercise, program: str
+) -> tuple[str, str, str] | None:
+    """Where `program`'s verdict on `exercise` is remembered; None for a grader that does not
+    declare its verdicts repeatable (`cache_kind`), such as a scripted one in a test."""
+    kind = getattr(context.grader, "cache_kind", None)
+    if not isinstance(kind, str):
+        return None
+    digest = hashlib.sha256(f"{exercise.tests}\x00{program}".encode()).hexdigest()
+    return kind, exercise.id, digest
+
+
+async def _passes(context: TutorContext, exercise: Exercise, program: str) -> bool:
+    """Whether `program` passes every hidden test of `exercise`. The run is anonymous (no session
+    or user): it is the tutor's check, not the learner's submission, so no progress counts it.
+    Definite verdicts (every test passed or failed; no limit hit, no runner error) are cached."""
+    assert context.grader is not None
+    key = _verdict_key(context, exercise, program)
+    if key is not None and key in _verdicts:
+        _verdicts.move_to_end(key)
+        return _verdicts[key]
+    result = await context.grader.grade(exercise, program)
+    definite = result.raw_status in ("pass", "fail") and all(
+        test.status in ("pass", "fail") for test in result.tests
+    )
+    if key is not None and definite:
+        _verdicts[key] = result.passed
+        while len(_verdicts) > VERDICT_CACHE_SIZE:
+            _verdicts.popitem(last=False)
+    return result.passed
+
+
+async def behavioural_leak(
+    context: TutorContext,
+    exercises: Sequence[Exercise],
+    pieces: Sequence[str],
+    *,
+    earlier: Sequence[str] = (),
+    learner: Sequence[str] = (),
+) -> tuple[Exercise, str] | None:
+    """The first exercise whose hidden tests some program of the reply passes (or that the
+    sandbox could not judge in time), with the reason; None when no program passes."""
+    if context.grader is None or not exercises or not pieces:
+        return None
+    programs = _programs(pieces, earlier, learner, exercises)
+    runs: list[tuple[Exercise, str]] = []
+    for exercise in {e.id: e for e in exercises}.values():
+        names = tested_names(exercise)
+        if names is not None and not names:
+            continue
+        runs += [(exercise, p) for p in programs if _could_pass(p, names)][:MAX_PROGRAMS]
+    if not runs:
+        return None
+    started = time.perf_counter()
+    tasks = [asyncio.ensure_future(_passes(context, e, p)) for e, p in runs]
+    _, pending = await asyncio.wait(tasks, timeout=context.leak_check_timeout_s)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.gather(*pending, return_exceptions=True)
+    log.info(
+        "behavioural leak check: %d run(s) in %.0f ms (%d not finished)",
+        len(runs),
+        (time.perf_counter() - started) * 1000,
+        len(pending),
+    )
+    for (exercise, _), task in zip(runs, tasks, strict=True):
+        if task in pending:
+            return exercise, "the reply's code could not be checked against the tests in time"
+        error = task.exception()
+        if error is not None:
+            if not isinstance(error, LearnFlowError):
+                raise error
+            return exercise, "the reply's code could not be checked against the tests"
+        if task.result():
+            return exercise, "the reply's code passes the exercise's hidden tests"
+    return None
+
+
+async def check_reply_behaviour(context: TutorContext, reply: str) -> Blocked | None:
+    """The output guardrail's verdict: the similarity check, then the behavioural check on the
+    exercises in play.
+
+    A similarity verdict on an exercise in play blocks at once. One on an exercise *not* in play
+    is confirmed behaviourally first (when the tutor has a sandbox): the reply's code is run
+    against that exercise's hidden tests, and only code that passes them (or that could not be
+    judged) is blocked — a short solution such as `n % 2 == 0` is also a fair piece of another
+    exercise's prompt, and refusing it there would be a false block."""
+    pieces = code_pieces(reply)
+    if not pieces:
+        return None
+    learner = _learner_code(context)
+    for exercise, report, in_play in similarity_leaks(context, reply):
+        if in_play or context.grader is None:
+            return Blocked(exercise.id, refusal(context, exercise), report)
+        confirmed = await behavioural_leak(context, [exercise], pieces, learner=learner)
+        if confirmed is not None:
+            reason = f"{report.reason}, and {confirmed[1]}"
+            return Blocked(exercise.id, refusal(context, exercise), replace(report, reason=reason))
+        log.info(
+            "similarity flagged %s (not in play), but no code of the reply passes its hidden "
+            "tests: not blocked",
+            exercise.id,
+        )
+    exercises = _candidates(context, in_play_only=True)
+    found = await behavioural_leak(
+        context,
+        exercises,
+        pieces,
+        earlier=context.state.shown_code,
+        learner=learner,
+    )
+    if found is None:
+        return None
+    exercise, reason = found
+    report = replace(leak_report(reply, exercise), leaked=True, reason=reason)
+    return Blocked(exercise.id, refusal(context, exercise), report)
+
+
 @output_guardrail(name="solution_leak")
-def solution_guardrail(
+async def solution_guardrail(
     context: RunContextWrapper[TutorContext], agent: Agent[Any], output: Any
 ) -> GuardrailFunctionOutput:
     """Trips when the final answer leaks a solution; `output_info` is the `Blocked` verdict."""
-    blocked = check_reply(context.context, output if isinstance(output, str) else str(output))
+    text = output if isinstance(output, str) else str(output)
+    blocked = await check_reply_behaviour(context.context, text)
     return GuardrailFunctionOutput(output_info=blocked, tripwire_triggered=blocked is not None)

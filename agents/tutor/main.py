@@ -8,7 +8,7 @@ from learnflow.api.service import create_service_app
 from learnflow.outbox import outbox_hooks
 from learnflow.settings import Settings
 
-from .api.routes import exercises, grade, respond
+from .api.routes import exercises, grade, quizzes, respond
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -16,7 +16,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     start_outbox, stop_outbox = outbox_hooks("tutor", open_database=True)
     return create_service_app(
         "tutor",
-        routers=[respond.router, exercises.router, grade.router],
+        routers=[respond.router, exercises.router, grade.router, quizzes.router],
         on_startup=[start_outbox],
         on_shutdown=[stop_outbox],
         settings=settings,

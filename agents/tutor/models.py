@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from learnflow.contracts import SpecialistRequest
-from learnflow.curriculum import Difficulty
+from learnflow.curriculum import Difficulty, Exercise
 
 __all__ = [
     "MAX_CODE_CHARS",
@@ -77,10 +77,44 @@ class RecommendReply(BaseModel):
     exercises: list[ExercisePublic]
 
 
+class CustomExerciseIn(BaseModel):
+    """A teacher's exercise (not in the curriculum files), sent by triage from its database."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=200)
+    topic: str = Field(min_length=1, max_length=100)
+    difficulty: Difficulty
+    title: str = Field(min_length=1, max_length=200)
+    prompt: str = Field(min_length=1)
+    starter: str = ""
+    tests: str = Field(min_length=1)
+    solution: str = Field(min_length=1)
+    hints: list[dict[str, str]] = Field(default_factory=list)
+
+    def as_exercise(self) -> Exercise:
+        hints = self.hints or [{"nudge": "Read the prompt again: what must the function return?"}]
+        return Exercise(
+            id=self.id,
+            module=self.topic,
+            lesson=f"{self.topic}.custom",
+            difficulty=self.difficulty,
+            title=self.title,
+            prompt=self.prompt,
+            starter=self.starter or "# write your code here\n",
+            tests=self.tests,
+            solution=self.solution,
+            hints=hints,  # validated into a HintLadder
+        )
+
+
 class GradeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     exercise_id: str = Field(min_length=1, max_length=200)
+    exercise: CustomExerciseIn | None = Field(
+        default=None, description="A teacher's exercise (triage sends it; not in the files)."
+    )
     code: str = Field(description=f"The learner's code (at most {MAX_CODE_CHARS} characters).")
     session_id: str | None = Field(default=None, min_length=1, max_length=100)
     user_id: str | None = Field(default=None, min_length=1, max_length=100)

@@ -3,6 +3,9 @@
 Every turn starts with `session_status` (intent, current exercise, hints given, attached code).
 Then, by what the learner asked:
 
+- **an error** (a traceback, an error message, an error's name, a program that never ends) →
+  `explain_error`: the exception, the line, the meaning, the likely cause in their code, a hint
+  toward the fix and the lessons. A traceback is never reviewed as code.
 - **exercise request** → `recommend_exercise` (matched to their level, topic and difficulty taken
   from the message) → `get_exercise` → the title, prompt, starter code and how to submit.
 - **hint / "I'm stuck" / any push for the answer** → `get_hint` for the next rung of the current
@@ -24,6 +27,8 @@ import re
 from typing import Any
 
 from learnflow.llm.offline import Answer, CallTool, ToolResult, Transcript
+
+from .error_help import parse_error, split_traceback
 
 __all__ = ["OFFLINE_LABEL", "TutorPolicy", "asks_for_hint", "presses_for_solution"]
 
@@ -133,6 +138,10 @@ class TutorPolicy:
         code = status.get("learner_code") or ""
         current = status.get("current_exercise")
         intent = status.get("intent") or ""
+        # the learner's words, not a traceback's file name ("solution.py"), say what they want
+        words = split_traceback(message)[1]
+        if parse_error(message) is not None and not presses_for_solution(words):
+            return self._explain_error(transcript, message, code, current)
         if code.strip():
             if intent == "submission":
                 return self._submission(transcript, status, code)
@@ -152,6 +161,34 @@ class TutorPolicy:
         if asks_for_hint(message) or intent == "code_help":
             return self._hint(transcript, status, current["id"], pressed)
         return self._nudge(current)
+
+    # --- errors -------------------------------------------------------------------------------
+    @staticmethod
+    def _explain_error(
+        transcript: Transcript, message: str, code: str, current: dict[str, Any] | None
+    ) -> CallTool | Answer:
+        explained = transcript.result("explain_error")
+        if explained is None:
+            return CallTool("explain_error", {"error": message, "code": code})
+        found = explained.json()
+        if not isinstance(found, dict) or "error" in found:
+            return _labelled("Paste the whole error message (the last lines of the traceback).")
+        follow = (
+            f"Try the hint on “{current.get('title')}”, run it again, and tell me what changed — "
+            "or ask me for the next hint."
+            if current
+            else "Try that and run it again. What does it print now?"
+        )
+        if (
+            found.get("line") is None
+            and not code.strip()
+            and found.get("exception") != "TimeoutError"
+        ):
+            follow = (
+                "Paste the whole traceback (and your code) and I'll point at the exact line. "
+                + follow
+            )
+        return _labelled(str(found["text"]), follow)
 
     # --- exercises ----------------------------------------------------------------------------
     def _present(

@@ -22,9 +22,11 @@ from learnflow.errors import InvalidInput, PayloadTooLarge
 from learnflow.events import CodeSubmitted, ExerciseGraded
 from learnflow.intents import extract_code
 from learnflow.outbox import EventSink
+from learnflow.settings import get_settings
 
 from .agent import SUBMISSION_NAMESPACE, TurnResult, run_turn
 from .context import GradedSubmission, TutorContext
+from .error_help import split_traceback
 from .exercises import find_exercise, public_view, recommend
 from .grading import SidecarGrader
 from .mesh import Mesh
@@ -89,6 +91,9 @@ class TutorService:
     async def respond(self, request: TutorRequest) -> SpecialistReply:
         state, etag = await self.sessions.load(request.session_id)
         code = request.code or extract_code(request.message)[0]
+        if code and split_traceback(code)[0] is not None:
+            # a pasted traceback is an error to explain, not code to review: keep only the code
+            code = split_traceback(code)[1].strip() or None
         context = TutorContext(
             catalog=self.catalog,
             state=state.model_copy(deep=True),
@@ -101,7 +106,11 @@ class TutorService:
             learner_code=code,
             mastery=request.mastery or {},
             offline=self.offline,
+            leak_check_timeout_s=get_settings().tutor_leak_check_timeout_s,
         )
+        if request.exercise_id:
+            # the exercise open in the learner's editor is the one "hint" and "I'm stuck" mean
+            context.start(find_exercise(self.catalog, request.exercise_id))
         if _STUCK.search(request.message):
             context.change(lambda state: state.count_stuck())
         turn = self.last_turn = await run_turn(
@@ -114,7 +123,8 @@ class TutorService:
         follow_up = None
         if current and not saved.peek(current).passed:
             follow_up = "Paste your code when you're ready: I'll run the hidden tests."
-        sources = sorted(context.in_play | ({current} if current else set()))
+        sources = list(dict.fromkeys(context.cited_lessons))
+        sources += sorted(context.in_play | ({current} if current else set()))
         return SpecialistReply(reply=turn.reply, sources=sources, follow_up=follow_up)
 
     @staticmethod
@@ -150,7 +160,10 @@ class TutorService:
 
     # --- POST /grade --------------------------------------------------------------------------
     async def grade(self, body: GradeRequest) -> GradeReply:
-        exercise = find_exercise(self.catalog, body.exercise_id)
+        if body.exercise is not None and body.exercise.id == body.exercise_id:
+            exercise = body.exercise.as_exercise()
+        else:
+            exercise = find_exercise(self.catalog, body.exercise_id)
         code = _check_code(body.code)
         submission_id = body.submission_id or self._derived_submission_id(body, code)
         result = await SidecarGrader(self.mesh).grade(
@@ -224,6 +237,7 @@ class TutorService:
                 tests_total=result.tests_total,
                 code_quality=graded.quality,
                 error_type=result.error_type,
+                tests=[{"name": t.name, "status": t.status} for t in result.tests],
                 **common,
             ),
         )

@@ -30,6 +30,7 @@ import textwrap
 import tokenize
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from learnflow.intents import extract_code
@@ -158,6 +159,13 @@ def normalised_tokens(code: str) -> list[str]:
     """The tokens of `code` after normalisation (see the module docstring), names as written;
     a name that carries no meaning of its own is prefixed with a marker `_VAR` that `alpha`
     runs use to rename it."""
+    return list(_normalised_tokens(code))
+
+
+@lru_cache(maxsize=2048)
+def _normalised_tokens(code: str) -> tuple[str, ...]:
+    """`normalised_tokens`, remembered: the same starters, hints and reply pieces come back
+    on every turn."""
     tokens: list[str] = []
     for kind, text in _raw_tokens(_canonical_source(code)):
         if kind == "name":
@@ -168,7 +176,7 @@ def normalised_tokens(code: str) -> list[str]:
             tokens.append(_literal(text))
         else:
             tokens.append(text)
-    return tokens
+    return tuple(tokens)
 
 
 def _run(tokens: Sequence[str], start: int, n: int, mode: str) -> tuple[str, ...]:
@@ -210,7 +218,8 @@ def grams_of_texts(texts: Iterable[str]) -> Grams:
 
 @dataclass(frozen=True)
 class Fingerprint:
-    """A reference text's normalised tokens, ready to be compared with other texts."""
+    """A reference text's normalised tokens, ready to be compared with other texts (its runs are
+    computed once: the guardrail compares every exercise's solution with every reply)."""
 
     tokens: tuple[str, ...]
 
@@ -221,17 +230,34 @@ class Fingerprint:
     def __len__(self) -> int:
         return len(self.tokens)
 
+    @cached_property
+    def _runs(self) -> dict[str, tuple[tuple[tuple[str, ...], range], ...]]:
+        """Per mode, each run of the tokens with the positions it spans."""
+        runs: dict[str, tuple[tuple[tuple[str, ...], range], ...]] = {}
+        for mode in MODES:
+            n = RUN_LENGTH[mode]
+            if len(self.tokens) <= n:
+                whole = _run(self.tokens, 0, len(self.tokens), mode)
+                runs[mode] = ((whole, range(len(self.tokens))),)
+            else:
+                runs[mode] = tuple(
+                    (_run(self.tokens, start, n, mode), range(start, start + n))
+                    for start in range(len(self.tokens) - n + 1)
+                )
+        return runs
+
+    @cached_property
+    def _run_set(self) -> dict[str, frozenset[tuple[str, ...]]]:
+        return {mode: frozenset(run for run, _ in runs) for mode, runs in self._runs.items()}
+
     def covered_by(self, grams: Grams) -> set[int]:
         """Positions inside some run of tokens found in `grams`, in any mode."""
         positions: set[int] = set()
         for mode in MODES:
-            n = RUN_LENGTH[mode]
             found = grams.get(mode, set())
-            if len(self.tokens) <= n:
-                if _run(self.tokens, 0, len(self.tokens), mode) in found:
-                    positions.update(range(len(self.tokens)))
+            if self._run_set[mode].isdisjoint(found):
                 continue
-            for start in range(len(self.tokens) - n + 1):
-                if _run(self.tokens, start, n, mode) in found:
-                    positions.update(range(start, start + n))
+            for run, span in self._runs[mode]:
+                if run in found:
+                    positions.update(span)
         return positions

@@ -41,6 +41,9 @@ def tests_error_type(result: dict[str, Any]) -> str | None:
     return None
 
 
+CODE_KEPT_CHARS = 65536  # learnflow.events.CodeExecuted.code's limit
+
+
 async def queue_executed(
     events: EventSink,
     request: _Tracked,
@@ -61,5 +64,7 @@ async def queue_executed(
         exit_code=exit_code,
         duration_ms=max(0.0, duration_ms),
         error_type=error,
+        # the learner's code, for their teacher's "code attempts" (debrief stores it)
+        code=str(getattr(request, "code", ""))[:CODE_KEPT_CHARS] or None,
     )
     await events.queue(event)

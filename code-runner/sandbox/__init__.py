@@ -2,7 +2,8 @@
 
     run_python(code, stdin="", timeout_s=5.0) -> {status, exit_code, stdout, stderr,
                                                   duration_ms, truncated}
-    run_tests(code, tests, module_name="solution") -> {status, message, tests: [...]}
+    run_tests(code, tests, module_name="solution", *, test_timeout_s=None, run_timeout_s=None)
+        -> {status, message, tests: [...], limits}
 
 plus `arun_python` / `arun_tests` for async services. All share one process-wide `Runner`
 (`get_runner()`), started on first use: it refuses to start - `SandboxUnavailable`, one line
@@ -55,13 +56,31 @@ def run_python(code: str, stdin: str = "", timeout_s: float = 5.0) -> dict[str, 
     return get_runner().run_python(code, stdin, timeout_s)
 
 
-def run_tests(code: str, tests: str, module_name: str = "solution") -> dict[str, Any]:
-    return get_runner().run_tests(code, tests, module_name)
+def run_tests(
+    code: str,
+    tests: str,
+    module_name: str = "solution",
+    *,
+    test_timeout_s: float | None = None,
+    run_timeout_s: float | None = None,
+) -> dict[str, Any]:
+    return get_runner().run_tests(
+        code, tests, module_name, test_timeout_s=test_timeout_s, run_timeout_s=run_timeout_s
+    )
 
 
 async def arun_python(code: str, stdin: str = "", timeout_s: float = 5.0) -> dict[str, Any]:
     return await get_runner().arun_python(code, stdin, timeout_s)
 
 
-async def arun_tests(code: str, tests: str, module_name: str = "solution") -> dict[str, Any]:
-    return await get_runner().arun_tests(code, tests, module_name)
+async def arun_tests(
+    code: str,
+    tests: str,
+    module_name: str = "solution",
+    *,
+    test_timeout_s: float | None = None,
+    run_timeout_s: float | None = None,
+) -> dict[str, Any]:
+    return await get_runner().arun_tests(
+        code, tests, module_name, test_timeout_s=test_timeout_s, run_timeout_s=run_timeout_s
+    )

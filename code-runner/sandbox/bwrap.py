@@ -14,7 +14,9 @@ to an unprivileged host user, so RLIMIT_NPROC applies and root-owned files stay 
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
+import importlib.util
 import json
 import logging
 import os
@@ -42,6 +44,7 @@ from code_runner.sandbox.pump import EventLines, FdPump, read_until_event
 log = logging.getLogger("code_runner.sandbox")
 
 INSIDE_UID = 1000
+SHM_BYTES = 1024 * 1024
 START_TIMEOUT_S = 15.0
 TOP_LEVEL_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 INSTALL_HINT = "install it with `apt-get install -y bubblewrap` (Debian/Ubuntu)"
@@ -81,11 +84,13 @@ def choose_python(settings: SandboxSettings, switch_user: bool) -> str:
     )
 
 
+@functools.cache
 def _python_info(python: str) -> dict[str, str]:
     script = (
-        "import json, sys, sysconfig; p = sysconfig.get_paths(); "
+        "import json, sys, sysconfig, importlib.util; p = sysconfig.get_paths(); "
         "print(json.dumps({k: p[k] for k in ('stdlib', 'platstdlib', 'purelib', 'platlib')} "
-        "| {'version': '%d.%d' % sys.version_info[:2]}))"
+        "| {'version': '%d.%d' % sys.version_info[:2], "
+        "'magic': importlib.util.MAGIC_NUMBER.hex()}))"
     )
     try:
         done = subprocess.run(
@@ -160,6 +165,7 @@ class BwrapBackend:
         self.switch_user = os.geteuid() == 0
         self._args: list[str] | None = None
         self._seccomp: bytes | None = None
+        self.runs_host_bytecode = False
         self._cgroups = CgroupParent(settings.cgroup_parent) if settings.cgroup_parent else None
         self.python = ""
 
@@ -174,6 +180,9 @@ class BwrapBackend:
         if self._cgroups is not None:
             self._cgroups.check()
         self.python = choose_python(self.settings, self.switch_user)
+        # the same bytecode format: the host compiles the in-sandbox programs once
+        magic = _python_info(self.python).get("magic")
+        self.runs_host_bytecode = magic == importlib.util.MAGIC_NUMBER.hex()
         if self.settings.seccomp:
             if not seccomp.supported():
                 raise SandboxUnavailable(
@@ -220,6 +229,10 @@ class BwrapBackend:
             *plan_filesystem(self.python, s.extra_ro_binds),
             "--proc", "/proc",
             "--dev", "/dev",
+            "--remount-ro", "/dev",  # its tmpfs has no size limit
+            "--size", str(SHM_BYTES),
+            "--perms", "1777",
+            "--tmpfs", "/dev/shm",  # POSIX semaphores (multiprocessing) need a little of it
             "--size", str(s.disk_bytes),
             "--perms", "0700",
             "--tmpfs", "/tmp",

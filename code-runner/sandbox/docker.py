@@ -75,6 +75,7 @@ class DockerBackend:
     def __init__(self, settings: SandboxSettings) -> None:
         self.settings = settings
         self.client: Any = None
+        self.runs_host_bytecode = False  # the image's Python may be another version
 
     def check(self) -> None:
         docker = _import_docker()

@@ -96,6 +96,8 @@ def _apply_limits(limits):
     # RLIMIT_CPU counts whole seconds from the process start; start-up used a few ms of it.
     cpu = int(usage.ru_utime + usage.ru_stime) + int(limits["cpu_s"])
     lower(resource.RLIMIT_CORE, 0)
+    if int(limits.get("data", 0)) > 0:
+        lower(resource.RLIMIT_DATA, int(limits["data"]))
     # SIGXCPU at the soft limit (reported as a timeout); SIGKILL a second later if ignored.
     lower(resource.RLIMIT_CPU, cpu, cpu + 1)
     lower(resource.RLIMIT_FSIZE, int(limits["fsize"]))
@@ -105,13 +107,21 @@ def _apply_limits(limits):
     lower(resource.RLIMIT_MEMLOCK, 0)
     if hasattr(resource, "RLIMIT_MSGQUEUE"):
         lower(resource.RLIMIT_MSGQUEUE, 0)
-    if int(limits["as"]) > 0:
+    if int(limits["as"]) > 0:  # a backstop; RLIMIT_DATA is the memory limit
         lower(resource.RLIMIT_AS, int(limits["as"]))
         # A thread reserves RLIMIT_STACK (8 MB) of address space by default: 1 MB is plenty
         # for Python code and lets a program start dozens of threads within the limit.
         import _thread
 
         _thread.stack_size(1 << 20)
+
+
+def _undumpable():
+    """No other process of the sandbox may read this one's memory or descriptors via /proc."""
+    import ctypes
+
+    if ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE, 0
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE) failed")
 
 
 def _write_files(files):
@@ -140,6 +150,8 @@ def _main():
         events.emit('{"e": "started"}')
         size = int.from_bytes(_read_exactly(0, 4), "big")
         job = marshal.loads(_read_exactly(0, size))
+    if job["mode"] == "tests":
+        _undumpable()  # holds the results channel (and in mux mode relays it): keep it private
     _apply_limits(job["limits"])
     os.chdir(WORKDIR)
     _write_files(job["files"])
@@ -150,13 +162,18 @@ def _main():
 
 
 def _prepare(job, events):
-    sys.path.insert(0, WORKDIR)
     if job["mode"] == "tests":
         scope: dict = {"__name__": "learnflow_harness", "__builtins__": builtins}
-        exec(compile(job["harness"], "<harness>", "exec", dont_inherit=True), scope)
+        code = job.get("harness_code")
+        if code is not None:
+            code = marshal.loads(code)  # compiled by the host for this interpreter
+        else:
+            code = compile(job["harness"], "<harness>", "exec", dont_inherit=True)
+        exec(code, scope)
         scope["run"](job, events.fd)
         events.emit(_exit_event(0, None))
         os._exit(0)
+    sys.path.insert(0, WORKDIR)
     path = os.path.join(WORKDIR, "main.py")
     module = type(sys)("__main__")
     module.__file__ = path
@@ -191,13 +208,34 @@ def _exit_code(exc):
     return 1
 
 
+MAX_TRACEBACK_FRAMES = 200
+
+
 def _excepthook(exc_type, exc, tb):
-    """The default hook, minus this program's own frames at the top of the traceback."""
+    """The default hook, minus this program's own frames at the top of the traceback, and with
+    the middle of a very deep traceback left out (a runaway recursion has tens of thousands of
+    frames: printing them all takes seconds and hides the error's last line under the output
+    limit)."""
     import traceback
 
     while tb is not None and tb.tb_frame.f_code.co_filename == GUEST_FILENAME:
         tb = tb.tb_next
-    traceback.print_exception(exc_type, exc, tb)
+    depth, walker = 0, tb
+    while walker is not None:
+        depth += 1
+        walker = walker.tb_next
+    if depth <= MAX_TRACEBACK_FRAMES:
+        traceback.print_exception(exc_type, exc, tb)
+        return
+    head, tail = 20, 80
+    write = sys.stderr.write
+    write("Traceback (most recent call last):\n")
+    traceback.print_tb(tb, limit=head, file=sys.stderr)
+    write(f"  [... {depth - head - tail} more calls not shown ...]\n")
+    for _ in range(depth - tail):
+        tb = tb.tb_next
+    traceback.print_tb(tb, file=sys.stderr)
+    write("".join(traceback.format_exception_only(exc_type, exc)))
 
 
 def _run_mux(events):

@@ -1,17 +1,30 @@
+# ruff: noqa: F821
 # mypy: disable-error-code="no-untyped-def,no-untyped-call,var-annotated,attr-defined"
-# (Runs inside the sandbox on any Python 3.10+, not imported by the host: typed lightly.)
+# mypy: disable-error-code="name-defined,union-attr,assignment,arg-type,misc,index"
+# mypy: disable-error-code="operator"
+# (Runs inside the sandbox on any Python 3.10+, after wire.py and remote.py in the same namespace;
+# the host never imports it: typed lightly.)
 """The test harness that runs inside the sandbox for `run_tests` (standard library only).
 
-The host sends this file's source inside the job; the guest compiles it only in tests mode and
-calls `run(job, events_fd)`. It imports the learner's module, loads the tests with pytest-style
-assertion rewriting, collects unittest classes and pytest-style functions and classes (with a
-small stand-in for pytest: raises, approx, fail, skip, mark.parametrize/skip/skipif, fixtures incl.
-tmp_path, capsys and monkeypatch), runs each test with its own timeout and captured output, and
-emits one JSON-line event per test: {e: "test", name, status: pass|fail|error, message, output}.
+This is the *test process*. The guest executes it with the job; it:
+
+1. makes itself undumpable (so no other process of the sandbox can read its memory or file
+   descriptors through /proc), keeps the hidden tests in memory only (never on disk), and never
+   imports anything from the sandbox's writable temp dir;
+2. starts the learner's code in a process of its own (remote.Learner): a fresh interpreter that
+   imports the learner's module and answers the tests' calls. Tests see `solution` as a proxy
+   module whose functions and classes run over there, with results coming back as plain data;
+3. loads the tests with pytest-style assertion rewriting, collects unittest classes and
+   pytest-style functions and classes (a small stand-in for pytest: raises, approx, fail, skip,
+   mark.parametrize/skip/skipif, fixtures with scopes, params and yield teardown, the fixtures
+   tmp_path, capsys, monkeypatch, request), runs them in pytest's order, each with its own time
+   limit and captured output;
+4. emits one JSON-line event per test on the results channel, which only this process holds:
+   {e: "test", name, status: pass|fail|error|skip, message, output, ms, limit}.
 
 Before the tests: {e: "fatal", kind: solution|tests, message} when the learner's code or the tests
 cannot be loaded, else {e: "collected", names}. Messages are short and written for a beginner.
-The learner's code runs in this same process: it could forge events, which only fools itself.
+The host accepts results only for the tests it found in the tests' source itself.
 """
 
 import ast
@@ -25,16 +38,22 @@ import os
 import re
 import signal
 import sys
+import time
 import types
 
 WORKDIR = "/tmp"
 MAX_TEST_OUTPUT = 500
+TICK_S = 0.02
+PROGRESS_CPU_S = 0.01
+MIN_IDLE_S = 2.0
+CAPSYS_LIMIT = 4 * 1024 * 1024
 MAX_MESSAGE = 1000
 REPR_CHARS = 120
+PR_SET_DUMPABLE = 4
 
 
 def run(job, events_fd):
-    """Entry point, called by the guest in the forked child."""
+    """Entry point, called by the guest."""
     _Harness(job, events_fd).run()
 
 
@@ -50,7 +69,15 @@ class _Events:
 
 
 class _TestTimeout(BaseException):
-    pass
+    """A test used up its time: `wall` when it waited (no computing) past the wall backstop."""
+
+    def __init__(self, wall=False):
+        super().__init__()
+        self.wall = wall
+
+
+class _RunTimeout(BaseException):
+    """The run used up its CPU time: no further test starts."""
 
 
 class _Skipped(Exception):
@@ -69,11 +96,25 @@ class _MissingFixture(LookupError):
     pass
 
 
+def _undumpable():
+    """No process of the sandbox may read this one's memory or descriptors via /proc."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    except Exception:  # no ctypes here: the supervisor made us undumpable already
+        pass
+
+
 def _short(value):
     try:
         text = repr(value)
-    except Exception as exc:
+    except (_TestTimeout, LearnerGone):
+        raise
+    except BaseException as exc:
         text = f"<unprintable {type(value).__name__}: {type(exc).__name__}>"
+    if not isinstance(text, str):
+        text = object.__repr__(value)
     return text if len(text) <= REPR_CHARS else text[: REPR_CHARS - 3] + "..."
 
 
@@ -189,15 +230,48 @@ class _AssertRewriter(ast.NodeTransformer):
         return ast.copy_location(ast.Expr(value=call), node)
 
 
-class _Capture(io.TextIOBase):
-    """Keeps the first `limit` characters a test prints (stdout and stderr together)."""
+class _Capture:
+    """What a test prints (stdout and stderr, in order), keeping the first `limit` characters."""
 
     def __init__(self, limit):
-        super().__init__()
         self.limit = limit
-        self.parts = []
-        self.kept = 0
-        self.total = 0
+        self.reset()
+        self.stdout = _CaptureStream(self, "out")
+        self.stderr = _CaptureStream(self, "err")
+
+    def add(self, stream, text):
+        self.total += len(text)
+        if self.kept < self.limit:
+            piece = text[: self.limit - self.kept]
+            self.parts.append(piece)
+            self.kept += len(piece)
+        if self.unread_size < CAPSYS_LIMIT:  # what capsys.readouterr() can still return
+            self.unread[stream].append(text)
+            self.unread_size += len(text)
+
+    def reset(self):
+        self.parts, self.kept, self.total = [], 0, 0
+        self.unread = {"out": [], "err": []}
+        self.unread_size = 0
+
+    def readouterr(self):
+        out, err = "".join(self.unread["out"]), "".join(self.unread["err"])
+        self.unread = {"out": [], "err": []}
+        self.unread_size = 0
+        return out, err
+
+    def render(self):
+        text = "".join(self.parts)
+        if self.total > self.limit:
+            text += f"\n[output truncated: only the first {self.limit} characters are shown]"
+        return text
+
+
+class _CaptureStream(io.TextIOBase):
+    def __init__(self, capture, name):
+        super().__init__()
+        self.capture = capture
+        self.name = name
 
     @property
     def encoding(self):  # type: ignore[override]
@@ -207,25 +281,10 @@ class _Capture(io.TextIOBase):
         return True
 
     def write(self, text):
-        text = str(text)
-        self.total += len(text)
-        if self.kept < self.limit:
-            piece = text[: self.limit - self.kept]
-            self.parts.append(piece)
-            self.kept += len(piece)
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        self.capture.add(self.name, text)
         return len(text)
-
-    def value(self):
-        return "".join(self.parts)
-
-    def reset(self):
-        self.parts, self.kept, self.total = [], 0, 0
-
-    def render(self):
-        text = self.value()
-        if self.total > self.limit:
-            text += f"\n[output truncated: only the first {self.limit} characters are shown]"
-        return text
 
 
 # --- a small stand-in for pytest: raises, approx, fail, skip, mark, fixture, param --------------
@@ -251,7 +310,9 @@ class _RaisesContext:
         names = _exception_names(self.expected)
         if exc_type is None:
             raise _Failed(f"Expected {names} to be raised, but nothing was raised.")
-        if not issubclass(exc_type, self.expected):
+        if issubclass(exc_type, (_TestTimeout, LearnerGone)) or not issubclass(
+            exc_type, self.expected
+        ):
             return False
         if self.match is not None and not re.search(self.match, str(exc)):
             raise _Failed(
@@ -307,7 +368,7 @@ class _Approx:
     def __ne__(self, other):
         return not self.__eq__(other)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
     def __repr__(self):
         return f"approx({_short(self.expected)})"
@@ -317,6 +378,7 @@ class _Param:
     def __init__(self, values, id=None, marks=()):
         self.values = values
         self.id = id
+        self.marks = marks if isinstance(marks, (list, tuple)) else (marks,)
 
 
 def _fail(reason=""):
@@ -332,7 +394,8 @@ class _Marks:
         names = [n.strip() for n in argnames.split(",")] if isinstance(argnames, str) else argnames
 
         def decorate(func):
-            func.__dict__.setdefault("__lf_params__", []).insert(0, (list(names), argvalues, ids))
+            # decorators apply bottom-up: the one nearest the function varies slowest (pytest)
+            func.__dict__.setdefault("__lf_params__", []).append((list(names), argvalues, ids))
             return func
 
         return decorate
@@ -363,9 +426,19 @@ class _Marks:
         return mark
 
 
-def _fixture(func=None, *, scope="function", autouse=False, name=None, **_kwargs):
+def _fixture(
+    func=None, *, scope="function", params=None, autouse=False, ids=None, name=None, **_kwargs
+):
     def decorate(f):
-        f.__lf_fixture__ = {"autouse": autouse, "name": name or f.__name__}
+        f.__lf_fixture__ = {
+            "autouse": autouse,
+            "name": name or f.__name__,
+            "scope": scope
+            if scope in ("function", "class", "module", "package", "session")
+            else "function",
+            "params": None if params is None else list(params),
+            "ids": ids,
+        }
         return f
 
     return decorate(func) if callable(func) else decorate
@@ -389,9 +462,8 @@ class _CapSys:
         self.capture = capture
 
     def readouterr(self):
-        text = self.capture.value()
-        self.capture.reset()
-        return types.SimpleNamespace(out=text, err="")
+        out, err = self.capture.readouterr()
+        return types.SimpleNamespace(out=out, err=err)
 
 
 class _MonkeyPatch:
@@ -457,16 +529,35 @@ class _MonkeyPatch:
                 target[name] = old
 
 
+class _Request:
+    """The `request` fixture: `request.param` for a parametrized fixture."""
+
+    def __init__(self, case, param=None):
+        self.param = param
+        self.node = types.SimpleNamespace(name=case.name)
+        self.function = case.func
+        self.cls = case.owner
+
+
 class _Case:
     """One collected test: a name and how to run it."""
 
     def __init__(
-        self, name, func=None, params=None, testcase=None, method=None, owner=None, error=None
+        self,
+        name,
+        func=None,
+        params=None,
+        testcase=None,
+        method=None,
+        owner=None,
+        error=None,
+        fixture_params=None,
     ):
         self.name = name
         self.error = error
         self.func = func
         self.params = params or {}
+        self.fixture_params = fixture_params or {}
         self.testcase = testcase
         self.method = method
         self.owner = owner
@@ -492,14 +583,24 @@ class _Harness:
         self.solution_path = os.path.join(WORKDIR, self.module_name + ".py")
         self.tests_path = os.path.join(WORKDIR, "test_" + self.module_name + ".py")
         self.test_timeout = float(job["test_timeout_s"])
+        self.run_timeout = float(job.get("run_timeout_s") or 1e9)
+        # a test that waits instead of computing (sleep, a blocked read) is stopped when neither
+        # process has used any CPU time for this long
+        self.test_wall = max(self.test_timeout, MIN_IDLE_S)
+        self.tick_cpu = 0.0
+        self.run_cpu_start = time.process_time()
+        self.memory_mb = int(job.get("memory_mb") or 0)
         self.capture = _Capture(MAX_TEST_OUTPUT)
         self.real_streams = (sys.stdout, sys.stderr)
+        self.learner = None
+        self.scoped = {}
+        self.scoped_teardowns = {"class": [], "module": []}
 
     @contextlib.contextmanager
     def _captured(self):
         """Send what the code prints (stdout and stderr) to the capped capture."""
         self.capture.reset()
-        sys.stdout = sys.stderr = self.capture
+        sys.stdout, sys.stderr = self.capture.stdout, self.capture.stderr
         try:
             yield
         finally:
@@ -507,91 +608,179 @@ class _Harness:
 
     # -- the run
     def run(self):
-        if WORKDIR not in sys.path:
-            sys.path.insert(0, WORKDIR)
+        _undumpable()
+        with contextlib.suppress(OSError):
+            os.set_inheritable(self.events.fd, False)
+        self.learner = Learner(
+            sources=self.job["learner_source"],
+            code=self.job.get("learner_code"),
+            module=self.module_name,
+            workdir=WORKDIR,
+            solution_file=self.solution_path,
+        )
+        self.learner.spawn()  # its interpreter starts while this one gets ready
+        while WORKDIR in sys.path:  # the learner's process writes there: never import from it
+            sys.path.remove(WORKDIR)
+        import linecache
+        import unittest  # noqa: F401 - loaded before any learner code exists
+
+        for path, source in (
+            (self.solution_path, self.job["files"][self.module_name + ".py"]),
+            (self.tests_path, self.job["tests"]),
+        ):
+            linecache.cache[path] = (len(source), None, source.splitlines(True), path)
         sys.modules["pytest"] = _pytest_module()
         sys.stdin = io.StringIO("")
-        if not self._import_solution():
+        _guard_unittest()
+        if not self._start_learner():
             return
         module = self._load_tests()
         if module is None:
+            self._stop_learner()
             return
         cases = self._collect(module)
         self.events.emit(e="collected", names=[case.name for case in cases])
         if not cases:
             self._fatal("tests", "No tests were found: test functions must be named test_...")
+            self._stop_learner()
             return
-        autouse = [f for f in self.fixtures.values() if f.__lf_fixture__["autouse"]]
-        current_class = None
-        class_error = None
-        for case in cases:
-            if case.testcase is not current_class:
-                if current_class is not None and class_error is None:
-                    self._class_teardown(current_class)
-                current_class = case.testcase
-                class_error = None if current_class is None else self._class_setup(current_class)
-            if class_error is not None:
-                self._report(case, "error", class_error, "")
-                continue
-            status, message = self._run_case(case, autouse)
-            self._report(case, status, message, self.capture.render())
-        if current_class is not None and class_error is None:
-            self._class_teardown(current_class)
+        self._run_cases(module, cases)
+        self._stop_learner()
         for stream in self.real_streams:
             stream.flush()
+
+    def _run_cases(self, module, cases):
+        autouse = [f for f in self.fixtures.values() if f.__lf_fixture__["autouse"]]
+        setup_module = getattr(module, "setup_module", None)
+        if callable(setup_module):
+            problem = self._call_hook(setup_module, module)
+            if problem is not None:
+                for case in cases:
+                    self._report(case, "error", "setup_module failed: " + problem, "", 0.0)
+                return
+        current_class = None
+        class_error = None
+        for index, case in enumerate(cases):
+            owner = case.testcase or case.owner
+            if owner is not current_class:
+                if current_class is not None and class_error is None:
+                    self._class_teardown(current_class)
+                self._end_scope("class")
+                current_class = owner
+                class_error = None if owner is None else self._class_setup(owner)
+            if class_error is not None:
+                self._report(case, "error", class_error, "", 0.0)
+                continue
+            started, cpu_started = time.perf_counter(), self._cpu()
+            status, message, limit = self._run_case(case, autouse, module)
+            elapsed = (time.perf_counter() - started) * 1000
+            cpu = (self._cpu() - cpu_started) * 1000
+            self._report(case, status, message, self.capture.render(), elapsed, limit, cpu)
+            if limit == "run_timeout_s":  # the run's budget is gone: nothing else starts
+                for rest in cases[index + 1 :]:
+                    self._report(
+                        rest,
+                        "error",
+                        "Not run: the run's time limit of "
+                        f"{self.run_timeout:g} s was used up by the tests before it.",
+                        "",
+                        0.0,
+                        "run_timeout_s",
+                        0.0,
+                    )
+                return
+        if current_class is not None and class_error is None:
+            self._class_teardown(current_class)
+        self._end_scope("class")
+        self._end_scope("module")
+        teardown_module = getattr(module, "teardown_module", None)
+        if callable(teardown_module):
+            self._call_hook(teardown_module, module)
 
     def _fatal(self, kind, message):
         self.events.emit(e="fatal", kind=kind, message=message[:MAX_MESSAGE])
 
-    def _report(self, case, status, message, output):
-        self.events.emit(
-            e="test",
-            name=case.name,
-            status=status,
-            message=(message or "")[:MAX_MESSAGE],
-            output=output,
-        )
+    def _report(self, case, status, message, output, elapsed_ms, limit=None, cpu_ms=None):
+        event = {
+            "e": "test",
+            "name": case.name,
+            "status": status,
+            "message": (message or "")[:MAX_MESSAGE],
+            "output": output,
+            "ms": round(elapsed_ms, 1),
+        }
+        if cpu_ms is not None:
+            event["cpu_ms"] = round(cpu_ms, 1)
+        if limit:
+            event["limit"] = limit
+        self.events.emit(**event)
 
-    # -- loading
-    def _import_solution(self):
+    # -- the learner's process
+    def _start_learner(self):
         name = os.path.basename(self.solution_path)
         try:
             with self._captured():
-                __import__(self.module_name)
-        except SyntaxError as exc:
+                hello = self._with_timeout(self.learner.connect)
+        except _TestTimeout:
+            self._stop_learner()
+            self._fatal(
+                "solution",
+                f"Your code ({name}) took longer than {self.test_timeout:g} s to load (the "
+                "per-test time limit), so the tests could not run. Is there an infinite loop "
+                "or an input() outside a function?",
+            )
+            return False
+        except LearnerGone as gone:
+            self._fatal("solution", f"Your code ({name}) could not be loaded: {gone.message}")
+            return False
+        if hello.get("hello"):
+            proxy = RemoteModule(self.module_name)
+            proxy.__file__ = self.solution_path
+            proxy.__loader__ = None
+            self.learner.module_proxy = proxy
+            self.learner.module_proxy_handle = Decoder(self.learner).decode(hello.get("module"))
+            sys.modules[self.module_name] = proxy
+            self.learner.on_restart = self._on_restart
+            return True
+        self._stop_learner()
+        try:
+            exc = self.learner.build_exception(hello.get("exc"))
+        except LearnerGone as gone:
+            self._fatal("solution", f"Your code ({name}) could not be loaded: {gone.message}")
+            return False
+        self._fatal("solution", self._load_problem(exc, name))
+        return False
+
+    def _on_restart(self, hello):
+        self.learner.module_proxy_handle = Decoder(self.learner).decode(hello.get("module"))
+
+    def _stop_learner(self):
+        if self.learner is not None:
+            self.learner.stop()
+
+    def _load_problem(self, exc, name):
+        if isinstance(exc, SyntaxError):
             where = f" on line {exc.lineno}" if exc.lineno else ""
             text = f"\n    {exc.text.strip()}" if exc.text and exc.text.strip() else ""
-            self._fatal(
-                "solution",
-                f"Your code has a {_kind_of_syntax_error(exc)}{where}: {exc.msg}{text}",
-            )
-            return False
-        except SystemExit:
-            self._fatal(
-                "solution",
+            return f"Your code has a {_kind_of_syntax_error(exc)}{where}: {exc.msg}{text}"
+        if isinstance(exc, SystemExit):
+            return (
                 "Your code called exit() while it was being loaded, so the tests could not "
-                'run. Remove the exit() call (or put it under `if __name__ == "__main__":`).',
+                'run. Remove the exit() call (or put it under `if __name__ == "__main__":`).'
             )
-            return False
-        except BaseException as exc:
-            detail = self._describe_error(exc, exc.__traceback__)
-            hint = ""
-            if isinstance(exc, EOFError):
-                hint = (
-                    " Your code calls input() when it is loaded, but the tests give it no "
-                    "input: move input() calls into a function or under "
-                    '`if __name__ == "__main__":`.'
-                )
-            self._fatal(
-                "solution",
-                f"Your code ({name}) failed while being loaded: {detail}.{hint}",
+        detail, _limit = self._describe_error(exc, None)
+        hint = ""
+        if isinstance(exc, EOFError):
+            hint = (
+                " Your code calls input() when it is loaded, but the tests give it no "
+                "input: move input() calls into a function or under "
+                '`if __name__ == "__main__":`.'
             )
-            return False
-        return True
+        return f"Your code ({name}) failed while being loaded: {detail}.{hint}"
 
+    # -- loading the tests
     def _load_tests(self):
-        with open(self.tests_path, encoding="utf-8") as handle:
-            source = handle.read()
+        source = self.job["tests"]
         try:
             tree = ast.parse(source, self.tests_path)
         except SyntaxError as exc:
@@ -612,7 +801,7 @@ class _Harness:
         try:
             code = compile(tree, self.tests_path, "exec", dont_inherit=True)
             with self._captured():
-                exec(code, module.__dict__)
+                self._with_timeout(lambda: exec(code, module.__dict__))
         except ImportError as exc:
             missing = re.match(r"cannot import name '([^']+)' from '([^']+)'", str(exc))
             if missing and missing.group(2) == self.module_name:
@@ -624,15 +813,28 @@ class _Harness:
             else:
                 self._fatal("tests", f"The tests could not be loaded: {_one_line(exc)}")
             return None
+        except AttributeError as exc:
+            if self.learner.raised_by_learner(exc) or not re.search(
+                rf"module '{re.escape(self.module_name)}' has no attribute", str(exc)
+            ):
+                detail, _ = self._describe_error(exc, exc.__traceback__)
+                self._fatal("tests", f"The tests could not be loaded: {detail}")
+            else:
+                self._fatal("solution", f"The tests could not be loaded: {_one_line(exc)}")
+            return None
+        except _TestTimeout:
+            self._fatal("tests", "The tests took too long to load (the per-test time limit).")
+            return None
+        except LearnerGone as gone:
+            self._fatal("solution", f"The tests could not be loaded: {gone.message}")
+            return None
         except BaseException as exc:
-            self._fatal(
-                "tests",
-                f"The tests could not be loaded: {self._describe_error(exc, exc.__traceback__)}",
-            )
+            detail, _ = self._describe_error(exc, exc.__traceback__)
+            self._fatal("tests", f"The tests could not be loaded: {detail}")
             return None
         return module
 
-    # -- collection
+    # -- collection (pytest's rules and order)
     def _collect(self, module):
         import unittest
 
@@ -646,18 +848,19 @@ class _Harness:
             if isinstance(value, type) and issubclass(value, unittest.TestCase):
                 if getattr(value, "__module__", None) != module.__name__:
                     continue
-                loader = unittest.TestLoader()
-                methods = loader.getTestCaseNames(value)
-                methods = sorted(methods, key=lambda m, c=value: _first_line(getattr(c, m)))  # type: ignore[misc]
+                methods = unittest.TestLoader().getTestCaseNames(value)
                 cases += [_Case(f"{name}.{m}", testcase=value, method=m) for m in methods]
             elif isinstance(value, type) and name.startswith("Test"):
                 if getattr(value, "__module__", None) != module.__name__:
                     continue
-                methods = [
-                    m for m, f in vars(value).items() if m.startswith("test") and callable(f)
-                ]
-                for m in methods:
-                    cases += self._expand(f"{name}.{m}", getattr(value, m), owner=value)
+                if "__init__" in vars(value):
+                    continue  # pytest does not collect classes with a constructor
+                seen = set()
+                for klass in reversed(value.__mro__[:-1]):
+                    for m, f in vars(klass).items():
+                        if m.startswith("test") and callable(f) and m not in seen:
+                            seen.add(m)
+                            cases += self._expand(f"{name}.{m}", getattr(value, m), owner=value)
             elif name.startswith("test") and isinstance(value, types.FunctionType):
                 if hasattr(value, "__lf_fixture__") or value.__module__ != module.__name__:
                     continue
@@ -671,9 +874,10 @@ class _Harness:
             return [_Case(name, func=func, owner=owner, error=exc)]
 
     def _parametrize(self, name, func, owner):
-        combos = [({}, [])]
+        combos = [({}, [], {})]
         for names, values, ids in getattr(func, "__lf_params__", []):
             expanded = []
+            labels = []
             for index, value in enumerate(values):
                 label = None
                 if isinstance(value, _Param):
@@ -682,70 +886,171 @@ class _Harness:
                         value = value[0]
                 if len(names) == 1:
                     value = (value,)
-                if ids is not None and index < len(ids):
-                    label = str(ids[index])
-                if len(value) != len(names):
+                if ids is not None and not callable(ids) and index < len(ids) and label is None:
+                    label = None if ids[index] is None else str(ids[index])
+                if not isinstance(value, (tuple, list)) or len(value) != len(names):
                     raise _BadParametrize(
-                        f"parametrize gives {len(value)} values for {len(names)} names"
+                        f"parametrize gives {len(value) if isinstance(value, (tuple, list)) else 1}"
+                        f" values for {len(names)} names"
                     )
+                if label is None and callable(ids):
+                    made = ids(value[0]) if len(names) == 1 else None
+                    label = None if made is None else str(made)
                 if label is None:
                     label = "-".join(
                         _param_id(n, v, index) for n, v in zip(names, value, strict=True)
                     )
-                expanded.append((dict(zip(names, value, strict=True)), label))
+                expanded.append(dict(zip(names, value, strict=True)))
+                labels.append(label)
+            labels = _unique_ids(labels)
             combos = [
-                ({**params, **more}, [*labels, label])
-                for params, labels in combos
-                for more, label in expanded
+                ({**params, **more}, [*got, label], fparams)
+                for params, got, fparams in combos
+                for more, label in zip(expanded, labels, strict=True)
+            ]
+        for fixture_name in self._parametrized_fixtures(func):
+            fixture = self.fixtures[fixture_name]
+            spec = fixture.__lf_fixture__
+            ids = spec.get("ids")
+            labels = []
+            for index, param in enumerate(spec["params"]):
+                if ids is not None and not callable(ids) and index < len(ids):
+                    labels.append(str(ids[index]))
+                elif callable(ids):
+                    labels.append(str(ids(param)))
+                else:
+                    labels.append(_param_id(fixture_name, param, index))
+            labels = _unique_ids(labels)
+            combos = [
+                (params, [*got, label], {**fparams, fixture_name: param})
+                for params, got, fparams in combos
+                for param, label in zip(spec["params"], labels, strict=True)
             ]
         cases = []
-        for params, labels in combos:
+        for params, labels, fparams in combos:
             full = f"{name}[{'-'.join(labels)}]" if labels else name
-            cases.append(_Case(full, func=func, params=params, owner=owner))
+            cases.append(_Case(full, func=func, params=params, owner=owner, fixture_params=fparams))
         return cases
 
-    # -- running
-    def _with_timeout(self, call):
-        def expired(_signum, _frame):
-            raise _TestTimeout()
+    def _parametrized_fixtures(self, func):
+        """Fixtures with `params` the test uses, directly or through other fixtures, in order."""
+        found, seen = [], set()
 
-        previous = signal.signal(signal.SIGALRM, expired)
-        signal.setitimer(signal.ITIMER_REAL, self.test_timeout)
+        def visit(names):
+            for name in names:
+                if name in seen or name not in self.fixtures:
+                    continue
+                seen.add(name)
+                fixture = self.fixtures[name]
+                visit(_arg_names(fixture))
+                if fixture.__lf_fixture__.get("params") is not None:
+                    found.append(name)
+
+        autouse = [n for n, f in self.fixtures.items() if f.__lf_fixture__["autouse"]]
+        visit(autouse + _arg_names(func))
+        return found
+
+    # -- running
+    def _cpu(self):
+        """CPU seconds of this process (without the time checks themselves) and of every learner
+        process of the run."""
+        own = time.process_time() - self.tick_cpu
+        return own + (self.learner.cpu_seconds() if self.learner else 0.0)
+
+    def _learner_cpu(self):
+        return self.learner.cpu_seconds() if self.learner is not None else 0.0
+
+    def _received(self):
+        reader = getattr(self.learner, "reader", None)
+        return reader.received if reader is not None else 0
+
+    def _with_timeout(self, call):
+        """Run `call` within the per-test limit: CPU time of this process and the learner's
+        (steady on a busy machine, unlike the clock), with the clock as a backstop for code that
+        waits. Checked every TICK_S; also stops the run when its CPU budget is used up."""
+        cpu_start = self._cpu()
+        # the learner's CPU time and the bytes it sent, and when either last grew
+        progress = [self._learner_cpu(), self._received(), time.monotonic()]
+
+        def tick(_signum, _frame):
+            entered = time.process_time()
+            try:
+                check()
+            finally:
+                self.tick_cpu += time.process_time() - entered
+
+        def check():
+            cpu, now = self._cpu(), time.monotonic()
+            # waiting for the learner's code while it neither computes nor sends anything:
+            # sleeping, or blocked
+            waiting = self.learner is not None and self.learner.waiting
+            learner_cpu, received = self._learner_cpu(), self._received()
+            if (
+                not waiting
+                or learner_cpu - progress[0] >= PROGRESS_CPU_S
+                or received != progress[1]
+            ):
+                progress[:] = [learner_cpu, received, now]
+            over_run = cpu - self.run_cpu_start > self.run_timeout
+            over_test = cpu - cpu_start > self.test_timeout
+            over_wall = now - progress[2] > self.test_wall
+            if over_run or over_test or over_wall:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                if self.learner is not None:
+                    self.learner.abandon()  # it may be stuck in the learner's code: stop it now
+                if over_run:
+                    raise _RunTimeout()
+                raise _TestTimeout(wall=over_wall and not over_test)
+
+        previous = signal.signal(signal.SIGALRM, tick)
+        signal.setitimer(signal.ITIMER_REAL, TICK_S, TICK_S)
         try:
             return call()
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
 
-    def _run_case(self, case, autouse):
+    def _run_case(self, case, autouse, module):
+        """(status, message, limit) of one test."""
         if case.error is not None:
-            return "error", self._describe_error(case.error, None)
+            return "error", self._describe_error(case.error, None)[0], None
         if case.testcase is not None:
             return self._run_unittest(case)
         if getattr(case.func, "__lf_skip__", None):
-            return "skip", None
+            return "skip", None, None
         patch = _MonkeyPatch()
         teardowns = []
         try:
             with self._captured():
                 try:
-                    self._with_timeout(lambda: self._call_pytest(case, autouse, patch, teardowns))
+                    self._with_timeout(
+                        lambda: self._call_pytest(case, autouse, patch, teardowns, module)
+                    )
                 finally:
-                    for gen in reversed(teardowns):
-                        with contextlib.suppress(StopIteration):
-                            next(gen)
-                    patch.undo()
+                    self._with_timeout(lambda: self._finish_pytest(case, teardowns, patch, module))
         except _Skipped:
-            return "skip", None
-        except _TestTimeout:
-            return "error", self._timeout_message()
-        except AssertionError as exc:
-            return "fail", self._describe_failure(exc, exc.__traceback__)
+            return "skip", None, None
         except BaseException as exc:
-            return "error", self._describe_error(exc, exc.__traceback__)
-        return "pass", None
+            return self._outcome(exc, exc.__traceback__)
+        return "pass", None, None
 
-    def _call_pytest(self, case, autouse, patch, teardowns):
+    def _outcome(self, exc, tb):
+        """(status, message, limit) for what a test raised."""
+        if isinstance(exc, _TestTimeout):
+            return "error", self._timeout_message(exc), "test_timeout_s"
+        if isinstance(exc, _RunTimeout):
+            return "error", self._run_timeout_message(), "run_timeout_s"
+        if isinstance(exc, LearnerGone):
+            return "error", exc.message, exc.limit
+        if isinstance(exc, AssertionError) and not self.learner.raised_by_learner(exc):
+            return "fail", self._describe_failure(exc, tb), None
+        if isinstance(exc, AssertionError):
+            detail, _ = self._describe_error(exc, tb)
+            return "fail", f"Your code raised {detail}", None
+        message, limit = self._describe_error(exc, tb)
+        return "error", message, limit
+
+    def _call_pytest(self, case, autouse, patch, teardowns, module):
         cache = dict(case.params)
         counter = [0]
 
@@ -755,11 +1060,7 @@ class _Harness:
             if name in stack:
                 raise RuntimeError(f"fixture {name!r} depends on itself")
             if name in self.fixtures:
-                fixture = self.fixtures[name]
-                value = fixture(**{a: resolve(a, (*stack, name)) for a in _arg_names(fixture)})
-                if isinstance(value, types.GeneratorType):
-                    teardowns.append(value)
-                    value = next(value)
+                value = self._fixture_value(name, case, resolve, stack, teardowns)
             elif name == "tmp_path":
                 import pathlib
 
@@ -771,6 +1072,8 @@ class _Harness:
                 value = _CapSys(self.capture)
             elif name == "monkeypatch":
                 value = patch
+            elif name == "request":
+                value = _Request(case)
             else:
                 raise _MissingFixture(
                     f"the test asks for fixture {name!r}, which this test runner does not provide"
@@ -782,8 +1085,73 @@ class _Harness:
             resolve(fixture.__lf_fixture__["name"])
         func = case.func
         if case.owner is not None:
-            func = getattr(case.owner.__new__(case.owner), func.__name__)
+            instance = case.owner()
+            func = getattr(instance, func.__name__)
+            setup = getattr(instance, "setup_method", None)
+            if callable(setup):
+                setup(func)
+            case.instance = instance
+        else:
+            setup = getattr(module, "setup_function", None)
+            if callable(setup):
+                setup(case.func)
         func(**{name: resolve(name) for name in _arg_names(func)})
+
+    def _fixture_value(self, name, case, resolve, stack, teardowns):
+        fixture = self.fixtures[name]
+        spec = fixture.__lf_fixture__
+        scope = "module" if spec["scope"] in ("package", "session") else spec["scope"]
+        param = case.fixture_params.get(name)
+        key = (name, scope, repr(param) if spec.get("params") is not None else None)
+        if scope != "function" and key in self.scoped:
+            return self.scoped[key]
+        kwargs = {}
+        for arg in _arg_names(fixture):
+            kwargs[arg] = (
+                _Request(case, param) if arg == "request" else resolve(arg, (*stack, name))
+            )
+        value = fixture(**kwargs)
+        if isinstance(value, types.GeneratorType):
+            (teardowns if scope == "function" else self.scoped_teardowns[scope]).append(value)
+            value = next(value)
+        if scope != "function":
+            self.scoped[key] = value
+        return value
+
+    def _finish_pytest(self, case, teardowns, patch, module):
+        try:
+            for gen in reversed(teardowns):
+                with contextlib.suppress(StopIteration):
+                    next(gen)
+            instance = getattr(case, "instance", None)
+            hook = (
+                getattr(instance, "teardown_method", None)
+                if instance is not None
+                else getattr(module, "teardown_function", None)
+            )
+            if callable(hook):
+                hook(getattr(instance, case.func.__name__) if instance is not None else case.func)
+        finally:
+            patch.undo()
+
+    def _end_scope(self, scope):
+        for gen in reversed(self.scoped_teardowns[scope]):
+            try:
+                with self._captured():
+                    self._with_timeout(lambda gen=gen: next(gen, None))
+            except BaseException:
+                pass
+        self.scoped_teardowns[scope] = []
+        for key in [k for k in self.scoped if k[1] == scope]:
+            del self.scoped[key]
+
+    def _call_hook(self, hook, arg):
+        try:
+            with self._captured():
+                self._with_timeout(lambda: hook(arg))
+        except BaseException as exc:
+            return self._outcome(exc, exc.__traceback__)[1]
+        return None
 
     def _run_unittest(self, case):
         result = self._unittest_result()
@@ -791,23 +1159,26 @@ class _Harness:
         with self._captured():
             try:
                 self._with_timeout(lambda: test.run(result))
-            except _TestTimeout:
-                return "error", self._timeout_message()
+            except (_TestTimeout, _RunTimeout) as stopped:
+                return self._outcome(stopped, None)
+            except LearnerGone as gone:
+                return "error", gone.message, gone.limit
+            except BaseException as exc:  # e.g. KeyboardInterrupt from the learner's code
+                return self._outcome(exc, exc.__traceback__)
         if result.lf.skipped:
-            return "skip", None
+            return "skip", None, None
         if result.lf.problem is None:
-            return "pass", None
+            return "pass", None, None
         kind, err, label = result.lf.problem
-        exc_type, exc, tb = err
-        if exc_type is _TestTimeout:
-            return "error", self._timeout_message()
-        if kind == "fail":
-            message = self._describe_failure(exc, tb)
-        else:
-            message = self._describe_error(exc, tb)
+        _exc_type, exc, tb = err
+        if isinstance(exc, _RunTimeout):
+            raise exc  # caught by unittest on its way out: the run stops here
+        status, message, limit = self._outcome(exc, tb)
+        if kind == "error" and status == "fail" and not isinstance(exc, AssertionError):
+            status = "error"
         if label:
             message = f"{label}: {message}"
-        return kind, message
+        return status, message, limit
 
     def _unittest_result(self):
         import unittest
@@ -833,7 +1204,7 @@ class _Harness:
                 self.lf.skipped = True
 
             def addExpectedFailure(self, test, err):
-                pass
+                self.lf.skipped = True  # like pytest's xfail: neither a pass nor a failure
 
             def addUnexpectedSuccess(self, test):
                 self.lf.record(
@@ -848,27 +1219,46 @@ class _Harness:
         return Result()
 
     def _class_setup(self, cls):
+        hook = getattr(cls, "setUpClass", None) or getattr(cls, "setup_class", None)
+        if not callable(hook):
+            return None
         try:
             with self._captured():
-                self._with_timeout(cls.setUpClass)
-        except _TestTimeout:
-            return self._timeout_message()
+                self._with_timeout(hook)
         except BaseException as exc:
-            return "setUpClass failed: " + self._describe_error(exc, exc.__traceback__)
+            _status, message, _limit = self._outcome(exc, exc.__traceback__)
+            if isinstance(exc, _TestTimeout):
+                return message
+            return "setUpClass failed: " + message
         return None
 
     def _class_teardown(self, cls):
+        hook = getattr(cls, "tearDownClass", None) or getattr(cls, "teardown_class", None)
+        if not callable(hook):
+            return
         try:
             with self._captured():
-                self._with_timeout(cls.tearDownClass)
+                self._with_timeout(hook)
         except BaseException:
             pass
 
     # -- messages
-    def _timeout_message(self):
+    def _timeout_message(self, timeout=None):
+        if timeout is not None and timeout.wall:
+            return (
+                f"This test was stopped after waiting for {self.test_wall:g} s without computing "
+                f"anything (the per-test time limit is {self.test_timeout:g} s). Is it sleeping, "
+                "or waiting for something that never comes?"
+            )
         return (
-            f"This test took longer than {self.test_timeout:g} seconds and was stopped "
-            "(timeout). Is there an infinite loop, or a very slow computation?"
+            f"This test took longer than {self.test_timeout:g} s (the per-test time limit) and "
+            "was stopped. Is there an infinite loop, or a very slow computation?"
+        )
+
+    def _run_timeout_message(self):
+        return (
+            f"The tests used up the run's time limit of {self.run_timeout:g} s, so this test was "
+            "stopped. Is there an infinite loop, or a very slow computation?"
         )
 
     def _describe_failure(self, exc, tb):
@@ -892,22 +1282,41 @@ class _Harness:
         return found
 
     def _describe_error(self, exc, tb):
+        """(message, limit): the exception in one line, where it happened, and the limit that
+        caused it, if one did."""
         if isinstance(exc, (_MissingFixture, _BadParametrize)):
-            return f"The test cannot run: {exc}"
+            return f"The test cannot run: {exc}", None
+        if isinstance(exc, LearnerGone):
+            return exc.message, exc.limit
         text = _one_line(exc)
+        limit = None
         if isinstance(exc, RecursionError):
             text += " (does a function call itself without ever stopping?)"
-        if isinstance(exc, EOFError):
+        elif isinstance(exc, MemoryError) or _frame_push_failed(exc):
+            limit = "memory_mb"
+            text = "MemoryError" if _frame_push_failed(exc) else text
+            text += (
+                f" (your code used more than its memory limit of {self.memory_mb} MB)"
+                if self.memory_mb
+                else " (your code ran out of memory)"
+            )
+        elif isinstance(exc, EOFError):
             text += " (the code called input(), but the tests give it no input)"
+        elif isinstance(exc, StaleObject):
+            text = str(exc)
+        remote = self.learner.remote_frames(exc) if self.learner is not None else None
+        if remote:
+            path, line, name = remote[-1]
+            where = os.path.basename(path)
+            if name == "<module>":
+                return f"{text} ({where}, line {line})", limit
+            return f"{text} (in {name}(), {where} line {line})", limit
         frame = None
-        for path in (self.solution_path, self.tests_path):
-            walker = tb
-            while walker is not None:
-                if walker.tb_frame.f_code.co_filename == path:
-                    frame = walker
-                walker = walker.tb_next
-            if frame is not None:
-                break
+        walker = tb
+        while walker is not None:
+            if walker.tb_frame.f_code.co_filename == self.tests_path:
+                frame = walker
+            walker = walker.tb_next
         if frame is not None:
             code = frame.tb_frame.f_code
             where = os.path.basename(code.co_filename)
@@ -915,7 +1324,40 @@ class _Harness:
                 text += f" ({where}, line {frame.tb_lineno})"
             else:
                 text += f" (in {code.co_name}(), {where} line {frame.tb_lineno})"
-        return text
+        return text, limit
+
+
+def _frame_push_failed(exc):
+    """CPython 3.11 reports a failed frame allocation (no memory left) this way."""
+    return isinstance(exc, SystemError) and "error return without exception set" in str(exc)
+
+
+def _guard_unittest():
+    """assertAlmostEqual computes `first - second`: an object of the learner's code must not see
+    the expected value that way. Such an object is compared by its builtin value only."""
+    import unittest
+
+    for name in ("assertAlmostEqual", "assertNotAlmostEqual"):
+        original = getattr(unittest.TestCase, name)
+
+        def guarded(self, first, second, *args, __original=original, **kwargs):
+            first, second = _plain_number(first), _plain_number(second)
+            return __original(self, first, second, *args, **kwargs)
+
+        setattr(unittest.TestCase, name, guarded)
+
+
+def _plain_number(value):
+    learner = _CURRENT[0] if _CURRENT else None
+    if learner is None or not learner.is_handle(value):
+        return value
+    plain = learner.plain_value(value)
+    if plain is NotImplemented:
+        raise AssertionError(
+            f"Expected a number, but your code gave {_short(value)} "
+            f"(an object of type {type(value).__name__})."
+        )
+    return plain
 
 
 def _one_line(exc):
@@ -927,11 +1369,6 @@ def _one_line(exc):
 
 def _kind_of_syntax_error(exc):
     return "indentation error" if isinstance(exc, IndentationError) else "syntax error"
-
-
-def _first_line(func):
-    code = getattr(func, "__code__", None)
-    return code.co_firstlineno if code is not None else 0
 
 
 def _arg_names(func):
@@ -947,11 +1384,52 @@ def _arg_names(func):
 
 
 def _param_id(name, value, index):
-    if isinstance(value, (bool, int, float, type(None))) or (
-        isinstance(value, str) and len(value) <= 20
-    ):
+    """The id pytest gives one parametrize value (its `_idval`)."""
+    if isinstance(value, str):
+        return _ascii_escaped(value)
+    if isinstance(value, bytes):
+        return value.decode("ascii", "backslashreplace")
+    if value is None or isinstance(value, (float, int, bool, complex)):
         return str(value)
+    if isinstance(value, re.Pattern):
+        return _ascii_escaped(value.pattern)
+    import enum
+
+    if isinstance(value, enum.Enum):
+        return str(value)
+    if isinstance(getattr(value, "__name__", None), str) and isinstance(
+        value, (type, types.FunctionType)
+    ):
+        return value.__name__
     return f"{name}{index}"
+
+
+def _ascii_escaped(text):
+    escaped = text.encode("unicode_escape").decode("ascii")
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in escaped)
+
+
+def _unique_ids(ids):
+    """pytest's way to tell equal ids apart: a counter suffix."""
+    if len(ids) == len(set(ids)):
+        return ids
+    import collections
+
+    counts = collections.Counter(ids)
+    suffixes = collections.defaultdict(int)
+    taken = set(ids)
+    out = list(ids)
+    for index, ident in enumerate(ids):
+        if counts[ident] > 1:
+            sep = "_" if ident and ident[-1].isdigit() else ""
+            new = f"{ident}{sep}{suffixes[ident]}"
+            while new in taken:
+                suffixes[ident] += 1
+                new = f"{ident}{sep}{suffixes[ident]}"
+            out[index] = new
+            taken.add(new)
+            suffixes[ident] += 1
+    return out
 
 
 def _slug(name):

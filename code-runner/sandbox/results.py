@@ -6,7 +6,9 @@ error, timeout, memory_limit, output_limit, killed, rejected. A limit adds one l
 program, minus the signal number when a signal ended it.
 
 run_tests -> the Exercism test-runner contract: {status: pass|fail|error, message, tests: [{name,
-status, message, output}]}.
+status, message, output, duration_ms, limit}], limits}: `limit` names the limit that stopped a
+test (test_timeout_s, run_timeout_s, wall_timeout_s, memory_mb, cpu_s, output_bytes), `limits`
+gives their values.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import signal
 from typing import Any
 
 from code_runner.sandbox.base import Limits, Outcome
+from code_runner.sandbox.collect import TestPlan
 
 STATUSES = ("ok", "error", "timeout", "memory_limit", "output_limit", "killed", "rejected")
 SANDBOX_PREFIX = "[sandbox] "
@@ -108,7 +111,13 @@ def _ends_with_memory_error(stderr: bytes) -> bool:
     lines = [line for line in stderr[-2000:].splitlines() if line.strip()]
     if not lines:
         return False
-    return lines[-1].startswith(b"MemoryError") or b"[Errno 12] Cannot allocate memory" in lines[-1]
+    last = lines[-1]
+    return (
+        last.startswith(b"MemoryError")
+        or b"[Errno 12] Cannot allocate memory" in last
+        # CPython 3.11's report of a function call that found no memory for its frame
+        or last.startswith(b"SystemError: error return without exception set")
+    )
 
 
 def decode(data: bytes, truncated: bool) -> str:
@@ -151,63 +160,128 @@ def rejected_tests(message: str) -> dict[str, Any]:
     return {"status": "error", "message": "Not run: " + message, "tests": []}
 
 
-def tests_result(outcome: Outcome, limits: Limits, memory_bytes: int) -> dict[str, Any]:
-    reported = [event for event in outcome.events if event.get("e") == "test"]
-    skipped = {str(e.get("name")) for e in reported if e.get("status") == "skip"}
-    tests = [
-        {
-            "name": str(event.get("name", "?")),
-            "status": event.get("status") if event.get("status") in ("pass", "fail") else "error",
-            "message": str(event.get("message") or "") or None,
-            "output": str(event.get("output") or "") or None,
-        }
-        for event in reported
-        if event.get("status") != "skip"
-    ]
+def limits_report(limits: Limits) -> dict[str, Any]:
+    """The limits a test run had, as reported in its result: CPU seconds per test and for the
+    whole run, the wall-clock backstop, memory per process."""
+    return {
+        "test_timeout_s": limits.test_timeout_s,
+        "run_timeout_s": limits.run_timeout_s,
+        "wall_timeout_s": limits.wall_s,
+        "memory_mb": limits.memory_mb,
+    }
+
+
+def _accepted_tests(outcome: Outcome, plan: TestPlan) -> dict[str, dict[str, Any]]:
+    """The first result for each test the host found in the tests' source itself."""
+    accepted: dict[str, dict[str, Any]] = {}
+    for event in outcome.events:
+        if event.get("e") != "test":
+            continue
+        name = event.get("name")
+        if isinstance(name, str) and plan.accepts(name) and name not in accepted:
+            accepted[name] = event
+    return accepted
+
+
+def _test_entry(event: dict[str, Any]) -> dict[str, Any]:
+    status = event.get("status")
+    ms = event.get("ms")
+    cpu_ms = event.get("cpu_ms")
+    limit = event.get("limit")
+    return {
+        "name": str(event["name"]),
+        "status": status if status in ("pass", "fail") else "error",
+        "message": str(event.get("message") or "")[:2000] or None,
+        "output": str(event.get("output") or "")[:2000] or None,
+        "duration_ms": float(ms) if isinstance(ms, int | float) and ms >= 0 else None,
+        "cpu_ms": float(cpu_ms) if isinstance(cpu_ms, int | float) and cpu_ms >= 0 else None,
+        "limit": limit if limit in LIMIT_NAMES else None,
+    }
+
+
+def tests_result(
+    outcome: Outcome, limits: Limits, memory_bytes: int, plan: TestPlan
+) -> dict[str, Any]:
+    """The Exercism-style result, from results the host accepts (see collect.TestPlan)."""
+    accepted = _accepted_tests(outcome, plan)
+    skipped = {name for name, event in accepted.items() if event.get("status") == "skip"}
+    tests = [_test_entry(e) for name, e in accepted.items() if name not in skipped]
     collected_event = outcome.event("collected")
     names = (collected_event or {}).get("names", [])
-    collected = [str(n) for n in names if str(n) not in skipped]
+    collected = [
+        str(n) for n in names if isinstance(n, str) and plan.accepts(n) and n not in skipped
+    ]
+    report = limits_report(limits)
+
+    def done(status: str, message: str) -> dict[str, Any]:
+        tests.sort(key=lambda t: plan.position(t["name"]))
+        return {"status": status, "message": message, "tests": tests, "limits": report}
+
     status, _exit_code, note = classify(outcome, limits, memory_bytes)
     if status not in ("ok", "error"):
+        limit = _RUN_LIMITS.get(status)
         if status == "timeout" and outcome.timed_out:
             note = (
-                f"Timed out: the tests took more than {limits.wall_s:g} s in total and were "
-                "stopped. Is there an infinite loop, or a very slow computation?"
+                f"Timed out: the tests ran for more than {limits.wall_s:g} s of clock time (the "
+                "run's wall-clock limit) and were stopped. Is something waiting forever?"
             )
-        _fill_unfinished(tests, collected, note)
-        return {"status": "error", "message": note, "tests": tests}
+            limit = "wall_timeout_s"
+        _fill_unfinished(tests, collected, note, limit)
+        return done("error", note)
     fatal = outcome.event("fatal")
     if fatal is not None:
-        return {"status": "error", "message": str(fatal.get("message", "")), "tests": []}
+        tests.clear()
+        return done("error", str(fatal.get("message", ""))[:2000])
     if outcome.exit_code != 0 or outcome.event("exit") is None or len(tests) < len(collected):
-        detail = _last_line(outcome.stderr)
-        message = "The test run ended early" + (f": {detail}" if detail else ".")
-        _fill_unfinished(tests, collected, message)
-        return {"status": "error", "message": message, "tests": tests}
+        message = "The test run ended early" + _how_it_ended(outcome)
+        _fill_unfinished(tests, collected, message, None)
+        return done("error", message)
     if not tests:
-        return {"status": "error", "message": "No tests were run.", "tests": []}
+        return done("error", "No tests were run.")
     failed = sum(1 for t in tests if t["status"] != "pass")
     if failed == 0:
-        message = f"All {len(tests)} tests passed." if len(tests) > 1 else "The test passed."
-        return {"status": "pass", "message": message, "tests": tests}
+        return done(
+            "pass", f"All {len(tests)} tests passed." if len(tests) > 1 else "The test passed."
+        )
     if len(tests) == 1:
-        message = "The test did not pass."
-    else:
-        message = f"{failed} of {len(tests)} tests did not pass."
-    return {"status": "fail", "message": message, "tests": tests}
+        return done("fail", "The test did not pass.")
+    return done("fail", f"{failed} of {len(tests)} tests did not pass.")
 
 
-def _fill_unfinished(tests: list[dict[str, Any]], collected: list[str], note: str) -> None:
+LIMIT_NAMES = frozenset(
+    ("test_timeout_s", "run_timeout_s", "wall_timeout_s", "memory_mb", "cpu_s", "output_bytes")
+)
+_RUN_LIMITS = {"timeout": "cpu_s", "memory_limit": "memory_mb", "output_limit": "output_bytes"}
+
+
+def _how_it_ended(outcome: Outcome) -> str:
+    """How the test process ended, from what the host saw (never from the sandbox's output,
+    which the learner's code can write to)."""
+    if outcome.signal is not None:
+        return f": the test process was killed by {_signal_name(outcome.signal)}."
+    if outcome.exit_code not in (None, 0):
+        return f": the test process exited with status {outcome.exit_code}."
+    return "."
+
+
+def _fill_unfinished(
+    tests: list[dict[str, Any]], collected: list[str], note: str, limit: str | None
+) -> None:
     done = {t["name"] for t in tests}
     first = True
     for name in collected:
         if name in done:
             continue
         message = note if first else "Not run: an earlier test was stopped."
-        tests.append({"name": name, "status": "error", "message": message, "output": None})
+        tests.append(
+            {
+                "name": name,
+                "status": "error",
+                "message": message,
+                "output": None,
+                "duration_ms": None,
+                "cpu_ms": None,
+                "limit": limit,
+            }
+        )
         first = False
-
-
-def _last_line(data: bytes) -> str:
-    lines = [line.strip() for line in data.decode("utf-8", "replace").splitlines() if line.strip()]
-    return lines[-1][:300] if lines else ""

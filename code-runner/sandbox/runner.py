@@ -36,12 +36,14 @@ from code_runner.sandbox.base import (
     SandboxFailure,
     SandboxUnavailable,
 )
+from code_runner.sandbox.collect import plan_tests
 from learnflow.errors import Busy
 
 log = logging.getLogger("code_runner.sandbox")
 
 MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 SELF_TEST = 'print("sandbox ok")'
+MIN_WALL_BACKSTOP_S = 10.0
 
 
 def make_backend(settings: SandboxSettings) -> Backend:
@@ -68,6 +70,23 @@ def _text_problem(text: object, what: str, limit: int, allow_empty: bool = False
     if size > limit:
         return f"the {what} is {size} bytes long; the limit is {limit} bytes ({limit // 1024} KB)"
     return None
+
+
+def wall_backstop(run_timeout_s: float) -> float:
+    """The wall-clock limit of a test run whose tests may compute for `run_timeout_s` seconds:
+    time limits count CPU time (a busy machine does not use them up), the clock only stops code
+    that waits instead of computing (inside a test, the harness stops that after 2 s; this is the
+    last resort), and is generous: a machine busy with other work gives a run a small share."""
+    return max(MIN_WALL_BACKSTOP_S, 3 * run_timeout_s + 5)
+
+
+def _positive_seconds(value: object) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value > 0
+    )
 
 
 def _module_problem(name: object) -> str | None:
@@ -175,7 +194,9 @@ class Runner:
             return self
         self.backend.check()
         try:
-            outcome = self._execute(Job("python", {"main.py": SELF_TEST}), self.settings.wall_s)
+            outcome = self._execute(
+                Job("python", {"main.py": SELF_TEST}), self._limits(self.settings.wall_s)
+            )
         except SandboxFailure as exc:
             raise SandboxUnavailable(
                 f"the {self.backend.name} sandbox does not work on this machine: {exc.message}"
@@ -202,19 +223,28 @@ class Runner:
         if isinstance(prepared, dict):
             return prepared
         job, wall_s = prepared
+        limits = self._limits(wall_s)
         with self._admit():
-            outcome = self._execute(job, wall_s)
-        return results.python_result(outcome, self._limits(wall_s), self.settings.memory_bytes)
+            outcome = self._execute(job, limits)
+        return results.python_result(outcome, limits, self.settings.memory_bytes)
 
-    def run_tests(self, code: str, tests: str, module_name: str = "solution") -> dict[str, Any]:
-        prepared = self._prepare_tests(code, tests, module_name)
+    def run_tests(
+        self,
+        code: str,
+        tests: str,
+        module_name: str = "solution",
+        *,
+        test_timeout_s: float | None = None,
+        run_timeout_s: float | None = None,
+    ) -> dict[str, Any]:
+        """Grade `code` against `tests`; the time limits default to the server's settings."""
+        prepared = self._prepare_tests(code, tests, module_name, test_timeout_s, run_timeout_s)
         if isinstance(prepared, dict):
             return prepared
+        job, limits = prepared
         with self._admit():
-            outcome = self._execute(prepared, self.settings.wall_s)
-        return results.tests_result(
-            outcome, self._limits(self.settings.wall_s), self.settings.memory_bytes
-        )
+            outcome = self._execute(job, limits)
+        return results.tests_result(outcome, limits, self.settings.memory_bytes, plan_tests(tests))
 
     async def arun_python(
         self, code: str, stdin: str = "", timeout_s: float = 5.0
@@ -223,19 +253,25 @@ class Runner:
         if isinstance(prepared, dict):
             return prepared
         job, wall_s = prepared
-        outcome = await self._execute_async(job, wall_s)
-        return results.python_result(outcome, self._limits(wall_s), self.settings.memory_bytes)
+        limits = self._limits(wall_s)
+        outcome = await self._execute_async(job, limits)
+        return results.python_result(outcome, limits, self.settings.memory_bytes)
 
     async def arun_tests(
-        self, code: str, tests: str, module_name: str = "solution"
+        self,
+        code: str,
+        tests: str,
+        module_name: str = "solution",
+        *,
+        test_timeout_s: float | None = None,
+        run_timeout_s: float | None = None,
     ) -> dict[str, Any]:
-        prepared = self._prepare_tests(code, tests, module_name)
+        prepared = self._prepare_tests(code, tests, module_name, test_timeout_s, run_timeout_s)
         if isinstance(prepared, dict):
             return prepared
-        outcome = await self._execute_async(prepared, self.settings.wall_s)
-        return results.tests_result(
-            outcome, self._limits(self.settings.wall_s), self.settings.memory_bytes
-        )
+        job, limits = prepared
+        outcome = await self._execute_async(job, limits)
+        return results.tests_result(outcome, limits, self.settings.memory_bytes, plan_tests(tests))
 
     # --- checks ------------------------------------------------------------------------------
     def check_python(self, code: str, stdin: str = "", timeout_s: float = 5.0) -> str | None:
@@ -244,22 +280,53 @@ class Runner:
         problem = _text_problem(code, "code", s.max_code_bytes) or _text_problem(
             stdin, "stdin", s.max_stdin_bytes, allow_empty=True
         )
-        if problem is None and (
-            not isinstance(timeout_s, int | float)
-            or isinstance(timeout_s, bool)
-            or not math.isfinite(timeout_s)
-            or timeout_s <= 0
-        ):
+        if problem is None and not _positive_seconds(timeout_s):
             problem = f"timeout_s must be a positive number of seconds, not {timeout_s!r}"
         return problem
 
-    def check_tests(self, code: str, tests: str, module_name: str = "solution") -> str | None:
+    def check_tests(
+        self,
+        code: str,
+        tests: str,
+        module_name: str = "solution",
+        test_timeout_s: float | None = None,
+        run_timeout_s: float | None = None,
+    ) -> str | None:
         limit = self.settings.max_code_bytes
         return (
             _module_problem(module_name)
             or _text_problem(code, "code", limit)
             or _text_problem(tests, "tests", limit)
+            or self._time_limits_problem(test_timeout_s, run_timeout_s)
         )
+
+    def _time_limits_problem(
+        self, test_timeout_s: float | None, run_timeout_s: float | None
+    ) -> str | None:
+        most = self.settings.max_wall_s
+        for name, value in (("test_timeout_s", test_timeout_s), ("run_timeout_s", run_timeout_s)):
+            if value is None:
+                continue
+            if not _positive_seconds(value):
+                return f"{name} must be a positive number of seconds, not {value!r}"
+            if value > most:
+                return f"{name} is {value:g} s; this server allows at most {most:g} s"
+        test_s, run_s = self.time_limits(test_timeout_s, run_timeout_s)
+        if test_s > run_s:
+            return (
+                f"test_timeout_s ({test_s:g} s) must not be longer than run_timeout_s ({run_s:g} s)"
+            )
+        return None
+
+    def time_limits(
+        self, test_timeout_s: float | None = None, run_timeout_s: float | None = None
+    ) -> tuple[float, float]:
+        """(per-test, whole-run) time limits: the given ones, else the server's defaults."""
+        s = self.settings
+        run_s = float(run_timeout_s) if run_timeout_s is not None else s.wall_s
+        if test_timeout_s is not None:
+            return float(test_timeout_s), run_s
+        return min(s.test_timeout_s, run_s), run_s
 
     def _prepare_python(
         self, code: str, stdin: str, timeout_s: float
@@ -270,12 +337,21 @@ class Runner:
         wall_s = min(float(timeout_s), self.settings.max_wall_s)
         return Job("python", {"main.py": code}, stdin=stdin.encode("utf-8")), wall_s
 
-    def _prepare_tests(self, code: str, tests: str, module_name: str) -> Job | dict[str, Any]:
-        problem = self.check_tests(code, tests, module_name)
+    def _prepare_tests(
+        self,
+        code: str,
+        tests: str,
+        module_name: str,
+        test_timeout_s: float | None,
+        run_timeout_s: float | None,
+    ) -> tuple[Job, Limits] | dict[str, Any]:
+        problem = self.check_tests(code, tests, module_name, test_timeout_s, run_timeout_s)
         if problem is not None:
             return results.rejected_tests(problem)
-        files = {f"{module_name}.py": code, f"test_{module_name}.py": tests}
-        return Job("tests", files, module=module_name)
+        test_s, run_s = self.time_limits(test_timeout_s, run_timeout_s)
+        # the tests are not a file in the sandbox: they stay in the test process's memory
+        job = Job("tests", {f"{module_name}.py": code}, module=module_name, tests=tests)
+        return job, self._limits(wall_backstop(run_s), test_s, run_s)
 
     # --- execution ---------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -294,27 +370,37 @@ class Runner:
             with self._admission:
                 self._admitted -= 1
 
-    def _limits(self, wall_s: float) -> Limits:
+    def _limits(
+        self,
+        wall_s: float,
+        test_timeout_s: float | None = None,
+        run_timeout_s: float = 0.0,
+    ) -> Limits:
         s = self.settings
-        address_space, processes = self.backend.limits()
+        memory, processes = self.backend.limits()
         return Limits(
             wall_s=wall_s,
-            cpu_s=s.cpu_s,
-            address_space_bytes=address_space,
+            # the learner's process serves every test of a run: give it the run's time in CPU
+            cpu_s=s.cpu_s if test_timeout_s is None else max(s.cpu_s, math.ceil(wall_s)),
+            memory_bytes=memory,
             max_processes=processes,
             max_file_bytes=s.max_file_bytes,
             max_open_files=s.max_open_files,
             max_output_bytes=s.max_output_bytes,
-            test_timeout_s=min(s.test_timeout_s, wall_s),
+            test_timeout_s=min(s.test_timeout_s, wall_s)
+            if test_timeout_s is None
+            else test_timeout_s,
+            memory_mb=s.memory_mb,
+            run_timeout_s=run_timeout_s,
         )
 
-    def _execute(self, job: Job, wall_s: float, cancel: threading.Event | None = None) -> Outcome:
-        limits = self._limits(wall_s)
+    def _execute(self, job: Job, limits: Limits, cancel: threading.Event | None = None) -> Outcome:
         with self._slots:
             if cancel is not None and cancel.is_set():
                 return Outcome(cancelled=True)
             sandbox = self.pool.take() or self.backend.start()
-            outcome = sandbox.execute(job.wire(limits), job.stdin, limits, cancel)
+            wire = job.wire(limits, bytecode=self.backend.runs_host_bytecode)
+            outcome = sandbox.execute(wire, job.stdin, limits, cancel)
         if not outcome.ready and not outcome.cancelled:
             detail = results.decode(outcome.stderr, False).strip().splitlines()
             raise SandboxFailure(
@@ -324,11 +410,11 @@ class Runner:
             )
         return outcome
 
-    async def _execute_async(self, job: Job, wall_s: float) -> Outcome:
+    async def _execute_async(self, job: Job, limits: Limits) -> Outcome:
         cancel = threading.Event()
         with self._admit():
             loop = asyncio.get_running_loop()
-            future = loop.run_in_executor(self._executor, self._execute, job, wall_s, cancel)
+            future = loop.run_in_executor(self._executor, self._execute, job, limits, cancel)
             try:
                 return await asyncio.shield(future)
             except asyncio.CancelledError:

@@ -1,10 +1,12 @@
 """A seccomp-BPF filter for the bwrap backend (`bwrap --seccomp FD`), built without libseccomp.
 
 It denies (EPERM) what learner code never needs and what kernel exploits like to reach: ptrace,
-namespaces and mounts, kernel keyrings, bpf, perf, userfaultfd, io_uring, module loading; every
-socket family except AF_UNIX (a second wall behind the empty network namespace); clone() with any
-namespace flag. clone3 answers ENOSYS so the C library falls back to clone(), whose flags a
-filter can see (Docker's default profile does the same). Other architectures are killed.
+pidfd_getfd, namespaces and mounts, kernel keyrings, bpf, perf, userfaultfd, io_uring, module
+loading, memfd_create; every socket family except AF_UNIX (a second wall behind the empty network
+namespace); clone() with any namespace flag. Shared memory (SysV shmget, MAP_SHARED|MAP_ANONYMOUS
+mmaps) is refused with ENOMEM: RLIMIT_DATA, the memory limit, does not count it. clone3 answers
+ENOSYS so the C library falls back to clone(), whose flags a filter can see (Docker's default
+profile does the same). Other architectures are killed.
 Numbers come from the kernel's unistd tables (x86_64: asm/unistd_64.h, aarch64: asm-generic).
 """
 
@@ -27,6 +29,9 @@ _RET_KILL_PROCESS = 0x80000000
 _OFFSET_NR = 0
 _OFFSET_ARCH = 4
 _OFFSET_ARG0 = 16  # low 32 bits of args[0] on little-endian machines
+_OFFSET_ARG3 = 40  # low 32 bits of args[3] (mmap's flags)
+_MAP_SHARED = 0x01  # also set in MAP_SHARED_VALIDATE (0x03)
+_MAP_ANONYMOUS = 0x20
 
 _AF_UNIX = 1
 _CLONE_NAMESPACE_FLAGS = 0x7E020000  # NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET
@@ -72,12 +77,16 @@ fsconfig            431  431
 fsmount             432  432
 fspick              433  433
 mount_setattr       442  442
+pidfd_getfd         438  438
+memfd_create        319  279
 clone3              435  435
 clone                56  220
 socket               41  198
+mmap                  9  222
+shmget               29  194
 """
 _ROWS = [line.split() for line in _SYSCALL_TABLE.strip().splitlines()]
-_SPECIAL = ("clone3", "clone", "socket")
+_SPECIAL = ("clone3", "clone", "socket", "mmap", "shmget")
 _DENIED = [row[0] for row in _ROWS if row[0] not in _SPECIAL]
 _TABLES: dict[str, tuple[int, dict[str, int]]] = {
     "x86_64": (0xC000003E, {row[0]: int(row[1]) for row in _ROWS}),
@@ -110,8 +119,16 @@ def build_filter(machine: str | None = None) -> bytes:
     op(_JEQ_K, numbers["clone3"], "enosys", 0)
     op(_JEQ_K, numbers["clone"], "clone", 0)
     op(_JEQ_K, numbers["socket"], "socket", 0)
+    op(_JEQ_K, numbers["mmap"], "mmap", 0)
+    op(_JEQ_K, numbers["shmget"], "enomem", 0)
     op(_RET_K, _RET_ALLOW)
-    labels: dict[str, int] = {"clone": len(program)}
+    labels: dict[str, int] = {"mmap": len(program)}
+    # shared anonymous memory is not counted by RLIMIT_DATA (the memory limit): refuse it the
+    # way the limit would
+    op(_LD_W_ABS, _OFFSET_ARG3)
+    op(_JSET_K, _MAP_ANONYMOUS, 0, "allow")
+    op(_JSET_K, _MAP_SHARED, "enomem", "allow")
+    labels["clone"] = len(program)
     op(_LD_W_ABS, _OFFSET_ARG0)
     op(_JSET_K, _CLONE_NAMESPACE_FLAGS, "eperm", "allow")
     labels["socket"] = len(program)
@@ -123,6 +140,8 @@ def build_filter(machine: str | None = None) -> bytes:
     op(_RET_K, _RET_ERRNO | errno.EPERM)
     labels["enosys"] = len(program)
     op(_RET_K, _RET_ERRNO | errno.ENOSYS)
+    labels["enomem"] = len(program)
+    op(_RET_K, _RET_ERRNO | errno.ENOMEM)
     labels["kill"] = len(program)
     op(_RET_K, _RET_KILL_PROCESS)
 

@@ -3,22 +3,35 @@
 import { useState } from "react";
 import { api } from "@/lib/api";
 import type { AlertView } from "@/lib/types";
+import { useLive } from "@/lib/useLive";
 import { ErrorNotice } from "./ErrorNotice";
 import { ago, triggerName } from "./format";
 import type { SelectedStudent } from "./TeacherDashboard";
 import { useApi } from "./useApi";
 
-export function AlertsCard({
-  onSelect,
-  onChanged,
-}: {
-  onSelect: (student: SelectedStudent) => void;
-  onChanged: (alerts: AlertView[]) => void;
-}) {
+interface Group {
+  studentId: string;
+  name: string;
+  alerts: AlertView[];
+}
+
+function groups(alerts: AlertView[]): Group[] {
+  const byStudent = new Map<string, Group>();
+  for (const alert of alerts) {
+    const group = byStudent.get(alert.student_id) ?? { studentId: alert.student_id, name: alert.student_name, alerts: [] };
+    group.alerts.push(alert);
+    byStudent.set(alert.student_id, group);
+  }
+  return [...byStudent.values()];
+}
+
+/** Open struggle alerts, grouped per student, in plain words; live via SSE. */
+export function AlertsCard({ onSelect, onChanged }: { onSelect: (student: SelectedStudent) => void; onChanged: (alerts: AlertView[]) => void }) {
   const alerts = useApi<AlertView[]>("alerts");
   const [resolved, setResolved] = useState<Set<string>>(new Set());
   const [pending, setPending] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
+  useLive(["alerts"], () => alerts.reload());
   const open = (alerts.data ?? []).filter((alert) => !resolved.has(alert.id));
 
   async function resolve(alert: AlertView) {
@@ -53,27 +66,33 @@ export function AlertsCard({
       {alerts.data && open.length === 0 && <p className="muted">No open alerts: nobody is stuck right now.</p>}
       {open.length > 0 && (
         <ul className="alerts" aria-label="Open struggle alerts">
-          {open.map((alert) => (
-            <li key={alert.id} data-alert-id={alert.id} data-created-at={alert.created_at}>
+          {groups(open).map((group) => (
+            <li key={group.studentId} data-student-id={group.studentId} className="alert-group">
               <div className="row">
-                <strong>{alert.student_name}</strong>
-                <span className="badge warn">{triggerName(alert.trigger)}</span>
-                {alert.topic_title && <span className="badge neutral">{alert.topic_title}</span>}
+                <strong>{group.name}</strong>
+                <span className="badge bad">
+                  {group.alerts.length} {group.alerts.length === 1 ? "alert" : "alerts"}
+                </span>
                 <span className="spacer" />
-                <span className="small muted">{ago(alert.created_at)}</span>
-              </div>
-              <p className="small" style={{ margin: "0.35rem 0" }}>
-                {alert.detail}
-              </p>
-              <div className="row">
-                <button type="button" className="secondary" onClick={() => onSelect({ id: alert.student_id, name: alert.student_name })}>
-                  Code attempts<span className="visually-hidden"> of {alert.student_name}</span>
-                </button>
-                <button type="button" onClick={() => void resolve(alert)} disabled={pending === alert.id}>
-                  {pending === alert.id ? "Resolving…" : "Resolve"}
-                  <span className="visually-hidden"> the alert about {alert.student_name}</span>
+                <button type="button" className="secondary" onClick={() => onSelect({ id: group.studentId, name: group.name })}>
+                  Code attempts<span className="visually-hidden"> of {group.name}</span>
                 </button>
               </div>
+              <ul className="alert-items">
+                {group.alerts.map((alert) => (
+                  <li key={alert.id} data-alert-id={alert.id} data-created-at={alert.created_at}>
+                    <p className="small" style={{ margin: "0.35rem 0" }}>
+                      <strong>{triggerName(alert.trigger)}</strong>
+                      {alert.topic_title ? ` in ${alert.topic_title}` : ""} — {alert.detail}{" "}
+                      <span className="muted">({ago(alert.created_at)})</span>
+                    </p>
+                    <button type="button" className="small" onClick={() => void resolve(alert)} disabled={pending === alert.id}>
+                      {pending === alert.id ? "Resolving…" : "Resolve"}
+                      <span className="visually-hidden"> the alert about {alert.student_name}: {triggerName(alert.trigger)}</span>
+                    </button>
+                  </li>
+                ))}
+              </ul>
             </li>
           ))}
         </ul>

@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import type { Me } from "@/lib/types";
+import { NotificationsBell } from "./NotificationsBell";
 
 type Place = "student" | "learn" | "teacher";
 
@@ -38,6 +39,7 @@ export function AppShell({ me, current, children }: { me: Me | null; current?: P
         )}
         {me && (
           <div className="who">
+            {me.role === "student" && <NotificationsBell />}
             <span>
               Signed in as <strong>{me.display_name}</strong> ({me.role})
             </span>

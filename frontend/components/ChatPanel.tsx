@@ -4,9 +4,10 @@ import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 
 import { agentName } from "@/lib/agents";
 import { api, ApiError } from "@/lib/api";
 import { chatSession, rememberChatSession } from "@/lib/chatSession";
-import type { ChatReply } from "@/lib/types";
+import type { ChatHistory, ChatReply, QuizView } from "@/lib/types";
 import { ErrorNotice } from "./ErrorNotice";
 import { Markdown } from "./Markdown";
+import { QuizCard } from "./QuizCard";
 
 interface Turn {
   id: string; // the message id: sending it again returns the same reply (no repeat)
@@ -14,22 +15,50 @@ interface Turn {
   reply?: ChatReply;
   error?: unknown;
   pending: boolean;
+  withCode?: string;
 }
 
 function newId(): string {
   return crypto.randomUUID();
 }
 
-/** Chat with the tutors through triage (`POST /api/chat`): who answered, and from which lessons. */
-export function ChatPanel({ code }: { code: string }) {
+const isQuizStart = (quiz: ChatReply["quiz"]): quiz is QuizView => Boolean(quiz && "question" in quiz && "topic_title" in quiz);
+
+/**
+ * Chat with the tutors through triage (`POST /api/chat`): who answered, from which lessons; the
+ * exercise open in the editor goes with every message (and its code when ticked). The
+ * conversation is stored server-side per user and comes back after a reload.
+ */
+export function ChatPanel({
+  code,
+  exerciseId,
+  onOpenExercise,
+}: {
+  code: string;
+  exerciseId: string | null;
+  onOpenExercise: (exerciseId: string) => void;
+}) {
   const [turns, setTurns] = useState<Turn[]>([]);
   const [draft, setDraft] = useState("");
   const [withCode, setWithCode] = useState(false);
+  const [historyError, setHistoryError] = useState<unknown>(null);
   const sessionId = useRef<string | null>(null);
   const logRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     sessionId.current = chatSession();
+    api<ChatHistory>("chat/history")
+      .then((history) => {
+        if (!history.session_id || history.turns.length === 0) return;
+        sessionId.current = history.session_id;
+        rememberChatSession(history.session_id);
+        setTurns((now) =>
+          now.length > 0
+            ? now
+            : history.turns.map((t) => ({ id: t.reply.message_id || newId(), message: t.message, reply: t.reply, pending: false })),
+        );
+      })
+      .catch(setHistoryError);
   }, []);
 
   // Show the newest exchange from its start (long answers are read from the top).
@@ -44,7 +73,13 @@ export function ChatPanel({ code }: { code: string }) {
     try {
       const reply = await api<ChatReply>("chat", {
         method: "POST",
-        body: { message: turn.message, message_id: turn.id, ...(sessionId.current ? { session_id: sessionId.current } : {}) },
+        body: {
+          message: turn.message,
+          message_id: turn.id,
+          ...(sessionId.current ? { session_id: sessionId.current } : {}),
+          ...(exerciseId ? { exercise_id: exerciseId } : {}),
+          ...(turn.withCode ? { code: turn.withCode } : {}),
+        },
       });
       sessionId.current = reply.session_id;
       rememberChatSession(reply.session_id);
@@ -58,8 +93,7 @@ export function ChatPanel({ code }: { code: string }) {
     event?.preventDefault();
     const text = draft.trim();
     if (!text) return;
-    const message = withCode && code.trim() ? `${text}\n\n\`\`\`python\n${code}\n\`\`\`` : text;
-    const turn: Turn = { id: newId(), message, pending: true };
+    const turn: Turn = { id: newId(), message: text, pending: true, withCode: withCode && code.trim() ? code : undefined };
     setTurns((all) => [...all, turn]);
     setDraft("");
     void send(turn);
@@ -90,17 +124,19 @@ export function ChatPanel({ code }: { code: string }) {
           </button>
         )}
       </div>
+      <ErrorNotice error={historyError} title="Your earlier conversation could not be loaded" />
       <div className="chat-log" ref={logRef} role="log" aria-live="polite" aria-label="Conversation" tabIndex={0}>
         {turns.length === 0 && (
           <p className="muted small">
-            Ask about a Python concept (“How do for loops work in Python?”), get a hint for your exercise, or paste an
-            error message. Each answer says which agent answered and which lessons it used.
+            Ask about a Python concept (“How do for loops work in Python?”), say “I’m stuck” or “hint” about your exercise,
+            ask for a quiz (“Quiz me on for loops”), or paste an error message. Each answer says which agent answered and
+            which lessons it used.
           </p>
         )}
         {turns.map((turn) => (
           <div key={turn.id} className="turn">
             <div className="msg user">
-              <div className="meta">You</div>
+              <div className="meta">You{turn.withCode ? " (with your code)" : ""}</div>
               <div className="body">
                 <Markdown text={turn.message} />
               </div>
@@ -113,7 +149,7 @@ export function ChatPanel({ code }: { code: string }) {
             {turn.error !== undefined && (
               <div className="msg agent">
                 <ErrorNotice error={turn.error} title="Your message was not answered" />
-                {!(turn.error instanceof ApiError && [400, 401, 403, 422].includes(turn.error.status)) && (
+                {!(turn.error instanceof ApiError && [400, 401, 403, 409, 422].includes(turn.error.status)) && (
                   <button type="button" className="secondary" onClick={() => void send(turn)}>
                     Try again
                   </button>
@@ -128,9 +164,18 @@ export function ChatPanel({ code }: { code: string }) {
                   </span>
                   <span>intent: {turn.reply.intent.replace(/_/g, " ")}</span>
                 </div>
-                <div className="body">
-                  <Markdown text={turn.reply.reply} headingBase={3} />
-                </div>
+                {isQuizStart(turn.reply.quiz) ? (
+                  <QuizCard start={turn.reply.quiz} />
+                ) : (
+                  <div className="body">
+                    <Markdown text={turn.reply.reply} headingBase={3} />
+                  </div>
+                )}
+                {turn.reply.exercise_id && turn.reply.exercise_id !== exerciseId && (
+                  <button type="button" className="secondary small" onClick={() => onOpenExercise(turn.reply!.exercise_id!)}>
+                    Open in editor<span className="visually-hidden">: {turn.reply.exercise_id}</span>
+                  </button>
+                )}
                 {turn.reply.sources.length > 0 && (
                   <div className="sources">
                     Sources:
@@ -169,7 +214,8 @@ export function ChatPanel({ code }: { code: string }) {
           </button>
         </div>
         <p id="chat-help" className="hint">
-          <kbd>Enter</kbd> sends, <kbd>Shift</kbd>+<kbd>Enter</kbd> starts a new line.
+          <kbd>Enter</kbd> sends, <kbd>Shift</kbd>+<kbd>Enter</kbd> starts a new line.{" "}
+          {exerciseId ? "Your tutors know which exercise you have open." : ""}
         </p>
       </form>
     </section>

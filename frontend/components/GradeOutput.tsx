@@ -17,6 +17,7 @@ export function GradeOutput({ grade }: { grade: GradeReply }) {
       </h3>
       {grade.summary && <p>{grade.summary}</p>}
       {grade.tests.length > 0 && (
+        <div className="table-scroll">
         <table>
           <caption className="visually-hidden">Results of each test</caption>
           <thead>
@@ -40,6 +41,7 @@ export function GradeOutput({ grade }: { grade: GradeReply }) {
             ))}
           </tbody>
         </table>
+        </div>
       )}
       {grade.explanation && (
         <div className="small" style={{ marginTop: "0.75rem" }}>
@@ -51,6 +53,9 @@ export function GradeOutput({ grade }: { grade: GradeReply }) {
           <h3>
             Code review {typeof review.score === "number" && <span className="badge">{review.score}/100</span>}
           </h3>
+          {!grade.passed && (
+            <p className="small muted">Code quality counts towards your mastery once all the tests pass.</p>
+          )}
           {review.syntax_error && <p className="small">{review.syntax_error}</p>}
           {review.comments && review.comments.length > 0 && (
             <ul className="small">

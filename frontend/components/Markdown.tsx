@@ -1,122 +1,75 @@
-import { Fragment, type ReactNode } from "react";
+import type { ReactNode } from "react";
+import ReactMarkdown, { type Components } from "react-markdown";
+import rehypeHighlight from "rehype-highlight";
+import remarkGfm from "remark-gfm";
 
 /**
- * The small Markdown subset the tutors and exercises write — headings, paragraphs, lists,
- * fenced code, `code`, **bold**, _italic_ — rendered as React elements (never as raw HTML).
+ * Markdown from tutors, exercises and learners, rendered by react-markdown (never as raw HTML:
+ * embedded HTML is shown as text) with GitHub tables and lists (remark-gfm) and highlighted code
+ * (rehype-highlight). Links open safely: only http(s), mailto and same-site links are kept, and
+ * links to other sites open in a new tab without access to this page. A pasted traceback keeps
+ * its line breaks (it is shown as a code block).
  */
 
-type Block =
-  | { kind: "code"; lang: string; text: string }
-  | { kind: "heading"; level: number; text: string }
-  | { kind: "list"; ordered: boolean; items: string[] }
-  | { kind: "paragraph"; text: string };
+const TRACEBACK = /(^|\n)(Traceback \(most recent call last\):\n(?:[ \t].*\n|\n)*?[A-Za-z_][\w.]*(?:Error|Exception|Warning|Interrupt|Exit)\b[^\n]*)/g;
 
-function parseBlocks(source: string): Block[] {
-  const lines = source.replace(/\r\n?/g, "\n").split("\n");
-  const blocks: Block[] = [];
-  let paragraph: string[] = [];
-  const flush = () => {
-    if (paragraph.length) blocks.push({ kind: "paragraph", text: paragraph.join("\n") });
-    paragraph = [];
-  };
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    const fence = line.match(/^\s*```\s*([\w+-]*)\s*$/);
-    if (fence) {
-      flush();
-      const body: string[] = [];
-      i++;
-      while (i < lines.length && !/^\s*```\s*$/.test(lines[i])) body.push(lines[i++]);
-      blocks.push({ kind: "code", lang: fence[1] || "", text: body.join("\n") });
-      continue;
-    }
-    const heading = line.match(/^(#{1,6})\s+(.*)$/);
-    if (heading) {
-      flush();
-      blocks.push({ kind: "heading", level: heading[1].length, text: heading[2] });
-      continue;
-    }
-    const bullet = line.match(/^\s*[-*]\s+(.*)$/);
-    const numbered = line.match(/^\s*\d+[.)]\s+(.*)$/);
-    if (bullet || numbered) {
-      flush();
-      const ordered = Boolean(numbered);
-      const last = blocks[blocks.length - 1];
-      const text = (bullet ?? numbered)![1];
-      if (last && last.kind === "list" && last.ordered === ordered) last.items.push(text);
-      else blocks.push({ kind: "list", ordered, items: [text] });
-      continue;
-    }
-    if (!line.trim()) {
-      flush();
-      continue;
-    }
-    paragraph.push(line);
-  }
-  flush();
-  return blocks;
+/** Wrap unfenced tracebacks (and other error lines pasted as text) in ```text fences. */
+export function fenceTracebacks(text: string): string {
+  const parts = text.replace(/\r\n?/g, "\n").split(/(```[\s\S]*?```)/g);
+  return parts
+    .map((part) => (part.startsWith("```") ? part : part.replace(TRACEBACK, (_m, lead: string, tb: string) => `${lead}\n\`\`\`text\n${tb}\n\`\`\`\n`)))
+    .join("");
 }
 
-const INLINE = /(`[^`]+`|\*\*[^*]+\*\*|__[^_]+__|(?<![\w*])\*[^*\s][^*]*\*(?![\w*])|(?<![\w_])_[^_\s][^_]*_(?![\w_]))/g;
-
-function inline(text: string): ReactNode[] {
-  const out: ReactNode[] = [];
-  let last = 0;
-  let key = 0;
-  for (const match of text.matchAll(INLINE)) {
-    const token = match[0];
-    const at = match.index ?? 0;
-    if (at > last) out.push(text.slice(last, at));
-    if (token.startsWith("`")) out.push(<code key={key++}>{token.slice(1, -1)}</code>);
-    else if (token.startsWith("**") || token.startsWith("__")) out.push(<strong key={key++}>{inline(token.slice(2, -2))}</strong>);
-    else out.push(<em key={key++}>{inline(token.slice(1, -1))}</em>);
-    last = at + token.length;
-  }
-  if (last < text.length) out.push(text.slice(last));
-  return out;
+function safeUrl(url: string): string {
+  const trimmed = url.trim();
+  if (/^(https?:|mailto:)/i.test(trimmed) || /^[/#?]/.test(trimmed)) return trimmed;
+  return "";
 }
 
-/** Lines of a paragraph flow together (Markdown), except answer options such as "A) …". */
-function paragraphLines(text: string): ReactNode[] {
-  const lines = text.split("\n");
-  return lines.flatMap((line, i) => {
-    const parts = inline(line);
-    if (i === 0) return [<Fragment key={i}>{parts}</Fragment>];
-    const separator = /^\s*[A-Za-z0-9]\)\s/.test(line) ? <br key={`b${i}`} /> : " ";
-    return [<Fragment key={`s${i}`}>{separator}</Fragment>, <Fragment key={i}>{parts}</Fragment>];
-  });
+function headingComponents(base: number): Components {
+  const level = (n: number) => `h${Math.min(6, base + n - 1)}` as "h3";
+  const make = (n: number) =>
+    function Heading({ children }: { children?: ReactNode }) {
+      const Tag = level(n);
+      return <Tag>{children}</Tag>;
+    };
+  return { h1: make(1), h2: make(2), h3: make(3), h4: make(4), h5: make(5), h6: make(6) };
 }
 
 export function Markdown({ text, headingBase = 3 }: { text: string; headingBase?: number }) {
+  const components: Components = {
+    ...headingComponents(headingBase),
+    a({ href, children }) {
+      const url = safeUrl(href ?? "");
+      if (!url) return <span>{children}</span>;
+      const external = /^https?:/i.test(url);
+      return (
+        <a href={url} {...(external ? { target: "_blank", rel: "noopener noreferrer nofollow" } : {})}>
+          {children}
+        </a>
+      );
+    },
+    table({ children }) {
+      return (
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="Table">
+          <table>{children}</table>
+        </div>
+      );
+    },
+    pre({ children }) {
+      return <pre tabIndex={0}>{children}</pre>;
+    },
+  };
   return (
-    <>
-      {parseBlocks(text).map((block, i) => {
-        switch (block.kind) {
-          case "code":
-            return (
-              <pre key={i} data-lang={block.lang || undefined}>
-                <code>{block.text}</code>
-              </pre>
-            );
-          case "heading": {
-            const level = Math.min(6, headingBase + block.level - 1);
-            const Tag = `h${level}` as "h3";
-            return <Tag key={i}>{inline(block.text)}</Tag>;
-          }
-          case "list": {
-            const Tag = block.ordered ? "ol" : "ul";
-            return (
-              <Tag key={i}>
-                {block.items.map((item, j) => (
-                  <li key={j}>{inline(item)}</li>
-                ))}
-              </Tag>
-            );
-          }
-          default:
-            return <p key={i}>{paragraphLines(block.text)}</p>;
-        }
-      })}
-    </>
+    <ReactMarkdown
+      remarkPlugins={[remarkGfm]}
+      rehypePlugins={[[rehypeHighlight, { detect: false }]]}
+      skipHtml
+      urlTransform={safeUrl}
+      components={components}
+    >
+      {fenceTracebacks(text)}
+    </ReactMarkdown>
   );
 }

@@ -32,11 +32,11 @@ export function RunOutput({ result }: { result: RunResult }) {
         </div>
       )}
       <p className="stream-label" id="stdout-label">Output</p>
-      <pre aria-labelledby="stdout-label" data-testid="stdout">{result.stdout || <span className="muted">(nothing printed)</span>}</pre>
+      <pre aria-labelledby="stdout-label" data-testid="stdout" tabIndex={0}>{result.stdout || <span className="muted">(nothing printed)</span>}</pre>
       {result.stderr && (
         <>
           <p className="stream-label" id="stderr-label">Errors</p>
-          <pre className="stderr" aria-labelledby="stderr-label" data-testid="stderr">{result.stderr}</pre>
+          <pre className="stderr" aria-labelledby="stderr-label" data-testid="stderr" tabIndex={0}>{result.stderr}</pre>
         </>
       )}
     </div>

@@ -1,9 +1,47 @@
 "use client";
 
 import { capitalise, levelLabel } from "@/lib/levels";
-import type { NextExercise, StudentProgress, TopicProgress } from "@/lib/types";
+import type { MyAssignment, NextExercise, StudentProgress, TopicProgress } from "@/lib/types";
+import { useLive } from "@/lib/useLive";
 import { ErrorNotice } from "./ErrorNotice";
 import { useApi } from "./useApi";
+
+function due(iso: string | null): string {
+  if (!iso) return "no due date";
+  return `due ${new Date(iso).toLocaleDateString(undefined, { weekday: "short", day: "numeric", month: "short" })}`;
+}
+
+function AssignmentsCard() {
+  const assignments = useApi<MyAssignment[]>("assignments");
+  useLive(["notifications", "progress"], () => assignments.reload());
+  return (
+    <section className="card" aria-labelledby="assignments-heading">
+      <h2 id="assignments-heading">Assigned to you</h2>
+      <ErrorNotice error={assignments.error} />
+      {assignments.data && assignments.data.length === 0 && <p className="muted small">Nothing assigned right now.</p>}
+      {assignments.data && assignments.data.length > 0 && (
+        <ul className="alerts" aria-label="Your assignments">
+          {assignments.data.map((a) => (
+            <li key={a.assignment_id} data-exercise-id={a.exercise_id} data-done={a.done}>
+              <div className="row">
+                <strong>{a.title}</strong>
+                <span className={`badge ${a.done ? "ok" : "warn"}`}>{a.done ? "Done" : "To do"}</span>
+              </div>
+              <p className="small">
+                Assigned by {a.assigned_by} · {due(a.due_at)} · {a.topic_title}
+              </p>
+              {!a.done && (
+                <a className="button" href={`/learn?exercise=${encodeURIComponent(a.exercise_id)}`}>
+                  Start<span className="visually-hidden"> {a.title}</span>
+                </a>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
 
 function moduleLine(topic: TopicProgress): string {
   if (topic.label) return topic.label;
@@ -72,6 +110,7 @@ function NextExerciseCard() {
 
 export function StudentDashboard({ name }: { name: string }) {
   const progress = useApi<StudentProgress>("progress/me");
+  useLive(["progress"], () => progress.reload());
   const topics = progress.data?.topics ?? [];
   return (
     <>
@@ -102,6 +141,7 @@ export function StudentDashboard({ name }: { name: string }) {
               </p>
             </section>
           )}
+          <AssignmentsCard />
           <NextExerciseCard />
           <section className="card" aria-labelledby="levels-heading">
             <h2 id="levels-heading">How mastery works</h2>

@@ -1,8 +1,10 @@
 "use client";
 
 import { useEffect, useState } from "react";
-import type { AlertView, ClassOverview, ClassSummary } from "@/lib/types";
+import type { AlertView, ClassAssignment, ClassOverview, ClassSummary } from "@/lib/types";
+import { useLive } from "@/lib/useLive";
 import { AlertsCard } from "./AlertsCard";
+import { MasteryHeatmap } from "./MasteryHeatmap";
 import { ErrorNotice } from "./ErrorNotice";
 import { ExerciseRequestCard } from "./ExerciseRequestCard";
 import { ago } from "./format";
@@ -25,6 +27,7 @@ function OverviewCard({ overview, onSelect }: { overview: ClassOverview; onSelec
           </span>
         )}
       </h2>
+      <div className="table-scroll" tabIndex={0} role="region" aria-label={`Students of ${overview.name}`}>
       <table>
         <caption className="visually-hidden">Students of {overview.name}</caption>
         <thead>
@@ -61,36 +64,36 @@ function OverviewCard({ overview, onSelect }: { overview: ClassOverview; onSelec
           ))}
         </tbody>
       </table>
-      {overview.topics.length > 0 && (
-        <>
-          <h3 style={{ marginTop: "1rem" }}>Class mastery per module</h3>
-          <table>
-            <caption className="visually-hidden">Average mastery per module</caption>
-            <thead>
-              <tr>
-                <th scope="col">Module</th>
-                <th scope="col" className="num">
-                  Average
-                </th>
-                <th scope="col" className="num">
-                  Started
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {overview.topics.map((topic) => (
-                <tr key={topic.topic}>
-                  <th scope="row">{topic.title}</th>
-                  <td className="num">{topic.average_mastery}%</td>
-                  <td className="num">
-                    {topic.students_started}/{overview.students.length}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </>
-      )}
+      </div>
+    </section>
+  );
+}
+
+function AssignmentsCard({ assignments }: { assignments: ClassAssignment[] | null }) {
+  if (!assignments || assignments.length === 0) return null;
+  return (
+    <section className="card" aria-labelledby="class-assignments-heading">
+      <h2 id="class-assignments-heading">Assignments</h2>
+      <ul className="alerts" aria-label="Assignments of the class">
+        {assignments.slice(0, 12).map((a) => {
+          const done = a.students.filter((s) => s.done).length;
+          return (
+            <li key={a.assignment_id} data-exercise-id={a.exercise_id}>
+              <div className="row">
+                <strong>{a.title}</strong>
+                <span className={`badge ${done === a.students.length ? "ok" : "neutral"}`} data-testid="assignment-done">
+                  {done}/{a.students.length} done
+                </span>
+              </div>
+              <p className="small">
+                {a.whole_class ? "Whole class" : a.students.map((s) => s.display_name).join(", ")}
+                {a.due_at ? ` · due ${new Date(a.due_at).toLocaleDateString()}` : ""} ·{" "}
+                {a.students.map((s) => `${s.display_name} ${s.done ? "✓ done" : "to do"}`).join(", ")}
+              </p>
+            </li>
+          );
+        })}
+      </ul>
     </section>
   );
 }
@@ -103,10 +106,23 @@ export function TeacherDashboard({ name }: { name: string }) {
     if (!classId && classes.data && classes.data.length > 0) setClassId(classes.data[0].id);
   }, [classes.data, classId]);
   const overview = useApi<ClassOverview>(classId ? `classes/${classId}/overview` : null);
+  const assignments = useApi<ClassAssignment[]>(classId ? `classes/${classId}/assignments` : null);
   const currentClass = classes.data?.find((c) => c.id === classId) ?? null;
+  const [target, setTarget] = useState("class");
+  useLive(["class", "alerts"], () => {
+    overview.reload();
+    assignments.reload();
+  });
 
   function onAlertsChanged(_alerts: AlertView[]) {
     overview.reload();
+  }
+
+  function assignTo(studentId: string) {
+    setTarget(studentId);
+    const card = document.getElementById("request-card");
+    card?.scrollIntoView({ behavior: "smooth", block: "start" });
+    card?.querySelector<HTMLElement>("textarea")?.focus();
   }
 
   return (
@@ -135,11 +151,26 @@ export function TeacherDashboard({ name }: { name: string }) {
           {overview.loading && <p className="loading">Loading the class overview…</p>}
           <ErrorNotice error={overview.error} title="Could not load the class overview" />
           {overview.data && <OverviewCard overview={overview.data} onSelect={setStudent} />}
-          {student && <StudentPanel student={student} onClose={() => setStudent(null)} />}
+          {overview.data && <MasteryHeatmap overview={overview.data} onSelect={setStudent} />}
+          {student && (
+            <>
+              <StudentPanel student={student} onClose={() => setStudent(null)} />
+              <button type="button" className="secondary assign-one" onClick={() => assignTo(student.id)}>
+                Assign exercises to {student.name}
+              </button>
+            </>
+          )}
         </div>
         <div>
           <AlertsCard onSelect={setStudent} onChanged={onAlertsChanged} />
-          <ExerciseRequestCard classId={classId} className={currentClass?.name ?? null} />
+          <ExerciseRequestCard
+            classId={classId}
+            className={currentClass?.name ?? null}
+            students={overview.data?.students ?? []}
+            target={target}
+            onTarget={setTarget}
+          />
+          <AssignmentsCard assignments={assignments.data} />
         </div>
       </div>
     </>

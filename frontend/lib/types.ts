@@ -34,6 +34,8 @@ export interface ChatReply {
   intent: string;
   confidence: number;
   sources: string[];
+  quiz?: (QuizView | QuizOutcome) | null;
+  exercise_id?: string | null;
 }
 
 export type RunStatus = "ok" | "error" | "timeout" | "memory_limit" | "output_limit" | "killed" | "rejected";
@@ -179,6 +181,9 @@ export interface StudentReport {
 }
 
 export interface CodeAttempt {
+  tests?: Array<{ name: string; status: string }>;
+  tests_passed?: number | null;
+  tests_total?: number | null;
   id: string;
   exercise_id: string | null;
   topic: string | null;
@@ -201,4 +206,131 @@ export interface GeneratedExercise {
   prompt?: string;
   status?: string;
   failure_reason?: string | null;
+}
+
+// --- quizzes ---------------------------------------------------------------------------------
+
+export interface QuizQuestion {
+  id: string;
+  number: number;
+  prompt: string;
+  choices: string[];
+}
+
+export interface QuizResult {
+  score: number;
+  total: number;
+  percent: number;
+  event_id: string;
+}
+
+export interface QuizView {
+  quiz_id: string;
+  topic: string;
+  topic_title: string;
+  total: number;
+  answered: number;
+  score: number;
+  question: QuizQuestion | null;
+  result: QuizResult | null;
+}
+
+export interface QuizOutcome {
+  quiz_id: string;
+  question_id: string;
+  choice: number;
+  correct: boolean;
+  correct_choice: number;
+  explanation: string;
+  answered: number;
+  total: number;
+  score: number;
+  next_question: QuizQuestion | null;
+  result: QuizResult | null;
+}
+
+export interface ChatHistory {
+  session_id: string | null;
+  turns: Array<{ message: string; at: string; reply: ChatReply }>;
+}
+
+export interface Draft {
+  exercise_id: string;
+  code: string | null;
+  updated_at: string | null;
+}
+
+// --- notifications and assignments ----------------------------------------------------------
+
+export interface NotificationItem {
+  id: string;
+  kind: string;
+  title: string;
+  body: string;
+  link: string | null;
+  created_at: string;
+  read_at: string | null;
+}
+
+export interface NotificationList {
+  unread: number;
+  items: NotificationItem[];
+}
+
+export interface MyAssignment {
+  assignment_id: string;
+  exercise_id: string;
+  title: string;
+  topic_title: string;
+  difficulty: string;
+  assigned_by: string;
+  assigned_at: string;
+  due_at: string | null;
+  done: boolean;
+}
+
+export interface ClassAssignment {
+  assignment_id: string;
+  exercise_id: string;
+  title: string;
+  topic: string;
+  whole_class: boolean;
+  due_at: string | null;
+  assigned_at: string;
+  assigned_by: string;
+  students: Array<{ id: string; display_name: string; done: boolean }>;
+}
+
+export interface TeacherExercise {
+  exercise_id: string;
+  class_id: string | null;
+  exercise_status: string;
+  step?: string | null;
+  runtime_status?: string | null;
+  reason?: string | null;
+  validation?: {
+    ok: boolean;
+    reason?: string | null;
+    reference_status?: string | null;
+    starter_status?: string | null;
+    tests_total?: number;
+    repeatable?: boolean | null;
+  } | null;
+  title: string;
+  topic: string;
+  difficulty: string;
+  prompt: string;
+  starter: string;
+  tests: string;
+  solution: string;
+  hints: Array<Record<string, string>>;
+  review: string;
+}
+
+export interface GenerateReply {
+  topic: string;
+  module: string;
+  difficulty: string;
+  count: number;
+  exercises: TeacherExercise[];
 }

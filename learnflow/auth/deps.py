@@ -7,6 +7,11 @@
 
 Both raise LearnFlow errors (`NotAuthenticated` → 401, `NotAllowed` → 403), mapped to HTTP
 problems in one place like every other error.
+
+A token's signature and expiry are not enough: when the app has a database (`app.state.pool`,
+triage), every token is also checked against the user it names — the user must still exist with
+the token's role — and against the revocation list (`POST /auth/logout`). Apps without a
+database (the unit tests' triage on fakes) check the token alone.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from learnflow.auth.tokens import Principal, verify_token
 from learnflow.db.models import Role
+from learnflow.db.pool import Conn, Pool
 from learnflow.errors import NotAllowed, NotAuthenticated
 
 _bearer = HTTPBearer(
@@ -40,7 +46,32 @@ async def get_current_user(
         raise NotAuthenticated(
             "Not logged in: send `Authorization: Bearer <token>` with a token from POST /auth/login"
         )
-    return verify_token(credentials.credentials)
+    principal = verify_token(credentials.credentials)
+    pool: Pool | None = getattr(request.app.state, "pool", None)
+    if pool is not None:
+        async with pool.connection() as conn:
+            await check_principal(conn, principal)
+    return principal
+
+
+async def check_principal(conn: Conn, principal: Principal) -> None:
+    """`NotAuthenticated` unless the token's user exists with its role and it is not revoked."""
+    row = await (
+        await conn.execute(
+            "select u.role, exists (select 1 from revoked_tokens r where r.token_id = %s)"
+            " from users u where u.id = %s",
+            (principal.token_id, principal.user_id),
+        )
+    ).fetchone()
+    if row is None:
+        raise NotAuthenticated("This account no longer exists: its access tokens are void")
+    role, revoked = row
+    if revoked:
+        raise NotAuthenticated(
+            "This access token was revoked (you logged out): log in again (POST /auth/login)"
+        )
+    if role != principal.role.value:
+        raise NotAuthenticated("Your role has changed since this token was issued: log in again")
 
 
 CurrentUser = Annotated[Principal, Depends(get_current_user)]

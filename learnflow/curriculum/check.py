@@ -8,8 +8,10 @@ Static rules live in `rules`, runs in `runs`; this module puts them together int
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from learnflow.curriculum.catalog import Catalog
+from learnflow.curriculum.examples import RunPython, example_problem, worked_example
 from learnflow.curriculum.models import Exercise
 from learnflow.curriculum.problems import CheckReport, Problem, where
 from learnflow.curriculum.rules import catalog_problems, hint_ladder_messages, home_module
@@ -26,9 +28,11 @@ def check_catalog(
     only: str | None = None,
     workers: int = DEFAULT_WORKERS,
     on_progress: Callable[[str], None] | None = None,
+    run_python: RunPython | None = None,
 ) -> CheckReport:
     """Check the whole catalog (or module `only`), running exercises on `workers` threads.
 
+    With `run_python`, each lesson's worked example is run too (`learnflow.curriculum.examples`).
     `on_progress` receives one line per finished run. Raises `NotFound` for an unknown `only`.
     """
     if only is not None and only not in catalog.module_ids:
@@ -43,6 +47,20 @@ def check_catalog(
         for o in outcomes
         if o.problem is not None
     ]
+    lessons = [lesson for lesson in catalog.lessons if home_module(lesson) in in_scope]
+    examples_run = 0
+    if run_python is not None:
+        runnable = [lesson for lesson in lessons if worked_example(lesson) is not None]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            found = list(pool.map(lambda lesson: example_problem(lesson, run_python), runnable))
+        examples_run = len(runnable)
+        for lesson, message in zip(runnable, found, strict=True):
+            if on_progress is not None:
+                on_progress(f"worked example {lesson.id}: {'ok' if message is None else 'FAIL'}")
+            if message is not None:
+                problems.append(
+                    Problem(where=where(lesson.source, catalog.root, lesson.id), message=message)
+                )
     return CheckReport(
         modules=len(in_scope),
         lessons=sum(1 for lesson in catalog.lessons if home_module(lesson) in in_scope),
@@ -52,6 +70,7 @@ def check_catalog(
         ),
         solutions_passed=sum(1 for o in outcomes if o.kind == "solution" and o.as_expected),
         starters_failed=sum(1 for o in outcomes if o.kind == "starter" and o.as_expected),
+        worked_examples_run=examples_run,
         problems=problems,
     )
 

@@ -112,6 +112,32 @@ class Lesson(SourcedModel):
         )
 
 
+DEFAULT_TEST_TIMEOUT_S = 2.0
+"""How long one test of an exercise may run, unless the exercise says otherwise."""
+DEFAULT_RUN_TIMEOUT_S = 5.0
+"""How long all the tests of an exercise together may run, unless the exercise says otherwise."""
+MAX_TIMEOUT_S = 10.0
+"""The code runner's upper bound for either limit (`LEARNFLOW_SANDBOX_MAX_WALL_S`)."""
+
+
+class ExerciseLimits(ContentModel):
+    """Time limits for grading one exercise; each result reports them, and a test stopped by one
+    names it. An exercise whose reference solution needs more than half of a limit on the
+    machine running `learnflow curriculum check` fails the check (its grade would be flaky)."""
+
+    test_timeout_s: float = Field(default=DEFAULT_TEST_TIMEOUT_S, gt=0, le=MAX_TIMEOUT_S)
+    run_timeout_s: float = Field(default=DEFAULT_RUN_TIMEOUT_S, gt=0, le=MAX_TIMEOUT_S)
+
+    @model_validator(mode="after")
+    def _test_fits_in_run(self) -> ExerciseLimits:
+        if self.test_timeout_s > self.run_timeout_s:
+            raise ValueError(
+                f"test_timeout_s ({self.test_timeout_s:g}) must not be longer than "
+                f"run_timeout_s ({self.run_timeout_s:g})"
+            )
+        return self
+
+
 class Exercise(SourcedModel):
     """`<module-id>/exercises/<exercise-id>.yaml`: one exercise with hidden tests and hints."""
 
@@ -125,6 +151,7 @@ class Exercise(SourcedModel):
     tests: Text
     solution: Text
     hints: HintLadder
+    limits: ExerciseLimits = Field(default_factory=ExerciseLimits)
 
 
 class QuizQuestion(ContentModel):

@@ -29,6 +29,8 @@ class CheckReport(BaseModel):
     quiz_questions: int
     solutions_passed: int
     starters_failed: int
+    #: Lessons whose worked example was run (and, where the lesson shows it, its output compared).
+    worked_examples_run: int = 0
     problems: list[Problem]
 
     @computed_field  # type: ignore[prop-decorator]

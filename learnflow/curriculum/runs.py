@@ -25,9 +25,18 @@ _DETAIL_CHARS = 300
 
 
 class RunTests(Protocol):
-    """`run_tests(code, tests, module_name)` returning an Exercism-style result mapping."""
+    """`run_tests(code, tests, module_name, *, test_timeout_s, run_timeout_s)` returning an
+    Exercism-style result mapping (with `cpu_ms` per test, as the sandbox reports it)."""
 
-    def __call__(self, code: str, tests: str, module_name: str) -> Mapping[str, Any]: ...
+    def __call__(
+        self,
+        code: str,
+        tests: str,
+        module_name: str,
+        *,
+        test_timeout_s: float,
+        run_timeout_s: float,
+    ) -> Mapping[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -47,8 +56,15 @@ class RunOutcome:
 def run_exercise_code(exercise: Exercise, kind: CodeKind, run_tests: RunTests) -> RunOutcome:
     """Run the exercise's `kind` code against its tests and judge the result."""
     code = exercise.solution if kind == "solution" else exercise.starter
+    limits = exercise.limits
     try:
-        result = run_tests(code, exercise.tests, MODULE_NAME)
+        result = run_tests(
+            code,
+            exercise.tests,
+            MODULE_NAME,
+            test_timeout_s=limits.test_timeout_s,
+            run_timeout_s=limits.run_timeout_s,
+        )
     except SetupError:
         raise  # the runner cannot work on this machine at all: not a content problem
     except Exception as exc:  # one crashing run is reported, not fatal to the whole check
@@ -56,7 +72,39 @@ def run_exercise_code(exercise: Exercise, kind: CodeKind, run_tests: RunTests) -
     if not isinstance(result, Mapping) or not isinstance(result.get("status"), str):
         return RunOutcome(exercise, kind, "invalid", f"{kind}: the runner returned {result!r:.200}")
     status: str = result["status"]
-    return RunOutcome(exercise, kind, status, judge(kind, status, result))
+    problem = judge(kind, status, result)
+    if problem is None and kind == "solution":
+        problem = too_slow(exercise, result)
+    return RunOutcome(exercise, kind, status, problem)
+
+
+def too_slow(exercise: Exercise, result: Mapping[str, Any]) -> str | None:
+    """A reference solution that needs more than half of a time limit: on a slower moment of
+    the grading machine a correct learner could be stopped by the limit (a flaky grade).
+
+    Both limits count CPU time; the sandbox reports each test's `cpu_ms`."""
+    limits = exercise.limits
+    tests = [t for t in result.get("tests") or [] if isinstance(t, Mapping)]
+    timed = [(str(t.get("name")), float(t["cpu_ms"])) for t in tests
+             if isinstance(t.get("cpu_ms"), int | float)]  # fmt: skip
+    if not timed:
+        return None
+    name, slowest = max(timed, key=lambda pair: pair[1])
+    if slowest > limits.test_timeout_s * 1000 / 2:
+        return (
+            f"the reference solution needs {slowest:.0f} ms of CPU time for {name}, more than "
+            f"half of the per-test limit of {limits.test_timeout_s:g} s: raise "
+            "limits.test_timeout_s or make the test lighter, so no correct solution meets a "
+            "flaky grade"
+        )
+    total = sum(ms for _name, ms in timed)
+    if total > limits.run_timeout_s * 1000 / 2:
+        return (
+            f"the reference solution needs {total:.0f} ms of CPU time for all its tests, more "
+            f"than half of the run limit of {limits.run_timeout_s:g} s: raise "
+            "limits.run_timeout_s or lighten the tests"
+        )
+    return None
 
 
 def judge(kind: CodeKind, status: str, result: Mapping[str, Any]) -> str | None:

@@ -195,6 +195,8 @@ class CustomExercise(Row):
     failure_reason: str | None
     created_at: datetime
     updated_at: datetime
+    review: str = "pending"  # pending | approved | rejected (the teacher's decision)
+    origin: dict[str, Any] = Field(default_factory=dict)  # how it was made (generator family)
 
 
 class Assignment(Row):
@@ -204,3 +206,4 @@ class Assignment(Row):
     assigned_by: UUID
     assigned_at: datetime
     due_at: datetime | None
+    student_id: UUID | None = None  # None: the whole class

@@ -7,7 +7,12 @@ differ only where an address or a secret store differs, so they are generated fr
 - `k8s/dapr/`: Kafka at the in-cluster Service, local secret stores become the Kubernetes secret
   store, every `secretKeyRef` points into the one Kubernetes Secret `learnflow-dapr-secrets` (the
   Dapr operator resolves it), name resolution is Kubernetes DNS, and every resource gets the
-  `learnflow` namespace; plus a `kustomization.yaml` listing them.
+  `learnflow` namespace; plus a `kustomization.yaml` listing them. The `sidecarenv` store (one
+  sidecar's own secrets: its Kafka password) stays an env store in every variant.
+- in both: `config-<app>.yaml`, each app's own Configuration — the shared one plus the access
+  control of learnflow/mesh/policy.py (who may invoke the app).
+- `k8s/data/kafka-access.yaml` (learnflow.deploy.kafka_access): the Job creating the cluster's
+  Kafka topics and ACLs from the same policy.
 - `compose/dapr/`: Kafka at the `kafka` service, the env secret store is kept (docker-compose.yaml
   sets the sidecars' `LEARNFLOW_SECRET_*` variables), and name resolution is SQLite on a volume
   all sidecars share.
@@ -33,7 +38,9 @@ from typing import Any
 
 import yaml
 
+from learnflow.deploy import kafka_access
 from learnflow.errors import LearnFlowError
+from learnflow.mesh import policy
 from learnflow.settings import REPO_ROOT
 
 NAMESPACE = "learnflow"
@@ -54,11 +61,17 @@ API_VERSIONS: dict[str, frozenset[str]] = {
     "Subscription": frozenset({"dapr.io/v1alpha1", "dapr.io/v2alpha1"}),
 }
 LOCAL_SECRET_STORES = frozenset({"secretstores.local.env", "secretstores.local.file"})
-# Metadata that carries credentials: it must come from a secret store, never as a literal.
-SECRET_METADATA = re.compile(r"(?i)(password|connectionstring|token|secret|apikey|sasl)")
+# The store of secrets that belong to one sidecar alone (its app's Kafka password): it reads the
+# sidecar's own environment in every variant (Kubernetes fills it per app from the app's Secret
+# with dapr.io/env-from-secret), so it and the secretKeyRefs into it are kept as they are.
+SIDECAR_SECRET_STORE = "sidecarenv"
+# Metadata that carries credentials: it must come from a secret store, never as a literal
+# (a SASL user name is not a credential; its password is).
+SECRET_METADATA = re.compile(r"(?i)(password|connectionstring|token|secret|apikey)")
 # Something that only makes sense on the developer's machine.
 LOCAL_ADDRESS = re.compile(r"(?i)(\blocalhost\b|127\.0\.0\.1|\[::1\]|(^|[\s=/\"'])\.run/)")
 K8S_SECRET_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+SHARED_CONFIG_FILE = "config.yaml"
 GENERATED_HEADER = (
     "# GENERATED from components/{source} by `python -m learnflow.deploy.render_k8s --write`.\n"
     "# Do not edit: change components/{source} and re-run (tests fail on drift).\n"
@@ -180,6 +193,10 @@ def _render_component(doc: Doc, target: Target, where: str) -> Doc:
         raise RenderError(f"{where}: spec.type is missing")
     items = _metadata_items(doc, where)
 
+    if ctype in LOCAL_SECRET_STORES and doc["metadata"]["name"] == SIDECAR_SECRET_STORE:
+        if ctype != "secretstores.local.env":
+            raise RenderError(f"{where}: the {SIDECAR_SECRET_STORE} store must be local.env")
+        return doc
     if ctype in LOCAL_SECRET_STORES:
         if target.secret_store_type is not None:
             spec["type"] = target.secret_store_type
@@ -192,6 +209,7 @@ def _render_component(doc: Doc, target: Target, where: str) -> Doc:
             )
         return doc
 
+    per_sidecar = (doc.get("auth") or {}).get("secretStore") == SIDECAR_SECRET_STORE
     for item in items:
         name = str(item.get("name", ""))
         if ctype == "pubsub.kafka" and name == "brokers":
@@ -204,9 +222,10 @@ def _render_component(doc: Doc, target: Target, where: str) -> Doc:
                 f"{where}: metadata {name!r} is a literal; credentials must come from the "
                 "secret store (secretKeyRef)"
             )
-        _rewrite_secret_ref(item, target, f"{where} metadata {name!r}")
+        if not per_sidecar:
+            _rewrite_secret_ref(item, target, f"{where} metadata {name!r}")
 
-    if not target.keep_component_auth:
+    if not target.keep_component_auth and not per_sidecar:
         doc.pop("auth", None)
     return doc
 
@@ -282,11 +301,29 @@ def _dump(docs: Sequence[Doc]) -> str:
     return yaml.safe_dump_all(docs, sort_keys=False, default_flow_style=False, width=100)
 
 
+def _app_configurations(rendered: dict[str, list[Doc]], target: Target) -> dict[str, list[Doc]]:
+    """`config-<app>.yaml` for every app: the shared Configuration plus who may invoke the app
+    (learnflow.mesh.policy; Kubernetes annotates each Deployment with its own)."""
+    shared = [d for d in rendered.get(SHARED_CONFIG_FILE, []) if d["kind"] == "Configuration"]
+    if len(shared) != 1:
+        raise RenderError(f"{SHARED_CONFIG_FILE} must hold exactly one Configuration")
+    namespace = target.namespace or policy.NAMESPACE
+    return {
+        f"config-{app}.yaml": [policy.app_configuration(shared[0], app, namespace=namespace)]
+        for app in sorted(policy.CALLERS)
+    }
+
+
 def render_files(src: Path, target: Target) -> dict[str, str]:
     """File name -> full text of every file `target.out_dir` should hold."""
+    rendered = render_components(src, target)
     files = {
-        name: GENERATED_HEADER.format(source=name) + _dump(docs)
-        for name, docs in render_components(src, target).items()
+        name: GENERATED_HEADER.format(source=name) + _dump(docs) for name, docs in rendered.items()
+    }
+    files |= {
+        name: GENERATED_HEADER.format(source=f"{SHARED_CONFIG_FILE} + learnflow/mesh/policy.py")
+        + _dump(docs)
+        for name, docs in _app_configurations(rendered, target).items()
     }
     if target.kustomization:
         kustomization = {
@@ -354,8 +391,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             for target in TARGETS:
                 for path in write(src, root, target):
                     print(f"wrote {path.relative_to(root)}")
+            for path in kafka_access.write(root):
+                print(f"wrote {path.relative_to(root)}")
             return 0
         problems = [p for target in TARGETS for p in drift(src, root, target)]
+        problems += kafka_access.drift(root)
     except RenderError as exc:
         print(f"render_k8s: error: {exc.message}", file=sys.stderr)
         return 2

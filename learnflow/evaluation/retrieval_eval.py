@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Protocol, cast
 
 from learnflow.curriculum import Catalog, read_catalog
+from learnflow.embeddings import default_embedder
 from learnflow.errors import ConfigurationError, InvalidInput
 from learnflow.retrieval import LessonIndex
 from learnflow.settings import REPO_ROOT
@@ -221,15 +222,17 @@ def offline_explainer(index: LessonIndex) -> Explainer:
 
 
 async def evaluate_file(
-    path: Path = HELD_OUT_SET, *, catalog: Catalog | None = None
+    path: Path = HELD_OUT_SET, *, catalog: Catalog | None = None, index: LessonIndex | None = None
 ) -> RetrievalReport:
     """Evaluate the offline concepts agent on the labelled set at `path`.
 
-    By default over the packaged curriculum read leniently: a lesson file that does not load is
-    left out (and listed in `skipped_files`) instead of stopping the evaluation.
+    Over `index` when given (so several evaluations share one built index), else over
+    `catalog`, by default the packaged curriculum read leniently: a lesson file that does not
+    load is left out (and listed in `skipped_files`) instead of stopping the evaluation.
     """
-    catalog = catalog or read_catalog(strict=False)
-    index = LessonIndex.build(catalog)
+    if index is None:
+        index = LessonIndex.build(catalog or read_catalog(strict=False), default_embedder())
+    catalog = index.catalog
     return await evaluate(
         load_examples(path),
         offline_explainer(index),

@@ -41,6 +41,8 @@ from learnflow.settings import REPO_ROOT
 
 __all__ = [
     "DEV_SET",
+    "FRESH_SET",
+    "FRESH_TARGET",
     "HELD_OUT_SET",
     "TARGET_ACCURACY",
     "Example",
@@ -54,6 +56,11 @@ __all__ = [
 
 HELD_OUT_SET = REPO_ROOT / "tests" / "data" / "triage_labelled.jsonl"
 DEV_SET = REPO_ROOT / "tests" / "data" / "triage_dev.jsonl"
+#: Written after the work, with the code frozen, from how learners talk; scored once (the
+#: first score is in the tutor note); its misses moved to the dev set before any fix.
+FRESH_SET = REPO_ROOT / "tests" / "data" / "triage_fresh.jsonl"
+#: The issue's target on fresh phrasing.
+FRESH_TARGET = 0.95
 #: The issue's target for the offline classifier on the held-out set.
 TARGET_ACCURACY = 0.90
 

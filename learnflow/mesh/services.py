@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import pwd
@@ -10,12 +12,17 @@ import shutil
 import subprocess
 import sys
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+import yaml
+
 from learnflow.errors import SetupError
+from learnflow.mesh import kafka_security
+from learnflow.mesh.policy import app_configuration
 from learnflow.mesh.toolchain import Toolchain
 from learnflow.mesh.topology import AppSpec, Topology
+from learnflow.mesh.trust import CONTROL_PLANE_TRUST_DOMAIN, Trust
 from learnflow.settings import REPO_ROOT
 
 PG_DATABASE = "learnflow"
@@ -25,25 +32,48 @@ PG_APP_ROLE = "learnflow"
 # --- secrets of one run dir --------------------------------------------------------------------
 @dataclass(frozen=True)
 class RunSecrets:
-    """Generated once per run dir, stored 0600 in `<run_dir>/secrets.json`, never logged."""
+    """Generated once per run dir, stored 0600 in `<run_dir>/secrets.json`, never logged. A
+    secret added to LearnFlow later is generated into an existing file on its first load."""
 
     pg_superuser_password: str
     pg_app_password: str
     jwt_secret: str
     app_api_token: str
     dapr_api_token: str
+    # one SASL/SCRAM password per Kafka user (learnflow.mesh.kafka_security.USERS)
+    kafka_passwords: dict[str, str] = field(default_factory=dict)
+
+    # Each app has its own pair of API tokens, derived from the stack's two: a process that
+    # learns one app's token (the code runner's, say) can use that app's sidecar and nothing
+    # else — not triage's sidecar to invoke or publish as triage.
+    def dapr_token(self, app_id: str) -> str:
+        """The token `app_id` sends to its own daprd (DAPR_API_TOKEN)."""
+        return _derive(self.dapr_api_token, app_id)
+
+    def app_token(self, app_id: str) -> str:
+        """The token `app_id`'s daprd sends to the app (APP_API_TOKEN)."""
+        return _derive(self.app_api_token, app_id)
 
     @classmethod
     def load_or_create(cls, run_dir: Path) -> RunSecrets:
         path = run_dir / "secrets.json"
-        if path.is_file():
-            return cls(**json.loads(path.read_text()))
-        run_dir.mkdir(parents=True, exist_ok=True)
-        made = cls(*(secrets.token_urlsafe(32) for _ in range(5)))
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(made.__dict__, handle)
-        return made
+        data = json.loads(path.read_text()) if path.is_file() else {}
+        changed = False
+        for name in (f.name for f in fields(cls) if f.name != "kafka_passwords"):
+            if name not in data:
+                data[name], changed = secrets.token_urlsafe(32), True
+        kafka = data.setdefault("kafka_passwords", {})
+        for user in kafka_security.USERS:
+            if user not in kafka:
+                kafka[user], changed = secrets.token_urlsafe(32), True
+        if changed:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            kafka_security.write_private(path, json.dumps(data))
+        return cls(**data)
+
+
+def _derive(secret: str, app_id: str) -> str:
+    return hmac.new(secret.encode(), f"learnflow/{app_id}".encode(), hashlib.sha256).hexdigest()
 
 
 def app_conninfo(topo: Topology, run_secrets: RunSecrets) -> str:
@@ -207,33 +237,27 @@ def provision_database(topo: Topology, run_secrets: RunSecrets) -> None:
 
 
 # --- Kafka -------------------------------------------------------------------------------------
-def ensure_kafka_storage(run_dir: Path, topo: Topology, tools: Toolchain) -> Path:
+def ensure_kafka_storage(
+    run_dir: Path, topo: Topology, tools: Toolchain, run_secrets: RunSecrets
+) -> Path:
+    """Write server.properties (SASL + ACLs) and format the storage once, with every SCRAM user.
+
+    Storage formatted before Kafka had authentication (no `sasl.format` marker) is formatted
+    again: its events are dropped (PostgreSQL holds every durable effect), its users created."""
     root = run_dir / "kafka"
     data = root / "data"
     props = root / "server.properties"
+    marker = root / "sasl.format"
     root.mkdir(parents=True, exist_ok=True)
-    props.write_text(
-        "\n".join(
-            [
-                "process.roles=broker,controller",
-                "node.id=1",
-                f"controller.quorum.voters=1@127.0.0.1:{topo.kafka_controller_port}",
-                f"listeners=PLAINTEXT://127.0.0.1:{topo.kafka_port},"
-                f"CONTROLLER://127.0.0.1:{topo.kafka_controller_port}",
-                f"advertised.listeners=PLAINTEXT://127.0.0.1:{topo.kafka_port}",
-                "controller.listener.names=CONTROLLER",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-                f"log.dirs={data}",
-                "num.partitions=3",
-                "offsets.topic.replication.factor=1",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
-                "group.initial.rebalance.delay.ms=0",
-                "auto.create.topics.enable=true",
-                "log.retention.hours=168",
-                "",
-            ]
-        )
+    passwords = run_secrets.kafka_passwords
+    kafka_security.write_private(
+        props,
+        kafka_security.server_properties(
+            data=data,
+            port=topo.kafka_port,
+            controller_port=topo.kafka_controller_port,
+            passwords=passwords,
+        ),
     )
     (root / "log4j.properties").write_text(
         "log4j.rootLogger=INFO, stdout\n"
@@ -243,26 +267,35 @@ def ensure_kafka_storage(run_dir: Path, topo: Topology, tools: Toolchain) -> Pat
         "log4j.logger.org.apache.kafka=WARN\n"
         "log4j.logger.kafka.coordinator=WARN\n"
     )
+    if (data / "meta.properties").is_file() and not marker.is_file():
+        shutil.rmtree(data)
     if not (data / "meta.properties").is_file():
-        result = subprocess.run(
-            [
-                "java",
-                "-cp",
-                f"{tools.kafka_libs}/*",
-                "kafka.tools.StorageTool",
-                "format",
-                "-t",
-                _kafka_cluster_id(),
-                "-c",
-                str(props),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        # passwords go in an argument file (0600), never on a command line others can read
+        argfile = root / ".format.args"
+        arguments = [
+            "-cp",
+            f"{tools.kafka_libs}/*",
+            "kafka.tools.StorageTool",
+            *kafka_security.format_arguments(_kafka_cluster_id(), props, passwords),
+        ]
+        kafka_security.write_private(argfile, "\n".join(_argfile_quote(a) for a in arguments))
+        try:
+            result = subprocess.run(
+                ["java", f"@{argfile}"], capture_output=True, text=True, check=False
+            )
+        finally:
+            argfile.unlink(missing_ok=True)
         if result.returncode != 0:
-            raise SetupError(f"formatting Kafka storage failed: {result.stdout[-300:]}")
+            raise SetupError(
+                f"formatting Kafka storage failed: {(result.stdout + result.stderr)[-300:]}"
+            )
+        marker.write_text(",".join(kafka_security.SCRAM_USERS) + "\n")
     return props
+
+
+def _argfile_quote(argument: str) -> str:
+    """One argument of a java @argfile (double quotes keep `[`, `=`, `*` and spaces literal)."""
+    return '"' + argument.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _kafka_cluster_id() -> str:
@@ -287,9 +320,52 @@ def kafka_command(run_dir: Path, props: Path, tools: Toolchain) -> list[str]:
 
 
 # --- Dapr control plane and sidecars -----------------------------------------------------------
-def placement_command(topo: Topology, tools: Toolchain) -> list[str]:
+def _control_plane_tls(topo: Topology, trust: Trust) -> list[str]:
+    """mTLS for placement and the scheduler: certificates from this stack's Sentry."""
+    return [
+        "--tls-enabled",
+        "--trust-domain",
+        CONTROL_PLANE_TRUST_DOMAIN,
+        "--trust-anchors-file",
+        str(trust.ca_cert),
+        "--sentry-address",
+        f"127.0.0.1:{topo.sentry_port}",
+        "--mode",
+        "standalone",
+    ]
+
+
+def sentry_command(topo: Topology, tools: Toolchain, trust: Trust) -> list[str]:
+    """Dapr Sentry, the mesh's certificate authority (issuer from `trust`, JWKS validator)."""
+    return [
+        str(tools.dapr("sentry")),
+        "--issuer-credentials",
+        str(trust.issuer_dir),
+        "--config",
+        str(trust.sentry_config),
+        "--trust-domain",
+        CONTROL_PLANE_TRUST_DOMAIN,
+        "--port",
+        str(topo.sentry_port),
+        "--listen-address",
+        "127.0.0.1",
+        "--healthz-port",
+        str(topo.sentry_healthz_port),
+        # (dapr 1.18's healthz server binds every interface whatever this says; see the note
+        # in tests/security/test_mesh_mtls.py)
+        "--healthz-listen-address",
+        "127.0.0.1",
+        # its metrics exporter, too, ignores --metrics-listen-address: no metrics from Sentry
+        "--enable-metrics=false",
+        "--mode",
+        "standalone",
+    ]
+
+
+def placement_command(topo: Topology, tools: Toolchain, trust: Trust) -> list[str]:
     return [
         str(tools.dapr("placement")),
+        *_control_plane_tls(topo, trust),
         "--port",
         str(topo.placement_port),
         "--healthz-port",
@@ -310,11 +386,15 @@ def placement_command(topo: Topology, tools: Toolchain) -> list[str]:
     ]
 
 
-def scheduler_command(run_dir: Path, topo: Topology, tools: Toolchain) -> list[str]:
+def scheduler_command(run_dir: Path, topo: Topology, tools: Toolchain, trust: Trust) -> list[str]:
     etcd = run_dir / "scheduler" / "etcd"
     etcd.mkdir(parents=True, exist_ok=True)
     return [
         str(tools.dapr("scheduler")),
+        *_control_plane_tls(topo, trust),
+        # where it writes its own certificate (default /tmp/...: shared by every stack)
+        "--identity-directory-write",
+        str(run_dir / "scheduler" / "identity"),
         "--port",
         str(topo.scheduler_port),
         "--listen-address",
@@ -343,7 +423,8 @@ def scheduler_command(run_dir: Path, topo: Topology, tools: Toolchain) -> list[s
 
 
 def render_resources(run_dir: Path, topo: Topology) -> Path:
-    """Copy components/ for this stack, with this stack's ports and file paths."""
+    """Copy components/ for this stack, with this stack's ports and file paths, and write each
+    app's own Configuration (`config-<app>.yaml`: the shared one plus who may invoke it)."""
     src = REPO_ROOT / "components"
     out = run_dir / "components"
     shutil.rmtree(out, ignore_errors=True)
@@ -353,7 +434,15 @@ def render_resources(run_dir: Path, topo: Topology) -> Path:
         text = text.replace("127.0.0.1:29092", f"127.0.0.1:{topo.kafka_port}")
         text = text.replace(".run/dev/nameresolution.db", str(run_dir / "nameresolution.db"))
         (out / path.name).write_text(text)
+    shared = yaml.safe_load((out / "config.yaml").read_text())
+    for spec in topo.apps:
+        config = app_configuration(shared, spec.app_id)
+        (out / app_config_name(spec.app_id)).write_text(yaml.safe_dump(config, sort_keys=False))
     return out
+
+
+def app_config_name(app_id: str) -> str:
+    return f"config-{app_id}.yaml"
 
 
 def daprd_command(spec: AppSpec, topo: Topology, tools: Toolchain, resources: Path) -> list[str]:
@@ -375,12 +464,21 @@ def daprd_command(spec: AppSpec, topo: Topology, tools: Toolchain, resources: Pa
         str(spec.dapr_internal_grpc_port),
         "--dapr-listen-addresses",
         "127.0.0.1",
+        "--dapr-internal-grpc-listen-address",
+        "127.0.0.1",
         "--metrics-port",
         str(spec.dapr_metrics_port),
+        "--metrics-listen-address",
+        "127.0.0.1",
+        # mTLS between sidecars and to placement/scheduler, certificates from Sentry; the
+        # trust anchors and this app's Sentry token come in the environment (Stack.sidecar_env)
+        "--enable-mtls",
+        "--sentry-address",
+        f"127.0.0.1:{topo.sentry_port}",
         "--resources-path",
         str(resources),
         "--config",
-        str(resources / "config.yaml"),
+        str(resources / app_config_name(spec.app_id)),
         "--placement-host-address",
         f"127.0.0.1:{topo.placement_port}",
         "--scheduler-host-address",
@@ -424,6 +522,10 @@ def app_command(spec: AppSpec) -> list[str]:
         "--port",
         str(spec.app_port),
         "--no-access-log",
+        # uvicorn believes X-Forwarded-For from 127.0.0.1 by default, and every client here is
+        # local: a forged header would become the client's address (learnflow.auth.throttle
+        # decides whom to believe, with LEARNFLOW_TRUSTED_PROXIES)
+        "--no-proxy-headers",
         "--timeout-graceful-shutdown",
         "5",
     ]

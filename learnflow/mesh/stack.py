@@ -1,12 +1,13 @@
 """`learnflow up | down | status`: the whole mesh as background processes on this machine.
 
-Start order: PostgreSQL and Kafka; Dapr placement and scheduler; the database schema; then every
-app with its daprd sidecar; then the watchdog (`learnflow.mesh.watchdog`), which restarts any of
-them that dies. `up` returns once everything answers its health check. On a fresh start it stops
-whatever it started if anything fails, so a failed `up` never leaves half a stack behind; on a
-stack that is partly running it repairs instead: what is alive stays, what died is cleaned up
-(the rest of its process group killed, a killed PostgreSQL's stale lock files removed) and
-started again.
+Start order: PostgreSQL, Kafka and Dapr Sentry (the mTLS certificate authority); Dapr placement
+and scheduler; the database schema; then every app with its daprd sidecar (mTLS on, each with its
+own Sentry token and access-control Configuration); then the watchdog
+(`learnflow.mesh.watchdog`), which restarts any of them that dies. `up` returns once everything
+answers its health check. On a fresh start it stops whatever it started if anything fails, so a
+failed `up` never leaves half a stack behind; on a stack that is partly running it repairs
+instead: what is alive stays, what died is cleaned up (the rest of its process group killed, a
+killed PostgreSQL's stale lock files removed) and started again.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -25,15 +26,24 @@ from pathlib import Path
 import httpx
 
 from learnflow.errors import SetupError
-from learnflow.mesh import services
+from learnflow.mesh import kafka_security, services
 from learnflow.mesh.processes import ProcessTable, Recorded
 from learnflow.mesh.supervisor import Supervision, describe_restarts
 from learnflow.mesh.toolchain import Progress, Toolchain, check_disk, ensure_toolchain
 from learnflow.mesh.topology import PUBLIC_APP, WEB_APP, AppSpec, Topology, topology
+from learnflow.mesh.trust import CONTROL_PLANE_IDS, Trust, ensure_trust
 from learnflow.settings import REPO_ROOT, Settings
 
-INFRA = ("postgres", "kafka", "placement", "scheduler")
+INFRA = ("postgres", "kafka", "sentry", "placement", "scheduler")
 WATCHDOG = "watchdog"
+#: Settings in the environment of `up` that reach the Python apps.
+PASSED_SETTINGS = (
+    "LEARNFLOW_LLM_",
+    "LEARNFLOW_SANDBOX_",
+    "LEARNFLOW_WORKFLOW_",
+    "LEARNFLOW_LIMIT_",
+    "LEARNFLOW_LOGIN_",
+)
 
 
 def _port_free(port: int) -> bool:
@@ -87,14 +97,23 @@ class Launch:
     secrets: services.RunSecrets
     resources: Path
     base_env: dict[str, str]
+    trust: Trust  # this stack's CA and Sentry tokens (`Stack.trust`)
 
 
 class Stack:
     def __init__(
-        self, settings: Settings, progress: Progress, *, without: Iterable[str] = ()
+        self,
+        settings: Settings,
+        progress: Progress,
+        *,
+        without: Iterable[str] = (),
+        app_settings: Mapping[str, str] | None = None,
     ) -> None:
-        """`without`: app ids this stack leaves out (e.g. the web app, for the chaos drills)."""
+        """`without`: app ids this stack leaves out (e.g. the web app, for the chaos drills);
+        `app_settings`: `LEARNFLOW_*` settings for this stack's apps on top of the environment's
+        (e.g. the chaos drills' rate limits), kept by its watchdog too."""
         self.settings = settings
+        self.app_settings = dict(app_settings or {})
         self.progress = progress
         self.topo = topology(settings)
         self.apps = tuple(s for s in self.topo.apps if s.app_id not in set(without))
@@ -110,10 +129,13 @@ class Stack:
     @staticmethod
     def prerequisites(name: str) -> tuple[str, ...]:
         """What must answer before `name` can start: daprd exits at start when it cannot reach
-        Kafka or PostgreSQL (its pubsub and state store components), and the Python apps
-        migrate or open their database at start."""
+        Kafka or PostgreSQL (its pubsub and state store components) or Sentry (its mTLS
+        certificate), placement and scheduler need Sentry too, and the Python apps migrate or
+        open their database at start."""
         if name.endswith("-dapr"):
-            return ("postgres", "kafka")
+            return ("postgres", "kafka", "sentry")
+        if name in ("placement", "scheduler"):
+            return ("sentry",)  # they get their mTLS certificate from it at start
         if name in INFRA or name in (WATCHDOG, WEB_APP):
             return ()
         return ("postgres",)
@@ -131,6 +153,10 @@ class Stack:
                 "scheduler",
                 lambda: _http_ok(f"http://127.0.0.1:{t.scheduler_healthz_port}/healthz"),
             ),
+            "sentry": Check(
+                "sentry",
+                lambda: _http_ok(f"http://127.0.0.1:{t.sentry_healthz_port}/healthz"),
+            ),
         }
         for spec in self.apps:
             checks[spec.app_id] = Check(
@@ -144,7 +170,7 @@ class Stack:
                     _http_ok,
                     f"http://127.0.0.1:{spec.dapr_http_port}/v1.0/invoke/{spec.app_id}"
                     "/method/healthz",
-                    run_secrets.dapr_api_token,
+                    run_secrets.dapr_token(spec.app_id),
                 ),
             )
         return checks
@@ -159,7 +185,9 @@ class Stack:
                 "NEXT_TELEMETRY_DISABLED": "1",
                 "PORT": str(spec.app_port),
                 "DAPR_HTTP_PORT": str(spec.dapr_http_port),
-                "DAPR_API_TOKEN": run_secrets.dapr_api_token,
+                "DAPR_API_TOKEN": run_secrets.dapr_token(spec.app_id),
+                # event deliveries from its sidecar carry it (app/dapr/events checks it)
+                "APP_API_TOKEN": run_secrets.app_token(spec.app_id),
             }
         keep = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "PYTHONPATH", "VIRTUAL_ENV", "TMPDIR")
         env = {k: v for k, v in os.environ.items() if k in keep}
@@ -169,8 +197,8 @@ class Stack:
                 "APP_PORT": str(spec.app_port),
                 "DAPR_HTTP_PORT": str(spec.dapr_http_port),
                 "DAPR_GRPC_PORT": str(spec.dapr_grpc_port),
-                "APP_API_TOKEN": run_secrets.app_api_token,
-                "DAPR_API_TOKEN": run_secrets.dapr_api_token,
+                "APP_API_TOKEN": run_secrets.app_token(spec.app_id),
+                "DAPR_API_TOKEN": run_secrets.dapr_token(spec.app_id),
                 "LEARNFLOW_DATABASE_URL": services.app_conninfo(self.topo, run_secrets),
                 "LEARNFLOW_JWT_SECRET": run_secrets.jwt_secret,
                 "LEARNFLOW_RUN_DIR": str(self.run_dir),
@@ -179,26 +207,44 @@ class Stack:
                 "PYTHONUNBUFFERED": "1",
             }
         )
-        # model endpoint, sandbox and workflow timing settings pass through
-        for key, value in os.environ.items():
-            if key.startswith(("LEARNFLOW_LLM_", "LEARNFLOW_SANDBOX_", "LEARNFLOW_WORKFLOW_")):
+        # model endpoint, sandbox, workflow timing and abuse-limit settings pass through
+        for key, value in {**os.environ, **self.app_settings}.items():
+            if key.startswith(PASSED_SETTINGS):
                 env[key] = value
         return env
 
-    def sidecar_env(self, run_secrets: services.RunSecrets) -> dict[str, str]:
+    def trust(self) -> Trust:
+        """This stack's CA and Sentry tokens (created on first use, reused after)."""
+        identities = [s.app_id for s in self.topo.apps] + list(CONTROL_PLANE_IDS)
+        return ensure_trust(self.run_dir, identities)
+
+    def control_plane_env(
+        self, base: dict[str, str], identity: str, trust: Trust
+    ) -> dict[str, str]:
+        return {**base, "DAPR_SENTRY_TOKEN_FILE": str(trust.token_file(identity))}
+
+    def sidecar_env(
+        self, spec: AppSpec, run_secrets: services.RunSecrets, trust: Trust
+    ) -> dict[str, str]:
         return {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": os.environ.get("HOME", "/tmp"),
             "DAPR_HOST_IP": "127.0.0.1",
-            "APP_API_TOKEN": run_secrets.app_api_token,
-            "DAPR_API_TOKEN": run_secrets.dapr_api_token,
+            # mTLS: trust only this stack's root; prove to Sentry that this sidecar is the app
+            "DAPR_TRUST_ANCHORS": trust.trust_anchors(),
+            "DAPR_SENTRY_TOKEN_FILE": str(trust.token_file(spec.app_id)),
+            # this app's own tokens: its sidecar serves no other app's
+            "APP_API_TOKEN": run_secrets.app_token(spec.app_id),
+            "DAPR_API_TOKEN": run_secrets.dapr_token(spec.app_id),
             "LEARNFLOW_SECRET_DAPR_PG_CONN": services.app_conninfo(self.topo, run_secrets),
+            # this app's own Kafka credential (components/pubsub.yaml)
+            "LEARNFLOW_SIDECAR_KAFKA_PASSWORD": run_secrets.kafka_passwords[spec.app_id],
         }
 
     def watchdog_env(self) -> dict[str, str]:
         """The watchdog runs this stack's code with this stack's settings and the environment
         `up` had (apps it restarts get the same pass-through settings)."""
-        env = dict(os.environ)
+        env = {**os.environ, **self.app_settings}
         env.update(
             {
                 "LEARNFLOW_RUN_DIR": str(self.run_dir),
@@ -226,12 +272,14 @@ class Stack:
         self.supervision.dir.mkdir(parents=True, exist_ok=True)
         saved.write_text(json.dumps({k: str(v) if v else None for k, v in tools.__dict__.items()}))
         resources = self.run_dir / "components"
-        if render or not (resources / "config.yaml").is_file():
+        configs = [resources / services.app_config_name(s.app_id) for s in self.topo.apps]
+        if render or not all(c.is_file() for c in configs):
             resources = services.render_resources(self.run_dir, self.topo)
         base_env = {
             k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "JAVA_HOME", "TZ")
         }
-        return Launch(tools, services.RunSecrets.load_or_create(self.run_dir), resources, base_env)
+        secrets = services.RunSecrets.load_or_create(self.run_dir)
+        return Launch(tools, secrets, resources, base_env, self.trust())
 
     def spawn(self, name: str, launch: Launch) -> Recorded:
         """Start process `name` of the stack (as `up` does); the caller waits for its health."""
@@ -247,15 +295,24 @@ class Stack:
                 user=services.postgres_user(),
             )
         if name == "kafka":
-            props = services.ensure_kafka_storage(self.run_dir, t, tools)
+            props = services.ensure_kafka_storage(self.run_dir, t, tools, launch.secrets)
             command = services.kafka_command(self.run_dir, props, tools)
             return self.table.start("kafka", command, env=launch.base_env)
+        if name == "sentry":
+            command = services.sentry_command(t, tools, launch.trust)
+            return self.table.start("sentry", command, env=launch.base_env)
         if name == "placement":
-            command = services.placement_command(t, tools)
-            return self.table.start("placement", command, env=launch.base_env)
+            return self.table.start(
+                "placement",
+                services.placement_command(t, tools, launch.trust),
+                env=self.control_plane_env(launch.base_env, "dapr-placement", launch.trust),
+            )
         if name == "scheduler":
-            command = services.scheduler_command(self.run_dir, t, tools)
-            return self.table.start("scheduler", command, env=launch.base_env)
+            return self.table.start(
+                "scheduler",
+                services.scheduler_command(self.run_dir, t, tools, launch.trust),
+                env=self.control_plane_env(launch.base_env, "dapr-scheduler", launch.trust),
+            )
         if name == WATCHDOG:
             command = [sys.executable, "-m", "learnflow.mesh.watchdog"]
             return self.table.start(WATCHDOG, command, env=self.watchdog_env(), cwd=REPO_ROOT)
@@ -265,7 +322,7 @@ class Stack:
             return self.table.start(
                 name,
                 services.daprd_command(spec, t, tools, launch.resources),
-                env=self.sidecar_env(launch.secrets),
+                env=self.sidecar_env(spec, launch.secrets, launch.trust),
                 cwd=self.run_dir,
             )
         return self.table.start(
@@ -340,12 +397,16 @@ class Stack:
             f"starting PostgreSQL on 127.0.0.1:{t.postgres_port} and Kafka on "
             f"127.0.0.1:{t.kafka_port}"
         )
-        for name in INFRA:
+        for name in ("postgres", "kafka", "sentry"):
+            self.spawn(name, launch)
+        self._wait(["sentry"], checks, 60)  # placement and scheduler get their certificate
+        for name in ("placement", "scheduler"):
             self.spawn(name, launch)
         self._wait(["postgres"], checks, 60)
         services.provision_database(t, launch.secrets)
         self._migrate(launch.secrets)
         self._wait(["kafka", "placement", "scheduler"], checks, 120)
+        self._sync_kafka(launch.secrets)
         self.progress(
             "starting the apps and their Dapr sidecars: " + ", ".join(s.app_id for s in self.apps)
         )
@@ -387,11 +448,24 @@ class Stack:
             if name == "postgres":
                 self._wait(["postgres"], checks, 60)
                 self._migrate(launch.secrets)
+            if name == "kafka":  # a fresh Kafka storage has no topics or ACLs yet
+                self._wait(["kafka"], checks, 120)
+                self._sync_kafka(launch.secrets)
         if not started and all(c.ready() for c in checks.values()):
             self.progress("the LearnFlow stack is already up")
             return False
         self._wait([n for n in self.names() if n in checks], checks, 180)
         return True
+
+    def _sync_kafka(self, run_secrets: services.RunSecrets) -> None:
+        changes = kafka_security.sync_access(
+            f"127.0.0.1:{self.topo.kafka_port}", run_secrets.kafka_passwords
+        )
+        self.progress(
+            "Kafka topics and ACLs are in place ("
+            + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in changes.items())
+            + ")"
+        )
 
     def _migrate(self, run_secrets: services.RunSecrets) -> None:
         try:
@@ -450,7 +524,7 @@ class Stack:
         records = {r.name: r for r in self.table.recorded()}
         order = [WATCHDOG]  # first, or it would restart what is being stopped
         order += [f"{s.app_id}-dapr" for s in self.topo.apps] + [s.app_id for s in self.topo.apps]
-        order += ["scheduler", "placement", "kafka", "postgres"]
+        order += ["scheduler", "placement", "sentry", "kafka", "postgres"]
         order += [n for n in records if n not in order]
         stopped = 0
         for name in order:

@@ -54,6 +54,8 @@ class Topology:
     scheduler_metrics_port: int
     scheduler_etcd_client_port: int
     scheduler_etcd_peer_port: int
+    sentry_port: int
+    sentry_healthz_port: int
     apps: tuple[AppSpec, ...]
 
     def app(self, app_id: str) -> AppSpec:
@@ -76,6 +78,8 @@ class Topology:
             "scheduler-metrics": self.scheduler_metrics_port,
             "scheduler-etcd-client": self.scheduler_etcd_client_port,
             "scheduler-etcd-peer": self.scheduler_etcd_peer_port,
+            "sentry": self.sentry_port,
+            "sentry-healthz": self.sentry_healthz_port,
         }
         for spec in self.apps:
             ports[f"{spec.app_id}"] = spec.app_port
@@ -113,5 +117,9 @@ def topology(settings: Settings) -> Topology:
         scheduler_metrics_port=25092 + o,
         scheduler_etcd_client_port=25379 + o,
         scheduler_etcd_peer_port=25380 + o,
+        # Sentry, the mTLS certificate authority (last digits chosen so that no two stacks'
+        # offsets, all multiples of 10, land one stack's port on another's)
+        sentry_port=25007 + o,
+        sentry_healthz_port=25083 + o,
         apps=apps,
     )

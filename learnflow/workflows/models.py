@@ -229,6 +229,9 @@ class ValidationReport(_Model):
     reference_status: str | None = None
     starter_status: str | None = None
     tests_total: int = 0
+    repeatable: bool | None = Field(
+        default=None, description="The reference solution's tests gave the same result twice."
+    )
 
 
 class PublishView(_Model):

@@ -77,6 +77,13 @@ def _failing(result: dict[str, Any]) -> str:
     return (result.get("message") or result.get("status") or "unknown").strip()[:300]
 
 
+def _outcomes(result: dict[str, Any]) -> list[tuple[str, str]]:
+    tests = result.get("tests") or []
+    return [(str(t.get("name")), str(t.get("status"))) for t in tests] or [
+        ("*", str(result.get("status")))
+    ]
+
+
 @activity(wf_publishing.VALIDATE)
 async def validate_exercise(payload: dict[str, Any]) -> dict[str, Any]:
     async with database() as conn:
@@ -87,13 +94,22 @@ async def validate_exercise(payload: dict[str, Any]) -> dict[str, Any]:
     async with sidecar() as client:
         reference = await _run(client, exercise.solution, exercise.tests, exercise.id)
         starter = await _run(client, exercise.starter, exercise.tests, exercise.id)
+        again = await _run(client, exercise.solution, exercise.tests, exercise.id)
     report = ValidationReport(
         ok=True,
         reference_status=str(reference.get("status")),
         starter_status=str(starter.get("status")),
         tests_total=len(reference.get("tests") or []),
+        repeatable=_outcomes(reference) == _outcomes(again),
     )
-    if reference.get("status") != "pass":
+    if not report.repeatable:
+        report.ok = False
+        report.reason = (
+            "the tests gave different results on two runs of the reference solution "
+            f"({_failing(reference) or 'all pass'} / {_failing(again) or 'all pass'}); "
+            "make them deterministic"
+        )
+    elif reference.get("status") != "pass":
         report.ok = False
         report.reason = f"the reference solution does not pass the tests ({_failing(reference)})"
     elif starter.get("status") == "pass":

@@ -98,16 +98,23 @@ async def raise_stuck_alert(payload: dict[str, Any]) -> dict[str, Any]:
 # --- grading -------------------------------------------------------------------------------------
 
 
-async def _exercise_tests(conn: Any, exercise_id: str) -> str | None:
-    """The hidden tests of a curriculum exercise, or of a custom exercise that is ready."""
+async def _exercise_tests(conn: Any, exercise_id: str) -> dict[str, Any] | None:
+    """What the code runner needs to grade an exercise: its hidden tests and, for a curriculum
+    exercise, its time limits (a custom exercise gets the runner's defaults)."""
     try:
-        return load_catalog().exercise(exercise_id).tests
+        exercise = load_catalog().exercise(exercise_id)
     except NotFound:
         pass
+    else:
+        return {
+            "tests": exercise.tests,
+            "test_timeout_s": exercise.limits.test_timeout_s,
+            "run_timeout_s": exercise.limits.run_timeout_s,
+        }
     custom = await exercises.get_custom_exercise(conn, exercise_id=exercise_id)
     if custom is None or custom.status is not ExerciseStatus.READY:
         return None
-    return custom.tests
+    return {"tests": custom.tests}
 
 
 async def _run_tests(client: Sidecar, body: dict[str, Any]) -> dict[str, Any]:
@@ -144,7 +151,7 @@ async def _grade_one(
         client,
         {
             "code": stored.code,
-            "tests": tests,
+            **tests,
             "module_name": "solution",
             "submission_id": submission_id,
             "exercise_id": exercise_id,

@@ -42,6 +42,13 @@ WORKFLOW_SETTINGS = {
     "LEARNFLOW_WORKFLOW_RETRY_FIRST_INTERVAL_S": "0.5",
     "LEARNFLOW_WORKFLOW_RETRY_MAX_INTERVAL_S": "2",
 }
+# The drills' learners act every quarter second (to time recoveries closely), far above the
+# per-learner rate limits at triage; a 429 in a drill would hide what the outage did.
+RATE_LIMITS = {
+    f"LEARNFLOW_LIMIT_{action}_{kind}": "600"
+    for action in ("CHAT", "RUN", "SUBMIT")
+    for kind in ("BURST", "PER_MINUTE")
+}
 WITHOUT = ("frontend",)  # the web app has drills of its own (tests/frontend); not killed here
 #: Topics debrief's progress consumer applies (deduped in processed_events).
 APPLIED_TOPICS = ("code.executed", "exercise.graded", "learning.routed")
@@ -90,6 +97,7 @@ class Chaos:
             Settings(run_dir=run_dir, port_offset=chaos_offset() if offset is None else offset),
             progress,
             without=WITHOUT,
+            app_settings=RATE_LIMITS,
         )
         if fresh:
             stack.down(quiet=True)  # a previous run killed mid-way

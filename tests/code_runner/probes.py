@@ -76,6 +76,10 @@ class SpyBackend:
     def name(self) -> str:
         return self.inner.name
 
+    @property
+    def runs_host_bytecode(self) -> bool:
+        return self.inner.runs_host_bytecode
+
     def check(self) -> None:
         self.inner.check()
 

@@ -38,6 +38,9 @@ async def test_in_memory_session_lists_and_calls_both_tools(pooled_runner: Runne
         assert set(tools) == {"run_python", "run_tests"}
         assert set(tools["run_python"].input_schema["properties"]) == {"code", "stdin", "timeout_s"}
         assert tools["run_tests"].input_schema["required"] == ["code", "tests"]
+        assert {"test_timeout_s", "run_timeout_s"} <= set(
+            tools["run_tests"].input_schema["properties"]
+        )
 
         ran = await call(client, "run_python", {"code": "print(input() * 2)", "stdin": "ab"})
         assert ran == {
@@ -51,9 +54,25 @@ async def test_in_memory_session_lists_and_calls_both_tools(pooled_runner: Runne
         graded = await call(client, "run_tests", {"code": "def double(x):\n    return 2 * x\n",
                                                   "tests": TESTS})  # fmt: skip
         assert graded["status"] == "pass"
-        assert graded["tests"] == [
-            {"name": "test_double", "status": "pass", "message": None, "output": None}
+        assert [(t["name"], t["status"], t["limit"]) for t in graded["tests"]] == [
+            ("test_double", "pass", None)
         ]
+        assert graded["limits"]["test_timeout_s"] == 1.0
+        limited = await call(
+            client,
+            "run_tests",
+            {"code": "def double(x):\n    while True:\n        pass\n", "tests": TESTS,
+             "test_timeout_s": 0.5, "run_timeout_s": 2},
+        )  # fmt: skip
+        assert limited["limits"]["test_timeout_s"] == 0.5
+        assert limited["tests"][0]["limit"] == "test_timeout_s"
+        forged = await call(
+            client,
+            "run_tests",
+            {"code": "class Any:\n    __eq__ = lambda self, other: True\n"
+                     "def double(x):\n    return Any()\n", "tests": TESTS},
+        )  # fmt: skip
+        assert forged["status"] == "fail"
         rejected = await call(client, "run_python", {"code": ""})
         assert rejected["status"] == "rejected"
 

@@ -117,8 +117,17 @@ def _check_sidecar(
         host = (_flag(command, flag) or "").rsplit(":", 1)[0]
         if host != target or target not in services:
             problems.append(f"{where}: {flag} must point at the {target!r} service")
-    resources = _flag(command, "--resources-path")
+    if "--enable-mtls" not in command or not (_flag(command, "--sentry-address") or "").startswith(
+        "sentry:"
+    ):
+        problems.append(f"{where}: mTLS must be on, with certificates from the 'sentry' service")
     mounts = _mounts(sidecar)
+    tokens = [source for source in mounts.values() if "/tokens/" in source]
+    if tokens != [f"./compose/trust/tokens/{app.app_id}.jwt"]:
+        problems.append(f"{where}: must mount its own Sentry token and no other ({tokens})")
+    if _flag(command, "--config") != f"/components/config-{app.app_id}.yaml":
+        problems.append(f"{where}: --config must be its own access control (config-<app>.yaml)")
+    resources = _flag(command, "--resources-path")
     if resources is None or mounts.get(resources) != DAPR_RESOURCES:
         problems.append(f"{where}: --resources-path must be the mount of {DAPR_RESOURCES}")
     config = _flag(command, "--config")

@@ -85,7 +85,7 @@ def check_workload_security(docs: Iterable[Doc]) -> list[str]:
                     if res not in resources.get(part, {}):
                         problems.append(f"{cwhere}: resources.{part}.{res} is missing")
             for probe in ("readinessProbe", "livenessProbe"):
-                if probe not in container:
+                if probe not in container and doc.get("kind") != "Job":  # a Job runs and ends
                     problems.append(f"{cwhere}: {probe} is missing")
             image = str(container.get("image", ""))
             if not PINNED_IMAGE.match(image):
@@ -104,6 +104,7 @@ def check_app_deployments(docs: Sequence[Doc], apps: dict[str, App]) -> list[str
     """One Deployment per app, with its Dapr annotations, app port and /healthz probes."""
     problems: list[str] = []
     seen: set[str] = set()
+    configurations = {d["metadata"]["name"] for d in docs if d.get("kind") == "Configuration"}
     for doc in docs:
         if doc.get("kind") != "Deployment":
             continue
@@ -118,7 +119,11 @@ def check_app_deployments(docs: Sequence[Doc], apps: dict[str, App]) -> list[str
         app = apps[app_id]
         expected = {
             "dapr.io/app-port": str(app.port),
-            "dapr.io/config": DAPR_CONFIG_NAME,
+            "dapr.io/config": f"{DAPR_CONFIG_NAME}-{app_id}",  # its own access control
+            # its own Kafka credential, for its daprd only (components/pubsub.yaml)
+            "dapr.io/env-from-secret": (
+                f"LEARNFLOW_SIDECAR_KAFKA_PASSWORD=learnflow-kafka-users:{app_id}"
+            ),
             "dapr.io/app-protocol": "http",
             "dapr.io/enable-app-health-check": "true",
             "dapr.io/app-health-check-path": "/healthz",
@@ -126,6 +131,10 @@ def check_app_deployments(docs: Sequence[Doc], apps: dict[str, App]) -> list[str
         for key, value in expected.items():
             if ann.get(key) != value:
                 problems.append(f"{where}: annotation {key} is {ann.get(key)!r}, not {value!r}")
+        if ann.get("dapr.io/config") not in configurations:
+            problems.append(
+                f"{where}: its Dapr Configuration {ann.get('dapr.io/config')!r} is missing"
+            )
         if ann.get("dapr.io/log-level") not in LOG_LEVELS:
             problems.append(f"{where}: dapr.io/log-level must be one of {sorted(LOG_LEVELS)}")
         for key in ("dapr.io/app-token-secret", "dapr.io/api-token-secret"):
@@ -202,6 +211,11 @@ def check_secrets(docs: Sequence[Doc], readme: str) -> list[str]:
             for key in ("dapr.io/app-token-secret", "dapr.io/api-token-secret"):
                 if key in ann:
                     refs.add((ann[key], "token"))
+            for entry in ann.get("dapr.io/env-from-secret", "").split(","):
+                _, _, source = entry.partition("=")
+                if source.strip():
+                    name, _, secret_key = source.strip().partition(":")
+                    refs.add((name, secret_key or name))
             spec = template["spec"]
             for container in spec.get("initContainers", []) + spec.get("containers", []):
                 for env in container.get("env", []):

@@ -43,6 +43,11 @@ def test_compose_check_catches_broken_wiring(compose: dict[str, Any], tmp_path: 
     services["code-runner"]["networks"] = ["mesh", "egress"]
     services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] = "broker"
     services["postgres"]["image"] = "postgres:latest"
+    services["tutor-dapr"]["command"].remove("--enable-mtls")
+    services["triage-dapr"]["volumes"] = [
+        *services["triage-dapr"]["volumes"],
+        "./compose/trust/tokens/tutor.jwt:/x:ro",
+    ]
     del services["debrief-dapr"]
     problems = "\n".join(check_compose(broken, apps(), REPO_ROOT))
     for expected in (
@@ -53,6 +58,8 @@ def test_compose_check_catches_broken_wiring(compose: dict[str, Any], tmp_path: 
         "KRaft",
         "not pinned",
         "'debrief-dapr'",
+        "tutor-dapr: mTLS must be on",
+        "triage-dapr: must mount its own Sentry token and no other",
     ):
         assert expected in problems, expected
 
@@ -77,3 +84,29 @@ def test_sidecar_secret_check_notices_a_missing_variable(compose: dict[str, Any]
     assert problems == [
         "tutor-dapr: LEARNFLOW_SECRET_DAPR_PG_CONN is not set (needed by statestore)"
     ]
+
+
+def test_compose_secrets_provide_every_variable_and_trust_file(
+    compose: dict[str, Any], tmp_path: Path
+) -> None:
+    """`python -m learnflow.deploy.compose_secrets` makes everything the file needs."""
+    import re
+
+    from learnflow.deploy import compose_secrets
+
+    compose_secrets.ensure(tmp_path)
+    env = dict(line.split("=", 1) for line in (tmp_path / ".env").read_text().splitlines() if line)
+    text = COMPOSE_FILE.read_text(encoding="utf-8")
+    required = set(re.findall(r"\$\{(LF_[A-Z_]+):\?", text))
+    assert required <= set(env), required - set(env)
+    sources = {
+        str(v).split(":")[0]
+        for service in compose["services"].values()
+        for v in service.get("volumes", [])
+        if str(v).startswith("./compose/trust/")
+    } | {"./compose/trust/daprd.env"}
+    missing = [s for s in sources if not (tmp_path / s).exists()]
+    assert not missing
+    anchors = (tmp_path / "compose/trust/daprd.env").read_text()
+    assert anchors.startswith('DAPR_TRUST_ANCHORS="-----BEGIN CERTIFICATE-----\\n')
+    assert compose_secrets.env_lines(env) == []  # a second run adds nothing

@@ -18,6 +18,7 @@ from learnflow.deploy.render_k8s import (
     render_compose_components,
     render_k8s_components,
 )
+from learnflow.mesh.topology import WEB_APP
 from tests.deploy.deploy_common import REPO_ROOT, apps, manifest_errors
 
 SRC = REPO_ROOT / "components"
@@ -58,7 +59,15 @@ def test_kubernetes_variant_uses_cluster_addresses_and_secrets() -> None:
     refs = [m["secretKeyRef"] for m in state["spec"]["metadata"] if "secretKeyRef" in m]
     assert refs and all(r["name"] == render_k8s.K8S_SECRET_NAME for r in refs)
     stores = [d for d in docs.values() if d["spec"].get("type", "").startswith("secretstores.")]
-    assert stores and all(s["spec"]["type"] == "secretstores.kubernetes" for s in stores)
+    shared = [s for s in stores if s["metadata"]["name"] != render_k8s.SIDECAR_SECRET_STORE]
+    assert shared and all(s["spec"]["type"] == "secretstores.kubernetes" for s in shared)
+    # one sidecar's own secrets (its Kafka password) stay in its environment, per app
+    assert docs["sidecarenv"]["spec"]["type"] == "secretstores.local.env"
+    assert docs["pubsub"]["auth"] == {"secretStore": "sidecarenv"}
+    assert pubsub["saslPassword"]["secretKeyRef"] == {
+        "name": "KAFKA_PASSWORD",
+        "key": "KAFKA_PASSWORD",
+    }
     config = next(d for d in docs.values() if d["kind"] == "Configuration")
     assert "nameResolution" not in config["spec"]
 
@@ -74,9 +83,10 @@ def test_compose_variant_keeps_the_env_secret_store() -> None:
 
 
 def test_subscriptions_and_resiliency_name_real_apps() -> None:
+    known = set(apps()) | {WEB_APP}  # the Python apps and the web app's sidecar
     for doc in render_k8s_components(SRC):
         for scope in doc.get("scopes", []):
-            assert scope in apps(), f"{doc['metadata']['name']}: unknown app {scope!r}"
+            assert scope in known, f"{doc['metadata']['name']}: unknown app {scope!r}"
         if doc["kind"] == "Resiliency":
             assert set(doc["spec"]["targets"].get("apps", {})) <= set(apps())
 

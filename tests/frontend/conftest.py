@@ -33,7 +33,7 @@ def _progress(message: str) -> None:
     print(f"[frontend-stack] {message}", file=sys.stderr, flush=True)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def frontend_build() -> Path:
     """The production build, as the bootstrap makes it (npm ci / next build, cached by hash)."""
     if not CHROMIUM.is_file():
@@ -49,7 +49,7 @@ class Frontend:
     logins_file: Path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def frontend(frontend_build: Path) -> Iterator[Frontend]:
     """The real stack plus the frontend as a Dapr app: `next start` and its own daprd (processes
     of the stack: `down` stops them too). The BFF invokes triage through its sidecar."""

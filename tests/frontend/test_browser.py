@@ -1,9 +1,8 @@
 """The acceptance story in a real browser (Debian's chromium driven by playwright-core) against
-the real stack: the scripts in frontend/tests/e2e run each step and report PASS, FAIL or PENDING.
+the real stack: the scripts in frontend/tests/e2e run each step and report PASS or FAIL.
 
-Every step is its own test here: PASS passes, FAIL fails, PENDING — the page showed the API's
-"this route does not exist yet" problem, or the backend lacks the feature — is an expected failure
-(xfail) with the reason, never a pass. Screenshots are printed by each story; look at them.
+Every step is its own test here. There is no "pending": a route the page needs that is missing, or
+a feature the backend lacks, fails its step. Screenshots are printed by each story; look at them.
 """
 
 from __future__ import annotations
@@ -37,8 +36,8 @@ STEPS: dict[str, tuple[str, ...]] = {
         "logout",
     ),
     "class": (
-        "james-errors",
         "teacher-overview",
+        "james-errors",
         "alert",
         "attempts-open",
         "attempts",
@@ -106,6 +105,4 @@ def test_acceptance_step(stories: dict[str, StoryRun], story: str, step: str) ->
     result = stories[story].steps.get(step)
     if result is None:
         pytest.fail(f"{story} did not report step {step!r}:\n{stories[story].output}")
-    if result["status"] == "PENDING":
-        pytest.xfail(f"PENDING (not passing): {result['title']}: {result['detail']}")
     assert result["status"] == "PASS", f"{result['title']}:\n{result['detail']}"

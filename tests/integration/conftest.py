@@ -1,27 +1,25 @@
-"""The real stack — PostgreSQL, Kafka, placement, scheduler, every app with its daprd — started
-once per test session in its own run dir and ports (offset 1000), so it never clashes with a
-`make up` stack, and stopped at the end."""
+"""The real stack — PostgreSQL, Kafka, Sentry, placement, scheduler, every app with its daprd —
+started once per test session in its own run dir and ports (offset 1000), so it never clashes
+with a `make up` stack, and stopped at the end. The `mesh` and `http` fixtures live in
+`tests/integration/fixtures.py` (a plugin of tests/conftest.py), so tests/security shares the
+one stack; `Mesh` and the settings stay here for the tests that import them."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import psycopg
-import pytest
 from confluent_kafka import Consumer, TopicPartition
 
-from learnflow.mesh import services
+from learnflow.mesh import kafka_security, services
 from learnflow.mesh.stack import Stack
 from learnflow.mesh.topology import Topology
-from learnflow.settings import REPO_ROOT, Settings
+from learnflow.settings import Settings
 
 # LEARNFLOW_TEST_PORT_OFFSET / LEARNFLOW_TEST_RUN_DIR let a second test stack run beside this one.
 TEST_PORT_OFFSET = int(os.environ.get("LEARNFLOW_TEST_PORT_OFFSET", "1000"))
@@ -60,6 +58,13 @@ class Mesh:
     def kafka_bootstrap(self) -> str:
         return f"127.0.0.1:{self.topo.kafka_port}"
 
+    def kafka_config(self, user: str = kafka_security.OPS_USER) -> dict[str, Any]:
+        """confluent-kafka settings logged in as `user` (default: `ops`, which reads every
+        topic and nothing more; the broker has no anonymous listener)."""
+        return kafka_security.client_config(
+            self.kafka_bootstrap, user, self.secrets.kafka_passwords[user]
+        )
+
     def app_url(self, app_id: str) -> str:
         return f"http://127.0.0.1:{self.topo.app(app_id).app_port}"
 
@@ -71,7 +76,12 @@ class Mesh:
 
     @property
     def dapr_headers(self) -> dict[str, str]:
-        return {"dapr-api-token": self.secrets.dapr_api_token}
+        """The token of triage's sidecar (most tests enter the mesh there)."""
+        return self.dapr_headers_for("triage")
+
+    def dapr_headers_for(self, app_id: str) -> dict[str, str]:
+        """Each sidecar accepts only its own app's token."""
+        return {"dapr-api-token": self.secrets.dapr_token(app_id)}
 
     def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
         with psycopg.connect(self.conninfo) as conn:
@@ -81,8 +91,8 @@ class Mesh:
         """Every event on `topic` whose data matches, read from the beginning (confluent-kafka)."""
         consumer = Consumer(
             {
-                "bootstrap.servers": self.kafka_bootstrap,
-                "group.id": f"test-{uuid.uuid4()}",
+                **self.kafka_config(),
+                "group.id": f"{kafka_security.OPS_GROUP_PREFIX}test-{uuid.uuid4()}",
                 "auto.offset.reset": "earliest",
                 "enable.auto.commit": False,
             }
@@ -122,25 +132,3 @@ class Mesh:
         if isinstance(value, bytes | memoryview):
             value = bytes(value).decode()
         return json.loads(value) if isinstance(value, str) else value
-
-
-@pytest.fixture(scope="session")
-def mesh() -> Iterator[Mesh]:
-    run_dir = REPO_ROOT / ".run" / TEST_RUN_DIR
-    settings = Settings(run_dir=run_dir, port_offset=TEST_PORT_OFFSET)
-    for key, value in WORKFLOW_TEST_SETTINGS.items():
-        os.environ.setdefault(key, value)
-    stack = Stack(settings, _progress)
-    stack.down(quiet=True)  # a previous run killed mid-way
-    shutil.rmtree(run_dir, ignore_errors=True)
-    try:
-        stack.up()
-        yield Mesh(stack, settings, stack.topo, services.RunSecrets.load_or_create(run_dir))
-    finally:
-        stack.down(quiet=True)
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=60) as client:
-        yield client

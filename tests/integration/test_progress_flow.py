@@ -30,14 +30,33 @@ def _user_id(mesh: Mesh, email: str) -> str:
     return str(mesh.sql("SELECT id FROM users WHERE email = %s", email)[0][0])
 
 
-def _publisher(mesh: Mesh, app_id: str = "tutor") -> Sidecar:
-    """A client of one app's sidecar, publishing as that app would."""
+def _sidecar(mesh: Mesh, app_id: str) -> Sidecar:
     settings = Settings(
         app_id=app_id,
         dapr_http_port=mesh.topo.app(app_id).dapr_http_port,
-        dapr_api_token=mesh.secrets.dapr_api_token,
+        dapr_api_token=mesh.secrets.dapr_token(app_id),
     )
     return Sidecar(settings)
+
+
+class _Publisher:
+    """Publishes each event through the sidecar of the app that produces it (its `source`):
+    Kafka's ACLs let only that app write the event's topic."""
+
+    def __init__(self, mesh: Mesh) -> None:
+        self.sidecars = {app: _sidecar(mesh, app) for app in ("code-runner", "tutor")}
+
+    async def publish(self, event: Event) -> None:
+        assert event.source is not None
+        await self.sidecars[event.source].publish(event)
+
+    async def aclose(self) -> None:
+        for sidecar in self.sidecars.values():
+            await sidecar.aclose()
+
+
+def _publisher(mesh: Mesh) -> _Publisher:
+    return _Publisher(mesh)
 
 
 def _failed_run(student: str, submission: str) -> list[Event]:

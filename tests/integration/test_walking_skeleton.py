@@ -135,9 +135,7 @@ async def test_a_retried_message_is_answered_once(mesh: Mesh, http: httpx.AsyncC
 
 def _group_caught_up(mesh: Mesh, group: str, topics: tuple[str, ...]) -> bool:
     """Whether consumer group `group` has committed offsets at the end of every partition."""
-    consumer = Consumer(
-        {"bootstrap.servers": mesh.kafka_bootstrap, "group.id": group, "enable.auto.commit": False}
-    )
+    consumer = Consumer({**mesh.kafka_config(), "group.id": group, "enable.auto.commit": False})
     try:
         for topic in topics:
             partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions

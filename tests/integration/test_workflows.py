@@ -144,7 +144,9 @@ async def student(mesh: Mesh, http: httpx.AsyncClient) -> Api:
 
 def admin(mesh: Mesh) -> WorkflowAdmin:
     return WorkflowAdmin(
-        Target("127.0.0.1", mesh.topo.app("triage").dapr_grpc_port, mesh.secrets.dapr_api_token)
+        Target(
+            "127.0.0.1", mesh.topo.app("triage").dapr_grpc_port, mesh.secrets.dapr_token("triage")
+        )
     )
 
 
@@ -465,10 +467,10 @@ async def triage_outage(mesh: Mesh) -> AsyncIterator[Outage]:
                 kind="message",
                 data={"text": "sent while triage was down", "hint": True},
             )
-            published = await http.post(  # any other app's sidecar can publish it
-                f"{mesh.sidecar_url('debrief')}/v1.0/publish/pubsub/{SessionActivity.topic}",
+            published = await http.post(  # a producer of session activity publishes it
+                f"{mesh.sidecar_url('tutor')}/v1.0/publish/pubsub/{SessionActivity.topic}",
                 json=to_wire(event),
-                headers=mesh.dapr_headers,
+                headers=mesh.dapr_headers_for("tutor"),
             )
             assert published.status_code == 204, published.text
             # the exam's deadline passes while triage is down

@@ -17,6 +17,7 @@ def test_down_leaves_no_process_behind(mesh: Mesh) -> None:
         "kafka",
         "placement",
         "scheduler",
+        "sentry",
         "triage",
         "triage-dapr",
         "code-runner-dapr",

@@ -191,6 +191,13 @@ def test_mixed_intents_follow_the_priority_rule(message: str, expected: Intent) 
             "squares = {x: x**2 for x in range(5)}",
             "am i correct?",
         ),
+        # A literal whose closing bracket sits at column 0 keeps that bracket (regression: it
+        # was read as prose, so an unfenced solution with a module-level table was not code).
+        (
+            "one way:\nTABLE = {\n    1: 'a',\n}\ndef f(k):\n    return TABLE[k]\nTry it!",
+            "TABLE = {\n    1: 'a',\n}\ndef f(k):\n    return TABLE[k]",
+            "one way:\nTry it!",
+        ),
     ],
 )
 def test_code_is_extracted_from_fences_and_pastes(message: str, code: str, prose: str) -> None:

@@ -130,10 +130,68 @@ def test_query_phrase_in_one_line_asks_for_comprehensions() -> None:
     assert "comprehension" in {t.term for t in analyze_query("squares in one line")}
 
 
+def _words(question: str) -> list[str]:
+    return [t.term for t in analyze_query(question) if t.kind == "word"]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # a question's wrapping is not its topic
+        ("what is __init__ for", ["is", "__init__"]),
+        ("what's a lambda good for", ["lambda"]),
+        ("what's the point of the with keyword", ["with"]),
+        ("what does the 'global' keyword do", ["global"]),
+        ("the index while looping over a list", ["index", "loop", "list"]),
+        # ... but the loops and the word "keyword" stay when they are the topic
+        ("what is the difference between while and for", ["is", "whil", "and", "for"]),
+        ("while running: print(total)", ["whil", "run", "print", "total"]),
+        ("how do keyword arguments work", ["keyword", "argument"]),
+    ],
+)
+def test_question_wrapping_is_rewritten_away(question: str, expected: list[str]) -> None:
+    assert _words(question)[: len(expected)] == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "alias"),
+    [
+        ("why did changing b also change a after b = a", True),
+        ("how does unpacking work like x, y = point", False),
+        ("what does key= do in sorted", False),
+        ("why is x = None", False),
+        ("what does total = add(2, 3) give", False),
+    ],
+)
+def test_one_name_assigned_to_another_asks_about_aliasing(question: str, alias: bool) -> None:
+    phrases = {t.term for t in analyze_query(question) if t.kind == "phrase"}
+    assert ("alia" in phrases) is alias
+
+
 def test_typos_are_corrected_against_the_vocabulary(index: LessonIndex) -> None:
     terms = {t.term: t for t in index.query_terms("dictionery")}
     assert terms["dictionary"].kind == "typo"
     assert index.search("what is a dictionery")[0].lesson_id == "data.dicts"
+
+
+def test_a_word_the_embedding_model_knows_whole_is_not_a_typo() -> None:
+    # regression: "what is a linked list" was corrected to "line list" and answered from a lesson
+    vocabulary = {"line": "lin", "list": "list", "dictionary": "dictionary"}
+    real_words = {"linked"}.__contains__
+    terms = analyze_query("linked list dictionery", vocabulary, real_words)
+    assert [(t.term, t.kind) for t in terms] == [
+        ("link", "word"),
+        ("list", "word"),
+        ("dictionary", "typo"),
+    ]
+
+
+def test_the_packaged_index_keeps_known_words_and_corrects_typos() -> None:
+    index = lesson_index()
+    assert index.spell_corrected("what is a linked list") == "what is a linked list"
+    assert index.spell_corrected("what is a dictionery in pyhton") == (
+        "what is a dictionary in python"
+    )
 
 
 def test_short_words_are_not_stretched_into_other_words(index: LessonIndex) -> None:
@@ -235,3 +293,27 @@ def test_acceptance_story_question_finds_the_for_loops_lesson() -> None:
     hits = lesson_index().search("How do for loops work in Python?")
     assert hits[0].lesson_id == "control-flow.for-loops"
     assert hits[0].coverage == 1.0
+
+
+@pytest.mark.parametrize(
+    ("question", "lesson_id", "decisive"),
+    [
+        ("what is a float", "basics.data-types", True),  # the whole question; not "float()"
+        ("when should I use is instead of ==", "basics.identity-equality", True),
+        ("what does the % sign do in python", "basics.operators", True),  # an operator symbol
+        ("what is a context manager protocol with __enter__", "files.with-statement", False),
+        # equally long phrases: the rarer words win ("position", not the generic "list")
+        ("how do I loop over a list with its positions", "control-flow.enumerate-zip", True),
+    ],
+)
+def test_a_keyword_phrase_in_the_question_ranks_its_lesson_first(
+    question: str, lesson_id: str, decisive: bool
+) -> None:
+    top = lesson_index().search(question)[0]
+    assert top.lesson_id == lesson_id and top.keyword
+    assert top.keyword_decisive is decisive
+
+
+def test_one_keyword_among_other_words_is_no_phrase_match() -> None:
+    # "array" is a keyword of the lists lesson, but numpy arrays are not what it teaches
+    assert not any(hit.keyword for hit in lesson_index().search("how do I use numpy arrays"))

@@ -17,6 +17,13 @@ def _pool(request: Request) -> Pool:
     return pool
 
 
+def _optional_pool(request: Request) -> Pool | None:
+    """The pool, or None in an app started without its database (chat keeps working)."""
+    pool: Pool | None = getattr(request.app.state, "pool", None)
+    return pool
+
+
 PoolDep = Annotated[Pool, Depends(_pool)]
+OptionalPoolDep = Annotated[Pool | None, Depends(_optional_pool)]
 Student = Annotated[Principal, Depends(require_role(Role.STUDENT))]
 Staff = Annotated[Principal, Depends(require_role(Role.TEACHER, Role.ADMIN))]

@@ -18,11 +18,12 @@ router = APIRouter(tags=["code"])
 
 @router.post("/tests", response_model=TestsResponse)
 async def run_tests(body: TestsRequest, runner: RunnerDep, events: EventsDep) -> dict[str, Any]:
-    problem = runner.check_tests(body.code, body.tests, body.module_name)
+    limits = {"test_timeout_s": body.test_timeout_s, "run_timeout_s": body.run_timeout_s}
+    problem = runner.check_tests(body.code, body.tests, body.module_name, **limits)
     if problem is not None:
         raise InvalidInput(f"not run: {problem}")
     started = time.monotonic()
-    result = await runner.arun_tests(body.code, body.tests, body.module_name)
+    result = await runner.arun_tests(body.code, body.tests, body.module_name, **limits)
     submission_id = body.submission_id or str(uuid.uuid4())
     await queue_executed(
         events,

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { LoginForm } from "@/components/LoginForm";
+import { loginErrorText } from "@/lib/loginErrors";
 import { homeFor } from "@/lib/roles";
 import { currentSession } from "@/lib/server/session";
 
@@ -15,7 +16,7 @@ export default async function LoginPage({
   const params = await searchParams;
   const session = await currentSession();
   if (session.kind === "signed-in") redirect(homeFor(session.me.role));
-  const error = typeof params.error === "string" ? params.error : null;
+  const error = loginErrorText(params.error);
   const notice =
     session.kind === "unavailable"
       ? session.message

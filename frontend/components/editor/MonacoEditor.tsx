@@ -1,7 +1,7 @@
 "use client";
 
 import Editor, { type OnMount } from "@monaco-editor/react";
-import { useRef, type MutableRefObject } from "react";
+import { useEffect, useRef, type MutableRefObject } from "react";
 import { monaco } from "./monaco";
 
 /** Replaces the editor's text from outside (a new exercise, "reset to the starter code"). */
@@ -28,6 +28,13 @@ export default function MonacoEditor({ initialValue, onChange, onRun, ariaLabel,
   runRef.current = onRun;
   const latest = useRef(initialValue);
   latest.current = initialValue;
+  // a closed editor answers nothing: the page falls back to its own copy of the text
+  useEffect(
+    () => () => {
+      if (controller) controller.current = null;
+    },
+    [controller],
+  );
 
   const mount: OnMount = (editor) => {
     // the text may have changed while Monaco was loading (e.g. the exercise arrived)

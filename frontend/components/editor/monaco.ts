@@ -27,6 +27,7 @@ import "monaco-editor/features/tokenization/register";
 import "monaco-editor/features/wordHighlighter/register";
 import "monaco-editor/features/wordOperations/register";
 import "monaco-editor/languages/definitions/python/register";
+import { conf as pythonConf, language as pythonLanguage } from "monaco-editor/languages/definitions/python/python";
 import { loader } from "@monaco-editor/react";
 
 declare global {
@@ -39,6 +40,12 @@ declare global {
 window.MonacoEnvironment = {
   getWorker: () => new Worker(new URL("./editor.worker.ts", import.meta.url), { type: "module" }),
 };
+
+// Python's indentation rules and highlighting from the start: registered lazily, they would
+// arrive a moment after the editor opens, and a learner typing at once would get no
+// auto-indent after a colon.
+monaco.languages.setLanguageConfiguration("python", pythonConf);
+monaco.languages.setMonarchTokensProvider("python", pythonLanguage);
 
 loader.config({ monaco });
 

@@ -1,7 +1,11 @@
 /**
  * A second line against cross-site requests (the cookie is already SameSite=Strict): a
  * state-changing request that says where it comes from must come from this app's own origin.
+ * "Own origin" is the `Host` the request was sent to; `X-Forwarded-Host` counts only behind a
+ * configured reverse proxy (proxyTrust.ts), since anyone can send one.
  */
+
+import { requestHost } from "./proxyTrust";
 
 export function fromOwnOrigin(request: Request): boolean {
   const origin = request.headers.get("origin");
@@ -10,7 +14,7 @@ export function fromOwnOrigin(request: Request): boolean {
     // (older browsers) or a non-browser client, which has no victim's cookie to abuse.
     return origin !== "null";
   }
-  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
+  const host = requestHost(request.headers);
   try {
     return new URL(origin).host === host;
   } catch {

@@ -17,6 +17,13 @@ export const EDGE_ROUTES = [
   route("GET", "auth/me"),
   // learning
   route("POST", "chat"),
+  route("GET", "chat/history"),
+  route("GET", `drafts/${ID}`),
+  route("POST", `drafts/${ID}`),
+  route("POST", "quizzes"),
+  route("GET", `quizzes/${ID}`),
+  route("POST", `quizzes/${ID}/answers`),
+  route("GET", "assignments"),
   route("POST", "code/run"),
   route("GET", "progress/me"),
   route("GET", "exercises/next"),
@@ -24,17 +31,19 @@ export const EDGE_ROUTES = [
   route("POST", `exercises/${ID}/submit`),
   route("POST", "sessions"),
   route("GET", `sessions/${ID}`),
-  route("POST", `sessions/${ID}/(end|heartbeat|finalize)`),
+  route("POST", `sessions/${ID}/events`),
   route("GET", "notifications"),
   route("POST", `notifications/${ID}/read`),
   // teaching
   route("GET", "classes"),
-  route("GET", `classes/${UUID}/(overview|report)`),
+  route("GET", `classes/${UUID}/(overview|report|assignments)`),
   route("POST", `classes/${UUID}/assignments`),
-  route("GET", `students/${UUID}/(progress|report|submissions)`),
+  route("GET", `students/${UUID}/(progress|report|submissions|trend)`),
   route("GET", "alerts"),
   route("POST", `alerts/${UUID}/resolve`),
   route("POST", "exercises/generate"),
+  route("GET", `teacher/exercises/${ID}`),
+  route("POST", `teacher/exercises/${ID}/(approve|reject|edit)`),
 ];
 
 /** Whether `method /path` (decoded segments joined by "/") is a forwarded edge route. */

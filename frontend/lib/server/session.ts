@@ -4,6 +4,7 @@
  */
 
 import { cookies } from "next/headers";
+import { forwardedProto } from "./proxyTrust";
 import { callTriage } from "./triage";
 import type { Me } from "@/lib/types";
 
@@ -26,7 +27,7 @@ function secureCookies(request?: Request): boolean {
   if (setting === "1" || setting === "true") return true;
   if (setting === "0" || setting === "false") return false;
   if (!request) return false;
-  const forwarded = request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim();
+  const forwarded = forwardedProto(request.headers);
   return (forwarded ?? new URL(request.url).protocol.replace(":", "")) === "https";
 }
 

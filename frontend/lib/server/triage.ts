@@ -1,4 +1,11 @@
-/** One function that calls triage for the BFF and the server-rendered pages. */
+/**
+ * One function that calls triage for the BFF and the server-rendered pages.
+ *
+ * It asks for problems "in a header" (`x-learnflow-problems: in-header`, learnflow.api.guard):
+ * triage answers a 4xx or busy 503 as HTTP 200 with the real status in `x-learnflow-status`.
+ * Through Dapr, every non-2xx answer counts as a failure toward the circuit breaker in front of
+ * triage — five wrong passwords in a row would otherwise shut every learner out for a while.
+ */
 
 import { normaliseProblem, type Problem } from "./problems";
 import { upstream, upstreamTimeoutMs, UpstreamConfigError } from "./upstream";
@@ -17,6 +24,8 @@ export interface TriageCall {
   token?: string | null;
   /** A JSON body. */
   json?: unknown;
+  /** The browser's address, when a trusted proxy told us (login throttling per address). */
+  clientAddress?: string | null;
 }
 
 function causeOf(error: unknown): string {
@@ -42,8 +51,13 @@ export async function callTriage(call: TriageCall): Promise<TriageResult> {
     throw error;
   }
   const url = `${target.base}/${call.path}${call.search ? `?${call.search}` : ""}`;
-  const headers: Record<string, string> = { accept: "application/json", ...target.headers };
+  const headers: Record<string, string> = {
+    accept: "application/json",
+    "x-learnflow-problems": "in-header",
+    ...target.headers,
+  };
   if (call.token) headers.authorization = `Bearer ${call.token}`;
+  if (call.clientAddress) headers["x-learnflow-client-address"] = call.clientAddress;
   if (call.json !== undefined) headers["content-type"] = "application/json";
   const timeoutMs = upstreamTimeoutMs();
 
@@ -78,6 +92,8 @@ export async function callTriage(call: TriageCall): Promise<TriageResult> {
     };
   }
 
+  const marked = response.headers.get("x-learnflow-status");
+  const status = marked && /^\d{3}$/.test(marked) ? Number(marked) : response.status;
   const text = await response.text();
   let body: unknown = undefined;
   if (text) {
@@ -87,7 +103,7 @@ export async function callTriage(call: TriageCall): Promise<TriageResult> {
       body = undefined;
     }
   }
-  if (response.ok) {
+  if (status >= 200 && status < 300) {
     if (text && body === undefined) {
       return {
         ok: false,
@@ -98,11 +114,11 @@ export async function callTriage(call: TriageCall): Promise<TriageResult> {
         },
       };
     }
-    return { ok: true, status: response.status, body: body ?? null };
+    return { ok: true, status, body: body ?? null };
   }
   return {
     ok: false,
-    status: response.status,
-    problem: normaliseProblem(response.status, body, text, call),
+    status,
+    problem: normaliseProblem(status, body, text, call),
   };
 }

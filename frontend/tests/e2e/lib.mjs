@@ -1,6 +1,6 @@
 // Shared helpers of the browser tests: Debian's chromium driven by playwright-core, a step
-// runner that reports PASS / FAIL / PENDING, screenshots, and guards (no external requests,
-// no JavaScript errors).
+// runner that reports PASS or FAIL (a missing route is a failure, never "pending"), screenshots,
+// guards (no external requests, no JavaScript errors) and axe-core's accessibility check.
 //
 // Environment:
 //   E2E_BASE_URL        the running frontend (default http://127.0.0.1:3000)
@@ -11,12 +11,17 @@
 //   CHROMIUM_PATH       default /usr/bin/chromium
 
 import { chromium } from "playwright-core";
+import { createRequire } from "node:module";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+export const DESKTOP = { width: 1440, height: 960 };
+export const PHONE = { width: 390, height: 844 };
 export const BASE_URL = (process.env.E2E_BASE_URL || "http://127.0.0.1:3000").replace(/\/+$/, "");
 export const SHOT_DIR = process.env.E2E_SCREENSHOT_DIR || mkdtempSync(join(tmpdir(), "learnflow-e2e-"));
 mkdirSync(SHOT_DIR, { recursive: true });
@@ -37,9 +42,6 @@ export function passwordOf(email) {
   if (!found) throw new Error(`${email} is not in ${file}`);
   return found.password;
 }
-
-/** Thrown by a step whose backend is not there yet: reported as PENDING, never as PASS. */
-export class Pending extends Error {}
 
 export async function launch() {
   return chromium.launch({
@@ -62,7 +64,7 @@ const LOCAL_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /** A page that records every request to another host and every JavaScript error. */
 export async function newPage(browser) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 960 } });
+  const context = await browser.newContext({ viewport: DESKTOP });
   const page = await context.newPage();
   page.external = [];
   page.jsErrors = [];
@@ -101,27 +103,58 @@ export class Story {
     return file;
   }
 
+  /**
+   * A story step's screenshots at desktop width and at 390 px (a phone), and the checks that go
+   * with them: nothing wider than the phone's screen, and axe-core finds no serious or critical
+   * accessibility violation at either width.
+   */
+  async shots(page, label) {
+    await this.screenshot(page, `${label}-desktop`);
+    const problems = await axeProblems(page, `${label} (desktop)`);
+    await page.setViewportSize(PHONE);
+    try {
+      await page.waitForTimeout(250); // layout settles (Monaco re-measures on resize)
+      await this.screenshot(page, `${label}-390px`);
+      const overflow = await page.evaluate(() => {
+        const width = document.documentElement.clientWidth;
+        const wide = [...document.querySelectorAll("body *")]
+          .filter((el) => {
+            const box = el.getBoundingClientRect();
+            if (box.width === 0 || box.right <= width + 1) return false;
+            // inside something that scrolls sideways on purpose (tables, code, the editor)
+            for (let up = el.parentElement; up; up = up.parentElement) {
+              const style = getComputedStyle(up);
+              if (["auto", "scroll", "hidden"].includes(style.overflowX) && up.getBoundingClientRect().right <= width + 1) return false;
+            }
+            return true;
+          })
+          .slice(0, 5)
+          .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""}.${[...el.classList].join(".")} (right edge ${Math.round(el.getBoundingClientRect().right)} px)`);
+        return { page: document.documentElement.scrollWidth, width, wide };
+      });
+      if (overflow.page > overflow.width + 1 || overflow.wide.length) {
+        problems.push(`${label}: wider than 390 px (${overflow.page} px): ${overflow.wide.join(", ")}`);
+      }
+      problems.push(...(await axeProblems(page, `${label} (390 px)`)));
+    } finally {
+      await page.setViewportSize(DESKTOP);
+    }
+    expect(problems.length === 0, problems.join("\n"));
+  }
+
   async step(id, title, fn, { needs = [], page = null } = {}) {
-    const failed = needs.filter((n) => this.status(n) === "FAIL");
-    const waiting = needs.filter((n) => this.status(n) === "PENDING");
+    const failed = needs.filter((n) => this.status(n) !== "PASS");
     const started = Date.now();
     let result;
     if (failed.length) {
       result = { id, title, status: "FAIL", detail: `not run: it needs ${failed.join(", ")}, which failed` };
-    } else if (waiting.length) {
-      result = { id, title, status: "PENDING", detail: `not run: it needs ${waiting.join(", ")}, which is pending` };
     } else {
       try {
         const detail = await fn();
         result = { id, title, status: "PASS", detail: detail ?? "" };
       } catch (error) {
-        if (error instanceof Pending) {
-          result = { id, title, status: "PENDING", detail: error.message };
-          if (page) result.screenshot = await this.screenshot(page, `pending-${id}`);
-        } else {
-          result = { id, title, status: "FAIL", detail: error?.stack || String(error) };
-          if (page) result.screenshot = await this.screenshot(page, `FAILED-${id}`);
-        }
+        result = { id, title, status: "FAIL", detail: error?.stack || String(error) };
+        if (page) result.screenshot = await this.screenshot(page, `FAILED-${id}`);
       }
     }
     result.seconds = Math.round((Date.now() - started) / 100) / 10;
@@ -136,9 +169,9 @@ export class Story {
   }
 
   finish() {
-    const counts = { PASS: 0, FAIL: 0, PENDING: 0 };
+    const counts = { PASS: 0, FAIL: 0 };
     for (const r of this.results) counts[r.status]++;
-    console.log(`\n${this.name}: ${counts.PASS} passed, ${counts.FAIL} failed, ${counts.PENDING} pending; screenshots in ${SHOT_DIR}`);
+    console.log(`\n${this.name}: ${counts.PASS} passed, ${counts.FAIL} failed; screenshots in ${SHOT_DIR}`);
     if (process.env.E2E_RESULTS_DIR) {
       mkdirSync(process.env.E2E_RESULTS_DIR, { recursive: true });
       writeFileSync(
@@ -160,23 +193,11 @@ export async function logIn(page, email) {
   await page.waitForURL((url) => !url.pathname.startsWith("/login"), { timeout: 20_000 });
 }
 
-/**
- * If the page shows the API's "this route does not exist yet" problem inside `scope`, the step
- * is pending on the backend: throw Pending with the message the user sees.
- */
-export async function pendingIfRouteMissing(scope) {
-  const notice = scope.locator(".notice.error", { hasText: "route_not_available" });
-  if (await notice.count()) {
-    throw new Pending((await notice.first().innerText()).replace(/\s+/g, " ").trim());
-  }
-}
-
 /** Wait until `locator` or an error notice in `scope` shows; an error notice fails the step. */
 export async function waitForOutcome(scope, locator, timeout = 30_000) {
   const error = scope.locator(".notice.error");
   await locator.or(error).first().waitFor({ timeout });
   if (!(await locator.count()) || !(await locator.first().isVisible())) {
-    await pendingIfRouteMissing(scope);
     throw new Error(`the page shows an error: ${(await error.first().innerText()).replace(/\s+/g, " ")}`);
   }
 }
@@ -232,4 +253,48 @@ export async function unlabelled(page) {
     }
     return problems;
   });
+}
+
+
+/**
+ * axe-core's serious and critical violations on the page as it is now (WCAG 2.x A/AA rules).
+ * The engine is evaluated through the DevTools protocol, so the page's Content-Security-Policy
+ * stays as strict as users get it.
+ */
+export async function axeProblems(page, where) {
+  await page.evaluate(`${AXE_SOURCE}\n;0`);
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+      resultTypes: ["violations"],
+    });
+    return result.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`);
+  });
+  return violations.map((v) => `axe on ${where}: ${v}`);
+}
+
+/** The answer key of a module's quiz, read from the curriculum file (question id → index). */
+export function quizAnswers(module) {
+  const file = resolve(here, `../../../learnflow/curriculum/content/${module}/quiz.yaml`);
+  const text = readFileSync(file, "utf8");
+  const answers = {};
+  for (const block of text.split(/\n  - id: /).slice(1)) {
+    const id = block.split("\n")[0].trim();
+    const answer = block.match(/\n    answer: (\d+)/);
+    if (answer) answers[id] = Number(answer[1]);
+  }
+  return answers;
+}
+
+/** Reload until `check()` is true (data that arrives through Kafka lands a moment later). */
+export async function eventually(page, check, { timeout = 60_000, reload = true, what = "the expected state" } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`${what} did not show within ${Math.round(timeout / 1000)} s`);
+    await page.waitForTimeout(1_000);
+    if (reload) await page.reload();
+  }
 }

@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from learnflow.curriculum import Catalog, RunTests, check_catalog, read_catalog
 from learnflow.curriculum.check import DEFAULT_WORKERS
+from learnflow.curriculum.examples import RunPython
 from learnflow.errors import SetupError
 
 SANDBOX_MODULE = "code_runner.sandbox"
@@ -48,6 +49,7 @@ def run_check(args: argparse.Namespace) -> int:
         only=args.only,
         workers=args.workers,
         on_progress=lambda line: print(line, file=sys.stderr, flush=True),
+        run_python=sandbox_run_python(),
     )
     summary = report.model_dump(mode="json")
     print(json.dumps(summary, indent=2))
@@ -100,16 +102,24 @@ def _print_modules(catalog: Catalog) -> None:
         )
 
 
-def sandbox_run_tests() -> RunTests:
-    """The sandbox's `run_tests`, imported only when a check runs."""
+def _sandbox() -> Any:
     try:
-        sandbox: Any = importlib.import_module(SANDBOX_MODULE)
+        return importlib.import_module(SANDBOX_MODULE)
     except ImportError as exc:
         raise SetupError(
             f"cannot import the code runner sandbox ({SANDBOX_MODULE}: {exc}); install LearnFlow "
             "with `pip install -e .` from the repository root so `code_runner` is importable"
         ) from exc
-    return cast(RunTests, sandbox.run_tests)
+
+
+def sandbox_run_tests() -> RunTests:
+    """The sandbox's `run_tests`, imported only when a check runs."""
+    return cast(RunTests, _sandbox().run_tests)
+
+
+def sandbox_run_python() -> RunPython:
+    """The sandbox's `run_python`, for the lessons' worked examples."""
+    return cast(RunPython, _sandbox().run_python)
 
 
 def _add_root(parser: argparse.ArgumentParser) -> None:

@@ -36,7 +36,7 @@ def _target(settings: Settings) -> Target:
     run_secrets = _secrets(settings)
     token = settings.dapr_api_token.get_secret_value() if settings.dapr_api_token else None
     if run_secrets is not None:
-        token = run_secrets.dapr_api_token
+        token = run_secrets.dapr_token(PUBLIC_APP)
     return Target(host="127.0.0.1", grpc_port=spec.dapr_grpc_port, api_token=token)
 
 

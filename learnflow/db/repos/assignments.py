@@ -43,7 +43,7 @@ async def assign_exercise(
         conn,
         Assignment,
         "insert into assignments (class_id, exercise_id, assigned_by, due_at)"
-        " values (%s, %s, %s, %s) on conflict (class_id, exercise_id) do nothing returning *",
+        " values (%s, %s, %s, %s) on conflict do nothing returning *",
         (class_id, exercise_id, assigned_by, due_at),
     )
     if created is not None:
@@ -51,7 +51,7 @@ async def assign_exercise(
     existing = await fetch_one(
         conn,
         Assignment,
-        "select * from assignments where class_id = %s and exercise_id = %s",
+        "select * from assignments where class_id = %s and exercise_id = %s and student_id is null",
         (class_id, exercise_id),
     )
     if existing is None:
@@ -74,6 +74,7 @@ async def list_assignments_for_student(conn: Conn, *, student_id: UUID) -> list[
         conn,
         Assignment,
         "select a.* from assignments a join enrollments e on e.class_id = a.class_id"
-        " where e.student_id = %s order by a.assigned_at desc, a.id",
+        " where e.student_id = %s and (a.student_id is null or a.student_id = e.student_id)"
+        " order by a.assigned_at desc, a.id",
         (student_id,),
     )

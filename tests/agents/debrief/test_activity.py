@@ -17,13 +17,13 @@ class StaleFirstRead(FakeDapr):
     stale_reads = 1
 
     def _state(self, method: str, rest: str | None, body: bytes) -> httpx.Response:
-        if method == "GET" and self.stale_reads:
+        if rest == "bulk" and self.stale_reads:  # a read (Sidecar reads with the bulk API)
             self.stale_reads -= 1
             self.state["activity:s-1"] = (
                 {"session_id": "s-1", "entries": [self._entry()]},
                 1,
             )
-            return httpx.Response(204)
+            return httpx.Response(200, json=[{"key": "activity:s-1"}])  # not found (yet)
         return super()._state(method, rest, body)
 
     @staticmethod

@@ -216,6 +216,6 @@ async def test_teacher_reports_on_a_student_and_a_class(debrief: Debrief) -> Non
     assert klass.status_code == 200, klass.text
     attention = klass.json()["needs_attention"]
     assert [(a["display_name"], a["reasons"][0]) for a in attention] == [
-        ("James", "open alert: repeated_error")
+        ("James", "open alert: the same error again and again")
     ]
     assert "Needs attention:\n- James" in klass.json()["summary"]

@@ -139,6 +139,15 @@ class FakeDapr(httpx.AsyncBaseTransport):
                 return httpx.Response(204)
             value, etag = stored
             return httpx.Response(200, json=value, headers={"etag": str(etag)})
+        if method == "POST" and rest == "bulk":  # bulk get: keys in the body, like daprd
+            answer = []
+            for key in json.loads(body)["keys"]:
+                stored = self.state.get(key)
+                item: dict[str, Any] = {"key": key}
+                if stored is not None:
+                    item |= {"data": stored[0], "etag": str(stored[1])}
+                answer.append(item)
+            return httpx.Response(200, json=answer)
         if method == "POST" and rest == "transaction":
             for operation in json.loads(body)["operations"]:
                 key = operation["request"]["key"]

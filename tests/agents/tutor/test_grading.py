@@ -75,7 +75,7 @@ def test_a_sandbox_limit_is_an_error_with_its_own_status() -> None:
     assert "ran too long" in grade.explanation
 
 
-async def test_the_sidecar_grader_sends_code_tests_and_module_name() -> None:
+async def test_the_sidecar_grader_sends_code_tests_module_name_and_limits() -> None:
     sidecar = FakeSidecar()
     code = "def sum_of_evens(x):\n    return 0\n"
     grade = await SidecarGrader(sidecar).grade(SUM_EVENS, code, submission_id="sub-1")
@@ -85,6 +85,8 @@ async def test_the_sidecar_grader_sends_code_tests_and_module_name() -> None:
         "code": code,
         "tests": SUM_EVENS.tests,
         "module_name": "solution",
+        "test_timeout_s": SUM_EVENS.limits.test_timeout_s,
+        "run_timeout_s": SUM_EVENS.limits.run_timeout_s,
         "submission_id": "sub-1",
         "exercise_id": SUM_EVENS.id,
     }

@@ -110,6 +110,37 @@ def test_tests_returns_the_exercism_result_and_publishes(
 
 
 @pytest.mark.sandbox
+def test_tests_apply_the_exercises_limits_and_report_them(client: TestClient) -> None:
+    body = {
+        "code": "def spin():\n    while True:\n        pass\n",
+        "tests": "from solution import spin\n\ndef test_spin():\n    spin()\n",
+        "test_timeout_s": 0.5,
+        "run_timeout_s": 2,
+    }
+    result = client.post("/tests", json=body).json()
+    assert result["limits"] == {
+        "test_timeout_s": 0.5,
+        "run_timeout_s": 2.0,
+        "wall_timeout_s": 11.0,
+        "memory_mb": 50,
+    }
+    assert result["tests"][0]["limit"] == "test_timeout_s"
+    assert "longer than 0.5 s (the per-test time limit)" in result["tests"][0]["message"]
+
+
+@pytest.mark.sandbox
+def test_tests_cannot_be_forged_over_http(client: TestClient) -> None:
+    """Issue 11: an object whose __eq__ is always true, graded through the Dapr app's route."""
+    body = {
+        "code": "class Any:\n    def __eq__(self, other):\n        return True\n"
+        "def half(x):\n    return Any()\n",
+        "tests": "from solution import half\n\ndef test_half():\n    assert half(4) == 2\n",
+    }
+    result = client.post("/tests", json=body).json()
+    assert result["status"] == "fail"
+
+
+@pytest.mark.sandbox
 @pytest.mark.parametrize(
     ("path", "body", "status", "message"),
     [
@@ -122,6 +153,19 @@ def test_tests_returns_the_exercism_result_and_publishes(
         ("/run", ["print(1)"], 422, "the request body must be a JSON object"),
         ("/tests", {"code": "x = 1", "tests": "t", "module_name": "os"}, 422, "standard module"),
         ("/tests", {"code": "x = 1"}, 422, "tests: Field required"),
+        (
+            "/tests",
+            {"code": "x = 1", "tests": "t", "test_timeout_s": 3, "run_timeout_s": 2},
+            422,
+            "test_timeout_s (3 s) must not be longer than run_timeout_s (2 s)",
+        ),
+        (
+            "/tests",
+            {"code": "x = 1", "tests": "t", "run_timeout_s": 60},
+            422,
+            "run_timeout_s is 60 s; this server allows at most 10 s",
+        ),
+        ("/tests", {"code": "x", "tests": "t", "test_timeout_s": -1}, 422, "greater than 0"),
     ],
 )
 def test_bad_requests_are_4xx_with_a_message_and_publish_nothing(

@@ -27,7 +27,12 @@ def grade(runner: Runner, tests: str, code: str = SOLUTION, **kwargs: Any) -> di
 
 
 def by_name(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {test["name"]: test for test in result["tests"]}
+    return {test["name"]: strip_timing(test) for test in result["tests"]}
+
+
+def strip_timing(test: dict[str, Any]) -> dict[str, Any]:
+    """A test's result without its durations (which vary from run to run)."""
+    return {k: v for k, v in test.items() if k not in ("duration_ms", "cpu_ms")}
 
 
 def test_pytest_style_functions_all_passing(pooled_runner: Runner) -> None:
@@ -43,14 +48,20 @@ def test_pytest_style_functions_all_passing(pooled_runner: Runner) -> None:
             assert add(-1, -2) == -3
         """,
     )
-    assert result == {
-        "status": "pass",
-        "message": "All 2 tests passed.",
-        "tests": [
-            {"name": "test_small", "status": "pass", "message": None, "output": None},
-            {"name": "test_negative", "status": "pass", "message": None, "output": None},
-        ],
+    assert result["status"] == "pass"
+    assert result["message"] == "All 2 tests passed."
+    assert [strip_timing(t) for t in result["tests"]] == [
+        {"name": "test_small", "status": "pass", "message": None, "output": None, "limit": None},
+        {"name": "test_negative", "status": "pass", "message": None, "output": None, "limit": None},
+    ]
+    assert result["limits"] == {
+        "test_timeout_s": 1.0,
+        "run_timeout_s": 3.0,
+        "wall_timeout_s": 14.0,
+        "memory_mb": 50,
     }
+    for test in result["tests"]:
+        assert test["duration_ms"] >= 0 and test["cpu_ms"] >= 0
 
 
 def test_unittest_classes_with_failures_and_errors(pooled_runner: Runner) -> None:
@@ -99,12 +110,14 @@ def test_unittest_classes_with_failures_and_errors(pooled_runner: Runner) -> Non
         "status": "fail",
         "message": "self.assertEqual(add(2, 2), 5) failed: 4 != 5",
         "output": None,
+        "limit": None,
     }
     assert tests["AddTest.test_errors"] == {
         "name": "AddTest.test_errors",
         "status": "error",
         "message": "ZeroDivisionError: division by zero (in divide(), solution.py line 6)",
         "output": "dividing now\n",
+        "limit": None,
     }
     assert tests["AddTest.test_subtests"]["message"] == (
         "n=2: self.assertLess(n, 2) failed: 2 not less than 2"
@@ -224,16 +237,98 @@ def test_a_slow_test_times_out_alone(pooled_runner: Runner) -> None:
     )
     tests = by_name(result)
     assert result["status"] == "fail"
-    assert tests["test_forever"]["status"] == "error"
-    assert (
-        "took longer than 1 seconds and was stopped (timeout)" in tests["test_forever"]["message"]
+    assert tests["test_forever"] == {
+        "name": "test_forever",
+        "status": "error",
+        "message": "This test took longer than 1 s (the per-test time limit) and was stopped. "
+        "Is there an infinite loop, or a very slow computation?",
+        "output": None,
+        "limit": "test_timeout_s",
+    }
+    assert tests["test_after"]["status"] == "pass"
+
+
+def test_a_test_that_waits_without_computing_is_stopped(pooled_runner: Runner) -> None:
+    result = grade(
+        pooled_runner,
+        """
+        from solution import wait
+
+        def test_waits():
+            wait()
+
+        def test_after():
+            assert True
+        """,
+        code="import time\ndef wait():\n    time.sleep(60)\n",
+    )
+    tests = by_name(result)
+    assert tests["test_waits"]["limit"] == "test_timeout_s"
+    assert tests["test_waits"]["message"].startswith(
+        "This test was stopped after waiting for 2 s without computing anything"
     )
     assert tests["test_after"]["status"] == "pass"
 
 
-def test_code_that_never_returns_to_python_times_out_the_whole_run(
-    pooled_runner: Runner,
+def test_per_exercise_limits_are_applied_and_reported(pooled_runner: Runner) -> None:
+    code = (
+        "import time\n"
+        "def compute(seconds):\n"
+        "    end = time.process_time() + seconds\n"
+        "    while time.process_time() < end:\n"
+        "        pass\n"
+    )
+    tests = "from solution import compute\n\ndef test_a():\n    compute(0.7)\n"
+    tight = pooled_runner.run_tests(code, tests, test_timeout_s=0.5, run_timeout_s=3)
+    assert tight["limits"]["test_timeout_s"] == 0.5
+    assert tight["tests"][0]["limit"] == "test_timeout_s"
+    assert "longer than 0.5 s (the per-test time limit)" in tight["tests"][0]["message"]
+    roomy = pooled_runner.run_tests(code, tests, test_timeout_s=2, run_timeout_s=3)
+    assert roomy["status"] == "pass"
+    assert roomy["tests"][0]["cpu_ms"] >= 700
+
+
+def test_the_run_limit_stops_the_remaining_tests(pooled_runner: Runner) -> None:
+    code = (
+        "import time\n"
+        "def compute(seconds):\n"
+        "    end = time.process_time() + seconds\n"
+        "    while time.process_time() < end:\n"
+        "        pass\n"
+    )
+    tests = "".join(
+        f"def test_{n}():\n    from solution import compute\n    compute(0.15)\n\n"
+        for n in range(5)
+    )
+    result = pooled_runner.run_tests(code, tests, test_timeout_s=0.3, run_timeout_s=0.4)
+    assert result["status"] == "fail"
+    statuses = [(t["name"], t["status"], t["limit"]) for t in result["tests"]]
+    stopped = [n for n, (_name, status, _limit) in enumerate(statuses) if status == "error"]
+    assert stopped and stopped == list(range(stopped[0], 5)), statuses  # stopped, then not run
+    assert all(limit == "run_timeout_s" for _name, _status, limit in statuses[stopped[0] :])
+    assert all(status == "pass" for _name, status, _limit in statuses[: stopped[0]])
+    assert "the run's time limit of 0.4 s" in result["tests"][stopped[0]]["message"]
+
+
+@pytest.mark.parametrize(
+    ("limits", "problem"),
+    [
+        ({"test_timeout_s": 0}, "test_timeout_s must be a positive number of seconds"),
+        ({"run_timeout_s": 11}, "run_timeout_s is 11 s; this server allows at most 10 s"),
+        ({"test_timeout_s": 4, "run_timeout_s": 3}, "must not be longer than run_timeout_s"),
+    ],
+)
+def test_bad_limits_are_rejected(
+    pooled_runner: Runner, limits: dict[str, float], problem: str
 ) -> None:
+    result = pooled_runner.run_tests(SOLUTION, "def test_x():\n    pass\n", **limits)
+    assert result["status"] == "error"
+    assert problem in result["message"]
+
+
+def test_the_clock_stops_a_run_whose_tests_defeat_the_timer(pooled_runner: Runner) -> None:
+    """The per-test limits are enforced in the test process; the run's wall-clock backstop is the
+    host's and holds even when a test switches the per-test timer off."""
     code = "import time\ndef wait():\n    time.sleep(60)\n"
     tests = """
         import signal
@@ -249,13 +344,15 @@ def test_code_that_never_returns_to_python_times_out_the_whole_run(
         def test_never_reached():
             assert True
         """
-    result = grade(pooled_runner, tests, code=code)
+    result = grade(pooled_runner, tests, code=code, run_timeout_s=1)
     assert result["status"] == "error"
-    assert result["message"].startswith("Timed out: the tests took more than 3 s in total")
-    assert [(t["name"], t["status"]) for t in result["tests"]] == [
-        ("test_one", "pass"),
-        ("test_blocks", "error"),
-        ("test_never_reached", "error"),
+    assert result["message"].startswith(
+        "Timed out: the tests ran for more than 10 s of clock time (the run's wall-clock limit)"
+    )
+    assert [(t["name"], t["status"], t["limit"]) for t in result["tests"]] == [
+        ("test_one", "pass", None),
+        ("test_blocks", "error", "wall_timeout_s"),
+        ("test_never_reached", "error", "wall_timeout_s"),
     ]
     assert result["tests"][1]["message"].startswith("Timed out")
     assert result["tests"][2]["message"] == "Not run: an earlier test was stopped."
@@ -279,11 +376,11 @@ def test_output_is_captured_per_test_and_capped(pooled_runner: Runner) -> None:
 
 def test_a_syntax_error_in_the_code_is_reported_plainly(pooled_runner: Runner) -> None:
     result = grade(pooled_runner, "def test_x():\n    pass\n", code="def add(a, b)\n    return 1\n")
-    assert result == {
-        "status": "error",
-        "message": "Your code has a syntax error on line 1: expected ':'\n    def add(a, b)",
-        "tests": [],
-    }
+    assert (result["status"], result["message"], result["tests"]) == (
+        "error",
+        "Your code has a syntax error on line 1: expected ':'\n    def add(a, b)",
+        [],
+    )
 
 
 def test_a_missing_function_is_named(pooled_runner: Runner) -> None:

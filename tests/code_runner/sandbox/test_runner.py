@@ -61,6 +61,7 @@ class ScriptedBackend:
         )
     )
     name: str = "scripted"
+    runs_host_bytecode: bool = False
     alive: bool = True
     started: int = 0
     executing: int = 0

@@ -36,7 +36,7 @@ def test_it_targets_triages_daprd_with_the_stacks_token(tmp_path: Path) -> None:
     target = workflows._target(settings)
 
     assert target.grpc_port == topology(settings).app("triage").dapr_grpc_port
-    assert target.api_token == run_secrets.dapr_api_token
+    assert target.api_token == run_secrets.dapr_token("triage")
 
 
 def test_list_prints_one_line_per_instance(

@@ -31,11 +31,15 @@ class ScriptedRunner:
         self.solutions = {exercise.solution for exercise in catalog.exercises}
         self.script = dict(script or {})
         self.calls: list[tuple[str, str, str]] = []
+        self.limits: list[dict[str, float]] = []
         self._lock = threading.Lock()
 
-    def __call__(self, code: str, tests: str, module_name: str) -> Mapping[str, Any]:
+    def __call__(
+        self, code: str, tests: str, module_name: str, **limits: float
+    ) -> Mapping[str, Any]:
         with self._lock:
             self.calls.append((code, tests, module_name))
+            self.limits.append(limits)
         answer = self.script.get(code)
         if isinstance(answer, BaseException):
             raise answer
@@ -73,6 +77,7 @@ def test_valid_curriculum_has_no_problems_and_counts_everything(tree: Any) -> No
         "quiz_questions": 16,
         "solutions_passed": 12,
         "starters_failed": 12,
+        "worked_examples_run": 0,  # no run_python given: worked examples are not run
         "problems": [],
         "ok": True,
     }
@@ -86,6 +91,73 @@ def test_runner_gets_solution_and_starter_with_the_tests_as_module_solution(tree
     assert (exercise.solution, exercise.tests, "solution") in runner.calls
     assert (exercise.starter, exercise.tests, "solution") in runner.calls
     assert len(runner.calls) == 24
+
+
+def test_runner_gets_each_exercises_time_limits(tree: Any) -> None:
+    tree.edit_yaml(
+        "alpha/exercises/alpha.exercise-1.yaml",
+        lambda data: data.update(limits={"test_timeout_s": 3, "run_timeout_s": 8}),
+    )
+    catalog = read_catalog(tree.root)
+    runner = ScriptedRunner(catalog)
+    check_catalog(catalog, runner)
+    exercise_limits = {"test_timeout_s": 3.0, "run_timeout_s": 8.0}
+    defaults = {"test_timeout_s": 2.0, "run_timeout_s": 5.0}
+    assert runner.limits.count(exercise_limits) == 2  # its solution and its starter
+    assert runner.limits.count(defaults) == 22
+
+
+SLOW_SOLUTION = "def double(n):\n    return n * 2  # the slow one\n"
+
+
+def with_slow_solution(tree: Any, **limits: float) -> None:
+    def change(data: dict[str, Any]) -> None:
+        data["solution"] = SLOW_SOLUTION
+        if limits:
+            data["limits"] = limits
+
+    tree.edit_yaml("alpha/exercises/alpha.exercise-3.yaml", change)
+
+
+def timed(*cpu_ms: float) -> dict[str, Any]:
+    tests = [{"name": f"test_{n}", "status": "pass", "cpu_ms": ms} for n, ms in enumerate(cpu_ms)]
+    return {"status": "pass", "message": "", "tests": tests}
+
+
+def test_a_solution_needing_more_than_half_the_per_test_limit_is_a_problem(tree: Any) -> None:
+    with_slow_solution(tree)
+    report = run_check(tree, {SLOW_SOLUTION: timed(120, 1001)})
+    assert_one_problem(
+        report,
+        exercise_path("alpha.exercise-3"),
+        "the reference solution needs 1001 ms of CPU time for test_1, more than half of the "
+        "per-test limit of 2 s",
+    )
+
+
+def test_a_solution_needing_more_than_half_the_run_limit_is_a_problem(tree: Any) -> None:
+    with_slow_solution(tree)
+    report = run_check(tree, {SLOW_SOLUTION: timed(900, 900, 900)})
+    assert_one_problem(
+        report,
+        exercise_path("alpha.exercise-3"),
+        "needs 2700 ms of CPU time for all its tests, more than half of the run limit of 5 s",
+    )
+
+
+def test_a_slow_solution_is_fine_with_limits_that_fit_it(tree: Any) -> None:
+    with_slow_solution(tree, test_timeout_s=4, run_timeout_s=10)
+    report = run_check(tree, {SLOW_SOLUTION: timed(1900, 1900)})
+    assert report.problems == []
+
+
+def test_limits_that_make_no_sense_are_reported(tree: Any) -> None:
+    tree.edit_yaml(
+        "alpha/exercises/alpha.exercise-4.yaml",
+        lambda data: data.update(limits={"test_timeout_s": 6, "run_timeout_s": 5}),
+    )
+    report = run_check(tree)
+    assert any("must not be longer than run_timeout_s" in m for m in messages(report))
 
 
 def test_only_checks_one_module(tree: Any) -> None:
@@ -115,12 +187,12 @@ def test_runs_exercises_on_four_threads_at_once(tree: Any) -> None:
     first_calls = iter(range(4))
     lock = threading.Lock()
 
-    def runner(code: str, tests: str, module_name: str) -> Mapping[str, Any]:
+    def runner(code: str, tests: str, module_name: str, **limits: float) -> Mapping[str, Any]:
         with lock:
             wait = next(first_calls, None) is not None
         if wait:
             four_at_once.wait(timeout=10)  # raises BrokenBarrierError unless 4 threads meet
-        return fake(code, tests, module_name)
+        return fake(code, tests, module_name, **limits)
 
     report = check_catalog(catalog, runner, workers=4)
     assert report.problems == []

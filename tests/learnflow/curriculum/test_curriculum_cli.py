@@ -20,11 +20,15 @@ def fake_sandbox(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Replace the sandbox with a fake that passes code containing `return` and fails the rest."""
     codes: list[str] = []
 
-    def run_tests(code: str, tests: str, module_name: str) -> Mapping[str, Any]:
+    def run_tests(code: str, tests: str, module_name: str, **limits: float) -> Mapping[str, Any]:
         codes.append(code)
         return PASS if "return" in code else FAIL
 
+    def run_python(code: str) -> Mapping[str, Any]:
+        return {"status": "ok", "exit_code": 0, "stdout": "", "stderr": ""}
+
     monkeypatch.setattr(command, "sandbox_run_tests", lambda: run_tests)
+    monkeypatch.setattr(command, "sandbox_run_python", lambda: run_python)
     return codes
 
 
@@ -42,6 +46,7 @@ def test_check_prints_a_json_summary_and_exits_0(
         "quiz_questions": 16,
         "solutions_passed": 12,
         "starters_failed": 12,
+        "worked_examples_run": 6,
         "problems": [],
         "ok": True,
     }

@@ -38,7 +38,15 @@ EXPECTED_TABLES = {
     "exercise_publications",
     "exercise_index",
     "struggle_states",  # 0007: the debrief app's progress consumer
-    "event_outbox",
+    "event_outbox",  # every app's outbox since 0010 (app_id, seq)
+    "code_drafts",  # 0008: the learning loop (chat history, drafts, notifications, trend)
+    "notifications",
+    "progress_history",
+    "demo_histories",
+    "rate_buckets",  # 0009: abuse limits and token revocation (triage)
+    "work_leases",
+    "login_failures",
+    "revoked_tokens",
     "schema_migrations",
 }
 

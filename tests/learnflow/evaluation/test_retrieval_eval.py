@@ -23,6 +23,7 @@ from learnflow.evaluation.retrieval_eval import (
     evaluate_file,
     load_examples,
 )
+from learnflow.retrieval import LessonIndex
 
 MODULES = (
     "basics",
@@ -44,16 +45,16 @@ def _print(report: RetrievalReport) -> None:
         print(f"  miss: {miss['question']!r} -> expected {miss['expected']}, got {miss['sources']}")
 
 
-async def test_recall_at_3_on_the_held_out_set_meets_the_target() -> None:
-    report = await evaluate_file(HELD_OUT_SET)
+async def test_recall_at_3_on_the_held_out_set_meets_the_target(shared_index: LessonIndex) -> None:
+    report = await evaluate_file(HELD_OUT_SET, index=shared_index)
     _print(report)
     assert report.total >= 60
     assert not report.unanswerable, f"lessons missing from the curriculum: {report.unanswerable}"
     assert report.recall_at_3 >= TARGET_RECALL_AT_3, report.misses
 
 
-async def test_dev_set_figures() -> None:
-    report = await evaluate_file(DEV_SET)
+async def test_dev_set_figures(shared_index: LessonIndex) -> None:
+    report = await evaluate_file(DEV_SET, index=shared_index)
     _print(report)
     assert report.total >= 20
     assert report.recall_at_3 >= TARGET_RECALL_AT_3

@@ -12,6 +12,8 @@ from learnflow.cli.main import main
 from learnflow.errors import InvalidInput
 from learnflow.evaluation.triage_eval import (
     DEV_SET,
+    FRESH_SET,
+    FRESH_TARGET,
     HELD_OUT_SET,
     TARGET_ACCURACY,
     Example,
@@ -22,6 +24,8 @@ from learnflow.evaluation.triage_eval import (
 )
 from learnflow.intents import AGENT_FOR_INTENT, Classification, Intent
 
+#: The classifier's own labelled training examples (never in an evaluation set).
+TRAINING = Path(__file__).resolve().parents[3] / "learnflow" / "data" / "triage_examples.jsonl"
 MIN_PER_INTENT = 20
 #: Regression floor per intent: no intent may quietly collapse while the average holds.
 MIN_RECALL = 0.80
@@ -75,6 +79,17 @@ def test_dev_set_is_tuned_on_and_passes() -> None:
     report = evaluate_file(DEV_SET)
     print(_figures(report))
     assert report.accuracy >= TARGET_ACCURACY, _figures(report)
+
+
+def test_fresh_phrasing_meets_the_issue_target() -> None:
+    report = evaluate_file(FRESH_SET)
+    print(_figures(report))
+    assert report.total >= 30
+    assert report.accuracy >= FRESH_TARGET, _figures(report)
+    others = {
+        e.message.lower() for path in (DEV_SET, HELD_OUT_SET, TRAINING) for e in load_examples(path)
+    }
+    assert not others & {e.message.lower() for e in load_examples(FRESH_SET)}, "fresh overlaps"
 
 
 def test_the_labelled_sets_measure_every_intent_and_do_not_overlap() -> None:

@@ -36,7 +36,7 @@ class StandInStack(Stack):
     ready: set[str]
 
     def launch_context(self, tools: object = None, *, render: bool = False) -> Launch:
-        return Launch(None, None, self.run_dir, {})  # type: ignore[arg-type]
+        return Launch(None, None, self.run_dir, {}, None)  # type: ignore[arg-type]
 
     def _checks(self, run_secrets: object) -> dict[str, Check]:  # type: ignore[override]
         return {name: Check(name, lambda name=name: name in self.ready) for name in self.names()}
@@ -48,7 +48,7 @@ class StandInStack(Stack):
 @pytest.fixture
 def stack(tmp_path: Path) -> StandInStack:
     made = StandInStack(Settings(run_dir=tmp_path, port_offset=0), lambda _: None)
-    made.ready = {"postgres", "kafka"}
+    made.ready = {"postgres", "kafka", "sentry"}
     yield made
     for record in made.table.recorded():
         made.table.stop(record, grace_s=1)

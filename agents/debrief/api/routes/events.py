@@ -4,17 +4,19 @@
   rules ("I'm stuck" twice);
 - `learning.response`: recorded in the session's activity;
 - `code.executed`, `exercise.graded`: submissions, attempts, progress and struggle
-  (`progress_consumer`).
+  (`progress_consumer`);
+- `quiz.completed`: the quiz part of mastery and the struggle rules (`consume_quiz`);
+- `exercise.assigned`: a notification for each student it is for (`notifications`).
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from debrief_agent import activity
-from debrief_agent.progress_consumer import consume_event
+from debrief_agent import activity, notifications
+from debrief_agent.progress_consumer import consume_event, consume_quiz, quiz_attempt_of
 from learnflow.api.pubsub import add_subscriber
-from learnflow.events import Event
+from learnflow.events import Event, ExerciseAssigned, QuizCompleted
 
 router = APIRouter(tags=["events"])
 
@@ -37,3 +39,17 @@ add_subscriber(router, "learning.routed", _routed)
 add_subscriber(router, "learning.response", _record)
 add_subscriber(router, "code.executed", _progress)
 add_subscriber(router, "exercise.graded", _progress)
+
+
+async def _quiz(event: Event, request: Request) -> None:
+    if isinstance(event, QuizCompleted) and event.user_id:
+        await consume_quiz(request.app.state.pool, quiz_attempt_of(event))
+
+
+async def _assigned(event: Event, request: Request) -> None:
+    if isinstance(event, ExerciseAssigned):
+        await notifications.on_exercise_assigned(request.app.state.pool, event)
+
+
+add_subscriber(router, "quiz.completed", _quiz)
+add_subscriber(router, "exercise.assigned", _assigned)

@@ -1,17 +1,22 @@
-"""`POST /auth/login`: email + password → a short-lived access token; `GET /auth/me`."""
+"""`POST /auth/login`: email + password → a short-lived access token (throttled per account and
+per client address: `learnflow.auth.throttle`); `POST /auth/logout` revokes the token it is sent
+with; `GET /auth/me`."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from learnflow.api.deps import SettingsDep
+from learnflow.auth import throttle
 from learnflow.auth.deps import CurrentUser
 from learnflow.auth.login import login
+from learnflow.auth.throttle import client_address
 from learnflow.db.models import Role
+from learnflow.db.repos.limits import revoke_token
 from learnflow.db.repos.users import get_user
 from learnflow.errors import NotAuthenticated
 from triage_agent.api.deps import PoolDep
@@ -42,12 +47,23 @@ class Me(BaseModel):
     expires_at: datetime
 
 
-@router.post("/login", response_model=LoginReply)
-async def log_in(body: LoginRequest, pool: PoolDep, settings: SettingsDep) -> LoginReply:
+@router.post(
+    "/login",
+    response_model=LoginReply,
+    responses={401: {"description": "Wrong email or password"}, 429: {"description": "Locked"}},
+)
+async def log_in(
+    body: LoginRequest, request: Request, pool: PoolDep, settings: SettingsDep
+) -> LoginReply:
     """Send the token back as `Authorization: Bearer <access_token>`; log in again when it
-    expires. A wrong email and a wrong password get the same 401."""
+    expires. A wrong email and a wrong password get the same 401; after a few failures the
+    account (and the address) must wait, longer each time (429 with Retry-After)."""
+    address = client_address(request, settings)
+    async with pool.connection() as conn:  # counted before the password is checked
+        await throttle.begin_attempt(conn, email=body.email, address=address, settings=settings)
     async with pool.connection() as conn:
         issued = await login(conn, email=body.email, password=body.password, settings=settings)
+        await throttle.record_success(conn, email=body.email, address=address)
     return LoginReply(
         access_token=issued.access_token,
         token_type=issued.token_type,
@@ -55,6 +71,16 @@ async def log_in(body: LoginRequest, pool: PoolDep, settings: SettingsDep) -> Lo
         user_id=issued.principal.user_id,
         role=issued.principal.role,
     )
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def log_out(user: CurrentUser, pool: PoolDep) -> Response:
+    """Revoke the access token this request carries: it is refused from now on, everywhere."""
+    async with pool.connection() as conn:
+        await revoke_token(
+            conn, token_id=user.token_id, user_id=user.user_id, expires_at=user.expires_at
+        )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/me", response_model=Me)

@@ -4,8 +4,9 @@ Callers must be logged in (any role): the user id sent to specialists and put in
 verified principal's, and a session belongs to the user who started it.
 
 The events of a turn are queued in triage's outbox once the turn is saved and before the reply
-(`learnflow.outbox`): a chat never waits on Kafka. When the specialist is unavailable, the
-learner gets a clear answer that names what is unavailable (`degraded`), not an error.
+(`learnflow.outbox`): a chat never waits on Kafka. When the specialist is unavailable (or an app
+it needs), the learner gets a clear answer that names what is unavailable (`degraded`), not an
+error; such a turn is not remembered, so resending the message later gets the full answer.
 """
 
 from __future__ import annotations
@@ -17,16 +18,18 @@ from typing import Any
 from fastapi import APIRouter
 
 from learnflow.api.deps import EventsDep, SidecarDep
-from learnflow.auth.deps import CurrentUser
 from learnflow.contracts import SpecialistReply, SpecialistRequest
-from learnflow.errors import DependencyFailed, NotAllowed
+from learnflow.curriculum import load_catalog
+from learnflow.errors import DependencyFailed, InvalidInput, NotAllowed
 from learnflow.events import Event, LearningResponse, LearningRouted
-from learnflow.intents import Classification, classify
+from learnflow.intent_fallback import classify_with_fallback
 from learnflow.outbox import EventSink
 from learnflow.progress.struggle import says_confused
 from learnflow.sidecar import Sidecar
-from triage_agent import conversation
+from triage_agent import conversation, history, quizzes
+from triage_agent.api.deps import OptionalPoolDep
 from triage_agent.degraded import WHAT_IT_DOES, degraded_reply
+from triage_agent.limits import ChatUser
 from triage_agent.models import ChatReply, ChatRequest
 from triage_agent.offtopic import own_reply
 
@@ -78,20 +81,23 @@ async def _announce(
     await events.queue(*queued)
 
 
-async def _ask(
-    sidecar: Sidecar, decision: Classification, request: SpecialistRequest
-) -> tuple[Any, str | None]:
+def unavailable_app(exc: DependencyFailed, called: str) -> str:
+    """The app to name when calling `called` failed: the one its answer says is down (the code
+    runner behind the tutor), else `called` itself. Our own sidecar being away is not degraded:
+    nothing could be saved, so that stays a 503 (re-raised)."""
+    if exc.dependency == "daprd":
+        raise exc
+    log.warning("%s is unavailable, answering degraded: %s", called, exc.message)
+    return exc.dependency if exc.dependency in WHAT_IT_DOES else called
+
+
+async def _ask(sidecar: Sidecar, agent: str, request: SpecialistRequest) -> tuple[Any, str | None]:
     """(the specialist's answer, None), or (None, the app that is unavailable) when it — or an
-    app it needs — is down, restarting or behind an open breaker. Our own sidecar being away is
-    not degraded: nothing could be saved, so that is a 503."""
+    app it needs — is down, restarting or behind an open breaker."""
     try:
-        answer = await sidecar.invoke(decision.agent, "respond", json_body=request.model_dump())
+        answer = await sidecar.invoke(agent, "respond", json_body=request.model_dump())
     except DependencyFailed as exc:
-        if exc.dependency == "daprd":
-            raise
-        log.warning("%s is unavailable, answering degraded: %s", decision.agent, exc.message)
-        missing = exc.dependency if exc.dependency in WHAT_IT_DOES else decision.agent
-        return None, missing
+        return None, unavailable_app(exc, agent)
     return answer, None
 
 
@@ -106,17 +112,64 @@ def _reply(
         intent=turn.intent,
         confidence=turn.confidence,
         sources=turn.sources,
+        quiz=turn.quiz,
+        exercise_id=turn.exercise_id,
         unavailable=unavailable or [],
     )
 
 
-@router.post("/chat", response_model=ChatReply)
+async def _quiz_turn(
+    sidecar: Sidecar,
+    body: ChatRequest,
+    stored: conversation.Conversation,
+    session_id: str,
+    message_id: str,
+    user_id: str,
+) -> conversation.Turn | None:
+    """The turn when the message starts a quiz or answers the question just asked; else None."""
+    common = {"message_id": message_id, "message": body.message, "agent": "tutor"}
+    asked = stored.turns[-1].open_question if stored.turns else None
+    if asked is not None:
+        quiz_id, question_id, choices = asked
+        choice = quizzes.bare_choice(body.message, choices)
+        if choice is not None:
+            outcome = await quizzes.answer(
+                sidecar, user_id=user_id, quiz_id=quiz_id, question_id=question_id, choice=choice
+            )
+            reply = quizzes.render_outcome(outcome)
+            return conversation.Turn(
+                **common, reply=reply, intent="quiz_answer", confidence=1.0, quiz=outcome
+            )
+    if not quizzes.asks_for_quiz(body.message):
+        return None
+    topic = quizzes.quiz_topic(body.message) or (body.exercise_id or "").split(".")[0] or None
+    try:
+        view = await quizzes.start(
+            sidecar,
+            user_id=user_id,
+            topic=topic,
+            session_id=session_id,
+            quiz_id=f"{session_id}.{message_id}"[:100],
+        )
+    except InvalidInput as exc:  # no topic we have a quiz for: say so, in the conversation
+        reply = f"{exc.message}. Try for example “Quiz me on for loops”."
+        return conversation.Turn(**common, reply=reply, intent="quiz", confidence=1.0)
+    reply = quizzes.render_start(view)
+    return conversation.Turn(**common, reply=reply, intent="quiz", confidence=1.0, quiz=view)
+
+
+@router.post("/chat", response_model=ChatReply, responses={429: {"description": "Too many"}})
 async def chat(
-    body: ChatRequest, sidecar: SidecarDep, events: EventsDep, user: CurrentUser
+    body: ChatRequest,
+    sidecar: SidecarDep,
+    events: EventsDep,
+    user: ChatUser,
+    pool: OptionalPoolDep,
 ) -> ChatReply:
     session_id = body.session_id or str(uuid.uuid4())
     message_id = body.message_id or str(uuid.uuid4())
     user_id = str(user.user_id)
+    stored = conversation.Conversation(session_id=session_id)
     if body.session_id is not None:
         stored, _ = await conversation.load(sidecar, session_id)
         if stored.user_id is not None and stored.user_id != user_id:
@@ -130,7 +183,43 @@ async def chat(
             await _announce(events, replayed, session_id, user_id)
             return _reply(replayed, session_id)
 
-    decision = classify(body.message)
+    missing: str | None = None  # the app that could not answer
+    try:
+        turn = await _quiz_turn(sidecar, body, stored, session_id, message_id, user_id)
+    except DependencyFailed as exc:  # the tutor runs quizzes
+        missing = unavailable_app(exc, "tutor")
+        turn = _degraded_turn(missing, body, message_id, "tutor", "quiz", 1.0)
+    if turn is None:
+        turn, missing = await _specialist_turn(sidecar, body, session_id, message_id, user_id)
+    if missing is not None:  # not remembered: resending it later gets the full answer
+        await _announce(events, turn, session_id, user_id, answered=False)
+        return _reply(turn, session_id, unavailable=[missing])
+    await conversation.append_turn(sidecar, session_id, turn, user_id)
+    await history.record_turn(pool, user.user_id, session_id, turn)
+    await _announce(events, turn, session_id, user_id)
+    return _reply(turn, session_id)
+
+
+def _degraded_turn(
+    missing: str, body: ChatRequest, message_id: str, agent: str, intent: str, confidence: float
+) -> conversation.Turn:
+    degraded = degraded_reply(missing, body.message)
+    return conversation.Turn(
+        message_id=message_id,
+        message=body.message,
+        reply=degraded.reply,
+        agent=agent,
+        intent=intent,
+        confidence=round(confidence, 3),
+        sources=degraded.sources,
+    )
+
+
+async def _specialist_turn(
+    sidecar: Sidecar, body: ChatRequest, session_id: str, message_id: str, user_id: str
+) -> tuple[conversation.Turn, str | None]:
+    """(the turn, None), or (a degraded turn, the app that is unavailable)."""
+    decision = await classify_with_fallback(body.message)
     if decision.agent == "triage":
         answer = SpecialistReply(reply=own_reply(decision.intent))
     else:
@@ -139,25 +228,18 @@ async def chat(
             session_id=session_id,
             message_id=message_id,
             intent=decision.intent,
-            code=decision.code,
+            code=body.code or decision.code,
+            exercise_id=body.exercise_id,
             user_id=user_id,
         )
-        raw, missing = await _ask(sidecar, decision, request)
+        raw, missing = await _ask(sidecar, decision.agent, request)
         if missing is not None:
-            degraded = degraded_reply(missing, body.message)
-            turn = conversation.Turn(
-                message_id=message_id,
-                message=body.message,
-                reply=degraded.reply,
-                agent=decision.agent,
-                intent=decision.intent,
-                confidence=round(decision.confidence, 3),
-                sources=degraded.sources,
+            turn = _degraded_turn(
+                missing, body, message_id, decision.agent, decision.intent, decision.confidence
             )
-            await _announce(events, turn, session_id, user_id, answered=False)
-            return _reply(turn, session_id, unavailable=[missing])
+            return turn, missing
         answer = SpecialistReply.model_validate(raw)
-
+    offered = next((s for s in answer.sources if s.count(".") == 1 and _is_exercise(s)), None)
     turn = conversation.Turn(
         message_id=message_id,
         message=body.message,
@@ -166,7 +248,11 @@ async def chat(
         intent=decision.intent,
         confidence=round(decision.confidence, 3),
         sources=answer.sources,
+        exercise_id=offered if decision.agent == "tutor" else None,
     )
-    await conversation.append_turn(sidecar, session_id, turn, user_id)
-    await _announce(events, turn, session_id, user_id)
-    return _reply(turn, session_id)
+    return turn, None
+
+
+def _is_exercise(source: str) -> bool:
+    """Whether a cited source is an exercise of the curriculum (not a lesson)."""
+    return any(e.id == source for e in load_catalog().exercises)

@@ -3,22 +3,27 @@ code-runner); `POST /exercises/{id}/submit` grades it against the exercise's hid
 the tutor, which publishes the grade).
 
 The learner is the caller of record: their id travels in the run request and the
-`code.executed` event, so progress and struggle tracking see it. When the app that does the work
-is unavailable (down or restarting) the answer is a 503 with Retry-After that says so plainly.
+`code.executed` event, so progress and struggle tracking see it. A `session_id` must be one of
+the caller's own sessions (or a new one). Both routes are rate-limited per learner, and at most
+two of a learner's runs and submissions are in the sandbox at once (`triage_agent.limits`). When
+the app that does the work is unavailable (down or restarting) the answer is a 503 with
+Retry-After that says so plainly.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from learnflow.api.deps import SidecarDep
-from learnflow.auth.deps import CurrentUser
 from learnflow.errors import DependencyFailed
 from learnflow.sidecar import Sidecar
+from triage_agent import assigned
 from triage_agent.degraded import unavailable
+from triage_agent.limits import CodeSlot, RunUser, SubmitUser
+from triage_agent.ownership import require_own_session
 
 router = APIRouter(tags=["code"])
 
@@ -50,8 +55,12 @@ async def _invoke(sidecar: Sidecar, app_id: str, method: str, body: Any, doing: 
         raise unavailable(app_id, doing) from exc
 
 
-@router.post("/code/run")
-async def run_code(body: RunCode, user: CurrentUser, sidecar: SidecarDep) -> Any:
+@router.post("/code/run", responses={429: {"description": "Too many"}})
+async def run_code(
+    body: RunCode, user: RunUser, sidecar: SidecarDep, request: Request, _: CodeSlot
+) -> Any:
+    if body.session_id is not None:
+        await require_own_session(request, sidecar, body.session_id, user)
     return await _invoke(
         sidecar,
         "code-runner",
@@ -61,19 +70,27 @@ async def run_code(body: RunCode, user: CurrentUser, sidecar: SidecarDep) -> Any
     )
 
 
-@router.post("/exercises/{exercise_id}/submit")
+@router.post("/exercises/{exercise_id}/submit", responses={429: {"description": "Too many"}})
 async def submit_code(
-    exercise_id: str, body: SubmitCode, user: CurrentUser, sidecar: SidecarDep
+    exercise_id: str,
+    body: SubmitCode,
+    user: SubmitUser,
+    sidecar: SidecarDep,
+    request: Request,
+    _: CodeSlot,
 ) -> Any:
-    """Grade the code against the exercise's hidden tests; the result lists every test."""
-    return await _invoke(
-        sidecar,
-        "tutor",
-        "grade",
-        {
-            **body.model_dump(exclude_none=True),
-            "exercise_id": exercise_id,
-            "user_id": str(user.user_id),
-        },
-        "your code was not graded",
-    )
+    """Grade the code against the exercise's hidden tests; the result lists every test. A
+    teacher's exercise is graded only for the students it was assigned to."""
+    if body.session_id is not None:
+        await require_own_session(request, sidecar, body.session_id, user)
+    payload: dict[str, Any] = {
+        **body.model_dump(exclude_none=True),
+        "exercise_id": exercise_id,
+        "user_id": str(user.user_id),
+    }
+    pool = getattr(request.app.state, "pool", None)
+    if pool is not None and assigned.is_custom(exercise_id):
+        custom = await assigned.custom_exercise_for(pool, user, exercise_id)
+        if custom is not None:
+            payload["exercise"] = assigned.grading_payload(custom)
+    return await _invoke(sidecar, "tutor", "grade", payload, "your code was not graded")

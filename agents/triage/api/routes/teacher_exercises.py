@@ -23,13 +23,16 @@ from learnflow.db.models import Difficulty, Role
 from learnflow.db.pool import Pool
 from learnflow.db.repos import classes, exercises
 from learnflow.errors import InvalidInput, NotAllowed, NotFound
+from learnflow.generation import parse_request
 from learnflow.workflows import publishing as wf_publishing
 from learnflow.workflows import store
 from learnflow.workflows.models import PublishInput, Timings
+from triage_agent import generating
 from triage_agent.api.deps import PoolDep, Staff
 from triage_agent.workflow_runtime import WorkflowHost, require_ready
 
 router = APIRouter(prefix="/teacher", tags=["teacher"])
+generation = APIRouter(prefix="/exercises", tags=["teacher"])
 HostDep = Annotated[WorkflowHost, Depends(require_ready)]
 MAX_CODE_CHARS = 64 * 1024
 
@@ -62,6 +65,17 @@ class PublicationPublic(BaseModel):
     runtime_status: str | None = None
     reason: str | None = None
     validation: dict[str, Any] | None = None
+    # the exercise itself, for its teacher to review, edit, approve or reject
+    title: str = ""
+    topic: str = ""
+    difficulty: str = ""
+    prompt: str = ""
+    starter: str = ""
+    tests: str = ""
+    solution: str = ""
+    hints: list[dict[str, str]] = Field(default_factory=list)
+    review: str = "pending"
+    origin: dict[str, Any] = Field(default_factory=dict)
 
 
 async def _view(host: WorkflowHost, pool: Pool, exercise_id: str) -> PublicationPublic:
@@ -82,6 +96,16 @@ async def _view(host: WorkflowHost, pool: Pool, exercise_id: str) -> Publication
         runtime_status=instance.runtime_status if instance is not None else None,
         reason=(publication or {}).get("reason") or view.get("reason"),
         validation=view.get("validation"),
+        title=exercise.title,
+        topic=exercise.topic,
+        difficulty=exercise.difficulty.value,
+        prompt=exercise.prompt,
+        starter=exercise.starter,
+        tests=exercise.tests,
+        solution=exercise.solution,
+        hints=exercise.hints,
+        review=exercise.review,
+        origin=exercise.origin,
     )
 
 
@@ -145,3 +169,110 @@ async def read_publication(
     if exercise is None or (user.role is not Role.ADMIN and exercise.author_id != user.user_id):
         raise NotFound(f"no custom exercise {exercise_id} of yours")
     return await _view(host, pool, exercise_id)
+
+
+# --- exercises from plain words ----------------------------------------------------------------
+
+
+class GenerateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    request: str = Field(
+        min_length=1,
+        max_length=500,
+        description='e.g. "Create easy exercises on list comprehensions"',
+    )
+    class_id: UUID
+
+
+class GenerateReply(BaseModel):
+    topic: str
+    module: str
+    difficulty: str
+    count: int
+    exercises: list[PublicationPublic]
+
+
+async def _publish(
+    host: WorkflowHost, settings: Any, exercise_id: str, class_id: UUID, teacher_id: UUID
+) -> None:
+    job = PublishInput(
+        exercise_id=exercise_id,
+        class_id=str(class_id),
+        teacher_id=str(teacher_id),
+        timings=Timings.from_settings(settings),
+    )
+    await host.client.start(
+        wf_publishing.WORKFLOW, wf_publishing.instance_id(exercise_id), job.model_dump(mode="json")
+    )
+
+
+@generation.post("/generate", response_model=GenerateReply, status_code=status.HTTP_202_ACCEPTED)
+async def generate_exercises(
+    body: GenerateRequest, user: Staff, host: HostDep, pool: PoolDep, settings: SettingsDep
+) -> GenerateReply:
+    """Parse the words (topic, difficulty, count), draft new exercises and validate each one in
+    the sandbox through the publishing workflow; poll `GET /teacher/exercises/{id}`."""
+    wanted = parse_request(body.request)  # 422 naming the topics when none is recognised
+    async with pool.connection() as conn:
+        school_class = await generating.class_of_teacher(
+            conn, body.class_id, user.user_id, user.role
+        )
+    drafts = await generating.store_drafts(pool, user.user_id, wanted, body.class_id)
+    for draft in drafts:
+        await _publish(host, settings, draft.id, body.class_id, school_class.teacher_id)
+    return GenerateReply(
+        topic=wanted.topic_title,
+        module=wanted.module,
+        difficulty=wanted.difficulty,
+        count=wanted.count,
+        exercises=[await _view(host, pool, d.id) for d in drafts],
+    )
+
+
+class ExerciseEdit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    prompt: str | None = Field(default=None, min_length=1, max_length=20000)
+    starter: str | None = Field(default=None, max_length=MAX_CODE_CHARS)
+    tests: str | None = Field(default=None, min_length=1, max_length=MAX_CODE_CHARS)
+    solution: str | None = Field(default=None, min_length=1, max_length=MAX_CODE_CHARS)
+    hints: list[dict[str, str]] | None = Field(default=None, max_length=5)
+
+
+@router.post("/exercises/{exercise_id}/approve", response_model=PublicationPublic)
+async def approve_exercise(
+    exercise_id: str, user: Staff, host: HostDep, pool: PoolDep
+) -> PublicationPublic:
+    """Approve a validated exercise (then it can be assigned); 409 while not validated."""
+    await generating.review(pool, exercise_id, user.user_id, user.role, "approved")
+    return await _view(host, pool, exercise_id)
+
+
+@router.post("/exercises/{exercise_id}/reject", response_model=PublicationPublic)
+async def reject_exercise(
+    exercise_id: str, user: Staff, host: HostDep, pool: PoolDep
+) -> PublicationPublic:
+    await generating.review(pool, exercise_id, user.user_id, user.role, "rejected")
+    return await _view(host, pool, exercise_id)
+
+
+@router.post("/exercises/{exercise_id}/edit", response_model=PublicationPublic,
+             status_code=status.HTTP_202_ACCEPTED)  # fmt: skip
+async def edit_exercise(
+    exercise_id: str,
+    body: ExerciseEdit,
+    user: Staff,
+    host: HostDep,
+    pool: PoolDep,
+    settings: SettingsDep,
+) -> PublicationPublic:
+    """Store the edited exercise as a new draft and validate it; the old one is rejected."""
+    created, class_id = await generating.edit(
+        pool, exercise_id, user.user_id, user.role, body.model_dump(exclude_none=True)
+    )
+    async with pool.connection() as conn:
+        school_class = await generating.class_of_teacher(conn, class_id, user.user_id, user.role)
+    await _publish(host, settings, created.id, class_id, school_class.teacher_id)
+    return await _view(host, pool, created.id)

@@ -5,8 +5,10 @@
  */
 
 import { NextResponse, type NextRequest } from "next/server";
+import { loginErrorCode } from "@/lib/loginErrors";
 import { homeFor } from "@/lib/roles";
 import { fromOwnOrigin } from "@/lib/server/origin";
+import { clientAddress } from "@/lib/server/proxyTrust";
 import { problemResponse, type Problem } from "@/lib/server/problems";
 import { sessionCookie } from "@/lib/server/session";
 import { callTriage } from "@/lib/server/triage";
@@ -42,10 +44,10 @@ export async function POST(request: NextRequest): Promise<Response> {
   if (given === null) {
     return problemResponse(400, { error: "invalid_input", message: "Send your email and password." });
   }
+  // a form post is answered with a redirect to /login?error=<code>: the page shows only the
+  // known text of a known code (lib/loginErrors.ts), never text taken from the URL
   const fail = (status: number, problem: Problem) =>
-    given.form
-      ? redirectTo(`/login?error=${encodeURIComponent(problem.message)}`)
-      : problemResponse(status, problem);
+    given.form ? redirectTo(`/login?error=${loginErrorCode(status)}`) : problemResponse(status, problem);
   if (!given.email.trim() || !given.password) {
     return fail(400, { error: "invalid_input", message: "Enter both your email and your password." });
   }
@@ -53,6 +55,7 @@ export async function POST(request: NextRequest): Promise<Response> {
     method: "POST",
     path: "auth/login",
     json: { email: given.email.trim(), password: given.password },
+    clientAddress: clientAddress(request.headers),
   });
   if (!result.ok) return fail(result.status, result.problem);
   const reply = result.body as LoginReply;

@@ -1,7 +1,8 @@
 """The BFF's contract, against a scripted fake of triage (and of a Dapr sidecar): the session
 cookie, the route allow-list, the Origin check, and every error shown as `{"error", "message"}`.
 
-Needs Node and the built frontend, not the stack."""
+Needs Node and the built frontend, not the stack: marked `fake_triage`, never `integration` (the
+real BFF against the real triage is tests/frontend/test_browser.py)."""
 
 from __future__ import annotations
 
@@ -21,10 +22,11 @@ from typing import Any
 import httpx
 import pytest
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.fake_triage
 
 TOKEN = "header.payload.signature"
 DAPR_TOKEN = "dapr-token-for-tests"
+APP_TOKEN = "app-token-for-tests"  # what the frontend's sidecar sends with event deliveries
 
 
 @dataclass
@@ -131,7 +133,7 @@ def bff(request: pytest.FixtureRequest, frontend_build: Path) -> Iterator[Bff]:
     else:
         env = {"DAPR_HTTP_PORT": str(port), "DAPR_API_TOKEN": DAPR_TOKEN}
         prefix = "/v1.0/invoke/triage/method"
-    proc, url = _start_next(frontend_build, env)
+    proc, url = _start_next(frontend_build, {**env, "APP_API_TOKEN": APP_TOKEN})
     try:
         yield Bff(url, fake, prefix)
     finally:
@@ -256,3 +258,32 @@ def test_an_unreachable_triage_is_explained(frontend_build: Path) -> None:
     body = response.json()
     assert body["error"] == "upstream_unreachable"
     assert "Cannot reach the LearnFlow API" in body["message"] and "ECONNREFUSED" in body["message"]
+
+
+def test_the_sidecar_is_told_which_events_feed_live_pages(bff: Bff) -> None:
+    with bff.client() as client:
+        subscriptions = client.get("/dapr/subscribe").json()
+    topics = {s["topic"] for s in subscriptions}
+    assert {"progress.updated", "struggle.detected", "notification.created"} <= topics
+    assert all(s["route"] == f"/dapr/events/{s['topic']}" for s in subscriptions)
+
+
+def test_only_the_sidecar_delivers_events(bff: Bff) -> None:
+    event = {"data": {"type": "struggle.detected", "user_id": "x", "trigger": "repeated_error"}}
+    with bff.client() as client:
+        anonymous = client.post("/dapr/events/struggle.detected", json=event)
+        forged = client.post(
+            "/dapr/events/struggle.detected", json=event, headers={"dapr-api-token": "guess"}
+        )
+        sidecar = client.post(
+            "/dapr/events/struggle.detected", json=event, headers={"dapr-api-token": APP_TOKEN}
+        )
+    assert (anonymous.status_code, forged.status_code) == (403, 403)
+    assert sidecar.status_code == 200 and sidecar.json() == {"status": "SUCCESS"}
+
+
+def test_live_updates_need_a_session(bff: Bff) -> None:
+    with bff.client() as client:
+        response = client.get("/api/events")
+    assert response.status_code == 401
+    assert response.json()["error"] == "not_authenticated"

@@ -1,0 +1,208 @@
+"""`learnflow ask "<message>" [--exercise ID] [--code FILE] [--llm offline|local|URL]`.
+
+One learner message through the same triage classifier (with the model's opinion on a
+low-confidence message when a model is configured, `learnflow.intent_fallback`) and specialist
+code as the mesh, in this
+process (no daprd, Kafka or PostgreSQL): triage's own replies for off-topic and unsafe messages,
+the concepts agent for concept questions, the tutor service for exercises, hints, errors and
+code (grading runs in the real sandbox, `code_runner.sandbox`, when code and an exercise are
+given), and debrief for progress questions (which, with no logged-in learner here, answers as
+it does for an anonymous caller). Prints JSON `{"agent", "intent", "reply", "sources", "model"}`.
+
+`--llm` picks the model: `offline` (the built-in one), `local` (the local model server, from
+`LEARNFLOW_LLM_LOCAL_BASE_URL`), or the base URL of any OpenAI-compatible endpoint. Without it,
+the configured model is used (`LEARNFLOW_LLM_BASE_URL`, else offline).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import copy
+import importlib
+import itertools
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from learnflow.contracts import SpecialistReply
+from learnflow.errors import ConfigurationError, InvalidInput
+from learnflow.events import Event
+from learnflow.intent_fallback import classify_with_fallback
+from learnflow.llm.provider import model_label
+from learnflow.settings import Settings, get_settings
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "ask",
+        help="one message through triage and the specialist agents in-process; prints JSON "
+        '{"agent", "intent", "reply", "sources", "model"}',
+    )
+    parser.add_argument("message", nargs="+", help="the learner's message, e.g. \"I'm stuck\"")
+    parser.add_argument("--exercise", metavar="ID", help="the exercise open in the editor")
+    parser.add_argument("--code", metavar="FILE", type=Path, help="the learner's code")
+    parser.add_argument(
+        "--llm",
+        metavar="offline|local|URL",
+        help="the model: the built-in offline one, the local model server, or an "
+        "OpenAI-compatible base URL (default: as configured)",
+    )
+    parser.set_defaults(func=run_ask)
+
+
+def settings_for(llm: str | None, base: Settings | None = None) -> Settings:
+    """The settings `--llm` asks for (a `ConfigurationError` says what to set)."""
+    settings = base or get_settings()
+    if llm is None:
+        return settings
+    if llm == "offline":
+        return settings.model_copy(update={"llm_base_url": None})
+    if llm == "local":
+        if not settings.llm_local_base_url:
+            raise ConfigurationError(
+                "--llm local needs the local model server: start it with `make up LLM=local` "
+                "(which sets LEARNFLOW_LLM_LOCAL_BASE_URL), or set LEARNFLOW_LLM_LOCAL_BASE_URL "
+                "to its OpenAI-compatible base URL (e.g. http://127.0.0.1:8080/v1)"
+            )
+        return settings.model_copy(update={"llm_base_url": settings.llm_local_base_url})
+    if llm.startswith(("http://", "https://")):
+        return settings.model_copy(update={"llm_base_url": llm})
+    raise InvalidInput(f"--llm must be offline, local or an http(s) URL, not {llm!r}")
+
+
+@dataclass
+class LocalMesh:
+    """The tutor's view of a sidecar, in this process: state in memory, events kept, and the
+    code runner's `tests` method answered by the real sandbox."""
+
+    state: dict[str, tuple[Any, str]] = field(default_factory=dict)
+    published: list[Event] = field(default_factory=list)
+    _etags: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    async def invoke(
+        self,
+        app_id: str,
+        method: str,
+        *,
+        json_body: Any = None,
+        http_method: str = "POST",
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        if (app_id, method) != ("code-runner", "tests"):
+            raise InvalidInput(f"{app_id}/{method} is not available without the mesh")
+        sandbox: Any = importlib.import_module("code_runner.sandbox")
+        body = dict(json_body or {})
+        return await sandbox.arun_tests(body["code"], body["tests"], body["module_name"])
+
+    async def queue(self, *events: Event, partition_key: str | None = None) -> None:
+        """The outbox (`learnflow.outbox.EventSink`): what the tutor queued, kept here."""
+        self.published.extend(events)
+
+    async def get_state_entry(self, key: str) -> tuple[Any | None, str | None]:
+        found = self.state.get(key)
+        return (copy.deepcopy(found[0]), found[1]) if found else (None, None)
+
+    async def save_state(
+        self, key: str, value: Any, *, etag: str | None = None, first_write: bool = True
+    ) -> None:
+        self.state[key] = (copy.deepcopy(value), str(next(self._etags)))
+
+
+#: The agents built so far, per (agent, model settings): an agent is configuration (tools,
+#: instructions, model, guardrails), not conversation state, so messages share it the way a
+#: running service does — building one costs tens of milliseconds per message otherwise.
+_agents: dict[tuple[str, str], Any] = {}
+
+
+def _agent(name: str, settings: Settings, build: Callable[[], Any]) -> Any:
+    key = (name, settings.model_dump_json())
+    found = _agents.get(key)
+    if found is None:
+        found = _agents[key] = build()
+    return found
+
+
+async def ask(
+    message: str,
+    *,
+    exercise_id: str | None = None,
+    code: str | None = None,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """Route and answer one message in-process; the JSON `learnflow ask` prints."""
+    settings = settings or get_settings()
+    if not message.strip():
+        raise InvalidInput("the message is empty; say what you want to ask")
+    decision = await classify_with_fallback(
+        message, has_code=True if code else None, settings=settings
+    )
+    intent = decision.intent.value
+    code = code or decision.code
+    if decision.agent == "triage":
+        own = importlib.import_module("triage_agent.offtopic")
+        answer = SpecialistReply(reply=own.own_reply(intent))
+    elif decision.agent == "concepts":
+        concepts: Any = importlib.import_module("concepts_agent.agent")
+        agent = _agent(
+            "concepts", settings, lambda: concepts.build_concepts_agent(settings=settings)
+        )
+        found = await concepts.explain(agent, message, code=code)
+        answer = SpecialistReply(reply=found.answer, sources=list(found.sources))
+    elif decision.agent == "tutor":
+        answer = await _tutor(message, intent, exercise_id, code, settings)
+    else:
+        debrief: Any = importlib.import_module("debrief_agent.api.routes.respond")
+        answer = SpecialistReply(reply=debrief.NOT_SIGNED_IN)
+    return {
+        "agent": decision.agent,
+        "intent": intent,
+        "reply": answer.reply,
+        "sources": answer.sources,
+        "model": model_label(settings),
+    }
+
+
+async def _tutor(
+    message: str, intent: str, exercise_id: str | None, code: str | None, settings: Settings
+) -> SpecialistReply:
+    agent_module: Any = importlib.import_module("tutor_agent.agent")
+    service: Any = importlib.import_module("tutor_agent.service")
+    models: Any = importlib.import_module("tutor_agent.models")
+    exercises: Any = importlib.import_module("tutor_agent.exercises")
+    mesh = LocalMesh()
+    tutor = service.TutorService(
+        mesh,
+        exercises.default_catalog(),
+        _agent("tutor", settings, lambda: agent_module.build_tutor_agent(settings=settings)),
+        offline=settings.uses_offline_model,
+        events=mesh,
+    )
+    request = models.TutorRequest(
+        message=message,
+        session_id=f"ask-{uuid.uuid4()}",
+        message_id="m1",
+        intent=intent,
+        code=code,
+        exercise_id=exercise_id,
+    )
+    reply: SpecialistReply = await tutor.respond(request)
+    return reply
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    code = None
+    if args.code is not None:
+        try:
+            code = args.code.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InvalidInput(f"cannot read --code {args.code}: {exc.strerror}") from exc
+    settings = settings_for(args.llm)
+    result = asyncio.run(
+        ask(" ".join(args.message), exercise_id=args.exercise, code=code, settings=settings)
+    )
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
