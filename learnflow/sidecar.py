@@ -14,6 +14,7 @@ own 404 ("no such exercise") apart from daprd's ("no such app or method").
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Mapping
@@ -110,24 +111,33 @@ class Sidecar:
         timeout_s: float | None = None,
     ) -> None:
         self.settings = settings or get_settings()
+        self.timeout_s = timeout_s or self.settings.invoke_timeout_s
         headers = {}
         if self.settings.dapr_api_token is not None:
             headers["dapr-api-token"] = self.settings.dapr_api_token.get_secret_value()
         self._client = client or httpx.AsyncClient(
             base_url=self.settings.dapr_http_endpoint,
             headers=headers,
-            timeout=httpx.Timeout(timeout_s or self.settings.invoke_timeout_s, connect=5.0),
+            timeout=httpx.Timeout(self.timeout_s, connect=5.0),
         )
 
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def _request(self, what: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    async def _request(
+        self, what: str, method: str, url: str, *, waiting_on: str = "daprd", **kwargs: Any
+    ) -> httpx.Response:
+        """One call to daprd, answered within `timeout_s` in all (httpx's own timeouts are per
+        read): a call that takes longer is `DependencyFailed` on `waiting_on` — the app invoked,
+        for a service invocation, so the caller can say which app did not answer in time."""
         try:
-            return await self._client.request(method, url, **kwargs)
-        except httpx.TimeoutException as exc:
+            async with asyncio.timeout(self.timeout_s):
+                return await self._client.request(method, url, **kwargs)
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            who = "the Dapr sidecar" if waiting_on == "daprd" else waiting_on
             raise DependencyFailed(
-                f"{what}: the Dapr sidecar did not answer within the time limit", dependency="daprd"
+                f"{what}: {who} did not answer within {self.timeout_s:g} s",
+                dependency=waiting_on,
             ) from exc
         except httpx.HTTPError as exc:
             # daprd is not running (the supervisor restarts it within seconds)
@@ -161,6 +171,7 @@ class Sidecar:
             f"invoke {app_id}/{method}",
             http_method,
             f"/v1.0/invoke/{app_id}/method/{method.lstrip('/')}",
+            waiting_on=app_id,
             json=json_body,
             headers={**(headers or {}), PROBLEMS_HEADER: PROBLEMS_IN_HEADER},
         )

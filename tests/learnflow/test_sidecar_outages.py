@@ -3,6 +3,9 @@ app's plain 503/424 passed on — and daprd's own errors never shown as if they 
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import httpx
 import pytest
 
@@ -58,3 +61,21 @@ async def test_daprds_own_503_is_not_passed_on_as_ours() -> None:
         await daprd.invoke("tutor", "grade")
     assert not isinstance(raised.value, Unavailable)
     assert raised.value.dependency == "tutor"
+
+
+async def test_an_app_that_does_not_answer_in_time_is_named() -> None:
+    """A hung app (not a dead one: nothing refuses the connection) costs the caller at most its
+    invoke timeout, and the error names the app, not daprd, so triage can say what is down."""
+
+    async def hang(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(30)
+        return httpx.Response(200, json={})
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(hang), base_url="http://d")
+    slow = Sidecar(Settings(), client=client, timeout_s=0.3)
+    started = time.monotonic()
+    with pytest.raises(DependencyFailed) as raised:
+        await slow.invoke("tutor", "respond")
+    assert time.monotonic() - started < 2
+    assert raised.value.dependency == "tutor"
+    assert raised.value.message == "invoke tutor/respond: tutor did not answer within 0.3 s"

@@ -4,12 +4,19 @@ id gets the full answer later; run and submit answer 503 + Retry-After in plain 
 
 from __future__ import annotations
 
+import asyncio
+import time
+from typing import Any
 from uuid import uuid4
 
 import httpx
 
 from learnflow.db.models import Role
+from learnflow.settings import Settings
+from learnflow.sidecar import Sidecar
 from tests.agents.triage.conftest import Chat, bearer
+from tests.agents.triage.fakes import FakeDapr
+from triage_agent.main import create_app as create_triage
 
 MAYA = uuid4()
 DOWN = httpx.Response(500, json={"errorCode": "ERR_DIRECT_INVOKE", "message": "connection refused"})
@@ -108,3 +115,81 @@ async def test_a_submission_the_tutor_cannot_grade_says_what_is_down(chat: Chat)
     assert submit.json()["message"] == (
         "Running code is unavailable right now, so your code was not graded."
     )
+
+
+def _failed_dependency(dependency: str, message: str) -> httpx.Response:
+    """What daprd hands back when the app answered 424 (`FailedDependency`): the guard carries
+    it as 200 + x-learnflow-status, so Dapr's breaker for the (healthy) app stays closed."""
+    return httpx.Response(
+        200,
+        json={"error": "failed_dependency", "message": message, "dependency": dependency},
+        headers={"x-learnflow-status": "424", "retry-after": "10"},
+    )
+
+
+async def test_a_chat_the_tutor_cannot_serve_names_the_app_actually_down(chat: Chat) -> None:
+    """The tutor is up but its code runner is not: the reply names running code, not the
+    tutor, and the turn is not remembered."""
+    chat.dapr.answers[("tutor", "respond")] = _failed_dependency(
+        "code-runner", "Running code is unavailable right now."
+    )
+    response = await chat.client.post(
+        "/chat", json={"message": "Give me an easy exercise on lists"}, headers=headers()
+    )
+    assert response.status_code == 200, response.text
+    reply = response.json()
+    assert reply["unavailable"] == ["code-runner"] and reply["routed_to"] == "tutor"
+    assert reply["reply"].startswith("Running code is unavailable right now")
+    assert f"conversation:{reply['session_id']}" not in chat.dapr.state
+
+
+async def test_a_submission_whose_424_travels_in_the_header_is_a_503_naming_it(
+    chat: Chat,
+) -> None:
+    chat.dapr.answers[("tutor", "grade")] = _failed_dependency(
+        "code-runner", "Running code is unavailable right now, so your code was not graded."
+    )
+    submit = await chat.client.post(
+        "/exercises/control-flow.fizzbuzz/submit", json={"code": "x = 1"}, headers=headers()
+    )
+    assert submit.status_code == 503 and submit.headers["retry-after"] == "10"
+    assert submit.json()["message"].startswith("Running code is unavailable right now")
+
+
+async def test_a_quiz_with_the_tutor_down_gets_the_degraded_reply(chat: Chat) -> None:
+    chat.dapr.answers[("tutor", "quizzes")] = DOWN
+    response = await chat.client.post(
+        "/chat", json={"message": "Quiz me on for loops"}, headers=headers()
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["unavailable"] == ["tutor"]
+    assert response.json()["reply"].startswith("The exercise tutor")
+
+
+async def test_a_hung_specialist_is_named_within_the_invoke_timeout() -> None:
+    """Not dead but not answering (a stopped process, a stuck model call): the learner gets the
+    degraded reply once triage's invoke timeout passes, not an error and not a longer wait."""
+
+    async def hung(scope: Any, receive: Any, send: Any) -> None:
+        await asyncio.sleep(30)
+
+    app = create_triage(Settings(app_id="triage"), database=False)
+    dapr = FakeDapr(apps={"concepts": hung})
+    async with app.router.lifespan_context(app):
+        app.state.sidecar = Sidecar(
+            Settings(),
+            client=httpx.AsyncClient(transport=dapr, base_url="http://daprd.test"),
+            timeout_s=0.5,
+        )
+        app.state.events = dapr
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://triage") as client:
+            started = time.monotonic()
+            response = await client.post(
+                "/chat", json={"message": "What is a dictionary in Python?"}, headers=headers()
+            )
+            took = time.monotonic() - started
+    assert response.status_code == 200, response.text
+    assert response.json()["unavailable"] == ["concepts"]
+    assert response.json()["reply"].startswith("The concepts tutor is unavailable right now")
+    assert took < 5  # the 0.5 s timeout, plus the course-notes lookup on a busy machine
