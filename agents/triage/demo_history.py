@@ -141,7 +141,8 @@ async def queue_missing(pool: Pool, *, now: datetime | None = None) -> int:
             if await cur.fetchone() is None:
                 continue  # queued already (by this start or an earlier one)
             for event in events_for(user.id, email, now):
-                await outbox.add(conn, event, partition_key=str(user.id))
+                # triage's relay publishes them (the events' source is demo-history)
+                await outbox.add(conn, event, partition_key=str(user.id), app_id="triage")
         queued += 1
         log.info("queued the demo history of %s for the pipeline", email)
     outbox.wake()

@@ -234,8 +234,12 @@ class Relay:
                 if delay:
                     await asyncio.sleep(delay)  # a wake-up does not cut a backoff short
                 else:
+                    # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a
+                    # cancellation that arrives as the event is set (a wake-up at shutdown),
+                    # and the relay then never stops
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wakeup.wait(), self.poll_s)
+                        async with asyncio.timeout(self.poll_s):
+                            await self._wakeup.wait()
                 self._wakeup.clear()
                 problem: str | None = None
                 try:
