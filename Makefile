@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml setup.py requirements.loc
 SERVICE_PACKAGES := code_runner:code-runner triage_agent:agents/triage concepts_agent:agents/concepts \
 	tutor_agent:agents/tutor debrief_agent:agents/debrief
 
-.PHONY: help up down status test test-unit lint bench bootstrap bootstrap-tests clean lock
+.PHONY: help up down status test test-unit lint bench chaos bootstrap bootstrap-tests clean lock
 
 help:
 	@echo "make up       set up (first run: several minutes) and start the whole mesh"
@@ -21,6 +21,7 @@ help:
 	@echo "make lint     ruff + mypy (strict on the shared package); ESLint + tsc on the web app"
 	@echo "make lock     re-resolve requirements.lock after changing pyproject.toml's dependencies"
 	@echo "make bench    benchmarks (mesh overhead, Kafka throughput, sandbox, offline tutor per message)"
+	@echo "make chaos    randomised chaos run on a stack of its own (MINUTES=10, SEED=<n>)"
 
 $(STAMP): pyproject.toml setup.py requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' || \
@@ -73,6 +74,9 @@ lock:
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/pip install --quiet --disable-pip-version-check uv
 	@$(BIN)/python learnflow/lockfile.py
+
+chaos: bootstrap
+	@$(BIN)/python -m tests.chaos.randomised --minutes $(or $(MINUTES),10) $(if $(SEED),--seed $(SEED))
 
 clean: down
 	rm -rf .run

@@ -82,6 +82,30 @@ class DependencyFailed(LearnFlowError):
         self.dependency = dependency
 
 
+class Unavailable(DependencyFailed):
+    """A part of the system is down for the moment (the database, a sidecar being restarted):
+    nothing was changed, and the same request will work again soon (503 with Retry-After)."""
+
+    status_code = 503
+    code = "unavailable"
+
+    def __init__(
+        self, message: str, dependency: str, *, retry_after_s: int = 5, **details: Any
+    ) -> None:
+        super().__init__(message, dependency, retry_after_s=retry_after_s, **details)
+        self.retry_after_s = retry_after_s
+
+
+class FailedDependency(Unavailable):
+    """Another app this app needs (the tutor's code runner) is unavailable. Between apps this is
+    a 424, not a 5xx: the caller's circuit breaker for *this* app, which is healthy, stays
+    closed, so one app's outage never spreads to the breakers of the apps that call it.
+    `Sidecar.invoke` turns it back into `Unavailable`: the edge answers 503 + Retry-After."""
+
+    status_code = 424
+    code = "failed_dependency"
+
+
 class ConfigurationError(LearnFlowError):
     """LearnFlow is configured in a way that cannot work; the message says what to set."""
 

@@ -99,6 +99,19 @@ class Settings(BaseSettings):
     workflow_retry_first_interval_s: float = Field(default=2, ge=0)
     workflow_retry_max_interval_s: float = Field(default=30, gt=0)
 
+    # --- outages (learnflow.outbox, learnflow.db.pool) ---------------------------------------
+    outbox_poll_s: float = Field(
+        default=1.0,
+        gt=0,
+        description="How often a relay looks for rows queued by other processes (its own "
+        "process wakes it at once).",
+    )
+    db_acquire_timeout_s: float = Field(
+        default=3.0,
+        gt=0,
+        description="A request waits this long for a database connection, then answers 503.",
+    )
+
     # --- request limits ----------------------------------------------------------------------
     max_message_chars: int = Field(default=8000, gt=0)
     max_body_bytes: int = Field(default=256 * 1024, gt=0)

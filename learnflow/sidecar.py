@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,9 +24,18 @@ from typing import Any
 import httpx
 
 from learnflow.api.guard import PROBLEMS_HEADER, PROBLEMS_IN_HEADER, STATUS_HEADER
-from learnflow.errors import Busy, Conflict, DependencyFailed, LearnFlowError, RateLimited
+from learnflow.errors import (
+    Busy,
+    Conflict,
+    DependencyFailed,
+    LearnFlowError,
+    RateLimited,
+    Unavailable,
+)
 from learnflow.events import Event, to_wire
 from learnflow.settings import Settings, get_settings
+
+log = logging.getLogger("learnflow.sidecar")
 
 
 class UpstreamRejected(LearnFlowError):
@@ -52,7 +62,17 @@ def _error_message(response: httpx.Response) -> str:
 
 
 def _expect_ok(response: httpx.Response, what: str, dependency: str) -> None:
-    """A non-2xx answer from the sidecar becomes `DependencyFailed` naming `what` failed."""
+    """A non-2xx answer from the sidecar becomes `DependencyFailed` naming `what` failed; the
+    state store failing (its database is away) is `Unavailable`: nothing was saved, retry."""
+    if response.status_code >= 500 and dependency == "statestore":
+        log.warning(
+            "%s failed with HTTP %s: %s", what, response.status_code, _error_message(response)
+        )
+        raise Unavailable(
+            "Session storage is unavailable for the moment, so nothing was saved. "
+            "Try again in a few seconds.",
+            dependency=dependency,
+        )
     if response.status_code >= 300:
         raise DependencyFailed(
             f"{what} failed with HTTP {response.status_code}: {_error_message(response)}",
@@ -117,33 +137,78 @@ def _failed_entries(response: httpx.Response) -> dict[str, str] | None:
     }
 
 
+def _raise_if_unavailable(response: httpx.Response, app_id: str) -> None:
+    """Another LearnFlow app answered 503 (its database is down) or 424 (an app it
+    needs is down, `FailedDependency`): pass its plain message and Retry-After on as
+    `Unavailable`. Only our own problem bodies are passed on; anything else (daprd's own
+    errors) stays a `DependencyFailed` the caller words itself."""
+    try:
+        body = response.json()
+    except ValueError:
+        return
+    known = ("unavailable", "failed_dependency")  # "busy" stays `Busy` (a full queue)
+    if not isinstance(body, dict) or body.get("error") not in known:
+        return
+    retry_after = response.headers.get("retry-after", "")
+    raise Unavailable(
+        str(body.get("message") or f"{app_id} is unavailable right now; try again soon"),
+        dependency=str(body.get("dependency") or app_id),
+        retry_after_s=int(retry_after) if retry_after.isdigit() else 5,
+        upstream=app_id,
+    )
+
+
 class Sidecar:
     """One app's view of its daprd. Cheap to create; share one per app (see `lifespan`)."""
 
     def __init__(
-        self, settings: Settings | None = None, client: httpx.AsyncClient | None = None
+        self,
+        settings: Settings | None = None,
+        client: httpx.AsyncClient | None = None,
+        *,
+        timeout_s: float | None = None,
     ) -> None:
         self.settings = settings or get_settings()
+        self.timeout_s = timeout_s or self.settings.invoke_timeout_s
         headers = {}
         if self.settings.dapr_api_token is not None:
             headers["dapr-api-token"] = self.settings.dapr_api_token.get_secret_value()
         self._client = client or httpx.AsyncClient(
             base_url=self.settings.dapr_http_endpoint,
             headers=headers,
-            timeout=httpx.Timeout(self.settings.invoke_timeout_s, connect=5.0),
+            timeout=httpx.Timeout(self.timeout_s, connect=5.0),
         )
 
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def _request(self, what: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    async def _request(
+        self, what: str, method: str, url: str, *, waiting_on: str = "daprd", **kwargs: Any
+    ) -> httpx.Response:
+        """One call to daprd, answered within `timeout_s` in all (httpx's own timeouts are per
+        read): a call that takes longer is `DependencyFailed` on `waiting_on` — the app invoked,
+        for a service invocation, so the caller can say which app did not answer in time."""
         try:
-            return await self._client.request(method, url, **kwargs)
-        except httpx.HTTPError as exc:
+            async with asyncio.timeout(self.timeout_s):
+                return await self._client.request(method, url, **kwargs)
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            who = "the Dapr sidecar" if waiting_on == "daprd" else waiting_on
             raise DependencyFailed(
-                f"{what}: could not reach the Dapr sidecar at {self.settings.dapr_http_endpoint} "
-                f"({type(exc).__name__}); is daprd running for this app?",
+                f"{what}: {who} did not answer within {self.timeout_s:g} s",
+                dependency=waiting_on,
+            ) from exc
+        except httpx.HTTPError as exc:
+            # daprd is not running (the supervisor restarts it within seconds)
+            log.warning(
+                "%s: could not reach the Dapr sidecar at %s (%s)",
+                what,
+                self.settings.dapr_http_endpoint,
+                type(exc).__name__,
+            )
+            raise Unavailable(
+                "Part of LearnFlow is restarting. Try again in a few seconds.",
                 dependency="daprd",
+                retry_after_s=2,
             ) from exc
 
     # --- service invocation ------------------------------------------------------------------
@@ -156,11 +221,15 @@ class Sidecar:
         http_method: str = "POST",
         headers: Mapping[str, str] | None = None,
     ) -> Any:
-        """Call `method` on app `app_id` through the sidecars; returns the decoded JSON answer."""
+        """Call `method` on app `app_id` through the sidecars; returns the decoded JSON answer.
+
+        An app's 4xx or 503 travels as 200 + `x-learnflow-status` (so Dapr's circuit breaker
+        does not count it against the app, see `learnflow.api.guard`); it is restored here."""
         response = await self._request(
             f"invoke {app_id}/{method}",
             http_method,
             f"/v1.0/invoke/{app_id}/method/{method.lstrip('/')}",
+            waiting_on=app_id,
             json=json_body,
             headers={**(headers or {}), PROBLEMS_HEADER: PROBLEMS_IN_HEADER},
         )
@@ -168,6 +237,8 @@ class Sidecar:
         marked = response.headers.get(STATUS_HEADER, "")
         if marked.isdigit():  # the app's own problem (see the module docstring)
             status = int(marked)
+            if status in (424, 503):
+                _raise_if_unavailable(response, app_id)
             if status in (429, 503):
                 retry_after = response.headers.get("retry-after", "1")
                 error = RateLimited if status == 429 else Busy
@@ -177,6 +248,8 @@ class Sidecar:
                     app_id=app_id,
                 )
             raise UpstreamRejected(_error_message(response), status, app_id)
+        if status in (424, 503):  # an app's own answer that did not come through the guard
+            _raise_if_unavailable(response, app_id)
         if 400 <= status < 500 and status not in (403, 404, 408, 429):
             raise UpstreamRejected(_error_message(response), status, app_id)
         if status >= 400:  # daprd's own answer (403: access control, 404: no such app) or 5xx

@@ -2,9 +2,10 @@
 
 An assignment is one row per (class, exercise, target): the whole class (`student_id` null) or
 one student. Everything a request assigns is written in one transaction with its
-`exercise.assigned` events in the outbox (published after the commit; debrief's own subscription
-turns them into notifications). A request that names a student outside the class, an exercise
-that does not exist or is not approved, or a due date in the past changes nothing.
+`exercise.assigned` events in the app's outbox (`learnflow.outbox`, published by its relay;
+debrief's own subscription turns them into notifications). A request that names a student
+outside the class, an exercise that does not exist or is not approved, or a due date in the past
+changes nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from debrief_agent import outbox, topics
+from debrief_agent import topics
+from learnflow import outbox
 from learnflow.db.models import ExerciseStatus, SchoolClass, User
 from learnflow.db.pool import Conn
 from learnflow.db.repos.classes import list_students
@@ -139,8 +141,7 @@ async def assign(
             if created:
                 await outbox.add(
                     conn,
-                    source_event_id=source_id(school_class.id, body.request_id),
-                    event=ExerciseAssigned(
+                    ExerciseAssigned(
                         id=outbox.derived_id("exercise.assigned", str(row[0])),
                         source=SOURCE,
                         user_id=str(teacher.id),
@@ -152,6 +153,7 @@ async def assign(
                         teacher_name=teacher.display_name,
                         due_at=row[1],
                     ),
+                    source_event_id=source_id(school_class.id, body.request_id),
                 )
     return AssignReply(class_id=school_class.id, assigned=assigned)
 

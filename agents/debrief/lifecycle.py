@@ -4,8 +4,9 @@
   the app's async connection pool (`app.state.pool`);
 - `start_agent`: the debrief agent (`app.state.agent`), on the configured model;
 - `ticker(every_s)`: a background task that runs `progress_consumer.tick_once` — the "stuck on
-  an exercise" trigger, which fires without new activity — and publishes outbox rows a crash
-  left behind.
+  an exercise" trigger, which fires without new activity.
+
+The events the app queues are published by its outbox relay (`learnflow.outbox.relay_hooks`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,11 @@ async def open_database(app: FastAPI) -> None:
         log.info("applied database migrations %s", ", ".join(applied))
     stack = AsyncExitStack()
     app.state.db_stack = stack
-    app.state.pool = await stack.enter_async_context(open_pool(conninfo, name="debrief"))
+    app.state.pool = await stack.enter_async_context(
+        open_pool(
+            conninfo, acquire_timeout_s=app.state.settings.db_acquire_timeout_s, name="debrief"
+        )
+    )
 
 
 async def close_database(app: FastAPI) -> None:
@@ -50,7 +55,7 @@ async def _tick_forever(app: FastAPI, every_s: float) -> None:
     while True:
         await asyncio.sleep(every_s)
         try:
-            opened = await tick_once(app.state.pool, app.state.sidecar)
+            opened = await tick_once(app.state.pool)
         except Exception:  # keep ticking: the next round retries whatever failed
             log.exception("the periodic struggle check failed; retrying in %.0f s", every_s)
             continue

@@ -17,6 +17,7 @@ from debrief_agent.api.routes import (
     teaching,
 )
 from learnflow.api.service import create_service_app
+from learnflow.outbox import outbox_hooks
 from learnflow.settings import Settings
 
 TICK_EVERY_S = 60.0
@@ -26,8 +27,13 @@ def create_app(
     settings: Settings | None = None, *, tick_every_s: float | None = TICK_EVERY_S
 ) -> FastAPI:
     """The app; `tick_every_s=None` turns the periodic struggle check off (tests call it)."""
-    on_startup: list[lifecycle.Hook] = [lifecycle.open_database, lifecycle.start_agent]
-    on_shutdown: list[lifecycle.Hook] = [lifecycle.close_database]
+    start_outbox, stop_outbox = outbox_hooks("debrief")
+    on_startup: list[lifecycle.Hook] = [
+        lifecycle.open_database,
+        lifecycle.start_agent,
+        start_outbox,
+    ]
+    on_shutdown: list[lifecycle.Hook] = [lifecycle.close_database, stop_outbox]
     if tick_every_s is not None:
         start, stop = lifecycle.ticker(tick_every_s)
         on_startup.append(start)

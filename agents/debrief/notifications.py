@@ -2,8 +2,9 @@
 
 One transaction per delivery: a notification row for each student the assignment is for (unique
 on event id and user, so a redelivery stores nothing new), and a `notification.created` event per
-row in the outbox, published after the commit so the web app can push it to the student's
-browser. Reading and marking read are the student's own (`api/routes/notifications.py`).
+row in the app's outbox (`learnflow.outbox`), published by its relay so the web app can push it
+to the student's browser. Reading and marking read are the student's own
+(`api/routes/notifications.py`).
 """
 
 from __future__ import annotations
@@ -14,11 +15,10 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from debrief_agent import outbox
+from learnflow import outbox
 from learnflow.db.pool import Conn, Pool
 from learnflow.errors import NotFound
 from learnflow.events import ExerciseAssigned, NotificationCreated
-from learnflow.sidecar import Sidecar
 
 SOURCE = "debrief"
 
@@ -44,7 +44,7 @@ def _text(event: ExerciseAssigned) -> tuple[str, str]:
     return f"New exercise from {who}: {event.title}", f"Assigned by {who}.{due}"
 
 
-async def on_exercise_assigned(pool: Pool, sidecar: Sidecar, event: ExerciseAssigned) -> int:
+async def on_exercise_assigned(pool: Pool, event: ExerciseAssigned) -> int:
     """Store one notification per student (once); returns how many were new."""
     title, body = _text(event)
     created = 0
@@ -63,16 +63,16 @@ async def on_exercise_assigned(pool: Pool, sidecar: Sidecar, event: ExerciseAssi
             created += 1
             await outbox.add(
                 conn,
-                source_event_id=event.id,
-                event=NotificationCreated(
+                NotificationCreated(
                     id=outbox.derived_id("notification.created", event.id, student),
                     source=SOURCE,
                     user_id=student,
                     notification_id=str(row[0]),
                     kind="exercise.assigned",
                 ),
+                source_event_id=event.id,
             )
-    await outbox.flush(pool, sidecar, source_event_id=event.id)
+    outbox.wake()
     return created
 
 

@@ -5,9 +5,9 @@ Each delivery is one PostgreSQL transaction: `mark_event_processed` (consumer `d
 and the whole effect — the submission or attempt row, the student's recomputed progress, the
 struggle rules fed with the activity (`struggle_store`), the alerts of newly detected episodes,
 and the events to announce them (`outbox`). A redelivered event finds its dedupe row and changes
-nothing. After the commit the outbox is published: `progress.updated` for each recomputed topic
-and `struggle.detected` for each alert that was created (once per episode), with ids derived
-from the source event and the episode, so a retry republishes the same ids.
+nothing. The app's outbox relay (`learnflow.outbox`) publishes what the transaction queued:
+`progress.updated` for each recomputed topic and `struggle.detected` for each alert that was
+created (once per episode), with ids derived from the source event and the episode.
 
 Only students are tracked: activity of a teacher or admin trying exercises is acknowledged and
 ignored. Events without a `user_id` (anonymous runs) are ignored too; a `user_id` that is not a
@@ -23,8 +23,9 @@ from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
-from debrief_agent import outbox, struggle_store, topics
+from debrief_agent import struggle_store, topics
 from debrief_agent.models import QuizAttemptIn
+from learnflow import outbox
 from learnflow.db.models import Progress, Role, StruggleAlert
 from learnflow.db.pool import Conn, Pool
 from learnflow.db.repos.alerts import open_alert_for
@@ -54,7 +55,6 @@ from learnflow.progress.struggle import (
     observe,
     tick,
 )
-from learnflow.sidecar import Sidecar
 
 log = logging.getLogger("debrief.progress")
 
@@ -125,8 +125,7 @@ async def _announce_progress(conn: Conn, effect: Effect, topic: str | None) -> N
     )
     await outbox.add(
         conn,
-        source_event_id=effect.source_id,
-        event=ProgressUpdated(
+        ProgressUpdated(
             id=outbox.derived_id("progress.updated", effect.source_id, topic),
             source=SOURCE,
             user_id=str(effect.student_id),
@@ -136,6 +135,7 @@ async def _announce_progress(conn: Conn, effect: Effect, topic: str | None) -> N
             mastery=row.mastery,
             level=row.level.value,
         ),
+        source_event_id=effect.source_id,
     )
 
 
@@ -159,8 +159,7 @@ async def _open_alerts(
             exercise_id = work.exercise_id
         await outbox.add(
             conn,
-            source_event_id=effect.source_id,
-            event=StruggleDetected(
+            StruggleDetected(
                 id=outbox.derived_id("struggle.detected", detection.episode_key),
                 source=SOURCE,
                 user_id=str(effect.student_id),
@@ -173,6 +172,7 @@ async def _open_alerts(
                 detail=detection.detail,
                 alert_id=str(alert.id),
             ),
+            source_event_id=effect.source_id,
         )
 
 
@@ -297,8 +297,8 @@ async def _student(conn: Conn, student_id: UUID, what: str) -> bool:
     return user.role is Role.STUDENT
 
 
-async def consume_event(pool: Pool, sidecar: Sidecar, event: Event) -> Effect | None:
-    """Apply one delivered event once; publish what it caused. None when there was nothing to do
+async def consume_event(pool: Pool, event: Event) -> Effect | None:
+    """Apply one delivered event once; queue what it caused. None when there was nothing to do
     (anonymous, not a student, not a progress event, or a redelivery)."""
     if not isinstance(event, CodeExecuted | ExerciseGraded | LearningRouted):
         return None
@@ -317,7 +317,7 @@ async def consume_event(pool: Pool, sidecar: Sidecar, event: Event) -> Effect | 
                 await _on_exercise_graded(conn, effect, event)
             else:
                 await _on_learning_routed(conn, effect, event)
-    await outbox.flush(pool, sidecar, source_event_id=event.id)
+    outbox.wake()
     if effect.alerts:
         log.info("student %s: %s", student_id, ", ".join(a.trigger.value for a in effect.alerts))
     return effect if applied else None
@@ -342,9 +342,7 @@ def quiz_attempt_of(event: QuizCompleted) -> QuizAttemptIn:
     )
 
 
-async def consume_quiz(
-    pool: Pool, sidecar: Sidecar, body: QuizAttemptIn
-) -> tuple[bool, Progress | None]:
+async def consume_quiz(pool: Pool, body: QuizAttemptIn) -> tuple[bool, Progress | None]:
     """Record a graded quiz once (idempotent on `attempt_id`); returns (recorded, progress)."""
     student_id = student_of(body.user_id)
     if student_id is None:  # pragma: no cover - the model requires a non-empty user id
@@ -373,16 +371,16 @@ async def consume_quiz(
             await _feed(conn, effect, taken)
             await _announce_progress(conn, effect, body.topic)
         current = await get_progress(conn, student_id=student_id, topic=body.topic)
-    await outbox.flush(pool, sidecar, source_event_id=source)
+    outbox.wake()
     return recorded, current
 
 
 # --- the time-based trigger -----------------------------------------------------------------------
 
 
-async def tick_once(pool: Pool, sidecar: Sidecar, *, now: datetime | None = None) -> int:
+async def tick_once(pool: Pool, *, now: datetime | None = None) -> int:
     """Run the "stuck on an exercise" check for recently active students; returns the number
-    of alerts opened. Also publishes outbox rows a crash left behind."""
+    of alerts opened."""
     now = now or datetime.now(UTC)
     async with pool.connection() as conn:
         active = await struggle_store.recently_active(conn, now=now, window=ACTIVE_WINDOW)
@@ -400,7 +398,6 @@ async def tick_once(pool: Pool, sidecar: Sidecar, *, now: datetime | None = None
             stored.state = state
             await _open_alerts(conn, effect, stored, detections, None)
             await struggle_store.save(conn, stored)
-        await outbox.flush(pool, sidecar, source_event_id=source)
+        outbox.wake()
         opened += len(effect.alerts)
-    await outbox.flush_stale(pool, sidecar)
     return opened

@@ -1,11 +1,11 @@
 """The demo class's past: Maya's and James's earlier work, sent as real events through the
 real pipeline (Kafka → debrief → progress), never written as mastery numbers.
 
-At start-up, for each demo student without a row in `demo_histories`, triage publishes the
-events of their history — graded exercises and a finished quiz, dated days ago — through its
-sidecar's bulk publish API, then records the row. Event ids are derived from the student and
-the item, so a start that is interrupted half-way publishes the same ids again and debrief
-counts each once.
+At start-up, for each demo student without a row in `demo_histories`, triage queues the events
+of their history — graded exercises and a finished quiz, dated days ago — in its outbox in the
+transaction that records the row (`learnflow.outbox`); the app's relay publishes them through
+its sidecar whenever Kafka is reachable. Event ids are derived from the student and the item, so
+debrief counts each once whatever is retried.
 
 Maya's Control Flow history: three easy exercises passed (exercise part 3 × 100 / 5 = 60, code
 quality 90) and the module quiz at 3/5 (60), two days ago or more (no streak today):
@@ -21,14 +21,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+import psycopg
 from fastapi import FastAPI
 
+from learnflow import outbox
 from learnflow.curriculum import load_catalog
 from learnflow.db.pool import Pool
 from learnflow.db.repos.users import get_user_by_email
 from learnflow.errors import LearnFlowError
 from learnflow.events import Event, ExerciseGraded, QuizAnswer, QuizCompleted
-from learnflow.sidecar import Sidecar
 
 log = logging.getLogger("triage.demo_history")
 NAMESPACE = uuid.UUID("4b6f8d2a-1c3e-4f5a-9b7d-0e2c4a6b8d1f")
@@ -123,52 +124,50 @@ def events_for(user_id: UUID, email: str, now: datetime) -> list[Event]:
     return events
 
 
-async def publish_missing(pool: Pool, sidecar: Sidecar, *, now: datetime | None = None) -> int:
-    """Publish the history of every demo student that has none yet; returns how many."""
+async def queue_missing(pool: Pool, *, now: datetime | None = None) -> int:
+    """Queue the history of every demo student that has none yet; returns how many."""
     now = now or datetime.now(UTC)
-    published = 0
+    queued = 0
     for email in HISTORIES:
-        async with pool.connection() as conn:
+        async with pool.connection() as conn, conn.transaction():
             user = await get_user_by_email(conn, email=email)
             if user is None:
                 continue
-            cur = await conn.execute("select 1 from demo_histories where user_id = %s", (user.id,))
-            if await cur.fetchone() is not None:
-                continue
-        history = events_for(user.id, email, now)
-        # one bulk request per topic; only refused entries are sent again; any still refused
-        # raise (LearnFlowError), and the next try publishes the same ids (consumers dedupe)
-        keys = {event.id: str(user.id) for event in history}
-        (await sidecar.publish_bulk(history, partition_keys=keys)).raise_for_failures()
-        async with pool.connection() as conn:
-            await conn.execute(
-                "insert into demo_histories (user_id) values (%s) on conflict do nothing",
+            cur = await conn.execute(
+                "insert into demo_histories (user_id) values (%s) on conflict do nothing"
+                " returning user_id",
                 (user.id,),
             )
-        published += 1
-        log.info("published the demo history of %s through the pipeline", email)
-    return published
+            if await cur.fetchone() is None:
+                continue  # queued already (by this start or an earlier one)
+            for event in events_for(user.id, email, now):
+                # triage's relay publishes them (the events' source is demo-history)
+                await outbox.add(conn, event, partition_key=str(user.id), app_id="triage")
+        queued += 1
+        log.info("queued the demo history of %s for the pipeline", email)
+    outbox.wake()
+    return queued
 
 
-async def _publish_when_ready(app: FastAPI) -> None:
+async def _queue_when_ready(app: FastAPI) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + READY_TIMEOUT_S
     delay = 0.5
     while True:
         try:
-            await publish_missing(app.state.pool, app.state.sidecar)
+            await queue_missing(app.state.pool)
             return
-        except LearnFlowError as exc:  # the sidecar is not up yet: wait for it
+        except (LearnFlowError, psycopg.Error) as exc:  # the database is away: wait for it
             if loop.time() > deadline:
-                log.error("the demo history was not published: %s", exc.message)
+                log.error("the demo history was not queued: %s", exc)
                 return
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
 
 
 async def start(app: FastAPI) -> None:
-    """Publish in the background (the sidecar may come up after the app)."""
-    app.state.demo_history = asyncio.create_task(_publish_when_ready(app))
+    """Queue in the background (the database may still be coming up)."""
+    app.state.demo_history = asyncio.create_task(_queue_when_ready(app))
 
 
 async def stop(app: FastAPI) -> None:

@@ -100,7 +100,11 @@ async def open_database(app: FastAPI) -> None:
         log.info("applied database migrations %s", ", ".join(applied))
     stack = AsyncExitStack()
     app.state.db_stack = stack
-    pool = await stack.enter_async_context(open_pool(conninfo, max_size=10, name="triage"))
+    pool = await stack.enter_async_context(
+        open_pool(
+            conninfo, max_size=10, acquire_timeout_s=settings.db_acquire_timeout_s, name="triage"
+        )
+    )
     app.state.pool = pool
     async with pool.connection() as conn:
         await seed_demo_class(conn, settings)

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI
 
 from learnflow.api.service import create_service_app
+from learnflow.outbox import outbox_hooks
 from learnflow.settings import Settings
 from triage_agent import demo_history, identity, workflow_runtime
 from triage_agent.api.routes import (
@@ -37,15 +38,20 @@ Hook = Callable[[FastAPI], Awaitable[None]]
 def create_app(
     settings: Settings | None = None, *, database: bool = True, workflows: bool = True
 ) -> FastAPI:
-    """The app; `database=False` leaves out the pool and seeding (only /auth needs them) and the
-    workflow runtime (its activities need the database); `workflows=False` leaves out only the
-    workflow runtime (tests without a daprd)."""
-    on_startup: list[Hook] = [identity.open_database] if database else []
-    on_shutdown: list[Hook] = [identity.close_database] if database else []
+    """The app; `database=False` leaves out the pool and seeding (only /auth needs them), the
+    outbox (a test then sets `app.state.events`) and the workflow runtime (its activities need
+    the database); `workflows=False` leaves out only the workflow runtime (tests without a
+    daprd)."""
+    on_startup: list[Hook] = []
+    on_shutdown: list[Hook] = []
+    if database:
+        start_outbox, stop_outbox = outbox_hooks("triage")
+        on_startup += [identity.open_database, start_outbox]
+        on_shutdown += [identity.close_database, stop_outbox]
     if database and workflows:
         on_startup.append(workflow_runtime.start)
         on_shutdown.append(workflow_runtime.stop)
-        on_startup.append(demo_history.start)  # needs the sidecar: the same condition
+        on_startup.append(demo_history.start)  # left out of unit tests as workflows are
         on_shutdown.append(demo_history.stop)
     return create_service_app(
         "triage",

@@ -58,6 +58,11 @@ class ChatReply(BaseModel):
     intent: str
     confidence: float
     sources: list[str] = Field(default_factory=list)
+    unavailable: list[str] = Field(
+        default_factory=list,
+        description="Apps that could not answer (down or restarting): the reply says so and is "
+        "not remembered, so resending the same message id later gets the full answer.",
+    )
     quiz: dict[str, Any] | None = Field(
         default=None,
         description="When the turn started or answered a quiz: the quiz's view or the answer's "

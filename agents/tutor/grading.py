@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from learnflow.curriculum import Exercise
-from learnflow.errors import DependencyFailed
+from learnflow.errors import DependencyFailed, FailedDependency, Unavailable
 
 from .mesh import Mesh
 
@@ -259,7 +259,9 @@ class SidecarGrader:
     The submission id (and session, user, exercise) go along, so the runner's `code.executed`
     event and the tutor's `exercise.graded` describe the same submission. A 4xx from the runner
     (code it refuses to run) comes back as `UpstreamRejected` with its status and message; a
-    failure of the runner or the mesh as `DependencyFailed`.
+    runner that is down, restarting or busy as `FailedDependency` (424 to triage, so triage's
+    circuit breaker for the tutor stays closed; 503 + Retry-After to the learner, in plain
+    words); any other failure of the runner or the mesh as `DependencyFailed`.
     """
 
     #: Its verdicts are repeatable (the same code on the same tests in the same sandbox), so the
@@ -293,5 +295,21 @@ class SidecarGrader:
             "user_id": user_id,
         }
         body.update({key: value for key, value in tracking.items() if value is not None})
-        raw = await self.sidecar.invoke(CODE_RUNNER_APP_ID, CODE_RUNNER_METHOD, json_body=body)
+        try:
+            raw = await self.sidecar.invoke(CODE_RUNNER_APP_ID, CODE_RUNNER_METHOD, json_body=body)
+        except Unavailable as exc:
+            if exc.dependency == "daprd":  # the tutor's own sidecar: the tutor is what is down
+                raise
+            raise FailedDependency(  # the runner said plainly what is down: pass it on
+                exc.message, dependency=exc.dependency, retry_after_s=exc.retry_after_s
+            ) from exc
+        except DependencyFailed as exc:
+            if exc.dependency != CODE_RUNNER_APP_ID:
+                raise
+            raise FailedDependency(
+                "Running code is unavailable right now, so your code was not graded. Nothing "
+                "was lost: try again in a minute.",
+                dependency=CODE_RUNNER_APP_ID,
+                retry_after_s=10,
+            ) from exc
         return read_runner_result(exercise.id, raw)

@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from learnflow.events import Event
-
 
 class Mesh(Protocol):
     async def invoke(
@@ -19,8 +17,6 @@ class Mesh(Protocol):
         http_method: str = "POST",
         headers: Mapping[str, str] | None = None,
     ) -> Any: ...
-
-    async def publish(self, event: Event, *, partition_key: str | None = None) -> None: ...
 
     async def get_state_entry(self, key: str) -> tuple[Any | None, str | None]: ...
 

@@ -4,9 +4,10 @@ A quiz lives in the tutor's state store under `quiz:<quiz_id>` and belongs to th
 started it. Each answer is saved with the ETag read before it (first write wins), so two answers
 to one question race and only the first is kept; answering again with the same choice replays the
 stored outcome, another choice is refused (409). Whether an answer was right is returned only
-once it is given. When the last question is answered the tutor publishes `quiz.completed`
-(id derived from the quiz id, so a retry re-publishes the same event), which debrief turns into
-the quiz part of mastery and the struggle rules (a score under 50%).
+once it is given. When the last question is answered the tutor queues `quiz.completed` in its
+outbox (`learnflow.outbox`, published by the app's relay, so a quiz never waits on Kafka; id
+derived from the quiz id, so a retry queues nothing new), which debrief turns into the quiz part
+of mastery and the struggle rules (a score under 50%).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from learnflow.curriculum import Catalog, QuizQuestion
 from learnflow.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from learnflow.events import QuizAnswer, QuizCompleted
+from learnflow.outbox import EventSink
 
 from .exercises import resolve_topic
 from .mesh import Mesh
@@ -155,9 +157,10 @@ def parse_choice(text: str, choices: int = 4) -> int | None:
 
 
 class QuizService:
-    def __init__(self, mesh: Mesh, catalog: Catalog) -> None:
+    def __init__(self, mesh: Mesh, catalog: Catalog, events: EventSink) -> None:
         self.mesh = mesh
         self.catalog = catalog
+        self.events = events
 
     def _question(self, quiz: StoredQuiz, question_id: str) -> QuizQuestion:
         for question in self.catalog.quiz(quiz.topic).questions:
@@ -288,7 +291,7 @@ class QuizService:
     ) -> AnswerOutcome:
         answered = quiz.question_ids.index(question.id) + 1
         if quiz.finished:
-            await self._publish(quiz)  # again on a retry: same id, consumers dedupe
+            await self._queue_completed(quiz)  # again on a retry: same id, queued once
         return AnswerOutcome(
             quiz_id=quiz.quiz_id,
             question_id=question.id,
@@ -303,8 +306,8 @@ class QuizService:
             result=self._result(quiz) if answered == len(quiz.question_ids) else None,
         )
 
-    async def _publish(self, quiz: StoredQuiz) -> None:
-        await self.mesh.publish(
+    async def _queue_completed(self, quiz: StoredQuiz) -> None:
+        await self.events.queue(
             QuizCompleted(
                 id=completed_event_id(quiz.quiz_id),
                 source="tutor",

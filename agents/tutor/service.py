@@ -1,8 +1,10 @@
 """The tutor's use cases behind its routes: answer a message, recommend, grade.
 
-Events are published after the session state is committed, with ids derived from the
-submission id, so a retried request (same message id, or same submission) re-publishes the same
-events and consumers dedupe them; the state counts an attempt once per submission id.
+Events are queued in the outbox (`learnflow.outbox`) after the session state is committed and
+before the reply, so a grade the learner sees is never lost, whatever Kafka does; the app's
+relay publishes them. Their ids are derived from the submission id, so a retried request (same
+message id, or same submission) queues nothing new and consumers dedupe; the state counts an
+attempt once per submission id.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from learnflow.curriculum import Catalog
 from learnflow.errors import InvalidInput, PayloadTooLarge
 from learnflow.events import CodeSubmitted, ExerciseGraded
 from learnflow.intents import extract_code
+from learnflow.outbox import EventSink
 from learnflow.settings import get_settings
 
 from .agent import SUBMISSION_NAMESPACE, TurnResult, run_turn
@@ -67,9 +70,16 @@ class TutorService:
     """One request's worth of tutor: cheap to create (the agent and catalog are shared)."""
 
     def __init__(
-        self, mesh: Mesh, catalog: Catalog, agent: Agent[TutorContext], *, offline: bool
+        self,
+        mesh: Mesh,
+        catalog: Catalog,
+        agent: Agent[TutorContext],
+        *,
+        offline: bool,
+        events: EventSink,
     ) -> None:
         self.mesh = mesh
+        self.events = events
         self.catalog = catalog
         self.agent = agent
         self.offline = offline
@@ -108,7 +118,7 @@ class TutorService:
         )
         saved = await self.sessions.commit(request.session_id, context.changes, base=(state, etag))
         for graded in context.graded:
-            await self._publish(graded, request.session_id, request.user_id)
+            await self._queue_events(graded, request.session_id, request.user_id)
         current = saved.current_exercise
         follow_up = None
         if current and not saved.peek(current).passed:
@@ -177,7 +187,7 @@ class TutorService:
         graded = GradedSubmission(
             exercise, submission_id, result, review.score, learners_code=True, code_chars=len(code)
         )
-        await self._publish(graded, body.session_id, body.user_id)
+        await self._queue_events(graded, body.session_id, body.user_id)
         return GradeReply(
             submission_id=submission_id,
             event_id=event_id("exercise.graded", submission_id),
@@ -199,7 +209,7 @@ class TutorService:
         return str(uuid.uuid5(SUBMISSION_NAMESPACE, f"{who}/{body.exercise_id}/{digest}"))
 
     # --- events -------------------------------------------------------------------------------
-    async def _publish(
+    async def _queue_events(
         self, graded: GradedSubmission, session_id: str | None, user_id: str | None
     ) -> None:
         """`code.submitted` then `exercise.graded` for a grading of the learner's own code."""
@@ -212,15 +222,13 @@ class TutorService:
             "submission_id": graded.submission_id,
             "exercise_id": graded.exercise.id,
         }
-        await self.mesh.publish(
+        result = graded.result
+        await self.events.queue(
             CodeSubmitted(
                 id=event_id("code.submitted", graded.submission_id),
                 code_chars=graded.code_chars,
                 **common,
-            )
-        )
-        result = graded.result
-        await self.mesh.publish(
+            ),
             ExerciseGraded(
                 id=event_id("exercise.graded", graded.submission_id),
                 topic_id=graded.exercise.module,
@@ -231,5 +239,5 @@ class TutorService:
                 error_type=result.error_type,
                 tests=[{"name": t.name, "status": t.status} for t in result.tests],
                 **common,
-            )
+            ),
         )

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from code_runner.sandbox.runner import Runner
+from learnflow.outbox import EventSink
 
 
 def _runner(request: Request) -> Runner:
@@ -14,4 +15,10 @@ def _runner(request: Request) -> Runner:
     return runner
 
 
+def _events(request: Request) -> EventSink:
+    events: EventSink = request.app.state.events
+    return events
+
+
 RunnerDep = Annotated[Runner, Depends(_runner)]
+EventsDep = Annotated[EventSink, Depends(_events)]

@@ -1,21 +1,20 @@
-"""`code.executed`: one event after every run, published through the app's sidecar.
+"""`code.executed`: one event after every run, queued in the app's outbox before the reply.
 
-A failed publish is logged and swallowed: the learner still gets the result of the run.
+The relay publishes it when Kafka is reachable, so a run never waits on the broker. A run whose
+event cannot be queued (the database is away) is answered 503, like every request then: the
+learner runs it again in a moment, and nothing they were shown goes unrecorded.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any
 
 from code_runner.models import _Tracked
-from learnflow.errors import LearnFlowError
 from learnflow.events import CodeExecuted
-from learnflow.sidecar import Sidecar
+from learnflow.outbox import EventSink
 
 APP_ID = "code-runner"
-log = logging.getLogger("code_runner.api")
 
 _ERROR_LINE = re.compile(r"^([A-Z][A-Za-z0-9_]*(?:Error|Exception|Exit|Interrupt|Warning))\b")
 
@@ -45,8 +44,8 @@ def tests_error_type(result: dict[str, Any]) -> str | None:
 CODE_KEPT_CHARS = 65536  # learnflow.events.CodeExecuted.code's limit
 
 
-async def publish_executed(
-    sidecar: Sidecar,
+async def queue_executed(
+    events: EventSink,
     request: _Tracked,
     submission_id: str,
     *,
@@ -68,9 +67,4 @@ async def publish_executed(
         # the learner's code, for their teacher's "code attempts" (debrief stores it)
         code=str(getattr(request, "code", ""))[:CODE_KEPT_CHARS] or None,
     )
-    try:
-        await sidecar.publish(event)
-    except LearnFlowError as exc:
-        log.warning("code.executed for %s not published: %s", submission_id, exc.message)
-    except Exception as exc:  # a publish must never cost the learner the result
-        log.warning("code.executed for %s not published: %r", submission_id, exc)
+    await events.queue(event)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from learnflow.outbox import EventSink
 from learnflow.settings import Settings
 from learnflow.sidecar import Sidecar
 
@@ -15,6 +16,12 @@ def _sidecar(request: Request) -> Sidecar:
     return sidecar
 
 
+def _events(request: Request) -> EventSink:
+    """The app's outbox (`learnflow.outbox.outbox_hooks` sets it at start-up)."""
+    events: EventSink = request.app.state.events
+    return events
+
+
 def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
@@ -22,3 +29,4 @@ def _settings(request: Request) -> Settings:
 
 SidecarDep = Annotated[Sidecar, Depends(_sidecar)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
+EventsDep = Annotated[EventSink, Depends(_events)]

@@ -10,11 +10,15 @@ In order, for each HTTP request:
 3. **Text that cannot be stored**: NUL characters and unpaired surrogates in a JSON body, the
    path or the query string are refused with 422 (PostgreSQL and UTF-8 cannot hold them; before
    this they surfaced as 500s deep in a handler).
-4. **Problems through the mesh**: a caller that sends `x-learnflow-problems: in-header`
-   (`learnflow.sidecar.Sidecar.invoke`) gets 4xx and busy (429/503) answers as HTTP 200 with the
-   real status in `x-learnflow-status`. Dapr's circuit breakers count every non-2xx answer as a
-   failure of the app; a learner's bad input or a busy queue must never open the breaker that
-   every other learner's requests go through. Real failures (500, 502, 504) stay as they are.
+4. **Problems through the mesh**: a service invocation (daprd marks it with
+   `dapr-caller-app-id`) whose caller sends `x-learnflow-problems: in-header`
+   (`learnflow.sidecar.Sidecar.invoke`) gets 4xx and busy/unavailable (429/503) answers as HTTP
+   200 with the real status in `x-learnflow-status`. Dapr's circuit breakers count every non-2xx
+   answer as a failure of the app; a learner's bad input, a busy queue or a dependency that is
+   down (424, `FailedDependency`) must never open the breaker that every other learner's
+   requests go through. Real failures (500, 502, 504) stay as they are, and so do the answers to
+   daprd's own calls (`/dapr/subscribe`, pub/sub deliveries, health probes): a 200 there would be
+   read as success (a subscription list that is a problem object drops every subscription).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 PROBLEMS_HEADER = "x-learnflow-problems"
 PROBLEMS_IN_HEADER = "in-header"
+CALLER_HEADER = "dapr-caller-app-id"  # daprd sets it on service invocation only
 STATUS_HEADER = "x-learnflow-status"
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 UNSTORABLE_MESSAGE = (
@@ -121,11 +126,10 @@ class RequestGuard:
             if has_unstorable_text(decoded):
                 await self._answer(scope, receive, send, 422, "invalid_input", UNSTORABLE_MESSAGE)
                 return
-        wants_status_header = _header(scope, PROBLEMS_HEADER.encode()) == PROBLEMS_IN_HEADER
         await self.app(
             scope,
             _replay(body, receive),
-            _problems_in_header(send) if wants_status_header else send,
+            _problems_in_header(send) if wants_status_header(scope) else send,
         )
 
     async def _read_body(self, receive: Receive) -> bytes:
@@ -175,9 +179,15 @@ class RequestGuard:
         response = problem(status, code, message)
         if close:  # do not read the rest of an oversized body: end the connection after this
             response.headers["connection"] = "close"
-        if _header(scope, PROBLEMS_HEADER.encode()) == PROBLEMS_IN_HEADER:
+        if wants_status_header(scope):
             send = _problems_in_header(send)
         await response(scope, receive, send)
+
+
+def wants_status_header(scope: Scope) -> bool:
+    """A service invocation whose caller asked for problems in a header (see the module doc)."""
+    asked = _header(scope, PROBLEMS_HEADER.encode()) == PROBLEMS_IN_HEADER
+    return asked and _header(scope, CALLER_HEADER.encode()) is not None
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

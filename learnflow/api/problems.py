@@ -8,14 +8,22 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from learnflow.errors import Busy, LearnFlowError
+from learnflow.errors import Busy, LearnFlowError, Unavailable
 
 log = logging.getLogger("learnflow.api")
+
+DATABASE_DOWN = Unavailable(
+    "LearnFlow's database is unavailable for the moment, so nothing was saved. "
+    "Try again in a few seconds.",
+    dependency="postgresql",
+    retry_after_s=5,
+)
 
 
 def problem(status: int, code: str, message: str, **details: Any) -> JSONResponse:
@@ -49,9 +57,17 @@ def install_problem_handlers(app: FastAPI) -> None:
         if exc.status_code >= 500:
             log.warning("%s: %s", exc.code, exc.message)
         details = {k: v for k, v in exc.details.items() if _json_safe(v)}
-        if isinstance(exc, Busy):
+        if isinstance(exc, Busy | Unavailable):
             details["retry_after_s"] = exc.retry_after_s
         return problem(exc.status_code, exc.code, exc.message, **details)
+
+    # The database went away mid-request (a lost connection; or, from psycopg_pool, which
+    # derives its errors from this one, no connection to be had): the transaction rolled back,
+    # so the caller may simply retry.
+    @app.exception_handler(psycopg.OperationalError)
+    async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return await _learnflow_error(request, DATABASE_DOWN)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

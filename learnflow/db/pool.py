@@ -5,10 +5,17 @@ Use it from a FastAPI `lifespan`:
     async with open_pool() as pool:
         async with pool.connection() as conn:   # a transaction: commit on success, else rollback
             user = await users.get_user_by_email(conn, email="maya@learnflow.dev")
+
+Outages: every connection is checked as it leaves the pool, so connections broken by a
+PostgreSQL restart are replaced without a request ever seeing them; while the server is away a
+request waits at most `timeout_s` for a connection (then only `FAIL_FAST_S` until one works
+again) and gets `PoolTimeout`, which the API answers with 503 + Retry-After
+(`learnflow.api.problems`). The pool keeps reconnecting in the background and recovers by itself.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, TypeAlias
@@ -23,6 +30,33 @@ Conn: TypeAlias = psycopg.AsyncConnection[Any]
 """What every repository function takes: any async connection (pooled or not)."""
 
 Pool: TypeAlias = AsyncConnectionPool[psycopg.AsyncConnection[Any]]
+
+#: While the database is known to be away, a request waits this long for a connection.
+FAIL_FAST_S = 0.5
+#: A lost connection is retried with backoff for this long, then the slot is freed and the next
+#: request tries again at once: a pool never waits minutes to notice PostgreSQL is back.
+RECONNECT_TIMEOUT_S = 10.0
+
+
+class _OutageAwarePool(AsyncConnectionPool[psycopg.AsyncConnection[Any]]):
+    """Fails fast while PostgreSQL is known to be down (the last request got no connection)."""
+
+    _down_since: float | None = None
+
+    async def getconn(
+        self,
+        timeout: float | None = None,  # noqa: ASYNC109 - psycopg_pool's signature
+    ) -> psycopg.AsyncConnection[Any]:
+        if self._down_since is not None:
+            timeout = min(self.timeout if timeout is None else timeout, FAIL_FAST_S)
+        try:
+            conn = await super().getconn(timeout)
+        except PoolTimeout:
+            if self._down_since is None:
+                self._down_since = time.monotonic()
+            raise
+        self._down_since = None
+        return conn
 
 
 def database_conninfo(settings: Settings | None = None) -> str:
@@ -43,22 +77,29 @@ async def open_pool(
     min_size: int = 1,
     max_size: int = 10,
     timeout_s: float = 10.0,
+    acquire_timeout_s: float = 3.0,
+    wait: bool = True,
     name: str = "learnflow",
 ) -> AsyncIterator[Pool]:
     """Open a pool, wait until its first connection works, and close it on exit.
 
-    Fails fast with `DependencyFailed` when PostgreSQL cannot be reached within `timeout_s`.
+    Fails fast with `DependencyFailed` when PostgreSQL cannot be reached within `timeout_s`;
+    with `wait=False` it opens at once and connects in the background (an app that can do useful
+    work without the database starts anyway). A request waits at most `acquire_timeout_s` for a
+    connection.
     """
-    pool: Pool = AsyncConnectionPool(
+    pool: Pool = _OutageAwarePool(
         conninfo or database_conninfo(),
         min_size=min_size,
         max_size=max_size,
-        timeout=timeout_s,
+        timeout=acquire_timeout_s,
         name=name,
         open=False,
+        check=AsyncConnectionPool.check_connection,
+        reconnect_timeout=RECONNECT_TIMEOUT_S,
     )
     try:
-        await pool.open(wait=True, timeout=timeout_s)
+        await pool.open(wait=wait, timeout=timeout_s)
     except PoolTimeout as exc:
         await pool.close()
         raise DependencyFailed(

@@ -307,8 +307,8 @@ def adversarial_agent(
 
 @dataclass
 class _MemoryMesh:
-    """State with ETags, publishes recorded, and `code-runner`'s `tests` method answered by the
-    real sandbox (the guardrail's behavioural check and any grading run there)."""
+    """State with ETags, queued events recorded, and `code-runner`'s `tests` method answered by
+    the real sandbox (the guardrail's behavioural check and any grading run there)."""
 
     state: dict[str, tuple[Any, str]] = field(default_factory=dict)
     published: list[Event] = field(default_factory=list)
@@ -329,8 +329,9 @@ class _MemoryMesh:
         body = dict(json_body or {})
         return await sandbox.arun_tests(body["code"], body["tests"], body["module_name"])
 
-    async def publish(self, event: Event, *, partition_key: str | None = None) -> None:
-        self.published.append(event)
+    async def queue(self, *events: Event, partition_key: str | None = None) -> None:
+        """The outbox (`learnflow.outbox.EventSink`): what the tutor queued, in order."""
+        self.published.extend(events)
 
     async def get_state_entry(self, key: str) -> tuple[Any | None, str | None]:
         found = self.state.get(key)
@@ -477,7 +478,7 @@ async def play_attempt(
     _, guardrail, models, _, service = _tutor_modules()
     similarity = importlib.import_module("tutor_agent.similarity")
     mesh = _MemoryMesh()
-    tutor = service.TutorService(mesh, catalog, agent, offline=offline)
+    tutor = service.TutorService(mesh, catalog, agent, offline=offline, events=mesh)
     session = f"eval-{attempt.id}"
     messages: list[tuple[str, str, str | None]] = [
         (f"I'd like to do the exercise {exercise.id}", "exercise_request", None)

@@ -148,12 +148,54 @@ def ensure_pg_cluster(run_dir: Path, tools: Toolchain, run_secrets: RunSecrets) 
     return data
 
 
+def postgres_user() -> str | None:
+    """The account the server runs as: `postgres` when we are root (it refuses root), else us.
+    `ProcessTable.start(user=...)` switches to it directly, so the recorded pid is the
+    postmaster itself (no `runuser` wrapper that could die and leave it orphaned)."""
+    prefix = _as_postgres_user()
+    return prefix[2] if prefix else None
+
+
+def _is_our_postmaster(pid: int, data: Path) -> bool:
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return (
+        bool(argv)
+        and Path(argv[0].decode(errors="replace")).name == "postgres"
+        and (str(data).encode() in argv)
+    )
+
+
+def clear_stale_pg_locks(data: Path, topo: Topology) -> list[Path]:
+    """Remove the lock files a killed postmaster left behind; returns the ones removed.
+
+    PostgreSQL removes a stale `postmaster.pid` itself only when the pid in it is free; when a
+    killed server's pid was reused by another process it refuses to start ("lock file
+    postmaster.pid already exists"). A lock whose pid is not a postgres serving this data
+    directory is stale. A live one is left alone: the caller stops that server first.
+    """
+    socket_lock = data.parent / "socket" / f".s.PGSQL.{topo.postgres_port}.lock"
+    removed: list[Path] = []
+    for lock in (data / "postmaster.pid", socket_lock):
+        try:
+            first = lock.read_text().split("\n", 1)[0].strip()
+        except OSError:
+            continue
+        pid = int(first) if first.lstrip("-").isdigit() else 0
+        if pid and _is_our_postmaster(abs(pid), data):  # negative: single-user mode
+            continue
+        lock.unlink(missing_ok=True)
+        removed.append(lock)
+    return removed
+
+
 def postgres_command(data: Path, topo: Topology, tools: Toolchain) -> list[str]:
     socket_dir = data.parent / "socket"
     socket_dir.mkdir(exist_ok=True)
     _give_to_postgres(socket_dir)
     return [
-        *_as_postgres_user(),
         str(tools.pg_bin / "postgres"),
         "-D",
         str(data),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from learnflow import outbox
 from learnflow.db.models import CustomExercise, ExerciseStatus
 from learnflow.db.pool import Conn
 from learnflow.db.repos import classes, exercises
@@ -142,8 +143,8 @@ async def mark_exercise_ready(payload: dict[str, Any]) -> dict[str, Any]:
 async def notify_exercise_published(payload: dict[str, Any]) -> dict[str, Any]:
     async with database() as conn:
         exercise = await _exercise(conn, payload["exercise_id"])
-    async with sidecar() as client:
-        await client.publish(
+        await outbox.add(
+            conn,
             ExercisePublished(
                 id=event_id(exercise.id, payload["class_id"], "published"),
                 user_id=payload["teacher_id"],
@@ -155,6 +156,7 @@ async def notify_exercise_published(payload: dict[str, Any]) -> dict[str, Any]:
             ),
             partition_key=payload["class_id"],
         )
+    outbox.wake()
     return {"published": True}
 
 

@@ -2,15 +2,18 @@
 
 | activity                  | effect (idempotent because ...)                                     |
 |---------------------------|---------------------------------------------------------------------|
-| announce_session          | publishes session.started (event id derived from the session)      |
+| announce_session          | queues session.started (event id derived from the session)         |
 | raise_stuck_alert         | struggle alert (unique episode key) + struggle.detected (same id)  |
 | grade_session_work        | runs hidden tests, stores attempts (event id per submission/quiz)  |
 | compute_mastery_changes   | recomputes progress; the "before" snapshot is written first-write  |
 | request_session_summary   | asks debrief (`POST /summaries/session`); a pure read              |
 | store_session_debrief     | one debrief per session (unique session id)                        |
-| publish_session_finalized | session.finalized (event id derived from the session)              |
+| publish_session_finalized | queues session.finalized (event id derived from the session)       |
 | store_exam_result         | an exam attempt's per-item results, once (attempt not yet submitted) |
 | record_workflow_failure   | one ops alert per instance and step                                 |
+
+Events go to triage's outbox (`learnflow.outbox`), in the transaction of the activity's effect
+where it has one; the app's relay publishes them, so no activity waits on Kafka.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from learnflow import outbox
 from learnflow.contracts import SessionSummary
 from learnflow.curriculum import load_catalog
 from learnflow.db.models import ExerciseStatus
@@ -54,8 +58,9 @@ def event_id(*parts: str) -> str:
 
 @activity(wf_session.ANNOUNCE)
 async def announce_session(payload: dict[str, Any]) -> dict[str, Any]:
-    async with sidecar() as client:
-        await client.publish(
+    async with database() as conn:
+        await outbox.add(
+            conn,
             SessionStarted(
                 id=event_id(payload["session_id"], "started"),
                 session_id=payload["session_id"],
@@ -63,8 +68,9 @@ async def announce_session(payload: dict[str, Any]) -> dict[str, Any]:
                 source="triage",
                 mode=payload["mode"],
                 topic_id=payload.get("topic"),
-            )
+            ),
         )
+    outbox.wake()
     return {"published": True}
 
 
@@ -80,8 +86,8 @@ async def raise_stuck_alert(payload: dict[str, Any]) -> dict[str, Any]:
             detail=payload.get("detail", ""),
             at=datetime.fromisoformat(payload["at"]),
         )
-    async with sidecar() as client:  # every attempt publishes: consumers dedupe on the id
-        await client.publish(
+        await outbox.add(  # with the alert; a retried attempt queues the same id (a no-op)
+            conn,
             StruggleDetected(
                 id=event_id(payload["episode_key"]),
                 session_id=payload["session_id"],
@@ -92,8 +98,9 @@ async def raise_stuck_alert(payload: dict[str, Any]) -> dict[str, Any]:
                 exercise_id=payload.get("exercise_id"),
                 episode_key=payload["episode_key"],
                 detail=payload.get("detail", ""),
-            )
+            ),
         )
+    outbox.wake()
     return {"alert_id": str(alert.id), "created": created}
 
 
@@ -291,8 +298,9 @@ async def store_session_debrief(payload: dict[str, Any]) -> dict[str, Any]:
 
 @activity(wf_session.PUBLISH_FINALIZED)
 async def publish_session_finalized(payload: dict[str, Any]) -> dict[str, Any]:
-    async with sidecar() as client:
-        await client.publish(
+    async with database() as conn:
+        await outbox.add(
+            conn,
             SessionFinalized(
                 id=event_id(payload["session_id"], "finalized"),
                 session_id=payload["session_id"],
@@ -300,8 +308,9 @@ async def publish_session_finalized(payload: dict[str, Any]) -> dict[str, Any]:
                 source="triage",
                 reason=payload["reason"],
                 summary_id=payload.get("debrief_id"),
-            )
+            ),
         )
+    outbox.wake()
     return {"published": True}
 
 

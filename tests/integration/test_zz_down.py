@@ -21,6 +21,7 @@ def test_down_leaves_no_process_behind(mesh: Mesh) -> None:
         "triage",
         "triage-dapr",
         "code-runner-dapr",
+        "watchdog",  # `down` stops it first, or it would restart what is being stopped
     }
 
     mesh.stack.down()

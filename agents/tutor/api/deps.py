@@ -15,13 +15,16 @@ from ..service import TutorService
 
 
 def _tutor(request: Request) -> TutorService:
-    """A `TutorService` over the app's sidecar. The catalog and the agent are shared; an app
-    (or a test) may set `app.state.tutor_catalog` / `app.state.tutor_agent` to replace them."""
+    """A `TutorService` over the app's sidecar and outbox (`app.state.events`). The catalog and
+    the agent are shared; an app (or a test) may set `app.state.tutor_catalog` /
+    `app.state.tutor_agent` to replace them."""
     state = request.app.state
     catalog: Catalog = getattr(state, "tutor_catalog", None) or default_catalog()
     agent = getattr(state, "tutor_agent", None) or default_agent()
     settings: Settings = state.settings
-    return TutorService(state.sidecar, catalog, agent, offline=settings.uses_offline_model)
+    return TutorService(
+        state.sidecar, catalog, agent, offline=settings.uses_offline_model, events=state.events
+    )
 
 
 TutorDep = Annotated[TutorService, Depends(_tutor)]

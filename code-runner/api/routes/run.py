@@ -7,24 +7,23 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from code_runner.api.deps import RunnerDep
-from code_runner.api.events import error_type, publish_executed
+from code_runner.api.deps import EventsDep, RunnerDep
+from code_runner.api.events import error_type, queue_executed
 from code_runner.models import RunRequest, RunResponse
-from learnflow.api.deps import SidecarDep
 from learnflow.errors import InvalidInput
 
 router = APIRouter(tags=["code"])
 
 
 @router.post("/run", response_model=RunResponse)
-async def run(body: RunRequest, runner: RunnerDep, sidecar: SidecarDep) -> dict[str, Any]:
+async def run(body: RunRequest, runner: RunnerDep, events: EventsDep) -> dict[str, Any]:
     problem = runner.check_python(body.code, body.stdin, body.timeout_s)
     if problem is not None:
         raise InvalidInput(f"not run: {problem}")
     result = await runner.arun_python(body.code, body.stdin, body.timeout_s)
     submission_id = body.submission_id or str(uuid.uuid4())
-    await publish_executed(
-        sidecar,
+    await queue_executed(
+        events,
         body,
         submission_id,
         status=result["status"],

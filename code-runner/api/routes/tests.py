@@ -8,17 +8,16 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from code_runner.api.deps import RunnerDep
-from code_runner.api.events import publish_executed, tests_error_type
+from code_runner.api.deps import EventsDep, RunnerDep
+from code_runner.api.events import queue_executed, tests_error_type
 from code_runner.models import TestsRequest, TestsResponse
-from learnflow.api.deps import SidecarDep
 from learnflow.errors import InvalidInput
 
 router = APIRouter(tags=["code"])
 
 
 @router.post("/tests", response_model=TestsResponse)
-async def run_tests(body: TestsRequest, runner: RunnerDep, sidecar: SidecarDep) -> dict[str, Any]:
+async def run_tests(body: TestsRequest, runner: RunnerDep, events: EventsDep) -> dict[str, Any]:
     limits = {"test_timeout_s": body.test_timeout_s, "run_timeout_s": body.run_timeout_s}
     problem = runner.check_tests(body.code, body.tests, body.module_name, **limits)
     if problem is not None:
@@ -26,8 +25,8 @@ async def run_tests(body: TestsRequest, runner: RunnerDep, sidecar: SidecarDep) 
     started = time.monotonic()
     result = await runner.arun_tests(body.code, body.tests, body.module_name, **limits)
     submission_id = body.submission_id or str(uuid.uuid4())
-    await publish_executed(
-        sidecar,
+    await queue_executed(
+        events,
         body,
         submission_id,
         status=result["status"],

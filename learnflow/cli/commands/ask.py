@@ -98,8 +98,9 @@ class LocalMesh:
         body = dict(json_body or {})
         return await sandbox.arun_tests(body["code"], body["tests"], body["module_name"])
 
-    async def publish(self, event: Event, *, partition_key: str | None = None) -> None:
-        self.published.append(event)
+    async def queue(self, *events: Event, partition_key: str | None = None) -> None:
+        """The outbox (`learnflow.outbox.EventSink`): what the tutor queued, kept here."""
+        self.published.extend(events)
 
     async def get_state_entry(self, key: str) -> tuple[Any | None, str | None]:
         found = self.state.get(key)
@@ -172,11 +173,13 @@ async def _tutor(
     service: Any = importlib.import_module("tutor_agent.service")
     models: Any = importlib.import_module("tutor_agent.models")
     exercises: Any = importlib.import_module("tutor_agent.exercises")
+    mesh = LocalMesh()
     tutor = service.TutorService(
-        LocalMesh(),
+        mesh,
         exercises.default_catalog(),
         _agent("tutor", settings, lambda: agent_module.build_tutor_agent(settings=settings)),
         offline=settings.uses_offline_model,
+        events=mesh,
     )
     request = models.TutorRequest(
         message=message,

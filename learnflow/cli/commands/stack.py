@@ -7,7 +7,7 @@ import json
 import time
 from typing import Any
 
-from learnflow.mesh.stack import Stack, print_rows
+from learnflow.mesh.stack import Stack, print_backlog, print_rows
 from learnflow.mesh.toolchain import ensure_frontend_packages, ensure_toolchain, stderr_progress
 from learnflow.settings import REPO_ROOT, get_settings
 
@@ -48,11 +48,13 @@ def _down(_: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    rows = Stack(get_settings(), stderr_progress).status()
+    stack = Stack(get_settings(), stderr_progress)
+    rows = stack.status()
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
         print_rows(rows)
+        print_backlog(stack.outbox_backlog())
     return 0 if all(r["healthy"] for r in rows) else 1
 
 

@@ -1,8 +1,15 @@
 """The debrief app in-process: a real PostgreSQL database (tests/learnflow/db's throwaway
-cluster), the app's own lifespan, and a scripted fake daprd behind its real `Sidecar`."""
+cluster), the app's own lifespan, and a scripted fake daprd behind its real `Sidecar`.
+
+The app's outbox relay is real but driven by the test client: after every response it publishes
+what the request queued (`Relay.drain`), so a test sees the events a request caused as soon as
+it has the answer, in a deterministic order.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +24,7 @@ from learnflow.db.models import Role, SchoolClass, User
 from learnflow.db.pool import Pool
 from learnflow.db.repos.classes import create_class, enroll
 from learnflow.events import Event, to_wire
+from learnflow.outbox import Relay
 from learnflow.settings import Settings, get_settings
 from tests.agents.triage.fakes import FakeDapr
 from tests.learnflow.db.conftest import db_url, pg_cluster, template_db
@@ -94,7 +102,19 @@ async def debrief(db_url: str) -> AsyncIterator[Debrief]:
     dapr = FakeDapr()
     async with app.router.lifespan_context(app):
         app.state.sidecar = dapr.sidecar()
+        relay: Relay = app.state.outbox_relay
+        app.state.outbox_task.cancel()  # the client drives the relay (see the module's doc)
+        with contextlib.suppress(asyncio.CancelledError):
+            await app.state.outbox_task
+
+        async def relay_what_was_queued(_: httpx.Response) -> None:
+            await relay.drain()
+
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://debrief") as client:
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://debrief",
+            event_hooks={"response": [relay_what_was_queued]},
+        ) as client:
             school = await _school(app.state.pool)
             yield Debrief(app, client, dapr, app.state.pool, school)

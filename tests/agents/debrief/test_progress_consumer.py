@@ -1,5 +1,5 @@
 """The progress consumer: one transaction per delivery, idempotent, alerts once per episode,
-events published after commit with deterministic ids."""
+events queued in the outbox with the effect (deterministic ids) and published by the relay."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from debrief_agent.outbox import derived_id
 from debrief_agent.progress_consumer import tick_once
 from learnflow.db.models import User
 from learnflow.events import (
@@ -17,6 +16,7 @@ from learnflow.events import (
     ProgressUpdated,
     StruggleDetected,
 )
+from learnflow.outbox import Relay, SidecarPublisher, derived_id
 from tests.agents.debrief.conftest import Debrief
 
 EXERCISE = "data-structures.squares"
@@ -125,26 +125,30 @@ async def test_the_same_event_delivered_twice_changes_nothing(debrief: Debrief) 
     assert len(debrief.dapr.published) == published
 
 
-async def test_a_failed_publish_is_retried_with_the_same_ids(debrief: Debrief) -> None:
+async def test_with_kafka_unreachable_the_effect_commits_and_its_events_wait(
+    debrief: Debrief,
+) -> None:
     maya = debrief.school.maya
     event = run(maya, at=T0, status="ok", error_type=None)
     debrief.dapr.fail_publishes = 10  # daprd cannot reach Kafka for a while
 
     first = await debrief.deliver(event)
 
-    assert first.json() == {"status": "RETRY"}  # Dapr will deliver it again
+    assert first.json() == {"status": "SUCCESS"}  # applied: nothing to redeliver
     assert await debrief.count("code_submissions", maya) == 1  # the effect is committed
     assert debrief.dapr.events() == []
+    assert await debrief.sql(
+        "select topic, attempts, last_error is not null from event_outbox"
+        " where published_at is null"
+    ) == [("progress.updated", 1, True)]
     debrief.dapr.fail_publishes = 0
 
-    second = await debrief.deliver(event)
+    await debrief.app.state.outbox_relay.drain()  # the relay's next round
 
-    assert second.json() == {"status": "SUCCESS"}
-    assert await debrief.count("code_submissions", maya) == 1
     assert [e.id for e in debrief.dapr.events()] == [
         derived_id("progress.updated", event.id, "data-structures")
     ]
-    await debrief.deliver(event)
+    await debrief.deliver(event)  # a redelivery queues nothing
     assert len(debrief.dapr.events()) == 1  # published rows are not published again
 
 
@@ -274,7 +278,8 @@ async def test_the_periodic_check_finds_a_student_stuck_on_an_exercise(debrief: 
     await debrief.deliver(run(maya, at=now - timedelta(minutes=2), error_type="TypeError"))
     assert await debrief.count("struggle_alerts", maya) == 0
 
-    opened = await tick_once(debrief.pool, debrief.app.state.sidecar, now=now)
+    opened = await tick_once(debrief.pool, now=now)
+    await debrief.app.state.outbox_relay.drain()
 
     assert opened == 1
     rows = await debrief.sql("select trigger, detail from struggle_alerts")
@@ -284,16 +289,23 @@ async def test_the_periodic_check_finds_a_student_stuck_on_an_exercise(debrief: 
     assert isinstance(detected, StruggleDetected)
     assert detected.exercise_id == EXERCISE
     # the episode fired: checking again opens nothing
-    assert await tick_once(debrief.pool, debrief.app.state.sidecar, now=now) == 0
+    assert await tick_once(debrief.pool, now=now) == 0
 
 
-async def test_the_sweep_publishes_what_a_crash_left_in_the_outbox(debrief: Debrief) -> None:
+async def test_rows_a_crash_left_in_the_outbox_are_published_by_the_next_relay(
+    debrief: Debrief,
+) -> None:
     maya = debrief.school.maya
-    debrief.dapr.fail_publishes = 1
+    debrief.dapr.fail_publishes = 1  # the publish fails, as if the app died right after commit
     await debrief.deliver(run(maya, at=T0, status="ok", error_type=None))
-    await debrief.sql("update event_outbox set created_at = now() - interval '1 hour'")
+    assert debrief.dapr.events() == []
 
-    await tick_once(debrief.pool, debrief.app.state.sidecar)
+    restarted = Relay(
+        app_id="debrief",
+        conninfo=debrief.app.state.settings.database_url.get_secret_value(),
+        publisher=SidecarPublisher(debrief.dapr.sidecar()),
+    )
+    await restarted.drain()
 
     assert len(debrief.dapr.events("progress.updated")) == 1
     assert await debrief.sql("select count(*) from event_outbox where published_at is null") == [

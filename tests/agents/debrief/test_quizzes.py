@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from debrief_agent.outbox import derived_id
 from debrief_agent.progress_consumer import quiz_source_id
+from learnflow.outbox import derived_id
 from tests.agents.debrief.conftest import Debrief
 
 

@@ -62,6 +62,7 @@ async def chat() -> AsyncIterator[Chat]:
         dapr.answer(agent, "respond", {"reply": f"({agent}) ok", "sources": []})
     async with app.router.lifespan_context(app):
         app.state.sidecar = dapr.sidecar()
+        app.state.events = dapr  # no database: the fake stands in for the outbox too
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://triage") as client:
             yield Chat(client, dapr)

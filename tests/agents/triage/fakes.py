@@ -9,6 +9,9 @@ The apps under test keep their real `learnflow.sidecar.Sidecar`; only its HTTP c
 - pub/sub: every publish is recorded (contract events parsed); `fail_publishes` makes the next
   n publishes fail with a 500;
 - state: an in-memory store with ETags and first-write concurrency, like the Dapr state API.
+
+It also stands in for an app's outbox (`queue`, `learnflow.outbox.EventSink`) where a test runs
+an app without its database: queued events count as published at once.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from learnflow.events import Event, parse_event
+from learnflow.events import Event, parse_event, to_wire
 from learnflow.settings import Settings
 from learnflow.sidecar import Sidecar
 
@@ -67,6 +70,9 @@ class FakeDapr(httpx.AsyncBaseTransport):
 
     def answer(self, app_id: str, method: str, body: Any, status: int = 200) -> None:
         self.answers[(app_id, method)] = httpx.Response(status, json=body)
+
+    async def queue(self, *events: Event, partition_key: str | None = None) -> None:
+        self.published.extend((event.topic, to_wire(event)) for event in events)
 
     def sidecar(self, settings: Settings | None = None) -> Sidecar:
         client = httpx.AsyncClient(transport=self, base_url="http://daprd.test")

@@ -20,6 +20,7 @@ from learnflow.progress.mastery import (
 from learnflow.settings import Settings
 from tests.agents.triage.conftest import Mesh, triage_settings
 from tests.agents.triage.fakes import FakeDapr
+from tests.waiting import eventually
 from triage_agent import demo_history
 from triage_agent.main import create_app as create_triage
 from tutor_agent.main import create_app as create_tutor
@@ -38,6 +39,7 @@ async def loop_mesh(db_url: str, tmp_path: object) -> AsyncIterator[Mesh]:
         for app in (triage, debrief, tutor):
             app.state.sidecar = dapr.sidecar()
         tutor.state.settings = Settings(llm_base_url=None)
+        tutor.state.events = dapr  # no lifespan, no database: the fake stands in for its outbox
         transport = httpx.ASGITransport(app=triage)
         async with httpx.AsyncClient(transport=transport, base_url="http://triage") as client:
             yield Mesh(triage, debrief, client, dapr, run_dir)
@@ -144,11 +146,19 @@ async def test_generation_without_a_topic_is_refused_and_writes_nothing(loop_mes
 async def test_the_demo_history_gives_maya_60_percent_in_control_flow(loop_mesh: Mesh) -> None:
     """Maya's seeded events, applied by debrief the way Kafka delivers them."""
     pool = loop_mesh.triage.state.pool
-    published = await demo_history.publish_missing(pool, loop_mesh.triage.state.sidecar)
-    assert published == 2
-    again = await demo_history.publish_missing(pool, loop_mesh.triage.state.sidecar)
-    assert again == 0
+    assert await demo_history.queue_missing(pool) == 2
+    assert await demo_history.queue_missing(pool) == 0
+
+    async def all_published() -> bool:
+        async with pool.connection() as conn:
+            cur = await conn.execute(
+                "select count(*) from event_outbox where app_id = 'triage' and published_at is null"
+            )
+            return (await cur.fetchone()) == (0,)
+
+    await eventually(all_published, what="triage's relay to publish the demo history")
     events = [e for e in loop_mesh.dapr.events() if isinstance(e, ExerciseGraded | QuizCompleted)]
+    assert events, "the demo history reaches the pipeline"
     debrief = loop_mesh.debrief
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=debrief), base_url="http://debrief"

@@ -44,7 +44,7 @@ async def _struggle(mesh: Mesh, email: str) -> None:
             duration_ms=3,
             error_type="TypeError",
         )
-        await consume_event(mesh.debrief.state.pool, mesh.debrief.state.sidecar, event)
+        await consume_event(mesh.debrief.state.pool, event)
 
 
 @pytest.mark.parametrize(

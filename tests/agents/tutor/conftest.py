@@ -42,6 +42,7 @@ def app(catalog: Catalog, sidecar: FakeSidecar, offline_agent: Any) -> FastAPI:
     application = create_app(settings)
     application.state.settings = settings
     application.state.sidecar = sidecar
+    application.state.events = sidecar  # the outbox: what the tutor queued
     application.state.tutor_catalog = catalog
     application.state.tutor_agent = offline_agent
     return application

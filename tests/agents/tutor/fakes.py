@@ -55,7 +55,8 @@ class Invocation:
 
 @dataclass
 class FakeSidecar:
-    """A sidecar in memory. `runner` answers `code-runner/tests`."""
+    """A sidecar in memory (and the outbox: `published` is what was queued). `runner` answers
+    `code-runner/tests`."""
 
     runner: RunnerScript = passing
     invocations: list[Invocation] = field(default_factory=list)
@@ -79,8 +80,9 @@ class FakeSidecar:
             return self.runner(json_body)
         raise AssertionError(f"unexpected invocation {app_id}/{method}")
 
-    async def publish(self, event: Event, *, partition_key: str | None = None) -> None:
-        self.published.append(event)
+    async def queue(self, *events: Event, partition_key: str | None = None) -> None:
+        """The outbox (`learnflow.outbox.EventSink`): what the tutor queued, in order."""
+        self.published.extend(events)
 
     async def get_state_entry(self, key: str) -> tuple[Any | None, str | None]:
         if key not in self.state:

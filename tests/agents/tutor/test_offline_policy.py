@@ -49,7 +49,9 @@ class Session:
 
 @pytest.fixture
 def session(catalog: Catalog, sidecar: FakeSidecar, offline_agent: Any) -> Session:
-    return Session(TutorService(sidecar, catalog, offline_agent, offline=True), sidecar)
+    return Session(
+        TutorService(sidecar, catalog, offline_agent, offline=True, events=sidecar), sidecar
+    )
 
 
 async def open_exercise(session: Session, exercise_id: str) -> str:

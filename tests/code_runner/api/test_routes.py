@@ -1,61 +1,57 @@
-"""POST /run and POST /tests with a scripted sidecar that records what the app publishes."""
+"""POST /run and POST /tests with a scripted outbox that records what the app queues."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from typing import Any
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
 from code_runner.app import create_app
 from code_runner.sandbox.runner import Runner
-from learnflow.errors import DependencyFailed
 from learnflow.events import CodeExecuted, Event
 from tests.code_runner.probes import sandbox_settings
 from tests.code_runner.sandbox.test_runner import ScriptedBackend
 
 
-class RecordingSidecar:
-    """Stands in for `learnflow.sidecar.Sidecar`: keeps every published event, or fails."""
+class RecordingOutbox:
+    """Stands in for the app's outbox (`learnflow.outbox.EventSink`): keeps every queued event,
+    or fails as a lost database connection does."""
 
     def __init__(self, fail: bool = False) -> None:
         self.published: list[Event] = []
         self.fail = fail
-        self.closed = False
 
-    async def publish(self, event: Event, *, partition_key: str | None = None) -> None:
+    async def queue(self, *events: Event, partition_key: str | None = None) -> None:
         if self.fail:
-            raise DependencyFailed("publishing code.executed failed with HTTP 500", "pubsub")
-        self.published.append(event)
-
-    async def aclose(self) -> None:
-        self.closed = True
+            raise psycopg.OperationalError("connection refused")
+        self.published.extend(events)
 
 
 @pytest.fixture
-def sidecar() -> RecordingSidecar:
-    return RecordingSidecar()
+def outbox() -> RecordingOutbox:
+    return RecordingOutbox()
 
 
 @pytest.fixture
-def client(pooled_runner: Runner, sidecar: RecordingSidecar) -> Iterator[TestClient]:
-    app = create_app(runner=pooled_runner, sidecar=sidecar)  # type: ignore[arg-type]
+def client(pooled_runner: Runner, outbox: RecordingOutbox) -> Iterator[TestClient]:
+    app = create_app(runner=pooled_runner, events=outbox)
     with TestClient(app) as client:
         yield client
 
 
-def executed(sidecar: RecordingSidecar) -> CodeExecuted:
-    assert len(sidecar.published) == 1
-    event = sidecar.published[0]
+def executed(outbox: RecordingOutbox) -> CodeExecuted:
+    assert len(outbox.published) == 1
+    event = outbox.published[0]
     assert isinstance(event, CodeExecuted)
     return event
 
 
 @pytest.mark.sandbox
 def test_run_returns_the_result_and_publishes_code_executed(
-    client: TestClient, sidecar: RecordingSidecar
+    client: TestClient, outbox: RecordingOutbox
 ) -> None:
     body = {
         "code": "print(input())",
@@ -71,7 +67,7 @@ def test_run_returns_the_result_and_publishes_code_executed(
     assert result["status"] == "ok"
     assert result["stdout"] == "hi\n"
     assert result["submission_id"] == "sub-1"
-    event = executed(sidecar)
+    event = executed(outbox)
     assert (event.topic, event.source, event.submission_id) == (
         "code.executed",
         "code-runner",
@@ -83,17 +79,17 @@ def test_run_returns_the_result_and_publishes_code_executed(
 
 
 @pytest.mark.sandbox
-def test_an_error_run_names_the_error_type(client: TestClient, sidecar: RecordingSidecar) -> None:
+def test_an_error_run_names_the_error_type(client: TestClient, outbox: RecordingOutbox) -> None:
     result = client.post("/run", json={"code": "d = {}\nd['missing']"}).json()
     assert result["status"] == "error"
-    event = executed(sidecar)
+    event = executed(outbox)
     assert (event.status, event.exit_code, event.error_type) == ("error", 1, "KeyError")
     assert event.submission_id == result["submission_id"]  # generated, and returned
 
 
 @pytest.mark.sandbox
 def test_tests_returns_the_exercism_result_and_publishes(
-    client: TestClient, sidecar: RecordingSidecar
+    client: TestClient, outbox: RecordingOutbox
 ) -> None:
     body = {
         "code": "def half(x):\n    return x / 0\n",
@@ -105,7 +101,7 @@ def test_tests_returns_the_exercism_result_and_publishes(
     result = response.json()
     assert result["status"] == "fail"
     assert result["tests"][0]["message"].startswith("ZeroDivisionError: division by zero")
-    event = executed(sidecar)
+    event = executed(outbox)
     assert (event.status, event.error_type, event.exercise_id) == (
         "fail",
         "ZeroDivisionError",
@@ -174,7 +170,7 @@ def test_tests_cannot_be_forged_over_http(client: TestClient) -> None:
 )
 def test_bad_requests_are_4xx_with_a_message_and_publish_nothing(
     client: TestClient,
-    sidecar: RecordingSidecar,
+    outbox: RecordingOutbox,
     path: str,
     body: Any,
     status: int,
@@ -184,7 +180,7 @@ def test_bad_requests_are_4xx_with_a_message_and_publish_nothing(
     assert response.status_code == status
     assert response.json()["error"] == "invalid_input"
     assert message in response.json()["message"]
-    assert sidecar.published == []
+    assert outbox.published == []
 
 
 @pytest.mark.sandbox
@@ -196,26 +192,26 @@ def test_a_body_that_is_not_json_is_400(client: TestClient) -> None:
 
 
 @pytest.mark.sandbox
-def test_a_failed_publish_still_returns_the_result(
-    pooled_runner: Runner, caplog: pytest.LogCaptureFixture
+def test_a_run_whose_event_cannot_be_recorded_is_503_with_retry_after(
+    pooled_runner: Runner,
 ) -> None:
-    sidecar = RecordingSidecar(fail=True)
-    app = create_app(runner=pooled_runner, sidecar=sidecar)  # type: ignore[arg-type]
-    with caplog.at_level(logging.WARNING, logger="code_runner.api"), TestClient(app) as client:
+    outbox = RecordingOutbox(fail=True)  # the database went away during the run
+    app = create_app(runner=pooled_runner, events=outbox)
+    with TestClient(app) as client:
         response = client.post("/run", json={"code": "print(2)", "submission_id": "sub-9"})
-    assert response.status_code == 200
-    assert response.json()["stdout"] == "2\n"
-    assert "code.executed for sub-9 not published" in caplog.text
-    assert sidecar.closed
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert response.json()["error"] == "unavailable"
+    assert "nothing was saved" in response.json()["message"]
 
 
-def test_a_busy_runner_is_503_with_retry_after(sidecar: RecordingSidecar) -> None:
+def test_a_busy_runner_is_503_with_retry_after(outbox: RecordingOutbox) -> None:
     backend = ScriptedBackend()
     backend.gate.set()
     runner = Runner(sandbox_settings(concurrency=1, queue_size=0), backend=backend).start()
     backend.gate.clear()
     try:
-        app = create_app(runner=runner, sidecar=sidecar)  # type: ignore[arg-type]
+        app = create_app(runner=runner, events=outbox)
         with TestClient(app) as client:
             occupying = runner._executor.submit(runner.run_python, "x = 1")
             backend.wait_executing(1)
@@ -225,7 +221,7 @@ def test_a_busy_runner_is_503_with_retry_after(sidecar: RecordingSidecar) -> Non
             assert response.json()["error"] == "busy"
             backend.gate.set()
             assert occupying.result(timeout=5)["status"] == "ok"
-        assert sidecar.published == []
+        assert outbox.published == []
     finally:
         backend.gate.set()
         runner.close()

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from learnflow.api.guard import has_unstorable_text
 from learnflow.api.service import create_service_app
-from learnflow.errors import Busy, NotFound
+from learnflow.errors import Busy, FailedDependency, NotFound
 from learnflow.settings import Settings
 
 LIMIT = 1024
@@ -37,6 +37,10 @@ def _app() -> Any:
     @public.post("/busy")
     async def busy() -> None:
         raise Busy("queue full", retry_after_s=3)
+
+    @public.post("/runner-down")
+    async def runner_down() -> None:
+        raise FailedDependency("Running code is unavailable right now.", "code-runner")
 
     @public.post("/raw")
     async def raw(request: Request) -> dict[str, int]:
@@ -110,17 +114,39 @@ async def test_nul_in_the_path_or_query_is_a_422(client: httpx.AsyncClient, url:
     assert (await client.get(url)).status_code == 422
 
 
+ASK = {"x-learnflow-problems": "in-header", "dapr-caller-app-id": "triage"}
+
+
 async def test_mesh_callers_get_problems_in_a_header(client: httpx.AsyncClient) -> None:
-    ask = {"x-learnflow-problems": "in-header"}
-    missing = await client.get("/items/abc", headers=ask)
+    missing = await client.get("/items/abc", headers=ASK)
     assert missing.status_code == 200
     assert missing.headers["x-learnflow-status"] == "404"
     assert missing.json()["error"] == "not_found"
-    busy = await client.post("/busy", headers=ask)
+    busy = await client.post("/busy", headers=ASK)
     assert (busy.status_code, busy.headers["x-learnflow-status"]) == (200, "503")
     assert busy.headers["retry-after"] == "3"
+    down = await client.post("/runner-down", headers=ASK)
+    assert (down.status_code, down.headers["x-learnflow-status"]) == (200, "424")
+    assert down.json()["dependency"] == "code-runner"
     # others get the real status
     assert (await client.get("/items/abc")).status_code == 404
+
+
+async def test_only_service_invocations_get_problems_in_a_header(
+    client: httpx.AsyncClient,
+) -> None:
+    """daprd's own calls (`/dapr/subscribe`, deliveries, health probes) carry no caller id: a
+    200 there is read as success (a problem object as the subscription list dropped them all)."""
+    ask_only = {"x-learnflow-problems": "in-header"}
+    missing = await client.get("/items/abc", headers=ask_only)
+    assert missing.status_code == 404 and "x-learnflow-status" not in missing.headers
+    probe = await client.get("/dapr/subscribe", headers={**ask_only, "dapr-api-token": "app-token"})
+    assert probe.status_code == 404 and "x-learnflow-status" not in probe.headers
+
+
+async def test_the_guards_own_refusal_through_the_mesh(client: httpx.AsyncClient) -> None:
+    refused = await client.get("/internal", headers=ASK)  # no app token: not from our sidecar
+    assert (refused.status_code, refused.headers["x-learnflow-status"]) == (200, "401")
 
 
 async def test_internal_routes_demand_the_app_token(client: httpx.AsyncClient) -> None:

@@ -38,7 +38,7 @@ EXPECTED_TABLES = {
     "exercise_publications",
     "exercise_index",
     "struggle_states",  # 0007: the debrief app's progress consumer
-    "event_outbox",
+    "event_outbox",  # every app's outbox since 0010 (app_id, seq)
     "code_drafts",  # 0008: the learning loop (chat history, drafts, notifications, trend)
     "notifications",
     "progress_history",
@@ -70,14 +70,9 @@ async def _recorded(conninfo: str) -> list[str]:
         return [v for (v,) in await cur.fetchall()]
 
 
-# Numbers claimed by a branch still in flight (0010: the outage engineer's outbox). A reserved
-# number may be absent; once its file lands it is an ordinary version and the entry can go.
-RESERVED_VERSIONS = {"0010"}
-
-
 def test_migration_files_are_numbered_without_gaps() -> None:
     expected = [f"{n:04d}" for n in range(1, int(ALL_VERSIONS[-1]) + 1)]
-    assert [v for v in expected if v in ALL_VERSIONS or v not in RESERVED_VERSIONS] == ALL_VERSIONS
+    assert expected == ALL_VERSIONS
 
 
 async def test_migrate_creates_the_schema_and_records_each_version(empty_db: str) -> None:

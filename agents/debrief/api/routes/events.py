@@ -26,7 +26,7 @@ async def _record(event: Event, request: Request) -> None:
 
 
 async def _progress(event: Event, request: Request) -> None:
-    await consume_event(request.app.state.pool, request.app.state.sidecar, event)
+    await consume_event(request.app.state.pool, event)
 
 
 async def _routed(event: Event, request: Request) -> None:
@@ -43,16 +43,12 @@ add_subscriber(router, "exercise.graded", _progress)
 
 async def _quiz(event: Event, request: Request) -> None:
     if isinstance(event, QuizCompleted) and event.user_id:
-        await consume_quiz(
-            request.app.state.pool, request.app.state.sidecar, quiz_attempt_of(event)
-        )
+        await consume_quiz(request.app.state.pool, quiz_attempt_of(event))
 
 
 async def _assigned(event: Event, request: Request) -> None:
     if isinstance(event, ExerciseAssigned):
-        await notifications.on_exercise_assigned(
-            request.app.state.pool, request.app.state.sidecar, event
-        )
+        await notifications.on_exercise_assigned(request.app.state.pool, event)
 
 
 add_subscriber(router, "quiz.completed", _quiz)

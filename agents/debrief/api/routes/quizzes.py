@@ -8,17 +8,16 @@ from debrief_agent import views
 from debrief_agent.api.deps import PoolDep
 from debrief_agent.models import QuizAttemptIn, QuizAttemptOut
 from debrief_agent.progress_consumer import consume_quiz
-from learnflow.api.deps import SidecarDep
 
 router = APIRouter(prefix="/quizzes", tags=["progress"])
 
 
 @router.post("/attempts", response_model=QuizAttemptOut)
-async def record_attempt(body: QuizAttemptIn, pool: PoolDep, sidecar: SidecarDep) -> QuizAttemptOut:
+async def record_attempt(body: QuizAttemptIn, pool: PoolDep) -> QuizAttemptOut:
     """Record the attempt once (`attempt_id` is the idempotency key), recompute the topic's
-    mastery, feed the struggle rules (a score under 50% opens an alert), publish
+    mastery, feed the struggle rules (a score under 50% opens an alert), queue
     `progress.updated` (and `struggle.detected` when an alert opened)."""
-    recorded, progress = await consume_quiz(pool, sidecar, body)
+    recorded, progress = await consume_quiz(pool, body)
     return QuizAttemptOut(
         attempt_id=body.attempt_id,
         recorded=recorded,

@@ -8,9 +8,9 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from debrief_agent import access, assigning, notifications, outbox, views
+from debrief_agent import access, assigning, notifications, views
 from debrief_agent.api.deps import CallerDep, PoolDep
-from learnflow.api.deps import SidecarDep
+from learnflow import outbox
 from learnflow.db.models import Role
 from learnflow.db.repos.users import get_user
 from learnflow.errors import NotAllowed, NotAuthenticated
@@ -24,7 +24,6 @@ async def assign(
     body: assigning.AssignRequest,
     caller: CallerDep,
     pool: PoolDep,
-    sidecar: SidecarDep,
 ) -> assigning.AssignReply:
     """Assign exercises to the class or to chosen students of it (all or nothing)."""
     async with pool.connection() as conn, conn.transaction():
@@ -33,9 +32,7 @@ async def assign(
         if teacher is None:
             raise NotAuthenticated("your account no longer exists")
         reply = await assigning.assign(conn, school_class, teacher, body)
-    await outbox.flush(
-        pool, sidecar, source_event_id=assigning.source_id(class_id, body.request_id)
-    )
+    outbox.wake()  # the relay publishes the queued exercise.assigned events
     return reply
 
 

@@ -2,30 +2,39 @@
 
 Callers must be logged in (any role): the user id sent to specialists and put in events is the
 verified principal's, and a session belongs to the user who started it.
+
+The events of a turn are queued in triage's outbox once the turn is saved and before the reply
+(`learnflow.outbox`): a chat never waits on Kafka. When the specialist is unavailable (or an app
+it needs), the learner gets a clear answer that names what is unavailable (`degraded`), not an
+error; such a turn is not remembered, so resending the message later gets the full answer.
 """
 
 from __future__ import annotations
 
-import asyncio
+import logging
 import uuid
+from typing import Any
 
 from fastapi import APIRouter
 
-from learnflow.api.deps import SidecarDep
+from learnflow.api.deps import EventsDep, SidecarDep
 from learnflow.contracts import SpecialistReply, SpecialistRequest
 from learnflow.curriculum import load_catalog
-from learnflow.errors import InvalidInput, NotAllowed
-from learnflow.events import LearningResponse, LearningRouted
+from learnflow.errors import DependencyFailed, InvalidInput, NotAllowed
+from learnflow.events import Event, LearningResponse, LearningRouted
 from learnflow.intent_fallback import classify_with_fallback
+from learnflow.outbox import EventSink
 from learnflow.progress.struggle import says_confused
 from learnflow.sidecar import Sidecar
 from triage_agent import conversation, history, quizzes
 from triage_agent.api.deps import OptionalPoolDep
+from triage_agent.degraded import WHAT_IT_DOES, degraded_reply
 from triage_agent.limits import ChatUser
 from triage_agent.models import ChatReply, ChatRequest
 from triage_agent.offtopic import own_reply
 
 router = APIRouter(tags=["chat"])
+log = logging.getLogger("triage.chat")
 EVENT_NAMESPACE = uuid.UUID("6f1c0d2e-7a47-4f0e-9a52-3c1c6b1f7e10")
 
 
@@ -35,27 +44,32 @@ def _event_id(session_id: str, message_id: str, kind: str) -> str:
 
 
 async def _announce(
-    sidecar: Sidecar, turn: conversation.Turn, session_id: str, user_id: str | None
+    events: EventSink,
+    turn: conversation.Turn,
+    session_id: str,
+    user_id: str | None,
+    *,
+    answered: bool = True,
 ) -> None:
+    """Queue `learning.routed` (and `learning.response` when a specialist answered)."""
     common = {
         "session_id": session_id,
         "user_id": user_id,
         "source": "triage",
         "message_id": turn.message_id,
     }
-    # two topics, no ordering between them: publish both at once
-    await asyncio.gather(
-        sidecar.publish(
-            LearningRouted(
-                id=_event_id(session_id, turn.message_id, "routed"),
-                intent=turn.intent,
-                agent=turn.agent,
-                confidence=turn.confidence,
-                says_confused=says_confused(turn.message),
-                **common,
-            )
-        ),
-        sidecar.publish(
+    queued: list[Event] = [
+        LearningRouted(
+            id=_event_id(session_id, turn.message_id, "routed"),
+            intent=turn.intent,
+            agent=turn.agent,
+            confidence=turn.confidence,
+            says_confused=says_confused(turn.message),
+            **common,
+        )
+    ]
+    if answered:
+        queued.append(
             LearningResponse(
                 id=_event_id(session_id, turn.message_id, "response"),
                 agent=turn.agent,
@@ -63,11 +77,33 @@ async def _announce(
                 sources=turn.sources,
                 **common,
             )
-        ),
-    )
+        )
+    await events.queue(*queued)
 
 
-def _reply(turn: conversation.Turn, session_id: str) -> ChatReply:
+def unavailable_app(exc: DependencyFailed, called: str) -> str:
+    """The app to name when calling `called` failed: the one its answer says is down (the code
+    runner behind the tutor), else `called` itself. Our own sidecar being away is not degraded:
+    nothing could be saved, so that stays a 503 (re-raised)."""
+    if exc.dependency == "daprd":
+        raise exc
+    log.warning("%s is unavailable, answering degraded: %s", called, exc.message)
+    return exc.dependency if exc.dependency in WHAT_IT_DOES else called
+
+
+async def _ask(sidecar: Sidecar, agent: str, request: SpecialistRequest) -> tuple[Any, str | None]:
+    """(the specialist's answer, None), or (None, the app that is unavailable) when it — or an
+    app it needs — is down, restarting or behind an open breaker."""
+    try:
+        answer = await sidecar.invoke(agent, "respond", json_body=request.model_dump())
+    except DependencyFailed as exc:
+        return None, unavailable_app(exc, agent)
+    return answer, None
+
+
+def _reply(
+    turn: conversation.Turn, session_id: str, unavailable: list[str] | None = None
+) -> ChatReply:
     return ChatReply(
         reply=turn.reply,
         routed_to=turn.agent,
@@ -78,6 +114,7 @@ def _reply(turn: conversation.Turn, session_id: str) -> ChatReply:
         sources=turn.sources,
         quiz=turn.quiz,
         exercise_id=turn.exercise_id,
+        unavailable=unavailable or [],
     )
 
 
@@ -123,7 +160,11 @@ async def _quiz_turn(
 
 @router.post("/chat", response_model=ChatReply, responses={429: {"description": "Too many"}})
 async def chat(
-    body: ChatRequest, sidecar: SidecarDep, user: ChatUser, pool: OptionalPoolDep
+    body: ChatRequest,
+    sidecar: SidecarDep,
+    events: EventsDep,
+    user: ChatUser,
+    pool: OptionalPoolDep,
 ) -> ChatReply:
     session_id = body.session_id or str(uuid.uuid4())
     message_id = body.message_id or str(uuid.uuid4())
@@ -139,21 +180,45 @@ async def chat(
             )
         replayed = stored.find(message_id) if body.message_id is not None else None
         if replayed is not None:  # a retry: answer again from memory, announce again (same ids)
-            await _announce(sidecar, replayed, session_id, user_id)
+            await _announce(events, replayed, session_id, user_id)
             return _reply(replayed, session_id)
 
-    turn = await _quiz_turn(sidecar, body, stored, session_id, message_id, user_id)
+    missing: str | None = None  # the app that could not answer
+    try:
+        turn = await _quiz_turn(sidecar, body, stored, session_id, message_id, user_id)
+    except DependencyFailed as exc:  # the tutor runs quizzes
+        missing = unavailable_app(exc, "tutor")
+        turn = _degraded_turn(missing, body, message_id, "tutor", "quiz", 1.0)
     if turn is None:
-        turn = await _specialist_turn(sidecar, body, session_id, message_id, user_id)
+        turn, missing = await _specialist_turn(sidecar, body, session_id, message_id, user_id)
+    if missing is not None:  # not remembered: resending it later gets the full answer
+        await _announce(events, turn, session_id, user_id, answered=False)
+        return _reply(turn, session_id, unavailable=[missing])
     await conversation.append_turn(sidecar, session_id, turn, user_id)
     await history.record_turn(pool, user.user_id, session_id, turn)
-    await _announce(sidecar, turn, session_id, user_id)
+    await _announce(events, turn, session_id, user_id)
     return _reply(turn, session_id)
+
+
+def _degraded_turn(
+    missing: str, body: ChatRequest, message_id: str, agent: str, intent: str, confidence: float
+) -> conversation.Turn:
+    degraded = degraded_reply(missing, body.message)
+    return conversation.Turn(
+        message_id=message_id,
+        message=body.message,
+        reply=degraded.reply,
+        agent=agent,
+        intent=intent,
+        confidence=round(confidence, 3),
+        sources=degraded.sources,
+    )
 
 
 async def _specialist_turn(
     sidecar: Sidecar, body: ChatRequest, session_id: str, message_id: str, user_id: str
-) -> conversation.Turn:
+) -> tuple[conversation.Turn, str | None]:
+    """(the turn, None), or (a degraded turn, the app that is unavailable)."""
     decision = await classify_with_fallback(body.message)
     if decision.agent == "triage":
         answer = SpecialistReply(reply=own_reply(decision.intent))
@@ -167,10 +232,15 @@ async def _specialist_turn(
             exercise_id=body.exercise_id,
             user_id=user_id,
         )
-        raw = await sidecar.invoke(decision.agent, "respond", json_body=request.model_dump())
+        raw, missing = await _ask(sidecar, decision.agent, request)
+        if missing is not None:
+            turn = _degraded_turn(
+                missing, body, message_id, decision.agent, decision.intent, decision.confidence
+            )
+            return turn, missing
         answer = SpecialistReply.model_validate(raw)
     offered = next((s for s in answer.sources if s.count(".") == 1 and _is_exercise(s)), None)
-    return conversation.Turn(
+    turn = conversation.Turn(
         message_id=message_id,
         message=body.message,
         reply=answer.reply,
@@ -180,6 +250,7 @@ async def _specialist_turn(
         sources=answer.sources,
         exercise_id=offered if decision.agent == "tutor" else None,
     )
+    return turn, None
 
 
 def _is_exercise(source: str) -> bool:

@@ -5,7 +5,9 @@ the tutor, which publishes the grade).
 The learner is the caller of record: their id travels in the run request and the
 `code.executed` event, so progress and struggle tracking see it. A `session_id` must be one of
 the caller's own sessions (or a new one). Both routes are rate-limited per learner, and at most
-two of a learner's runs and submissions are in the sandbox at once (`triage_agent.limits`).
+two of a learner's runs and submissions are in the sandbox at once (`triage_agent.limits`). When
+the app that does the work is unavailable (down or restarting) the answer is a 503 with
+Retry-After that says so plainly.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from learnflow.api.deps import SidecarDep
+from learnflow.errors import DependencyFailed
+from learnflow.sidecar import Sidecar
 from triage_agent import assigned
+from triage_agent.degraded import unavailable
 from triage_agent.limits import CodeSlot, RunUser, SubmitUser
 from triage_agent.ownership import require_own_session
 
@@ -41,16 +46,27 @@ class SubmitCode(BaseModel):
     session_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.:-]{1,100}$")
 
 
+async def _invoke(sidecar: Sidecar, app_id: str, method: str, body: Any, doing: str) -> Any:
+    try:
+        return await sidecar.invoke(app_id, method, json_body=body)
+    except DependencyFailed as exc:
+        if exc.dependency != app_id:
+            raise
+        raise unavailable(app_id, doing) from exc
+
+
 @router.post("/code/run", responses={429: {"description": "Too many"}})
 async def run_code(
     body: RunCode, user: RunUser, sidecar: SidecarDep, request: Request, _: CodeSlot
 ) -> Any:
     if body.session_id is not None:
         await require_own_session(request, sidecar, body.session_id, user)
-    return await sidecar.invoke(
+    return await _invoke(
+        sidecar,
         "code-runner",
         "run",
-        json_body={**body.model_dump(exclude_none=True), "user_id": str(user.user_id)},
+        {**body.model_dump(exclude_none=True), "user_id": str(user.user_id)},
+        "your code was not run",
     )
 
 
@@ -77,4 +93,4 @@ async def submit_code(
         custom = await assigned.custom_exercise_for(pool, user, exercise_id)
         if custom is not None:
             payload["exercise"] = assigned.grading_payload(custom)
-    return await sidecar.invoke("tutor", "grade", json_body=payload)
+    return await _invoke(sidecar, "tutor", "grade", payload, "your code was not graded")

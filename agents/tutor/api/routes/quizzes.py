@@ -19,7 +19,8 @@ router = APIRouter(prefix="/quizzes", tags=["quizzes"])
 
 def _quizzes(request: Request) -> QuizService:
     state = request.app.state
-    return QuizService(state.sidecar, getattr(state, "tutor_catalog", None) or default_catalog())
+    catalog = getattr(state, "tutor_catalog", None) or default_catalog()
+    return QuizService(state.sidecar, catalog, state.events)
 
 
 QuizDep = Annotated[QuizService, Depends(_quizzes)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from learnflow.errors import DependencyFailed, Unavailable
 from learnflow.events import CodeSubmitted, ExerciseGraded
 from learnflow.sidecar import UpstreamRejected
 from tests.agents.tutor.fakes import FakeSidecar, failing
@@ -173,3 +174,38 @@ async def test_respond_validates_its_contract(client: httpx.AsyncClient) -> None
 async def test_recommend_rejects_an_unknown_difficulty(client: httpx.AsyncClient) -> None:
     response = await client.post("/exercises/recommend", json={"difficulty": "insane"})
     assert response.status_code == 422 and "difficulty" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("runner_error", "says"),
+    [
+        (
+            DependencyFailed("code-runner failed on tests with HTTP 500", "code-runner"),
+            "Running code is unavailable right now, so your code was not graded",
+        ),
+        (  # the runner answered 503 itself (its database is away): its words are passed on
+            Unavailable("LearnFlow's database is unavailable for the moment", "postgresql"),
+            "LearnFlow's database is unavailable for the moment",
+        ),
+    ],
+)
+async def test_grading_with_the_code_runner_down_is_a_424_queuing_nothing(
+    client: httpx.AsyncClient,
+    sidecar: FakeSidecar,
+    runner_error: Exception,
+    says: str,
+) -> None:
+    def down(body: dict[str, object]) -> dict[str, object]:
+        raise runner_error
+
+    sidecar.runner = down
+    response = await client.post(
+        "/grade", json={"exercise_id": SUM_EVENS.id, "code": MY_CODE, "user_id": "u-1"}
+    )
+
+    # 424, not a 5xx: triage's circuit breaker for the (healthy) tutor stays closed
+    assert response.status_code == 424
+    assert response.json()["error"] == "failed_dependency"
+    assert response.json()["message"].startswith(says)
+    assert response.headers["retry-after"]
+    assert sidecar.published == []

@@ -1,0 +1,33 @@
+"""The transactional outbox every LearnFlow app publishes its events through.
+
+    async with pool.connection() as conn, conn.transaction():
+        ...the effect (rows of the request)...
+        await outbox.add(conn, ExerciseGraded(id=outbox.derived_id(...), ...))
+    outbox.wake()          # after the commit: the relay publishes at once
+
+The event is stored with the effect or not at all, so a request is accepted whatever Kafka does;
+the app's relay (`outbox_hooks`) publishes the rows in order once the broker is reachable.
+Event ids are deterministic where a request can be retried, so a retry queues nothing new and
+consumers, which dedupe on the id, apply each event once.
+"""
+
+from learnflow.outbox.hooks import outbox_hooks
+from learnflow.outbox.relay import BatchResult, Publisher, Relay, SidecarPublisher, wake
+from learnflow.outbox.sink import EventSink, OutboxSink
+from learnflow.outbox.store import Backlog, Row, add, backlog, derived_id
+
+__all__ = [
+    "Backlog",
+    "BatchResult",
+    "EventSink",
+    "OutboxSink",
+    "Publisher",
+    "Relay",
+    "Row",
+    "SidecarPublisher",
+    "add",
+    "backlog",
+    "derived_id",
+    "outbox_hooks",
+    "wake",
+]
