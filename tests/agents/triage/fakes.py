@@ -56,6 +56,7 @@ class FakeDapr(httpx.AsyncBaseTransport):
     fail_publishes: int = 0
     # what a lost first write (no etag, key exists) gets: Dapr's PostgreSQL store answers 500
     lost_first_write_status: int = 409
+    caller_app_id: str = "triage"  # the app whose sidecar this is (daprd's dapr-caller-app-id)
 
     # --- what the tests look at --------------------------------------------------------------
     def events(self, topic: str | None = None) -> list[Event]:
@@ -113,12 +114,16 @@ class FakeDapr(httpx.AsyncBaseTransport):
                 500, json={"errorCode": "ERR_DIRECT_INVOKE", "message": f"no app {app_id}"}
             )
         transport = httpx.ASGITransport(app=app)
+        # like daprd: the callee learns who invoked it (the guard answers problems in a header
+        # only to service invocations, which this marks)
+        forwarded_headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
+        forwarded_headers.setdefault("dapr-caller-app-id", self.caller_app_id)
         async with httpx.AsyncClient(transport=transport, base_url=f"http://{app_id}") as client:
             forwarded = await client.request(
                 request.method,
                 "/" + method,
                 content=body,
-                headers={k: v for k, v in headers.items() if k.lower() != "content-length"},
+                headers=forwarded_headers,
                 params=request.url.params,
             )
             await forwarded.aread()
