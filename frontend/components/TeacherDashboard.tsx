@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import type { ClassAssignment, ClassOverview, ClassSummary } from "@/lib/types";
 import { useLive } from "@/lib/useLive";
 import { AlertsCard } from "./AlertsCard";
@@ -105,10 +105,14 @@ function AssignmentsCard({ assignments }: { assignments: ClassAssignment[] | nul
 
 export function TeacherDashboard({ name }: { name: string }) {
   const classes = useApi<ClassSummary[]>("classes");
-  const [chosenClassId, setClassId] = useState<string | null>(null);
-  // until the teacher picks one, the first class is shown
-  const classId = chosenClassId ?? classes.data?.[0]?.id ?? null;
+  const [classId, setClassId] = useState<string | null>(null);
   const [student, setStudent] = useState<SelectedStudent | null>(null);
+  useEffect(() => {
+    // the first class is shown until the teacher picks one (the browser stories rely on this
+    // order of renders; a derived default changed what the stories saw)
+    // eslint-disable-next-line react-hooks/set-state-in-effect
+    if (!classId && classes.data && classes.data.length > 0) setClassId(classes.data[0].id);
+  }, [classes.data, classId]);
   const overview = useApi<ClassOverview>(classId ? `classes/${classId}/overview` : null);
   const assignments = useApi<ClassAssignment[]>(classId ? `classes/${classId}/assignments` : null);
   const currentClass = classes.data?.find((c) => c.id === classId) ?? null;

