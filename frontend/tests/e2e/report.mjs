@@ -67,11 +67,17 @@ try {
     await logIn(teacher, USERS.teacher);
     await teacher.goto(`${BASE_URL}/teacher`);
     const select = teacher.getByLabel("Class", { exact: true });
+    const link = teacher.getByRole("link", { name: `Class report of ${CLASS}` });
+    // the class picker shows once the classes are loaded, and only for a teacher with more than
+    // one (other stories open classes on the same stack): wait for it or for Python 101's link
+    await Promise.race([
+      select.waitFor({ timeout: 30_000 }).catch(() => {}),
+      link.waitFor({ timeout: 30_000 }).catch(() => {}),
+    ]);
     if (await select.count()) {
       const value = await select.locator("option", { hasText: CLASS }).first().getAttribute("value");
       await select.selectOption(value);
     }
-    const link = teacher.getByRole("link", { name: `Class report of ${CLASS}` });
     await link.waitFor({ timeout: 30_000 });
     await link.click();
     await waitForOutcome(teacher, teacher.getByRole("heading", { level: 1, name: `Class report: ${CLASS}` }));
