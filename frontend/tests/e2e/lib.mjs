@@ -202,17 +202,24 @@ export async function waitForOutcome(scope, locator, timeout = 30_000) {
   }
 }
 
-/** Replace the Monaco editor's text with the program, entered as one input (as a paste is). */
+/** Replace the Monaco editor's text by typing, as a learner would. */
 export async function typeInEditor(page, lines) {
   const editor = page.locator(".monaco-editor").first();
   await editor.waitFor({ timeout: 30_000 });
   await editor.locator(".view-lines").click();
   await page.keyboard.press("ControlOrMeta+A");
   await page.keyboard.press("Delete");
-  // The program goes in as one input, exactly as written. Typed key by key, each line relied on
-  // Monaco indenting after a colon, which it does only once Python's language rules have loaded:
-  // a race the story lost now and then (the loop's body arrived unindented).
-  await page.keyboard.insertText(lines.join("\n"));
+  for (const [i, line] of lines.entries()) {
+    // Monaco indents after a colon by itself: type each line's text without its indentation,
+    // and dedent with Shift+Tab where the line is less indented than the previous one
+    if (i > 0) {
+      await page.keyboard.press("Enter");
+      const previous = lines[i - 1].match(/^ */)[0].length + (lines[i - 1].trimEnd().endsWith(":") ? 4 : 0);
+      const wanted = line.match(/^ */)[0].length;
+      for (let level = previous; level > wanted; level -= 4) await page.keyboard.press("Shift+Tab");
+    }
+    await page.keyboard.type(line.trimStart(), { delay: 5 });
+  }
 }
 
 export async function editorText(page) {
