@@ -7,6 +7,7 @@ needs is installed by `make test`, so a skip can only mean something is missing.
 from __future__ import annotations
 
 import os
+from collections.abc import Generator
 
 import pytest
 
@@ -14,6 +15,34 @@ import pytest
 pytest_plugins = ("tests.integration.fixtures",)
 
 _skipped: list[str] = []
+_settings_at_start: dict[str, str] = {}
+
+
+def _learnflow_settings() -> dict[str, str]:
+    return {key: value for key, value in os.environ.items() if key.startswith("LEARNFLOW_")}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _settings_at_start.update(_learnflow_settings())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, object, object]:
+    """No test or fixture leaves a `LEARNFLOW_*` setting behind in this process's environment:
+    a stack started later in the session would inherit it (the chaos drills' retry bound once
+    reached the integration stack that way). Stacks take their own settings as `app_settings`."""
+    result = yield
+    changed = {
+        key
+        for key in set(_settings_at_start) | set(_learnflow_settings())
+        if os.environ.get(key) != _settings_at_start.get(key)
+    }
+    if changed:
+        raise AssertionError(
+            f"{item.nodeid} left {sorted(changed)} changed in os.environ; give a stack its "
+            "settings with Stack(app_settings=...) or use monkeypatch"
+        )
+    return result
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

@@ -46,6 +46,15 @@ PASSED_SETTINGS = (
 )
 
 
+def stack_settings(defaults: Mapping[str, str]) -> dict[str, str]:
+    """`defaults` as one stack's `app_settings`, a value set in the environment winning.
+
+    For stacks that need their own settings (a test stack's short workflow timers): handing them
+    to the stack instead of writing them to `os.environ` keeps them from leaking into another
+    stack started later by the same process."""
+    return {key: os.environ.get(key, value) for key, value in defaults.items()}
+
+
 def _port_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -31,7 +31,7 @@ from learnflow.auth.tokens import issue_token
 from learnflow.db.models import Role
 from learnflow.mesh import services
 from learnflow.mesh.processes import Recorded, group_members
-from learnflow.mesh.stack import Stack
+from learnflow.mesh.stack import Stack, stack_settings
 from learnflow.settings import REPO_ROOT, Settings
 
 # Workflow durations in seconds (a stuck timer the drills can wait out), as the integration
@@ -91,13 +91,11 @@ class Chaos:
         """A fresh stack (whatever a previous run left is stopped and deleted); `fresh=False`
         reuses one that is up (`up` repairs it), for a developer re-running one drill."""
         run_dir = REPO_ROOT / ".run" / os.environ.get("LEARNFLOW_TEST_CHAOS_RUN_DIR", run_dir_name)
-        for key, value in WORKFLOW_SETTINGS.items():
-            os.environ.setdefault(key, value)
         stack = Stack(
             Settings(run_dir=run_dir, port_offset=chaos_offset() if offset is None else offset),
             progress,
             without=WITHOUT,
-            app_settings=RATE_LIMITS,
+            app_settings={**stack_settings(WORKFLOW_SETTINGS), **RATE_LIMITS},
         )
         if fresh:
             stack.down(quiet=True)  # a previous run killed mid-way

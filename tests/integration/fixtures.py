@@ -7,7 +7,6 @@ only below its folder, and importing them elsewhere would start a second stack).
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 
@@ -15,7 +14,7 @@ import httpx
 import pytest
 
 from learnflow.mesh import services
-from learnflow.mesh.stack import Stack
+from learnflow.mesh.stack import Stack, stack_settings
 from learnflow.settings import REPO_ROOT, Settings
 from tests.integration.conftest import (
     TEST_PORT_OFFSET,
@@ -30,9 +29,9 @@ from tests.integration.conftest import (
 def mesh() -> Iterator[Mesh]:
     run_dir = REPO_ROOT / ".run" / TEST_RUN_DIR
     settings = Settings(run_dir=run_dir, port_offset=TEST_PORT_OFFSET)
-    for key, value in WORKFLOW_TEST_SETTINGS.items():
-        os.environ.setdefault(key, value)
-    stack = Stack(settings, _progress)
+    # this stack's own settings, never written to os.environ: another stack started later in the
+    # same session (the chaos drills', the web app's) must not inherit them
+    stack = Stack(settings, _progress, app_settings=stack_settings(WORKFLOW_TEST_SETTINGS))
     stack.down(quiet=True)  # a previous run killed mid-way
     shutil.rmtree(run_dir, ignore_errors=True)
     try:
