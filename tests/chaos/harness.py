@@ -33,6 +33,7 @@ from learnflow.mesh import services
 from learnflow.mesh.processes import Recorded, group_members
 from learnflow.mesh.stack import Stack, stack_settings
 from learnflow.settings import REPO_ROOT, Settings
+from tests.diagnostics import notable_log_lines
 
 # Workflow durations in seconds (a stuck timer the drills can wait out), as the integration
 # tests use them; the stack passes LEARNFLOW_WORKFLOW_* to the apps.
@@ -277,9 +278,10 @@ async def until(
             return last
         await asyncio.sleep(0.2)
     unhealthy = chaos.unhealthy() if chaos is not None else []
+    logged = notable_log_lines(chaos.stack.run_dir) if chaos is not None else ""
     raise AssertionError(
         f"timed out after {timeout_s:.0f} s waiting for {what}; last: {last!r}; "
-        f"unhealthy: {unhealthy}"
+        f"unhealthy: {unhealthy}\nthe stack's warnings and errors:\n{logged}"
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests.diagnostics import notable_log_lines
 from tests.frontend.conftest import FRONTEND, Frontend
 
 pytestmark = pytest.mark.integration
@@ -88,6 +89,10 @@ def stories(frontend: Frontend) -> dict[str, StoryRun]:
         reported = json.loads(report.read_text())["steps"] if report.is_file() else []
         steps = {s["id"]: s for s in reported}
         output = proc.stdout + proc.stderr
+        if proc.returncode != 0:  # CI's clone is gone afterwards: say what the stack logged
+            output += "\nthe stack's warnings and errors:\n" + notable_log_lines(
+                frontend.mesh.stack.run_dir
+            )
         runs[story] = StoryRun(proc.returncode, output, steps)
     return runs
 
@@ -108,4 +113,7 @@ def test_acceptance_step(stories: dict[str, StoryRun], story: str, step: str) ->
     result = stories[story].steps.get(step)
     if result is None:
         pytest.fail(f"{story} did not report step {step!r}:\n{stories[story].output}")
-    assert result["status"] == "PASS", f"{result['title']}:\n{result['detail']}"
+    assert result["status"] == "PASS", (
+        f"{result['title']}:\n{result['detail']}\n(the story's output, with the stack's logged "
+        "warnings and errors, is in test_story_runs_to_the_end)"
+    )
