@@ -1,5 +1,6 @@
-"""Fixtures for the tutor's tests: a small curriculum of our own (the real one is still being
-written), the in-memory fake sidecar (`learnflow.testing`), the offline agent, and the app over ASGI."""
+"""Fixtures for the tutor's unit tests: a small curriculum of our own (the real one is still
+being written), the in-memory fake sidecar (`learnflow.testing`), the offline agent, and the app
+over ASGI."""
 
 from __future__ import annotations
 
