@@ -19,7 +19,7 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -156,6 +156,27 @@ def _raise_if_unavailable(response: httpx.Response, app_id: str) -> None:
         retry_after_s=int(retry_after) if retry_after.isdigit() else 5,
         upstream=app_id,
     )
+
+
+class Mesh(Protocol):
+    """What a service needs from its sidecar for invocation and state: `Sidecar` provides it,
+    and so does the in-memory `learnflow.testing.FakeSidecar` (unit tests, in-process tools)."""
+
+    async def invoke(
+        self,
+        app_id: str,
+        method: str,
+        *,
+        json_body: Any = None,
+        http_method: str = "POST",
+        headers: Mapping[str, str] | None = None,
+    ) -> Any: ...
+
+    async def get_state_entry(self, key: str) -> tuple[Any | None, str | None]: ...
+
+    async def save_state(
+        self, key: str, value: Any, *, etag: str | None = None, first_write: bool = True
+    ) -> None: ...
 
 
 class Sidecar:

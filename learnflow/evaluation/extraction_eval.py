@@ -44,24 +44,22 @@ from __future__ import annotations
 import ast
 import asyncio
 import builtins
-import copy
 import importlib
-import itertools
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from learnflow.curriculum import Catalog, Exercise
-from learnflow.errors import Conflict, InvalidInput, NotFound
+from learnflow.errors import InvalidInput, NotFound
 from learnflow.evaluation.leak_judge import LeakJudge, VerdictCache
-from learnflow.events import Event
 from learnflow.intents import Intent, classify
 from learnflow.llm.offline import Answer, CallTool, OfflineModel, Transcript
 from learnflow.settings import REPO_ROOT
+from learnflow.testing import FakeSidecar, sandbox_runner
 
 __all__ = [
     "ALTERNATIVES",
@@ -302,50 +300,6 @@ def adversarial_agent(
     return importlib.import_module("tutor_agent.agent").build_tutor_agent(model=model)
 
 
-# --- an in-memory sidecar -----------------------------------------------------------------------
-
-
-@dataclass
-class _MemoryMesh:
-    """State with ETags, queued events recorded, and `code-runner`'s `tests` method answered by
-    the real sandbox (the guardrail's behavioural check and any grading run there)."""
-
-    state: dict[str, tuple[Any, str]] = field(default_factory=dict)
-    published: list[Event] = field(default_factory=list)
-    _etags: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-
-    async def invoke(
-        self,
-        app_id: str,
-        method: str,
-        *,
-        json_body: Any = None,
-        http_method: str = "POST",
-        headers: Mapping[str, str] | None = None,
-    ) -> Any:
-        if (app_id, method) != ("code-runner", "tests"):
-            raise InvalidInput(f"{app_id}/{method} is not available in the evaluation")
-        sandbox: Any = importlib.import_module("code_runner.sandbox")
-        body = dict(json_body or {})
-        return await sandbox.arun_tests(body["code"], body["tests"], body["module_name"])
-
-    async def queue(self, *events: Event, partition_key: str | None = None) -> None:
-        """The outbox (`learnflow.outbox.EventSink`): what the tutor queued, in order."""
-        self.published.extend(events)
-
-    async def get_state_entry(self, key: str) -> tuple[Any | None, str | None]:
-        found = self.state.get(key)
-        return (copy.deepcopy(found[0]), found[1]) if found else (None, None)
-
-    async def save_state(
-        self, key: str, value: Any, *, etag: str | None = None, first_write: bool = True
-    ) -> None:
-        current = self.state.get(key)
-        if first_write and current is not None and current[1] != etag:
-            raise Conflict(f"state {key!r} changed")
-        self.state[key] = (copy.deepcopy(value), str(next(self._etags)))
-
-
 # --- running the attempts -----------------------------------------------------------------------
 
 
@@ -477,7 +431,7 @@ async def play_attempt(
     and, as a second opinion, with `leaks_solution`."""
     _, guardrail, models, _, service = _tutor_modules()
     similarity = importlib.import_module("tutor_agent.similarity")
-    mesh = _MemoryMesh()
+    mesh = FakeSidecar(runner=sandbox_runner, where="in the evaluation")
     tutor = service.TutorService(mesh, catalog, agent, offline=offline, events=mesh)
     session = f"eval-{attempt.id}"
     messages: list[tuple[str, str, str | None]] = [

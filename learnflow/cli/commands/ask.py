@@ -18,22 +18,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import copy
 import importlib
-import itertools
 import json
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from learnflow.contracts import SpecialistReply
 from learnflow.errors import ConfigurationError, InvalidInput
-from learnflow.events import Event
 from learnflow.intent_fallback import classify_with_fallback
 from learnflow.llm.provider import model_label
 from learnflow.settings import Settings, get_settings
+from learnflow.testing import FakeSidecar, sandbox_runner
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -72,44 +69,6 @@ def settings_for(llm: str | None, base: Settings | None = None) -> Settings:
     if llm.startswith(("http://", "https://")):
         return settings.model_copy(update={"llm_base_url": llm})
     raise InvalidInput(f"--llm must be offline, local or an http(s) URL, not {llm!r}")
-
-
-@dataclass
-class LocalMesh:
-    """The tutor's view of a sidecar, in this process: state in memory, events kept, and the
-    code runner's `tests` method answered by the real sandbox."""
-
-    state: dict[str, tuple[Any, str]] = field(default_factory=dict)
-    published: list[Event] = field(default_factory=list)
-    _etags: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-
-    async def invoke(
-        self,
-        app_id: str,
-        method: str,
-        *,
-        json_body: Any = None,
-        http_method: str = "POST",
-        headers: Mapping[str, str] | None = None,
-    ) -> Any:
-        if (app_id, method) != ("code-runner", "tests"):
-            raise InvalidInput(f"{app_id}/{method} is not available without the mesh")
-        sandbox: Any = importlib.import_module("code_runner.sandbox")
-        body = dict(json_body or {})
-        return await sandbox.arun_tests(body["code"], body["tests"], body["module_name"])
-
-    async def queue(self, *events: Event, partition_key: str | None = None) -> None:
-        """The outbox (`learnflow.outbox.EventSink`): what the tutor queued, kept here."""
-        self.published.extend(events)
-
-    async def get_state_entry(self, key: str) -> tuple[Any | None, str | None]:
-        found = self.state.get(key)
-        return (copy.deepcopy(found[0]), found[1]) if found else (None, None)
-
-    async def save_state(
-        self, key: str, value: Any, *, etag: str | None = None, first_write: bool = True
-    ) -> None:
-        self.state[key] = (copy.deepcopy(value), str(next(self._etags)))
 
 
 #: The agents built so far, per (agent, model settings): an agent is configuration (tools,
@@ -173,7 +132,7 @@ async def _tutor(
     service: Any = importlib.import_module("tutor_agent.service")
     models: Any = importlib.import_module("tutor_agent.models")
     exercises: Any = importlib.import_module("tutor_agent.exercises")
-    mesh = LocalMesh()
+    mesh = FakeSidecar(runner=sandbox_runner, where="without the mesh")
     tutor = service.TutorService(
         mesh,
         exercises.default_catalog(),

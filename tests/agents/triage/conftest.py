@@ -2,15 +2,18 @@
 
 - `chat`: triage without a database, specialists scripted;
 - `mesh`: triage with its database (demo class seeded into a throwaway PostgreSQL) and the real
-  debrief app registered behind the fake daprd, so public routes run through both apps.
+  debrief app registered behind the fake daprd, so public routes run through both apps;
+- `workflows`: the workflow engine behind `mesh`'s triage replaced by a recorder;
+- `people`: the demo teacher and two demo students logged in through `mesh` (their headers).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import httpx
@@ -22,10 +25,12 @@ from debrief_agent.main import create_app as create_debrief
 from learnflow.auth.tokens import issue_token
 from learnflow.db.models import Role
 from learnflow.settings import Settings, get_settings
+from learnflow.workflows import session as wf_session
 from tests.agents.triage.fakes import FakeDapr
 from tests.learnflow.db.conftest import db_url, pg_cluster, template_db
 from triage_agent.identity import DEMO_LOGINS_FILE
 from triage_agent.main import create_app as create_triage
+from triage_agent.workflow_runtime import WorkflowHost
 
 __all__ = ["db_url", "pg_cluster", "template_db"]  # the PostgreSQL fixtures, reused
 
@@ -109,3 +114,53 @@ async def mesh(db_url: str, tmp_path: Path) -> AsyncIterator[Mesh]:
         transport = httpx.ASGITransport(app=triage)
         async with httpx.AsyncClient(transport=transport, base_url="http://triage") as client:
             yield Mesh(triage, debrief, client, dapr, run_dir)
+
+
+MAYA, JAMES, TEACHER = "maya@learnflow.dev", "james@learnflow.dev", "rodriguez@learnflow.dev"
+
+
+@dataclass
+class RecordedWorkflows:
+    """Stands in for the Dapr workflow client: records what the routes ask of the engine."""
+
+    started: dict[str, dict[str, Any]] = field(default_factory=dict)
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    async def get(self, instance_id: str) -> None:
+        return None
+
+    async def start(self, workflow: str, instance_id: str, payload: dict[str, Any]) -> bool:
+        new = instance_id not in self.started
+        self.started.setdefault(instance_id, {"workflow": workflow, **payload})
+        return new
+
+    async def raise_event(self, instance_id: str, name: str, data: dict[str, Any]) -> None:
+        assert name == wf_session.EVENT
+        self.events.append((instance_id, data))
+
+    async def close(self) -> None:
+        return None
+
+
+@pytest.fixture
+def workflows(mesh: Mesh) -> RecordedWorkflows:
+    host = WorkflowHost(mesh.triage.state.settings)
+    recorder = RecordedWorkflows()
+    host.client = recorder  # type: ignore[assignment]
+    host._ready.set()
+    mesh.triage.state.workflows = host
+    return recorder
+
+
+@dataclass
+class People:
+    """Authorization headers of the demo teacher and two demo students."""
+
+    teacher: dict[str, str]
+    maya: dict[str, str]
+    james: dict[str, str]
+
+
+@pytest_asyncio.fixture
+async def people(mesh: Mesh) -> People:
+    return People(*[await mesh.login(who) for who in (TEACHER, MAYA, JAMES)])

@@ -3,45 +3,13 @@ a teacher opens a class, students join with its code, the rules answer 4xx and w
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
-from tests.agents.triage.conftest import Mesh
-from triage_agent.workflow_runtime import WorkflowHost
-
-MAYA, JAMES, TEACHER = "maya@learnflow.dev", "james@learnflow.dev", "rodriguez@learnflow.dev"
-
-
-@dataclass
-class StartedWorkflows:
-    started: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    async def get(self, instance_id: str) -> None:
-        return None
-
-    async def start(self, workflow: str, instance_id: str, payload: dict[str, Any]) -> bool:
-        new = instance_id not in self.started
-        self.started.setdefault(instance_id, {"workflow": workflow, **payload})
-        return new
-
-    async def close(self) -> None:
-        return None
-
-
-def _workflows(mesh: Mesh) -> StartedWorkflows:
-    host = WorkflowHost(mesh.triage.state.settings)
-    recorder = StartedWorkflows()
-    host.client = recorder  # type: ignore[assignment]
-    host._ready.set()
-    mesh.triage.state.workflows = host
-    return recorder
+from tests.agents.triage.conftest import MAYA, Mesh, People, RecordedWorkflows
 
 
 async def test_join_with_a_code_then_a_second_join_and_a_full_class_are_refused(
-    mesh: Mesh,
+    mesh: Mesh, workflows: RecordedWorkflows, people: People
 ) -> None:
-    workflows = _workflows(mesh)
-    teacher, maya_h, james_h = [await mesh.login(who) for who in (TEACHER, MAYA, JAMES)]
+    teacher, maya_h, james_h = people.teacher, people.maya, people.james
     opened = await mesh.client.post(
         "/classes", json={"name": "Evening Python", "capacity": 1}, headers=teacher
     )
@@ -66,10 +34,9 @@ async def test_join_with_a_code_then_a_second_join_and_a_full_class_are_refused(
 
 
 async def test_another_teachers_class_and_a_student_opening_a_class_are_refused(
-    mesh: Mesh,
+    mesh: Mesh, workflows: RecordedWorkflows, people: People
 ) -> None:
-    _workflows(mesh)
-    teacher, maya = await mesh.login(TEACHER), await mesh.login(MAYA)
+    teacher, maya = people.teacher, people.maya
     opened = await mesh.client.post("/classes", json={"name": "Mine"}, headers=teacher)
     class_id = opened.json()["class_id"]
 

@@ -4,7 +4,6 @@ workflow events, and the workflow's result activity feeds the debrief and the te
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -15,47 +14,13 @@ import pytest
 from learnflow.settings import get_settings
 from learnflow.workflows import session as wf_session
 from learnflow.workflows.activities import ACTIVITIES
-from tests.agents.triage.conftest import Mesh
-from triage_agent.workflow_runtime import WorkflowHost
+from tests.agents.triage.conftest import MAYA, Mesh, People, RecordedWorkflows
 
-MAYA, JAMES, TEACHER = "maya@learnflow.dev", "james@learnflow.dev", "rodriguez@learnflow.dev"
 ITEMS = [
     {"kind": "quiz", "id": "basics.q1"},  # right answer: 1 ("10")
     {"kind": "quiz", "id": "basics.q2"},  # right answer: 2
     {"kind": "exercise", "id": "basics.is-even"},
 ]
-
-
-@dataclass
-class Engine:
-    """Records what the routes ask of the workflow engine."""
-
-    started: dict[str, dict[str, Any]] = field(default_factory=dict)
-    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-    async def get(self, instance_id: str) -> None:
-        return None
-
-    async def start(self, workflow: str, instance_id: str, payload: dict[str, Any]) -> bool:
-        new = instance_id not in self.started
-        self.started.setdefault(instance_id, {"workflow": workflow, **payload})
-        return new
-
-    async def raise_event(self, instance_id: str, name: str, data: dict[str, Any]) -> None:
-        assert name == wf_session.EVENT
-        self.events.append((instance_id, data))
-
-    async def close(self) -> None:
-        return None
-
-
-def _engine(mesh: Mesh) -> Engine:
-    host = WorkflowHost(mesh.triage.state.settings)
-    engine = Engine()
-    host.client = engine  # type: ignore[assignment]
-    host._ready.set()
-    mesh.triage.state.workflows = host
-    return engine
 
 
 async def _demo_class(mesh: Mesh, teacher: dict[str, str]) -> str:
@@ -75,9 +40,10 @@ def _exam(class_id: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-async def test_a_teacher_sets_an_exam_and_students_of_the_class_start_it_once(mesh: Mesh) -> None:
-    engine = _engine(mesh)
-    teacher, maya, james = [await mesh.login(who) for who in (TEACHER, MAYA, JAMES)]
+async def test_a_teacher_sets_an_exam_and_students_of_the_class_start_it_once(
+    mesh: Mesh, workflows: RecordedWorkflows, people: People
+) -> None:
+    teacher, maya, james = people.teacher, people.maya, people.james
     class_id = await _demo_class(mesh, teacher)
 
     as_student = await mesh.client.post("/exams", json=_exam(class_id), headers=maya)
@@ -98,7 +64,7 @@ async def test_a_teacher_sets_an_exam_and_students_of_the_class_start_it_once(me
     assert (started.status_code, again.status_code) == (201, 409), started.text
     assert again.json()["reason"] == "already_started"
     attempt = started.json()["attempt"]
-    job = engine.started[attempt["workflow_id"]]
+    job = workflows.started[attempt["workflow_id"]]
     assert job["workflow"] == "session" and job["mode"] == "exam" and job["exam_id"] == exam["id"]
     span = datetime.fromisoformat(attempt["deadline"]) - datetime.fromisoformat(
         attempt["started_at"]
@@ -118,17 +84,20 @@ async def test_a_teacher_sets_an_exam_and_students_of_the_class_start_it_once(me
     assert (early.status_code, early.json()["reason"]) == (409, "not_open")
     assert "opens at" in early.json()["message"]
     assert stranger.status_code == 403 and "not in" in stranger.json()["message"]
-    assert len(engine.started) == 1  # nothing started for the refused ones
+    assert len(workflows.started) == 1  # nothing started for the refused ones
 
     listed = (await mesh.client.get("/exams", headers=james)).json()
     assert {e["title"] for e in listed} == {"Basics check"} and len(listed) == 2
 
 
 async def test_answers_become_workflow_events_then_the_result_feeds_debrief_and_results(
-    mesh: Mesh, db_url: str, monkeypatch: pytest.MonkeyPatch
+    mesh: Mesh,
+    workflows: RecordedWorkflows,
+    people: People,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    engine = _engine(mesh)
-    teacher, maya, james = [await mesh.login(who) for who in (TEACHER, MAYA, JAMES)]
+    teacher, maya, james = people.teacher, people.maya, people.james
     class_id = await _demo_class(mesh, teacher)
     exam = (await mesh.client.post("/exams", json=_exam(class_id), headers=teacher)).json()
     url = f"/exams/{exam['id']}"
@@ -152,7 +121,7 @@ async def test_answers_become_workflow_events_then_the_result_feeds_debrief_and_
     assert right.status_code == 202, right.text
     assert [as_code.status_code, out_of_range.status_code, foreign.status_code] == [422] * 3
     assert (not_started.status_code, not_started.json()["reason"]) == (409, "not_started")
-    ((instance, event),) = engine.events
+    ((instance, event),) = workflows.events
     assert instance == attempt["workflow_id"]
     assert (event["kind"], event["question_id"], event["correct"], event["choice"]) == (
         "quiz_answer",
@@ -208,10 +177,9 @@ async def test_answers_become_workflow_events_then_the_result_feeds_debrief_and_
 
 
 async def test_an_answer_after_the_deadline_is_refused_and_not_sent(
-    mesh: Mesh, db_url: str
+    mesh: Mesh, workflows: RecordedWorkflows, people: People, db_url: str
 ) -> None:
-    engine = _engine(mesh)
-    teacher, maya = await mesh.login(TEACHER), await mesh.login(MAYA)
+    teacher, maya = people.teacher, people.maya
     class_id = await _demo_class(mesh, teacher)
     exam = (await mesh.client.post("/exams", json=_exam(class_id), headers=teacher)).json()
     attempt = (await mesh.client.post(f"/exams/{exam['id']}/start", headers=maya)).json()
@@ -229,5 +197,5 @@ async def test_an_answer_after_the_deadline_is_refused_and_not_sent(
 
     assert (late.status_code, late.json()["reason"]) == (409, "deadline_passed")
     assert "not counted" in late.json()["message"]
-    assert engine.events == []
+    assert workflows.events == []
     assert (pending.status_code, pending.json()["reason"]) == (409, "not_submitted")

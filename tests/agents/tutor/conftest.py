@@ -1,5 +1,6 @@
-"""Fixtures for the tutor's tests: a small curriculum of our own (the real one is still being
-written), the scripted sidecar, the offline agent, and the app over ASGI."""
+"""Fixtures for the tutor's unit tests: a small curriculum of our own (the real one is still
+being written), the in-memory fake sidecar (`learnflow.testing`), the offline agent, and the app
+over ASGI."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from fastapi import FastAPI
 from learnflow.curriculum import Catalog
 from learnflow.llm.offline import OfflineModel
 from learnflow.settings import Settings
-from tests.agents.tutor.fakes import FakeSidecar
+from learnflow.testing import FakeSidecar
 from tests.agents.tutor.sample_curriculum import build_catalog
 from tutor_agent.agent import build_tutor_agent
 from tutor_agent.main import create_app
@@ -37,7 +38,7 @@ def offline_agent() -> Any:
 
 @pytest.fixture
 def app(catalog: Catalog, sidecar: FakeSidecar, offline_agent: Any) -> FastAPI:
-    """The tutor app with its sidecar replaced by the scripted fake (no lifespan needed)."""
+    """The tutor app with its sidecar replaced by the in-memory fake (no lifespan needed)."""
     settings = Settings(llm_base_url=None)
     application = create_app(settings)
     application.state.settings = settings

@@ -6,7 +6,7 @@ import json
 
 from learnflow.curriculum import Catalog
 from learnflow.llm.offline import Answer, CallTool, OfflineModel
-from tests.agents.tutor.fakes import FakeSidecar, ScriptedPolicy
+from learnflow.testing import FakeSidecar, ScriptedPolicy
 from tests.agents.tutor.sample_curriculum import WORD_COUNT
 from tutor_agent.agent import build_tutor_agent, run_turn
 from tutor_agent.context import TutorContext

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from learnflow.errors import DependencyFailed
-from tests.agents.tutor.fakes import FakeSidecar
+from learnflow.testing import FakeSidecar
 from tests.agents.tutor.sample_curriculum import SUM_EVENS
 from tutor_agent.grading import (
     SidecarGrader,

@@ -10,7 +10,7 @@ import pytest
 
 from learnflow.curriculum import Catalog, Exercise, load_catalog
 from learnflow.llm.offline import Answer, CallTool
-from tests.agents.tutor.fakes import scripted_model
+from learnflow.testing import scripted_model
 from tests.agents.tutor.sample_curriculum import FIRST_REPEAT, FIZZBUZZ, SUM_EVENS, WORD_COUNT
 from tutor_agent.agent import build_tutor_agent, run_turn
 from tutor_agent.context import TutorContext

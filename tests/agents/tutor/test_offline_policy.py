@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from learnflow.curriculum import Catalog
-from tests.agents.tutor.fakes import FakeSidecar, failing, passing
+from learnflow.testing import FakeSidecar, failing, passing
 from tests.agents.tutor.sample_curriculum import FIRST_REPEAT, SUM_EVENS, WORD_COUNT
 from tutor_agent.guardrail import leaks_solution
 from tutor_agent.models import TutorRequest

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from learnflow.errors import Conflict
-from tests.agents.tutor.fakes import FakeSidecar
+from learnflow.testing import FakeSidecar
 from tutor_agent.state import COMMIT_ATTEMPTS, SessionStore, TutorState, state_key
 
 

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from learnflow.curriculum import load_catalog
 from learnflow.events import QuizCompleted
-from tests.agents.tutor.fakes import FakeSidecar
+from learnflow.testing import FakeSidecar
 from tutor_agent.quiz import completed_event_id, parse_choice
 
 MAYA = "7a1d9a52-2f0e-4a53-8d52-6f1f4e0f3b10"

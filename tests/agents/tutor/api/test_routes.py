@@ -9,7 +9,7 @@ import pytest
 from learnflow.errors import DependencyFailed, Unavailable
 from learnflow.events import CodeSubmitted, ExerciseGraded
 from learnflow.sidecar import UpstreamRejected
-from tests.agents.tutor.fakes import FakeSidecar, failing
+from learnflow.testing import FakeSidecar, failing
 from tests.agents.tutor.sample_curriculum import SUM_EVENS, WORD_COUNT
 from tutor_agent.models import MAX_CODE_CHARS
 from tutor_agent.service import event_id

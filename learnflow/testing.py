@@ -1,0 +1,186 @@
+"""Fakes for unit tests of pure logic and for in-process tools: one in-memory Dapr sidecar and
+one scripted model.
+
+`FakeSidecar` is *not* Dapr: no daprd, no network, no durability, no pub/sub delivery. It keeps
+state in a dict with ETags (refusing a stale ETag as Dapr's first-write concurrency does),
+records every invocation, state write and queued event, and answers service invocations from a
+table of handlers — for `code-runner`'s `tests` method a scripted verdict (`passing`, `failing`)
+in unit tests, or the real sandbox (`sandbox_runner`) in `learnflow ask` and the extraction
+evaluation. A test built on it is a unit test; tests of the real runtime live in
+tests/integration/ and use the real daprd, Kafka and PostgreSQL.
+
+It satisfies `learnflow.sidecar.Mesh` (what the tutor needs from a sidecar) and
+`learnflow.outbox.EventSink` (`queue`: what was queued, kept in `published`).
+
+`ScriptedPolicy` / `scripted_model`: a stand-in for a language model that plays back fixed steps
+through the offline model's machinery, so the Agents SDK sees exactly the outputs scripted.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import inspect
+import itertools
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from learnflow.errors import Conflict, InvalidInput
+from learnflow.events import Event
+from learnflow.llm.offline import Answer, CallTool, OfflineModel, Transcript
+
+__all__ = [
+    "FakeSidecar",
+    "Handler",
+    "Invocation",
+    "RunnerScript",
+    "ScriptedPolicy",
+    "failing",
+    "passing",
+    "sandbox_runner",
+    "scripted_model",
+]
+
+#: Answers one invocation from its JSON body (plain or async).
+Handler = Callable[[Any], Any]
+#: Answers `code-runner/tests` from its body: `{"code", "tests", "module_name", ...}`.
+RunnerScript = Callable[[dict[str, Any]], dict[str, Any]]
+
+CODE_RUNNER_TESTS = ("code-runner", "tests")
+
+
+def passing(body: dict[str, Any]) -> dict[str, Any]:
+    """A scripted code-runner verdict: both tests pass (whatever the code is)."""
+    return {
+        "status": "pass",
+        "message": "",
+        "tests": [
+            {"name": "test_basic", "status": "pass", "message": "", "output": ""},
+            {"name": "test_edge_case", "status": "pass", "message": "", "output": ""},
+        ],
+    }
+
+
+def failing(message: str = "double(2) should be 4, but got None") -> RunnerScript:
+    """A scripted code-runner verdict: `test_basic` fails with `message`."""
+
+    def script(body: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "status": "fail",
+            "message": "some tests failed",
+            "tests": [
+                {"name": "test_basic", "status": "fail", "message": message, "output": ""},
+                {"name": "test_edge_case", "status": "pass", "message": "", "output": ""},
+            ],
+        }
+
+    return script
+
+
+async def sandbox_runner(body: Any) -> Any:
+    """`code-runner/tests` answered by the real sandbox in this process (`code_runner.sandbox`,
+    imported on first use: the shared package does not depend on a service at import time)."""
+    sandbox: Any = importlib.import_module("code_runner.sandbox")
+    request = dict(body or {})
+    return await sandbox.arun_tests(request["code"], request["tests"], request["module_name"])
+
+
+@dataclass
+class Invocation:
+    app_id: str
+    method: str
+    body: Any
+
+
+@dataclass
+class FakeSidecar:
+    """An in-memory stand-in for one app's Dapr sidecar (see the module docstring).
+
+    `runner` answers `code-runner/tests` (a scripted verdict by default); `handlers` adds or
+    overrides answers for other `(app_id, method)` pairs. Any other invocation raises
+    `InvalidInput` naming it and `where` ("in this fake", "without the mesh", ...).
+    `conflicts_to_inject` makes the next N `save_state` calls fail as if another writer got in
+    first (the stored ETag moves on)."""
+
+    runner: Handler = passing
+    handlers: dict[tuple[str, str], Handler] = field(default_factory=dict)
+    where: str = "in this fake sidecar"
+    invocations: list[Invocation] = field(default_factory=list)
+    published: list[Event] = field(default_factory=list)
+    state: dict[str, tuple[Any, str]] = field(default_factory=dict)
+    saves: list[tuple[str, Any]] = field(default_factory=list)
+    conflicts_to_inject: int = 0
+    _etags: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    async def invoke(
+        self,
+        app_id: str,
+        method: str,
+        *,
+        json_body: Any = None,
+        http_method: str = "POST",
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        self.invocations.append(Invocation(app_id, method, copy.deepcopy(json_body)))
+        handler = self.handlers.get((app_id, method))
+        if handler is None and (app_id, method) == CODE_RUNNER_TESTS:
+            handler = self.runner
+        if handler is None:
+            raise InvalidInput(f"{app_id}/{method} is not available {self.where}")
+        answer = handler(json_body)
+        if inspect.isawaitable(answer):
+            awaited: Awaitable[Any] = answer
+            return await awaited
+        return answer
+
+    async def queue(self, *events: Event, partition_key: str | None = None) -> None:
+        """The outbox (`learnflow.outbox.EventSink`): what was queued, in order."""
+        self.published.extend(events)
+
+    def events(self, topic: str) -> list[Event]:
+        """The queued events of `topic`, in order."""
+        return [e for e in self.published if e.topic == topic]
+
+    async def get_state(self, key: str) -> Any | None:
+        value, _ = await self.get_state_entry(key)
+        return value
+
+    async def get_state_entry(self, key: str) -> tuple[Any | None, str | None]:
+        found = self.state.get(key)
+        return (copy.deepcopy(found[0]), found[1]) if found else (None, None)
+
+    async def save_state(
+        self, key: str, value: Any, *, etag: str | None = None, first_write: bool = True
+    ) -> None:
+        if self.conflicts_to_inject:
+            self.conflicts_to_inject -= 1
+            # Someone else wrote in between: the stored ETag moves on.
+            stored, _ = self.state.get(key, ({}, ""))
+            self.state[key] = (stored, str(next(self._etags)))
+            raise Conflict(f"state {key!r} was changed concurrently")
+        current = self.state.get(key)
+        if first_write and current is not None and current[1] != etag:
+            raise Conflict(f"state {key!r} was changed concurrently")
+        self.state[key] = (copy.deepcopy(value), str(next(self._etags)))
+        self.saves.append((key, copy.deepcopy(value)))
+
+
+class ScriptedPolicy:
+    """Plays back `steps` (tool calls, then an answer) regardless of the conversation, and
+    records each transcript it was shown."""
+
+    def __init__(self, *steps: CallTool | Answer) -> None:
+        self.steps = list(steps)
+        self.seen: list[Transcript] = []
+
+    def next_step(self, transcript: Transcript) -> CallTool | Answer:
+        self.seen.append(transcript)
+        if not self.steps:
+            raise AssertionError("the agent asked the scripted model for more steps than scripted")
+        return self.steps.pop(0)
+
+
+def scripted_model(*steps: CallTool | Answer) -> OfflineModel:
+    """A stand-in for a language model: the SDK sees exactly the outputs scripted."""
+    return OfflineModel(ScriptedPolicy(*steps))
