@@ -26,10 +26,11 @@ from uuid import UUID
 
 import httpx
 import psycopg
+from confluent_kafka import Consumer, TopicPartition
 
 from learnflow.auth.tokens import issue_token
 from learnflow.db.models import Role
-from learnflow.mesh import services
+from learnflow.mesh import kafka_security, services
 from learnflow.mesh.processes import Recorded, group_members
 from learnflow.mesh.stack import Stack, stack_settings
 from learnflow.settings import REPO_ROOT, Settings
@@ -127,6 +128,29 @@ class Chaos:
     async def healthy(self, timeout_s: float = 120) -> None:
         """Wait until every process answers its health check (the stack is whole again)."""
         await until(lambda: not self.unhealthy(), timeout_s, "every process healthy", self)
+
+    def dead_letters(self) -> dict[str, int]:
+        """How many messages each dead-letter topic (`<topic>.dlq`) holds, read as Kafka's `ops`
+        user (it reads every topic and writes none)."""
+        config = kafka_security.client_config(
+            f"127.0.0.1:{self.stack.topo.kafka_port}",
+            kafka_security.OPS_USER,
+            self.secrets.kafka_passwords[kafka_security.OPS_USER],
+        )
+        consumer = Consumer({**config, "group.id": f"chaos-dlq-{uuid.uuid4()}"})
+        try:
+            topics = consumer.list_topics(timeout=10).topics
+            counts = {}
+            for name, meta in sorted(topics.items()):
+                if name.endswith(".dlq"):
+                    marks = [
+                        consumer.get_watermark_offsets(TopicPartition(name, p), timeout=10)
+                        for p in meta.partitions
+                    ]
+                    counts[name] = sum(high - low for low, high in marks)
+            return counts
+        finally:
+            consumer.close()
 
     def restarts(self, name: str) -> int:
         history = self.stack.supervision.restarts().get(name)

@@ -68,6 +68,7 @@ def _check_acknowledged_applied(chaos: Chaos, learner: Learner) -> None:
 async def kill_while_learners_work(chaos: Chaos, http: httpx.AsyncClient, name: str) -> None:
     """The drill for any app or sidecar: a learner chats, submits and runs while `name` dies."""
     restarts_before = chaos.restarts(name)
+    dead_letters_before = await asyncio.to_thread(chaos.dead_letters)
     _, student = chaos.classroom()
     learner = Learner(chaos, http, student)
     stop = asyncio.Event()
@@ -94,6 +95,9 @@ async def kill_while_learners_work(chaos: Chaos, http: httpx.AsyncClient, name: 
 
     _check_answers(learner.answers, name)
     _check_acknowledged_applied(chaos, learner)
+    # a message on its way to the app that died waited for it: none was dead-lettered (with a
+    # delivery retry shorter than a restart, killing debrief sent learning.response to its DLQ)
+    assert await asyncio.to_thread(chaos.dead_letters) == dead_letters_before
     assert chaos.restarts(name) == restarts_before + 1
     recovery = max(first_ok_after(learner, kind, killed_at) or 0.0 for kind in NEEDS)
     counts = ledger.summary()
@@ -109,6 +113,7 @@ async def kill_while_learners_work(chaos: Chaos, http: httpx.AsyncClient, name: 
                 "every answer normal, degraded (naming it) or 503 + Retry-After",
                 "actions not needing it never failed",
                 "every acknowledged grade applied, once; none invented",
+                "no event dead-lettered",
             ],
             extra={"restart_s": round(restart_s, 1), "ledger": counts},
         ),
