@@ -133,9 +133,7 @@ async def test_a_tutor_that_does_not_answer_in_time_is_503_naming_it() -> None:
         app.state.events = dapr
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://triage") as client:
-            response = await client.post(
-                "/quizzes", json={"topic": "for loops"}, headers=student()
-            )
+            response = await client.post("/quizzes", json={"topic": "for loops"}, headers=student())
     assert response.status_code == 503, response.text
     assert response.headers["retry-after"] == "10"
     assert response.json()["message"].startswith(TUTOR_DOWN)
