@@ -6,11 +6,13 @@ Kafka delivers it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
-from learnflow.errors import Conflict, DependencyFailed
 from learnflow.events import Event, LearningResponse, LearningRouted
 from learnflow.sidecar import Sidecar
+from learnflow.state_update import Keep, Save, update_state
 
 MAX_ENTRIES = 500
 ATTEMPTS = 8
@@ -36,9 +38,13 @@ def state_key(session_id: str) -> str:
 
 async def load(sidecar: Sidecar, session_id: str) -> tuple[Activity, str | None]:
     raw, etag = await sidecar.get_state_entry(state_key(session_id))
+    return _parse(session_id, raw), etag
+
+
+def _parse(session_id: str, raw: Any | None) -> Activity:
     if raw is None:
-        return Activity(session_id=session_id), None
-    return Activity.model_validate(raw), etag
+        return Activity(session_id=session_id)
+    return Activity.model_validate(raw)
 
 
 async def record(sidecar: Sidecar, event: Event) -> bool:
@@ -53,25 +59,20 @@ async def record(sidecar: Sidecar, event: Event) -> bool:
         intent=event.intent if isinstance(event, LearningRouted) else None,
         at=event.occurred_at.isoformat(),
     )
-    for _ in range(ATTEMPTS):
-        activity, etag = await load(sidecar, event.session_id)
-        if any(e.event_id == event.id for e in activity.entries):
-            return False
+    session_id = event.session_id
+
+    def decide(raw: Any | None) -> Save[bool] | Keep[bool]:
+        activity = _parse(session_id, raw)
+        if any(e.event_id == entry.event_id for e in activity.entries):
+            return Keep(False)
         entries = [*activity.entries, entry][-MAX_ENTRIES:]
-        try:
-            await sidecar.save_state(
-                state_key(event.session_id),
-                activity.model_copy(update={"entries": entries}).model_dump(mode="json"),
-                etag=etag,
-            )
-        except Conflict:
-            continue
-        except DependencyFailed:
-            # The PostgreSQL state store answers a lost first write (two events of a new session
-            # at once) with a 500, not a 409: if the key changed under us, it was that race.
-            _, now = await sidecar.get_state_entry(state_key(event.session_id))
-            if now != etag:
-                continue
-            raise
-        return True
-    raise Conflict(f"activity of session {event.session_id} is contended; will retry")
+        return Save(activity.model_copy(update={"entries": entries}).model_dump(mode="json"), True)
+
+    # (a lost first write — two events of a new session at once — is retried by update_state)
+    return await update_state(
+        sidecar,
+        state_key(session_id),
+        decide,
+        attempts=ATTEMPTS,
+        contended=f"activity of session {session_id} is contended; will retry",
+    )

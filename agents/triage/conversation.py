@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from learnflow.errors import Conflict
 from learnflow.sidecar import Sidecar
+from learnflow.state_update import Keep, Save, update_state
 
 MAX_TURNS_KEPT = 50
 ATTEMPTS = 5
@@ -55,30 +55,35 @@ def state_key(session_id: str) -> str:
 
 async def load(sidecar: Sidecar, session_id: str) -> tuple[Conversation, str | None]:
     raw, etag = await sidecar.get_state_entry(state_key(session_id))
+    return _parse(session_id, raw), etag
+
+
+def _parse(session_id: str, raw: Any | None) -> Conversation:
     if raw is None:
-        return Conversation(session_id=session_id), None
-    return Conversation.model_validate(raw), etag
+        return Conversation(session_id=session_id)
+    return Conversation.model_validate(raw)
 
 
 async def append_turn(
     sidecar: Sidecar, session_id: str, turn: Turn, user_id: str | None = None
 ) -> Conversation:
     """Append `turn` (once: a turn whose message id is stored already is not added again)."""
-    for _ in range(ATTEMPTS):
-        conversation, etag = await load(sidecar, session_id)
+
+    def decide(raw: Any | None) -> Save[Conversation] | Keep[Conversation]:
+        conversation = _parse(session_id, raw)
         if conversation.find(turn.message_id) is not None:
-            return conversation
+            return Keep(conversation)
         turns = [*conversation.turns, turn][-MAX_TURNS_KEPT:]
         updated = conversation.model_copy(
             update={"turns": turns, "user_id": conversation.user_id or user_id}
         )
-        try:
-            await sidecar.save_state(
-                state_key(session_id), updated.model_dump(mode="json"), etag=etag
-            )
-        except Conflict:
-            continue
-        return updated
-    raise Conflict(
-        f"session {session_id} is being written by several requests at once; retry the message"
+        return Save(updated.model_dump(mode="json"), updated)
+
+    return await update_state(
+        sidecar,
+        state_key(session_id),
+        decide,
+        attempts=ATTEMPTS,
+        contended=f"session {session_id} is being written by several requests at once; "
+        "retry the message",
     )

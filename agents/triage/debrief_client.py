@@ -13,26 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from learnflow.auth.tokens import Principal
-from learnflow.errors import (
-    Conflict,
-    DependencyFailed,
-    InvalidInput,
-    LearnFlowError,
-    NotAllowed,
-    NotFound,
-)
-from learnflow.sidecar import Sidecar, UpstreamRejected
+from learnflow.sidecar import Sidecar
+from triage_agent.calls import call_app
 
 DEBRIEF = "debrief"
 USER_HEADER = "x-learnflow-user"  # the same names as debrief_agent.access
 ROLE_HEADER = "x-learnflow-role"
-_PASSED_ON: dict[int, type[LearnFlowError]] = {
-    400: InvalidInput,
-    403: NotAllowed,
-    404: NotFound,
-    409: Conflict,
-    422: InvalidInput,
-}
 
 
 def principal_headers(principal: Principal) -> dict[str, str]:
@@ -46,29 +32,16 @@ async def ask_debrief(
     *,
     http_method: str = "GET",
     json_body: Any = None,
+    doing: str | None = None,
 ) -> Any:
-    """Invoke `method` on debrief as `principal`; its 403/404/409/422 answers reach the caller
-    with their own status and message."""
-    try:
-        return await sidecar.invoke(
-            DEBRIEF,
-            method,
-            http_method=http_method,
-            json_body=json_body,
-            headers=principal_headers(principal),
-        )
-    except UpstreamRejected as exc:
-        error = _PASSED_ON.get(exc.status_code)
-        if error is None:  # 401 would mean triage forwarded no principal: our fault, not theirs
-            raise DependencyFailed(
-                f"debrief refused {method} (HTTP {exc.status_code}): {exc.message}",
-                dependency=DEBRIEF,
-            ) from exc
-        raise error(exc.message) from exc
-    except DependencyFailed as exc:
-        # Sidecar.invoke reports an app's 404 as a failed dependency; a 404 of debrief's is a
-        # missing class, student or alert, which the caller should see as such.
-        if exc.details.get("upstream_status") == 404 and exc.dependency == DEBRIEF:
-            _, _, said = exc.message.partition("HTTP 404: ")
-            raise NotFound(said or "Not found") from exc
-        raise
+    """Invoke `method` on debrief as `principal`; its 4xx answers reach the caller with their
+    own status and message, and debrief being down is a 503 that says so (`triage_agent.calls`)."""
+    return await call_app(
+        sidecar,
+        DEBRIEF,
+        method,
+        http_method=http_method,
+        json_body=json_body,
+        headers=principal_headers(principal),
+        doing=doing,
+    )

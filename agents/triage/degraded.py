@@ -20,7 +20,7 @@ from learnflow.retrieval import lesson_index
 WHAT_IT_DOES = {
     "concepts": "The concepts tutor",
     "tutor": "The exercise tutor (exercises, hints and grading)",
-    "debrief": "Progress summaries",
+    "debrief": "Progress tracking (progress, classes, assignments and notifications)",
     "code-runner": "Running code",
 }
 #: A lesson is offered only if it covers this share of the question (see `learnflow.retrieval.Hit`).

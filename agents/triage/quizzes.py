@@ -93,7 +93,10 @@ async def start(
 ) -> dict[str, Any]:
     body = {"user_id": user_id, "topic": topic, "session_id": session_id, "quiz_id": quiz_id}
     view: dict[str, Any] = await ask_tutor(
-        sidecar, "quizzes", json_body={k: v for k, v in body.items() if v is not None}
+        sidecar,
+        "quizzes",
+        json_body={k: v for k, v in body.items() if v is not None},
+        doing="your quiz was not started",
     )
     return view
 
@@ -105,12 +108,16 @@ async def answer(
         sidecar,
         f"quizzes/{quiz_id}/answers",
         json_body={"user_id": user_id, "question_id": question_id, "choice": choice},
+        doing="your answer was not recorded",
     )
     return outcome
 
 
 async def read(sidecar: Sidecar, *, user_id: str, quiz_id: str) -> dict[str, Any]:
     view: dict[str, Any] = await ask_tutor(
-        sidecar, f"quizzes/{quiz_id}?user_id={user_id}", http_method="GET"
+        sidecar,
+        f"quizzes/{quiz_id}?user_id={user_id}",
+        http_method="GET",
+        doing="your quiz could not be loaded",
     )
     return view

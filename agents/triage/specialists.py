@@ -1,29 +1,25 @@
-"""Calls from triage's public routes to the tutor, with its 4xx answers passed on as such."""
+"""Calls from triage's public routes to the tutor (failures answered as `calls` says)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from learnflow.errors import Conflict, DependencyFailed, InvalidInput, NotAllowed, NotFound
-from learnflow.sidecar import Sidecar, UpstreamRejected
+from learnflow.sidecar import Sidecar
+from triage_agent.calls import call_app
 
 TUTOR = "tutor"
 
 
 async def ask_tutor(
-    sidecar: Sidecar, method: str, *, http_method: str = "POST", json_body: Any = None
+    sidecar: Sidecar,
+    method: str,
+    *,
+    http_method: str = "POST",
+    json_body: Any = None,
+    doing: str | None = None,
 ) -> Any:
-    """Invoke `method` on the tutor; its 403/404/409/422 reach the caller with their message."""
-    try:
-        return await sidecar.invoke(TUTOR, method, http_method=http_method, json_body=json_body)
-    except UpstreamRejected as exc:
-        passed_on = {403: NotAllowed, 409: Conflict, 400: InvalidInput, 422: InvalidInput}
-        error = passed_on.get(exc.status_code)
-        if error is None:
-            raise
-        raise error(exc.message) from exc
-    except DependencyFailed as exc:
-        if exc.details.get("upstream_status") == 404 and exc.dependency == TUTOR:
-            _, _, said = exc.message.partition("HTTP 404: ")
-            raise NotFound(said or "Not found") from exc
-        raise
+    """Invoke `method` on the tutor; its 4xx reach the caller with their message, and the tutor
+    being down is a 503 that says so (`doing`: what was not done)."""
+    return await call_app(
+        sidecar, TUTOR, method, http_method=http_method, json_body=json_body, doing=doing
+    )

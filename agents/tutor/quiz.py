@@ -17,6 +17,7 @@ import random
 import re
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,6 +25,7 @@ from learnflow.curriculum import Catalog, QuizQuestion
 from learnflow.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from learnflow.events import QuizAnswer, QuizCompleted
 from learnflow.outbox import EventSink
+from learnflow.state_update import Keep, Save, update_state
 
 from .exercises import resolve_topic
 from .mesh import Mesh
@@ -156,6 +158,10 @@ def parse_choice(text: str, choices: int = 4) -> int | None:
     return index if 0 <= index < choices else None
 
 
+#: what answering decided: the quiz as saved, the question, and the answer that counts
+_Answered = tuple[StoredQuiz, QuizQuestion, StoredAnswer]
+
+
 class QuizService:
     def __init__(self, mesh: Mesh, catalog: Catalog, events: EventSink) -> None:
         self.mesh = mesh
@@ -201,12 +207,16 @@ class QuizService:
 
     async def _load(self, quiz_id: str, user_id: str) -> tuple[StoredQuiz, str | None]:
         raw, etag = await self.mesh.get_state_entry(state_key(quiz_id))
+        return self._parse(quiz_id, user_id, raw), etag
+
+    @staticmethod
+    def _parse(quiz_id: str, user_id: str, raw: Any | None) -> StoredQuiz:
         if raw is None:
             raise NotFound(f"there is no quiz {quiz_id}; start one with POST /quizzes")
         quiz = StoredQuiz.model_validate(raw)
         if quiz.user_id != user_id:
             raise NotAllowed("this quiz belongs to another learner", relationship="quiz_owner")
-        return quiz, etag
+        return quiz
 
     async def start(self, body: QuizStart) -> QuizView:
         quiz_id = body.quiz_id or str(uuid.uuid4())
@@ -238,8 +248,11 @@ class QuizService:
         return self.view(quiz)
 
     async def answer(self, quiz_id: str, body: AnswerIn) -> AnswerOutcome:
-        for _ in range(SAVE_ATTEMPTS):
-            quiz, etag = await self._load(quiz_id, body.user_id)
+        """Record the first answer to a question (a retry of it gets the same outcome); another
+        answer saved in between is seen on the retry, and the decision made again."""
+
+        def decide(raw: Any | None) -> Save[_Answered] | Keep[_Answered]:
+            quiz = self._parse(quiz_id, body.user_id, raw)
             question = (
                 self._question(quiz, body.question_id)
                 if (body.question_id in quiz.question_ids)
@@ -262,7 +275,7 @@ class QuizService:
                         "counts — go on with the next question",
                         question_id=body.question_id,
                     )
-                return await self._outcome(quiz, question, earlier)  # a retry of the same answer
+                return Keep((quiz, question, earlier))  # a retry of the same answer
             current = quiz.question_ids[len(quiz.answers)] if not quiz.finished else None
             if body.question_id != current:
                 raise Conflict(
@@ -277,14 +290,16 @@ class QuizService:
                 at=datetime.now(UTC),
             )
             updated = quiz.model_copy(update={"answers": [*quiz.answers, given]})
-            try:
-                await self.mesh.save_state(
-                    state_key(quiz_id), updated.model_dump(mode="json"), etag=etag
-                )
-            except Conflict:
-                continue  # another answer was saved in between: read again and decide again
-            return await self._outcome(updated, question, given)
-        raise Conflict(f"quiz {quiz_id} kept changing while the answer was saved; send it again")
+            return Save(updated.model_dump(mode="json"), (updated, question, given))
+
+        quiz, question, given = await update_state(
+            self.mesh,
+            state_key(quiz_id),
+            decide,
+            attempts=SAVE_ATTEMPTS,
+            contended=f"quiz {quiz_id} kept changing while the answer was saved; send it again",
+        )
+        return await self._outcome(quiz, question, given)
 
     async def _outcome(
         self, quiz: StoredQuiz, question: QuizQuestion, given: StoredAnswer

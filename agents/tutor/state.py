@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from learnflow.errors import Conflict
+from learnflow.state_update import Save, update_state
 
 from .mesh import Mesh
 
@@ -144,21 +144,21 @@ class SessionStore:
         """
         if not changes:
             return base[0] if base else (await self.load(session_id))[0]
-        key = state_key(session_id)
-        for attempt in range(COMMIT_ATTEMPTS):
-            if attempt == 0 and base is not None:
-                state, etag = base[0].model_copy(deep=True), base[1]
-            else:
-                state, etag = await self.load(session_id)
+
+        def decide(raw: Any | None) -> Save[TutorState]:
+            state = TutorState.from_stored(raw)
             for change in changes:
                 change(state)
-            try:
-                await self.sidecar.save_state(key, state.model_dump(mode="json"), etag=etag)
-            except Conflict:
-                continue
-            return state
-        raise Conflict(
-            f"the tutor session {session_id!r} kept changing while it was being saved "
+            return Save(state.model_dump(mode="json"), state)
+
+        known = (base[0].model_dump(mode="json"), base[1]) if base is not None else None
+        return await update_state(
+            self.sidecar,
+            state_key(session_id),
+            decide,
+            attempts=COMMIT_ATTEMPTS,
+            known=known,
+            contended=f"the tutor session {session_id!r} kept changing while it was being saved "
             f"({COMMIT_ATTEMPTS} attempts); send the message again",
             session_id=session_id,
         )

@@ -11,14 +11,16 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from learnflow.db.models import Role
 from learnflow.db.repos.users import create_user
 from tests.agents.triage.conftest import Mesh, bearer
-from tests.agents.triage.test_enrollment_api import _workflows
 
 MAYA, JAMES, TEACHER = "maya@learnflow.dev", "james@learnflow.dev", "rodriguez@learnflow.dev"
 EXERCISE, MODULE = "basics.greeting", "basics"
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+pytestmark = pytest.mark.usefixtures("workflows")  # joining a class starts a workflow
 
 
 async def _id(mesh: Mesh, email: str) -> uuid.UUID:
@@ -57,7 +59,6 @@ def _csv(body: bytes) -> list[dict[str, str]]:
 
 
 async def _class(mesh: Mesh) -> tuple[str, dict[str, str], uuid.UUID, uuid.UUID]:
-    _workflows(mesh)
     teacher = await mesh.login(TEACHER)
     opened = await mesh.client.post(
         "/classes", json={"name": 'Reports, "7A"', "capacity": 5}, headers=teacher

@@ -7,7 +7,7 @@ The learner is the caller of record: their id travels in the run request and the
 the caller's own sessions (or a new one). Both routes are rate-limited per learner, and at most
 two of a learner's runs and submissions are in the sandbox at once (`triage_agent.limits`). When
 the app that does the work is unavailable (down or restarting) the answer is a 503 with
-Retry-After that says so plainly.
+Retry-After that says so plainly (`triage_agent.calls`).
 """
 
 from __future__ import annotations
@@ -18,10 +18,8 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from learnflow.api.deps import SidecarDep
-from learnflow.errors import DependencyFailed
-from learnflow.sidecar import Sidecar
 from triage_agent import assigned
-from triage_agent.degraded import unavailable
+from triage_agent.calls import call_app
 from triage_agent.limits import CodeSlot, RunUser, SubmitUser
 from triage_agent.ownership import require_own_session
 
@@ -46,27 +44,18 @@ class SubmitCode(BaseModel):
     session_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.:-]{1,100}$")
 
 
-async def _invoke(sidecar: Sidecar, app_id: str, method: str, body: Any, doing: str) -> Any:
-    try:
-        return await sidecar.invoke(app_id, method, json_body=body)
-    except DependencyFailed as exc:
-        if exc.dependency != app_id:
-            raise
-        raise unavailable(app_id, doing) from exc
-
-
 @router.post("/code/run", responses={429: {"description": "Too many"}})
 async def run_code(
     body: RunCode, user: RunUser, sidecar: SidecarDep, request: Request, _: CodeSlot
 ) -> Any:
     if body.session_id is not None:
         await require_own_session(request, sidecar, body.session_id, user)
-    return await _invoke(
+    return await call_app(
         sidecar,
         "code-runner",
         "run",
-        {**body.model_dump(exclude_none=True), "user_id": str(user.user_id)},
-        "your code was not run",
+        json_body={**body.model_dump(exclude_none=True), "user_id": str(user.user_id)},
+        doing="your code was not run",
     )
 
 
@@ -93,4 +82,6 @@ async def submit_code(
         custom = await assigned.custom_exercise_for(pool, user, exercise_id)
         if custom is not None:
             payload["exercise"] = assigned.grading_payload(custom)
-    return await _invoke(sidecar, "tutor", "grade", payload, "your code was not graded")
+    return await call_app(
+        sidecar, "tutor", "grade", json_body=payload, doing="your code was not graded"
+    )
