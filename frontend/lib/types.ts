@@ -505,3 +505,20 @@ export interface ExamResults {
   }[];
   questions: { position: number; id: string; kind: string; title: string; right: number; wrong: number; unanswered: number }[];
 }
+
+/** `GET /exams/bank`: what a teacher can put in an exam, per curriculum module. */
+export interface ExamBankModule {
+  id: string;
+  title: string;
+  quiz: { id: string; prompt: string; lesson: string }[];
+  exercises: { id: string; title: string; difficulty: string }[];
+}
+
+export interface ExamBank {
+  modules: ExamBankModule[];
+}
+
+export interface ExamItemRef {
+  kind: "quiz" | "exercise";
+  id: string;
+}
