@@ -1,5 +1,6 @@
 // Timed exams in a real browser (issue 13):
-//   Mr. Rodriguez sets a short exam for Python 101; Maya starts it from her dashboard, answers
+//   Mr. Rodriguez sets a short exam for Python 101 with the "New exam" form (after one refused
+//   submit); Maya starts it from her dashboard, answers
 //   two of its four items, and closes the tab. Nobody is connected when the deadline passes: the
 //   exam's workflow hands it in on its own. Maya comes back to her result and its per-question
 //   debrief; the teacher sees the results per student and per question.
@@ -10,6 +11,7 @@ const story = new Story("exam");
 const browser = await launch();
 const TITLE = `Basics sprint ${Date.now().toString(36)}`;
 const LIMIT_S = 45;
+const CLASS = "Python 101";
 const ITEMS = [
   { kind: "quiz", id: "basics.q1" }, // right choice: 1 ("10")
   { kind: "quiz", id: "basics.q2" }, // right choice: 2
@@ -24,30 +26,89 @@ try {
   const teacher = await newPage(browser);
   let maya = await newPage(browser);
 
-  await story.step("set", "Mr. Rodriguez sets a 45-second exam of four items for Python 101 (through the BFF)", async () => {
-    await logIn(teacher, USERS.teacher);
-    const made = await teacher.evaluate(
-      async ({ title, items, limit }) => {
-        const classes = await (await fetch("/api/classes", { headers: { accept: "application/json" } })).json();
-        const klass = classes.find((c) => c.name === "Python 101");
-        const response = await fetch("/api/exams", {
-          method: "POST",
-          headers: { accept: "application/json", "content-type": "application/json" },
-          body: JSON.stringify({
-            class_id: klass.id,
-            title,
-            items,
-            time_limit_s: limit,
-            closes_at: new Date(Date.now() + 3600_000).toISOString(),
-          }),
-        });
-        return { status: response.status, body: await response.json() };
-      },
-      { title: TITLE, items: ITEMS, limit: LIMIT_S },
-    );
-    expect(made.status === 201, `POST /api/exams: ${made.status} ${JSON.stringify(made.body)}`);
-    examId = made.body.id;
+  /** The teacher's exams as the API lists them (ids). */
+  const examIds = () =>
+    teacher.evaluate(async () => (await (await fetch("/api/exams", { headers: { accept: "application/json" } })).json()).map((e) => e.id));
+  const posts = [];
+  teacher.on("request", (r) => {
+    if (r.method() === "POST" && new URL(r.url()).pathname === "/api/exams") posts.push(r.url());
   });
+
+  await story.step(
+    "set-invalid",
+    "Mr. Rodriguez opens \"New exam\" from Python 101's card and submits with no question: the form says what to fix and nothing is set",
+    async () => {
+      await logIn(teacher, USERS.teacher);
+      await teacher.goto(`${BASE_URL}/teacher`);
+      const select = teacher.getByLabel("Class", { exact: true });
+      const link = teacher.getByRole("link", { name: `New exam for ${CLASS}` });
+      // the class picker shows only for a teacher with more than one class (other stories open some)
+      await Promise.race([select.waitFor({ timeout: 30_000 }).catch(() => {}), link.waitFor({ timeout: 30_000 }).catch(() => {})]);
+      if (await select.count()) {
+        await select.selectOption(await select.locator("option", { hasText: CLASS }).first().getAttribute("value"));
+      }
+      await link.click();
+      await teacher.waitForURL(/\/teacher\/exams\/new\?class=/);
+      await waitForOutcome(teacher, teacher.getByTestId("exam-builder"));
+      await teacher.locator('.exam-bank-module[data-module="basics"]').waitFor({ timeout: 30_000 }); // the bank loaded
+      const classValue = await teacher.getByLabel("Class", { exact: true }).locator("option:checked").textContent();
+      expect(classValue?.trim() === CLASS, `the class comes preselected from the card: ${classValue}`);
+      const before = await examIds();
+      await teacher.getByLabel("Title").fill(TITLE);
+      await teacher.getByLabel("Time per student (minutes)").fill("0.75");
+      expect((await teacher.locator("#exam-minutes-hint").textContent()).startsWith("45 s each"), "0.75 min reads as 45 s");
+      await teacher.getByLabel("Title").press("Enter"); // keyboard submit, no question chosen
+      const alert = teacher.getByTestId("exam-form-errors");
+      await alert.waitFor({ timeout: 10_000 });
+      expect((await alert.getAttribute("role")) === "alert", "the error summary is an alert");
+      const said = (await alert.textContent()) ?? "";
+      expect(said.includes("Choose at least one question or exercise"), `the summary says what to fix: ${said}`);
+      expect((await teacher.locator("#exam-bank").getAttribute("aria-invalid")) === "true", "the bank is marked invalid");
+      const focused = await teacher.evaluate(() => document.activeElement?.id);
+      expect(focused === "exam-bank", `focus goes to the field to fix: ${focused}`);
+      expect(new URL(teacher.url()).pathname === "/teacher/exams/new", `still on the form: ${teacher.url()}`);
+      expect(posts.length === 0, `no exam was sent: ${posts.join(", ")}`);
+      const after = await examIds();
+      expect(after.length === before.length, `nothing was set: ${before.length} exams before, ${after.length} after`);
+      await story.shots(teacher, "exam-form-invalid");
+    },
+    { page: teacher },
+  );
+
+  await story.step(
+    "set",
+    "he picks four Basics items from the bank (filtered by module, one ticked with the keyboard), sets 45 seconds each, and lands on the exam's results page",
+    async () => {
+      await teacher.getByLabel("Module", { exact: true }).selectOption({ label: "Basics" });
+      const shown = await teacher.locator(".exam-bank-module").evaluateAll((els) => els.map((e) => e.dataset.module));
+      expect(shown.join(",") === "basics", `the filter shows Basics only: ${shown.join(",")}`);
+      for (const [n, item] of ITEMS.entries()) {
+        const box = teacher.locator(`input[type="checkbox"][value="${item.id}"]`);
+        if (n === 0) {
+          await box.focus();
+          await teacher.keyboard.press("Space"); // keyboard usable
+        } else {
+          await box.check();
+        }
+        const count = (await teacher.getByTestId("exam-count").textContent())?.trim();
+        expect(count === `${n + 1} of at most 40 chosen`, `count after ${n + 1}: ${count}`);
+      }
+      const order = await teacher.getByTestId("exam-paper").locator("li").evaluateAll((els) => els.map((e) => e.dataset.itemId));
+      expect(order.join(",") === ITEMS.map((i) => i.id).join(","), `the paper in the order picked: ${order.join(",")}`);
+      await story.shots(teacher, "exam-form-filled");
+      await teacher.getByRole("button", { name: "Set the exam" }).click();
+      await teacher.waitForURL(/\/teacher\/exams\/[0-9a-f-]{36}$/, { timeout: 30_000 });
+      examId = new URL(teacher.url()).pathname.split("/").pop();
+      await waitForOutcome(teacher, teacher.getByTestId("exam-results"));
+      const heading = (await teacher.getByRole("heading", { level: 1 }).textContent()) ?? "";
+      expect(heading === `${TITLE}: results`, `results page of the new exam: ${heading}`);
+      const exam = await teacher.evaluate(async (id) => (await fetch(`/api/exams/${id}`, { headers: { accept: "application/json" } })).json(), examId);
+      expect(exam.time_limit_s === LIMIT_S && exam.items === ITEMS.length && exam.class_name === CLASS && exam.state === "open", `the exam as set: ${JSON.stringify(exam).slice(0, 300)}`);
+      expect(exam.paper.map((p) => p.id).join(",") === ITEMS.map((i) => i.id).join(","), "the paper's order is the order picked");
+      expect(posts.length === 1, `one exam sent: ${posts.length}`);
+    },
+    { needs: ["set-invalid"], page: teacher },
+  );
 
   await story.step(
     "start",
