@@ -450,6 +450,10 @@ export interface ExamAttempt {
   score: number | null;
   total: number | null;
   answered: string[];
+  /** a running attempt: the choice the workflow holds per quiz question (0-based) */
+  choices?: Record<string, number>;
+  /** a running attempt: the code last saved per exercise */
+  code?: Record<string, string>;
   workflow_id: string;
 }
 

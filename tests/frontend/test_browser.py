@@ -50,7 +50,16 @@ STEPS: dict[str, tuple[str, ...]] = {
     ),
     "enrollment": ("open-class", "join", "join-again", "join-full", "roster", "guards"),
     "report": ("page", "csv", "print", "student-download", "guards"),
-    "exam": ("set-invalid", "set", "start", "answer", "result", "teacher-results", "guards"),
+    "exam": (
+        "set-invalid",
+        "set",
+        "start",
+        "answer",
+        "reload",
+        "result",
+        "teacher-results",
+        "guards",
+    ),
 }
 
 

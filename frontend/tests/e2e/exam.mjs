@@ -5,13 +5,14 @@
 //   exam's workflow hands it in on its own. Maya comes back to her result and its per-question
 //   debrief; the teacher sees the results per student and per question.
 
-import { BASE_URL, Story, USERS, expect, guards, launch, logIn, newPage, waitForOutcome } from "./lib.mjs";
+import { BASE_URL, Story, USERS, editorText, expect, guards, launch, logIn, newPage, typeInEditor, waitForOutcome } from "./lib.mjs";
 
 const story = new Story("exam");
 const browser = await launch();
 const TITLE = `Basics sprint ${Date.now().toString(36)}`;
 const LIMIT_S = 45;
 const CLASS = "Python 101";
+const SAVED_CODE = 'print("happy birthday")'; // not what basics.greeting asks: graded wrong
 const ITEMS = [
   { kind: "quiz", id: "basics.q1" }, // right choice: 1 ("10")
   { kind: "quiz", id: "basics.q2" }, // right choice: 2
@@ -133,7 +134,7 @@ try {
 
   await story.step(
     "answer",
-    "she answers question 1 (right) and question 2 (wrong), each saved as given, opens the exercise, then closes the tab",
+    "she answers question 1 (right) and question 2 (wrong), each saved as given, then saves a (wrong) program for the exercise",
     async () => {
       await maya.locator('[data-item-id="basics.q1"] button[data-choice="1"]').click();
       await waitForOutcome(maya, maya.getByTestId("exam-saved").filter({ hasText: "Question 1" }));
@@ -143,19 +144,42 @@ try {
       expect((await maya.getByTestId("exam-progress").textContent()).startsWith("2 of 4 answered"), "2 of 4 answered");
       await maya.getByRole("button", { name: "Next →" }).click();
       await maya.getByTestId("code-editor").locator(".monaco-editor").waitFor({ timeout: 30_000 });
+      await typeInEditor(maya, [SAVED_CODE]);
+      await maya.getByRole("button", { name: "Save this answer" }).click();
+      await waitForOutcome(maya, maya.getByTestId("exam-saved").filter({ hasText: "birthday" }));
+      expect((await maya.getByTestId("exam-progress").textContent()).startsWith("3 of 4 answered"), "3 of 4 answered");
       await story.shots(maya, "exam-exercise");
-      // a reload shows what the workflow kept
-      await maya.reload();
-      await waitForOutcome(maya, maya.getByTestId("exam-progress"));
-      expect((await maya.getByTestId("exam-progress").textContent()).startsWith("2 of 4 answered"), "after a reload: 2 of 4 answered");
-      await maya.context().close(); // the tab (and the browser session) is gone
     },
     { needs: ["start"], page: maya },
   );
 
   await story.step(
+    "reload",
+    "she reloads mid-exam: her two choices and her saved code show again (as the workflow holds them); then she closes the tab",
+    async () => {
+      await maya.reload();
+      await waitForOutcome(maya, maya.getByTestId("exam-progress"));
+      expect((await maya.getByTestId("exam-progress").textContent()).startsWith("3 of 4 answered"), "after a reload: 3 of 4 answered");
+      const nav = maya.getByRole("navigation", { name: "Questions" });
+      const pressed = async (item) =>
+        maya.locator(`[data-item-id="${item}"] button[data-choice]`).evaluateAll((els) => els.filter((e) => e.getAttribute("aria-pressed") === "true").map((e) => e.dataset.choice));
+      await nav.getByRole("button", { name: /^1 / }).click();
+      expect((await pressed("basics.q1")).join(",") === "1", `question 1 shows choice 1 chosen: ${await pressed("basics.q1")}`);
+      await nav.getByRole("button", { name: /^2 / }).click();
+      expect((await pressed("basics.q2")).join(",") === "0", `question 2 shows choice 0 chosen: ${await pressed("basics.q2")}`);
+      await nav.getByRole("button", { name: /^3 / }).click();
+      await maya.getByTestId("code-editor").locator(".monaco-editor").waitFor({ timeout: 30_000 });
+      const shown = (await editorText(maya)).trim();
+      expect(shown === SAVED_CODE, `the editor shows the saved code: ${JSON.stringify(shown)}`);
+      await story.shots(maya, "exam-reloaded");
+      await maya.context().close(); // the tab (and the browser session) is gone
+    },
+    { needs: ["answer"], page: maya },
+  );
+
+  await story.step(
     "result",
-    "after the deadline, with nobody connected, the exam was handed in: 1 of 4 right, 2 answered, a debrief per question",
+    "after the deadline, with nobody connected, the exam was handed in: 1 of 4 right, 3 answered, a debrief per question",
     async () => {
       const wait = Math.max(0, deadline - Date.now()) + 1000;
       await new Promise((r) => setTimeout(r, wait)); // nobody is connected while the deadline passes
@@ -164,10 +188,10 @@ try {
       await maya.goto(`${BASE_URL}/student/exams/${examId}`);
       await waitForOutcome(maya, maya.getByTestId("exam-debrief"), 90_000);
       const score = (await maya.getByTestId("exam-score").textContent()) ?? "";
-      expect(score.includes("1 of 4 right") && score.includes("2 of 4 answered") && score.includes("at the deadline"), `score line: ${score}`);
+      expect(score.includes("1 of 4 right") && score.includes("3 of 4 answered") && score.includes("at the deadline"), `score line: ${score}`);
       const marks = await maya.locator(".debrief-item").evaluateAll((els) => els.map((e) => `${e.dataset.itemId}:${e.dataset.mark}`));
       expect(
-        marks.join(" ") === "basics.q1:right basics.q2:wrong basics.greeting:unanswered basics.q3:unanswered",
+        marks.join(" ") === "basics.q1:right basics.q2:wrong basics.greeting:wrong basics.q3:unanswered",
         `marks: ${marks.join(" ")}`,
       );
       const q2 = maya.locator('.debrief-item[data-item-id="basics.q2"]');
@@ -175,7 +199,7 @@ try {
       expect(q2Text.includes("The right answer: second_score") && q2Text.includes("Lesson to revisit"), `q2 debrief: ${q2Text}`);
       await story.shots(maya, "exam-debrief");
     },
-    { needs: ["answer"], page: maya },
+    { needs: ["reload"], page: maya },
   );
 
   await story.step(
@@ -189,7 +213,7 @@ try {
       await waitForOutcome(teacher, teacher.getByTestId("exam-results"));
       const row = teacher.locator('tr[data-email="maya@learnflow.dev"]');
       const cells = (await row.locator("th, td").allTextContents()).map((t) => t.trim());
-      expect(cells[1] === "1 / 4" && cells[2] === "2", `Maya's row: ${cells.join(" | ")}`);
+      expect(cells[1] === "1 / 4" && cells[2] === "3", `Maya's row: ${cells.join(" | ")}`);
       const q1 = (await teacher.locator('tr[data-item-id="basics.q1"] td').allTextContents()).map((t) => t.trim());
       expect(q1.slice(1).join(",") === "1,0,0", `question 1: ${q1.join(",")}`);
       await story.shots(teacher, "exam-teacher-results");
