@@ -1,5 +1,6 @@
 "use client";
 
+import { useRouter } from "next/navigation";
 import { useMemo, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { api } from "@/lib/api";
 import { checkDraft, describeSeconds, limitSeconds, MAX_ITEMS, TITLE_MAX, toBody, toLocalInput, type DraftErrors, type DraftField } from "@/lib/examDraft";
@@ -47,6 +48,7 @@ export function ExamBuilder({ initialClassId }: { initialClassId: string | null 
   const [apiError, setApiError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const summaryRef = useRef<HTMLDivElement>(null);
+  const router = useRouter();
 
   const classList = classes.data ?? [];
   const classId = pickedClass ?? classList[0]?.id ?? "";
@@ -90,7 +92,7 @@ export function ExamBuilder({ initialClassId }: { initialClassId: string | null 
     setBusy(true);
     try {
       const made = await api<ExamView>("exams", { method: "POST", body: toBody(draft) });
-      window.location.assign(`/teacher/exams/${made.id}`);
+      router.push(`/teacher/exams/${made.id}`);
     } catch (caught) {
       setApiError(caught);
       setBusy(false);
