@@ -55,10 +55,10 @@ try {
       const classValue = await teacher.getByLabel("Class", { exact: true }).locator("option:checked").textContent();
       expect(classValue?.trim() === CLASS, `the class comes preselected from the card: ${classValue}`);
       const before = await examIds();
-      await teacher.getByLabel("Title").fill(TITLE);
-      await teacher.getByLabel("Time per student (minutes)").fill("0.75");
+      await teacher.getByLabel("Title", { exact: true }).fill(TITLE);
+      await teacher.getByLabel("Time per student (minutes)", { exact: true }).fill("0.75");
       expect((await teacher.locator("#exam-minutes-hint").textContent()).startsWith("45 s each"), "0.75 min reads as 45 s");
-      await teacher.getByLabel("Title").press("Enter"); // keyboard submit, no question chosen
+      await teacher.getByLabel("Title", { exact: true }).press("Enter"); // keyboard submit, no question chosen
       const alert = teacher.getByTestId("exam-form-errors");
       await alert.waitFor({ timeout: 10_000 });
       expect((await alert.getAttribute("role")) === "alert", "the error summary is an alert");
