@@ -46,7 +46,9 @@ export function ExamRunner({ examId }: { examId: string }) {
   const [index, setIndex] = useState(0);
   const [answeredHere, setAnswered] = useState<Set<string>>(new Set());
   const answered = new Set([...(exam?.attempt?.answered ?? []), ...answeredHere]);
-  const [choices, setChoices] = useState<Record<string, number>>({});
+  const [choicesHere, setChoices] = useState<Record<string, number>>({});
+  // what the attempt's workflow holds (after a reload), then what was chosen on this page
+  const choices: Record<string, number> = { ...(exam?.attempt?.choices ?? {}), ...choicesHere };
   const [saved, setSaved] = useState<string | null>(null);
   const [debrief, setDebrief] = useState<ExamDebrief | null>(null);
   const [handedIn, setHandedIn] = useState(false);
@@ -231,14 +233,14 @@ export function ExamRunner({ examId }: { examId: string }) {
             <div className="exam-exercise">
               <CodeEditor
                 key={item.id}
-                initialValue={code[item.id] ?? item.starter ?? ""}
+                initialValue={code[item.id] ?? exam?.attempt?.code?.[item.id] ?? item.starter ?? ""}
                 onChange={(value) => setCode((drafts) => ({ ...drafts, [item.id]: value }))}
                 ariaLabel={`Your code for ${item.title}`}
                 controller={editor}
               />
               <button
                 type="button"
-                onClick={() => void send(item, { code: code[item.id] ?? editor.current?.getValue() ?? item.starter ?? "" })}
+                onClick={() => void send(item, { code: code[item.id] ?? editor.current?.getValue() ?? exam?.attempt?.code?.[item.id] ?? item.starter ?? "" })}
                 disabled={busy}
               >
                 Save this answer

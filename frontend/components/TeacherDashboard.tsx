@@ -31,6 +31,9 @@ function OverviewCard({ overview, onSelect }: { overview: ClassOverview; onSelec
         <a className="button secondary report-link" href={`/teacher/classes/${overview.id}/report`}>
           Class report<span className="visually-hidden"> of {overview.name}</span>
         </a>
+        <a className="button secondary report-link" href={`/teacher/exams/new?class=${overview.id}`}>
+          New exam<span className="visually-hidden"> for {overview.name}</span>
+        </a>
       </h2>
       <div className="table-scroll" tabIndex={0} role="region" aria-label={`Students of ${overview.name}`}>
       <table>

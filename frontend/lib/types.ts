@@ -450,6 +450,10 @@ export interface ExamAttempt {
   score: number | null;
   total: number | null;
   answered: string[];
+  /** a running attempt: the choice the workflow holds per quiz question (0-based) */
+  choices?: Record<string, number>;
+  /** a running attempt: the code last saved per exercise */
+  code?: Record<string, string>;
   workflow_id: string;
 }
 
@@ -504,4 +508,21 @@ export interface ExamResults {
     items: Record<string, "right" | "wrong" | "unanswered">;
   }[];
   questions: { position: number; id: string; kind: string; title: string; right: number; wrong: number; unanswered: number }[];
+}
+
+/** `GET /exams/bank`: what a teacher can put in an exam, per curriculum module. */
+export interface ExamBankModule {
+  id: string;
+  title: string;
+  quiz: { id: string; prompt: string; lesson: string }[];
+  exercises: { id: string; title: string; difficulty: string }[];
+}
+
+export interface ExamBank {
+  modules: ExamBankModule[];
+}
+
+export interface ExamItemRef {
+  kind: "quiz" | "exercise";
+  id: string;
 }

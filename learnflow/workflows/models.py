@@ -177,6 +177,10 @@ class SessionView(_Model):
     deadline: datetime | None
     exam_id: str | None = None
     answered: list[str] = Field(default_factory=list)  # quiz questions and exercises answered
+    # exams only (empty otherwise): the choice held per question, the submission per exercise,
+    # so a reloaded exam page shows the answers the workflow will grade
+    choices: dict[str, int] = Field(default_factory=dict)
+    saved: dict[str, str] = Field(default_factory=dict)
     generation: int
     events: int
     late_events: int
@@ -201,6 +205,8 @@ class SessionView(_Model):
             deadline=state.deadline,
             exam_id=state.exam_id,
             answered=sorted({*state.quiz, *state.tally.exercises_attempted}),
+            choices=dict(state.choices) if state.exam_id is not None else {},
+            saved=dict(state.pending) if state.exam_id is not None else {},
             generation=state.generation,
             events=state.events,
             late_events=state.late_events,

@@ -51,7 +51,16 @@ STEPS: dict[str, tuple[str, ...]] = {
     ),
     "enrollment": ("open-class", "join", "join-again", "join-full", "roster", "guards"),
     "report": ("page", "csv", "print", "student-download", "guards"),
-    "exam": ("set", "start", "answer", "result", "teacher-results", "guards"),
+    "exam": (
+        "set-invalid",
+        "set",
+        "start",
+        "answer",
+        "reload",
+        "result",
+        "teacher-results",
+        "guards",
+    ),
 }
 
 
@@ -62,9 +71,26 @@ class StoryRun:
     steps: dict[str, dict[str, Any]]
 
 
+def _selected_stories(items: list[pytest.Item]) -> set[str]:
+    """The stories whose tests this run collected (`-k`, node ids)."""
+    wanted = set()
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if item.module is not None and item.module.__name__ == __name__ and callspec is not None:
+            story = callspec.params.get("story")
+            if story in STEPS:
+                wanted.add(story)
+    return wanted
+
+
 @pytest.fixture(scope="module")
-def stories(frontend: Frontend) -> dict[str, StoryRun]:
-    """Run every story once, in order (they share the stack's data)."""
+def stories(request: pytest.FixtureRequest, frontend: Frontend) -> dict[str, StoryRun]:
+    """Run each selected story once, in order (they share the stack's data).
+
+    A story runs when one of its tests was collected: `pytest tests/frontend/test_browser.py
+    -k exam` runs the exam story alone; with no selection every story runs.
+    """
+    wanted = _selected_stories(request.session.items)
     results = Path(tempfile.mkdtemp(prefix="learnflow-e2e-results-"))
     shots = Path(tempfile.mkdtemp(prefix="learnflow-e2e-shots-"))
     env = {
@@ -75,7 +101,7 @@ def stories(frontend: Frontend) -> dict[str, StoryRun]:
         "E2E_SCREENSHOT_DIR": str(shots),
     }
     runs = {}
-    for story in STEPS:
+    for story in (s for s in STEPS if s in wanted):
         proc = subprocess.run(
             ["node", f"tests/e2e/{story}.mjs"],
             cwd=FRONTEND,

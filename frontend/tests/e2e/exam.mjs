@@ -1,15 +1,18 @@
 // Timed exams in a real browser (issue 13):
-//   Mr. Rodriguez sets a short exam for Python 101; Maya starts it from her dashboard, answers
+//   Mr. Rodriguez sets a short exam for Python 101 with the "New exam" form (after one refused
+//   submit); Maya starts it from her dashboard, answers
 //   two of its four items, and closes the tab. Nobody is connected when the deadline passes: the
 //   exam's workflow hands it in on its own. Maya comes back to her result and its per-question
 //   debrief; the teacher sees the results per student and per question.
 
-import { BASE_URL, Story, USERS, expect, guards, launch, logIn, newPage, waitForOutcome } from "./lib.mjs";
+import { BASE_URL, Story, USERS, editorText, expect, guards, launch, logIn, newPage, typeInEditor, waitForOutcome } from "./lib.mjs";
 
 const story = new Story("exam");
 const browser = await launch();
 const TITLE = `Basics sprint ${Date.now().toString(36)}`;
 const LIMIT_S = 45;
+const CLASS = "Python 101";
+const SAVED_CODE = 'print("happy birthday")'; // not what basics.greeting asks: graded wrong
 const ITEMS = [
   { kind: "quiz", id: "basics.q1" }, // right choice: 1 ("10")
   { kind: "quiz", id: "basics.q2" }, // right choice: 2
@@ -24,30 +27,89 @@ try {
   const teacher = await newPage(browser);
   let maya = await newPage(browser);
 
-  await story.step("set", "Mr. Rodriguez sets a 45-second exam of four items for Python 101 (through the BFF)", async () => {
-    await logIn(teacher, USERS.teacher);
-    const made = await teacher.evaluate(
-      async ({ title, items, limit }) => {
-        const classes = await (await fetch("/api/classes", { headers: { accept: "application/json" } })).json();
-        const klass = classes.find((c) => c.name === "Python 101");
-        const response = await fetch("/api/exams", {
-          method: "POST",
-          headers: { accept: "application/json", "content-type": "application/json" },
-          body: JSON.stringify({
-            class_id: klass.id,
-            title,
-            items,
-            time_limit_s: limit,
-            closes_at: new Date(Date.now() + 3600_000).toISOString(),
-          }),
-        });
-        return { status: response.status, body: await response.json() };
-      },
-      { title: TITLE, items: ITEMS, limit: LIMIT_S },
-    );
-    expect(made.status === 201, `POST /api/exams: ${made.status} ${JSON.stringify(made.body)}`);
-    examId = made.body.id;
+  /** The teacher's exams as the API lists them (ids). */
+  const examIds = () =>
+    teacher.evaluate(async () => (await (await fetch("/api/exams", { headers: { accept: "application/json" } })).json()).map((e) => e.id));
+  const posts = [];
+  teacher.on("request", (r) => {
+    if (r.method() === "POST" && new URL(r.url()).pathname === "/api/exams") posts.push(r.url());
   });
+
+  await story.step(
+    "set-invalid",
+    "Mr. Rodriguez opens \"New exam\" from Python 101's card and submits with no question: the form says what to fix and nothing is set",
+    async () => {
+      await logIn(teacher, USERS.teacher);
+      await teacher.goto(`${BASE_URL}/teacher`);
+      const select = teacher.getByLabel("Class", { exact: true });
+      const link = teacher.getByRole("link", { name: `New exam for ${CLASS}` });
+      // the class picker shows only for a teacher with more than one class (other stories open some)
+      await Promise.race([select.waitFor({ timeout: 30_000 }).catch(() => {}), link.waitFor({ timeout: 30_000 }).catch(() => {})]);
+      if (await select.count()) {
+        await select.selectOption(await select.locator("option", { hasText: CLASS }).first().getAttribute("value"));
+      }
+      await link.click();
+      await teacher.waitForURL(/\/teacher\/exams\/new\?class=/);
+      await waitForOutcome(teacher, teacher.getByTestId("exam-builder"));
+      await teacher.locator('.exam-bank-module[data-module="basics"]').waitFor({ timeout: 30_000 }); // the bank loaded
+      const classValue = await teacher.getByLabel("Class", { exact: true }).locator("option:checked").textContent();
+      expect(classValue?.trim() === CLASS, `the class comes preselected from the card: ${classValue}`);
+      const before = await examIds();
+      await teacher.getByLabel("Title", { exact: true }).fill(TITLE);
+      await teacher.getByLabel("Time per student (minutes)", { exact: true }).fill("0.75");
+      expect((await teacher.locator("#exam-minutes-hint").textContent()).startsWith("45 s each"), "0.75 min reads as 45 s");
+      await teacher.getByLabel("Title", { exact: true }).press("Enter"); // keyboard submit, no question chosen
+      const alert = teacher.getByTestId("exam-form-errors");
+      await alert.waitFor({ timeout: 10_000 });
+      expect((await alert.getAttribute("role")) === "alert", "the error summary is an alert");
+      const said = (await alert.textContent()) ?? "";
+      expect(said.includes("Choose at least one question or exercise"), `the summary says what to fix: ${said}`);
+      expect((await teacher.locator("#exam-bank").getAttribute("aria-invalid")) === "true", "the bank is marked invalid");
+      const focused = await teacher.evaluate(() => document.activeElement?.id);
+      expect(focused === "exam-bank", `focus goes to the field to fix: ${focused}`);
+      expect(new URL(teacher.url()).pathname === "/teacher/exams/new", `still on the form: ${teacher.url()}`);
+      expect(posts.length === 0, `no exam was sent: ${posts.join(", ")}`);
+      const after = await examIds();
+      expect(after.length === before.length, `nothing was set: ${before.length} exams before, ${after.length} after`);
+      await story.shots(teacher, "exam-form-invalid");
+    },
+    { page: teacher },
+  );
+
+  await story.step(
+    "set",
+    "he picks four Basics items from the bank (filtered by module, one ticked with the keyboard), sets 45 seconds each, and lands on the exam's results page",
+    async () => {
+      await teacher.getByLabel("Module", { exact: true }).selectOption({ label: "Basics" });
+      const shown = await teacher.locator(".exam-bank-module").evaluateAll((els) => els.map((e) => e.dataset.module));
+      expect(shown.join(",") === "basics", `the filter shows Basics only: ${shown.join(",")}`);
+      for (const [n, item] of ITEMS.entries()) {
+        const box = teacher.locator(`input[type="checkbox"][value="${item.id}"]`);
+        if (n === 0) {
+          await box.focus();
+          await teacher.keyboard.press("Space"); // keyboard usable
+        } else {
+          await box.check();
+        }
+        const count = (await teacher.getByTestId("exam-count").textContent())?.trim();
+        expect(count === `${n + 1} of at most 40 chosen`, `count after ${n + 1}: ${count}`);
+      }
+      const order = await teacher.getByTestId("exam-paper").locator("li").evaluateAll((els) => els.map((e) => e.dataset.itemId));
+      expect(order.join(",") === ITEMS.map((i) => i.id).join(","), `the paper in the order picked: ${order.join(",")}`);
+      await story.shots(teacher, "exam-form-filled");
+      await teacher.getByRole("button", { name: "Set the exam" }).click();
+      await teacher.waitForURL(/\/teacher\/exams\/[0-9a-f-]{36}$/, { timeout: 30_000 });
+      examId = new URL(teacher.url()).pathname.split("/").pop();
+      await waitForOutcome(teacher, teacher.getByTestId("exam-results"));
+      const heading = (await teacher.getByRole("heading", { level: 1 }).textContent()) ?? "";
+      expect(heading === `${TITLE}: results`, `results page of the new exam: ${heading}`);
+      const exam = await teacher.evaluate(async (id) => (await fetch(`/api/exams/${id}`, { headers: { accept: "application/json" } })).json(), examId);
+      expect(exam.time_limit_s === LIMIT_S && exam.items === ITEMS.length && exam.class_name === CLASS && exam.state === "open", `the exam as set: ${JSON.stringify(exam).slice(0, 300)}`);
+      expect(exam.paper.map((p) => p.id).join(",") === ITEMS.map((i) => i.id).join(","), "the paper's order is the order picked");
+      expect(posts.length === 1, `one exam sent: ${posts.length}`);
+    },
+    { needs: ["set-invalid"], page: teacher },
+  );
 
   await story.step(
     "start",
@@ -72,7 +134,7 @@ try {
 
   await story.step(
     "answer",
-    "she answers question 1 (right) and question 2 (wrong), each saved as given, opens the exercise, then closes the tab",
+    "she answers question 1 (right) and question 2 (wrong), each saved as given, then saves a (wrong) program for the exercise",
     async () => {
       await maya.locator('[data-item-id="basics.q1"] button[data-choice="1"]').click();
       await waitForOutcome(maya, maya.getByTestId("exam-saved").filter({ hasText: "Question 1" }));
@@ -82,19 +144,42 @@ try {
       expect((await maya.getByTestId("exam-progress").textContent()).startsWith("2 of 4 answered"), "2 of 4 answered");
       await maya.getByRole("button", { name: "Next →" }).click();
       await maya.getByTestId("code-editor").locator(".monaco-editor").waitFor({ timeout: 30_000 });
+      await typeInEditor(maya, [SAVED_CODE]);
+      await maya.getByRole("button", { name: "Save this answer" }).click();
+      await waitForOutcome(maya, maya.getByTestId("exam-saved").filter({ hasText: "birthday" }));
+      expect((await maya.getByTestId("exam-progress").textContent()).startsWith("3 of 4 answered"), "3 of 4 answered");
       await story.shots(maya, "exam-exercise");
-      // a reload shows what the workflow kept
-      await maya.reload();
-      await waitForOutcome(maya, maya.getByTestId("exam-progress"));
-      expect((await maya.getByTestId("exam-progress").textContent()).startsWith("2 of 4 answered"), "after a reload: 2 of 4 answered");
-      await maya.context().close(); // the tab (and the browser session) is gone
     },
     { needs: ["start"], page: maya },
   );
 
   await story.step(
+    "reload",
+    "she reloads mid-exam: her two choices and her saved code show again (as the workflow holds them); then she closes the tab",
+    async () => {
+      await maya.reload();
+      await waitForOutcome(maya, maya.getByTestId("exam-progress"));
+      expect((await maya.getByTestId("exam-progress").textContent()).startsWith("3 of 4 answered"), "after a reload: 3 of 4 answered");
+      const nav = maya.getByRole("navigation", { name: "Questions" });
+      const pressed = async (item) =>
+        maya.locator(`[data-item-id="${item}"] button[data-choice]`).evaluateAll((els) => els.filter((e) => e.getAttribute("aria-pressed") === "true").map((e) => e.dataset.choice));
+      await nav.getByRole("button", { name: /^1 / }).click();
+      expect((await pressed("basics.q1")).join(",") === "1", `question 1 shows choice 1 chosen: ${await pressed("basics.q1")}`);
+      await nav.getByRole("button", { name: /^2 / }).click();
+      expect((await pressed("basics.q2")).join(",") === "0", `question 2 shows choice 0 chosen: ${await pressed("basics.q2")}`);
+      await nav.getByRole("button", { name: /^3 / }).click();
+      await maya.getByTestId("code-editor").locator(".monaco-editor").waitFor({ timeout: 30_000 });
+      const shown = (await editorText(maya)).trim();
+      expect(shown === SAVED_CODE, `the editor shows the saved code: ${JSON.stringify(shown)}`);
+      await story.shots(maya, "exam-reloaded");
+      await maya.context().close(); // the tab (and the browser session) is gone
+    },
+    { needs: ["answer"], page: maya },
+  );
+
+  await story.step(
     "result",
-    "after the deadline, with nobody connected, the exam was handed in: 1 of 4 right, 2 answered, a debrief per question",
+    "after the deadline, with nobody connected, the exam was handed in: 1 of 4 right, 3 answered, a debrief per question",
     async () => {
       const wait = Math.max(0, deadline - Date.now()) + 1000;
       await new Promise((r) => setTimeout(r, wait)); // nobody is connected while the deadline passes
@@ -103,10 +188,10 @@ try {
       await maya.goto(`${BASE_URL}/student/exams/${examId}`);
       await waitForOutcome(maya, maya.getByTestId("exam-debrief"), 90_000);
       const score = (await maya.getByTestId("exam-score").textContent()) ?? "";
-      expect(score.includes("1 of 4 right") && score.includes("2 of 4 answered") && score.includes("at the deadline"), `score line: ${score}`);
+      expect(score.includes("1 of 4 right") && score.includes("3 of 4 answered") && score.includes("at the deadline"), `score line: ${score}`);
       const marks = await maya.locator(".debrief-item").evaluateAll((els) => els.map((e) => `${e.dataset.itemId}:${e.dataset.mark}`));
       expect(
-        marks.join(" ") === "basics.q1:right basics.q2:wrong basics.greeting:unanswered basics.q3:unanswered",
+        marks.join(" ") === "basics.q1:right basics.q2:wrong basics.greeting:wrong basics.q3:unanswered",
         `marks: ${marks.join(" ")}`,
       );
       const q2 = maya.locator('.debrief-item[data-item-id="basics.q2"]');
@@ -114,7 +199,7 @@ try {
       expect(q2Text.includes("The right answer: second_score") && q2Text.includes("Lesson to revisit"), `q2 debrief: ${q2Text}`);
       await story.shots(maya, "exam-debrief");
     },
-    { needs: ["answer"], page: maya },
+    { needs: ["reload"], page: maya },
   );
 
   await story.step(
@@ -128,7 +213,7 @@ try {
       await waitForOutcome(teacher, teacher.getByTestId("exam-results"));
       const row = teacher.locator('tr[data-email="maya@learnflow.dev"]');
       const cells = (await row.locator("th, td").allTextContents()).map((t) => t.trim());
-      expect(cells[1] === "1 / 4" && cells[2] === "2", `Maya's row: ${cells.join(" | ")}`);
+      expect(cells[1] === "1 / 4" && cells[2] === "3", `Maya's row: ${cells.join(" | ")}`);
       const q1 = (await teacher.locator('tr[data-item-id="basics.q1"] td').allTextContents()).map((t) => t.trim());
       expect(q1.slice(1).join(",") === "1,0,0", `question 1: ${q1.join(",")}`);
       await story.shots(teacher, "exam-teacher-results");

@@ -21,6 +21,7 @@ rate-limited per student (`LEARNFLOW_LIMIT_ANSWER_*`).
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
@@ -32,7 +33,7 @@ from learnflow.api.deps import SettingsDep
 from learnflow.auth.deps import CurrentUser
 from learnflow.db.models import Role
 from learnflow.db.pool import Conn
-from learnflow.db.repos import classes, exams
+from learnflow.db.repos import classes, exams, submissions
 from learnflow.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from learnflow.workflows import session as wf_session
 from learnflow.workflows.models import SessionState, Timings
@@ -84,6 +85,8 @@ class AttemptPublic(BaseModel):
     score: int | None
     total: int | None
     answered: list[str] = []
+    choices: dict[str, int] = Field(default={}, description="quiz: the choice held (0-based)")
+    code: dict[str, str] = Field(default={}, description="exercise: the code last saved")
     workflow_id: str
 
 
@@ -112,7 +115,8 @@ def _state(exam: exams.Exam, now: datetime) -> str:
     return "upcoming" if now < exam.opens_at else "open" if now < exam.closes_at else "closed"
 
 
-def _attempt(attempt: exams.Attempt, answered: list[str] | None = None) -> AttemptPublic:
+def _attempt(attempt: exams.Attempt, held: Held | None = None) -> AttemptPublic:
+    held = held or Held()
     return AttemptPublic(
         attempt_id=attempt.id,
         started_at=attempt.started_at,
@@ -121,7 +125,9 @@ def _attempt(attempt: exams.Attempt, answered: list[str] | None = None) -> Attem
         submit_reason=attempt.submit_reason,
         score=attempt.score,
         total=attempt.total,
-        answered=answered or [],
+        answered=held.answered,
+        choices=held.choices,
+        code=held.code,
         workflow_id=wf_session.instance_id(str(attempt.id)),
     )
 
@@ -172,11 +178,40 @@ async def _exam_of_student(conn: Conn, user: Any, exam_id: UUID) -> exams.Exam:
     return exam
 
 
-async def _answered(host: WorkflowHost, attempt: exams.Attempt) -> list[str]:
+@dataclass(frozen=True)
+class Held:
+    """What a running attempt's workflow holds: the answers it will grade at the deadline."""
+
+    answered: list[str] = field(default_factory=list)
+    choices: dict[str, int] = field(default_factory=dict)
+    code: dict[str, str] = field(default_factory=dict)
+
+
+async def _held(conn: Conn, host: WorkflowHost, attempt: exams.Attempt) -> Held:
     instance = await host.client.get(wf_session.instance_id(str(attempt.id)))
     view = instance.custom_status if instance is not None else None
-    answered = view.get("answered") if isinstance(view, dict) else None
-    return [str(a) for a in answered] if isinstance(answered, list) else []
+    if not isinstance(view, dict):
+        return Held()
+    answered = view.get("answered")
+    choices = view.get("choices")
+    saved = view.get("saved")
+    code: dict[str, str] = {}
+    for exercise_id, submission_id in saved.items() if isinstance(saved, dict) else []:
+        try:
+            stored = await submissions.get_submission(conn, submission_id=UUID(str(submission_id)))
+        except ValueError:
+            continue
+        if stored is not None and stored.student_id == attempt.student_id:
+            code[str(exercise_id)] = stored.code
+    return Held(
+        answered=[str(a) for a in answered] if isinstance(answered, list) else [],
+        choices=(
+            {str(k): int(v) for k, v in choices.items() if isinstance(v, int)}
+            if isinstance(choices, dict)
+            else {}
+        ),
+        code=code,
+    )
 
 
 def _student(user: Any) -> None:
@@ -241,8 +276,8 @@ async def read_exam(exam_id: UUID, user: CurrentUser, pool: PoolDep, host: HostD
             attempt = await exams.get_attempt(conn, exam_id=exam_id, student_id=user.user_id)
             if attempt is None:
                 return await _public(conn, exam)
-            answered = [] if attempt.submitted_at else await _answered(host, attempt)
-            return await _public(conn, exam, _attempt(attempt, answered), with_paper=True)
+            held = Held() if attempt.submitted_at else await _held(conn, host, attempt)
+            return await _public(conn, exam, _attempt(attempt, held), with_paper=True)
         exam = await _exam_of_teacher(conn, user, exam_id)
         return await _public(conn, exam, with_paper=True)
 
