@@ -136,6 +136,10 @@ class SessionState(_Model):
     started_at: AwareDatetime
     deadline: AwareDatetime | None = None
     exam_id: str | None = None  # an exam attempt (the session id is the attempt's id)
+    # whether quiet time on an exercise raises a "stuck" alert to the teacher: exams start with
+    # False (an exam gives no help); True by default, which is also how instances recorded before
+    # the field existed replay (their histories hold the alert)
+    stuck_alerts: bool = True
     timings: Timings = Field(default_factory=Timings)
 
     generation: int = 0

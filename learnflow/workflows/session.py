@@ -170,10 +170,13 @@ def stuck_key(state: SessionState) -> str | None:
 
 
 def stuck_due(state: SessionState) -> datetime | None:
-    """When "stuck" fires: no heartbeat or run for `stuck_after` on the open, unsolved exercise."""
+    """When "stuck" fires: no heartbeat or run for `stuck_after` on the open, unsolved exercise.
+    Never in a session started without stuck alerts (an exam: quiet thought over an exam item
+    is not a struggle to alert the teacher about)."""
     key = stuck_key(state)
     if (
         key is None
+        or not state.stuck_alerts
         or state.last_work_at is None
         or state.current_exercise in state.tally.exercises_passed
         or key in state.stuck_episodes

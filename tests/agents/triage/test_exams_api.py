@@ -66,6 +66,7 @@ async def test_a_teacher_sets_an_exam_and_students_of_the_class_start_it_once(
     attempt = started.json()["attempt"]
     job = workflows.started[attempt["workflow_id"]]
     assert job["workflow"] == "session" and job["mode"] == "exam" and job["exam_id"] == exam["id"]
+    assert job["stuck_alerts"] is False  # the teacher gets no "stuck" alert during an exam
     span = datetime.fromisoformat(attempt["deadline"]) - datetime.fromisoformat(
         attempt["started_at"]
     )

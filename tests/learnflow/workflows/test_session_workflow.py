@@ -265,6 +265,19 @@ def test_an_exam_attempt_keeps_each_answer_and_submits_them_at_its_deadline() ->
     assert engine.output["finalize_reason"] == "deadline"
 
 
+def test_an_exam_never_raises_a_stuck_alert() -> None:
+    """A student thinking quietly over an exam exercise is not struggling: no alert reaches the
+    teacher during an exam (the result and its debrief say how it went)."""
+    deadline = datetime(2026, 3, 2, 10, 30, tzinfo=UTC)
+    engine = start(mode="exam", deadline=deadline, exam_id="x-1", stuck_alerts=False)
+    send(engine, "code_run", exercise_id="control-flow.fizzbuzz", passed=False)
+    engine.advance(29 * 60)  # far past the 10-minute stuck timer, before the deadline
+    engine.settle({k: v for k, v in HANDLERS.items() if k != s.GRADE})
+
+    assert s.RAISE_STUCK not in engine.scheduled
+    assert view(engine)["struggles"] == []
+
+
 def test_work_sent_after_the_deadline_counts_only_as_late() -> None:
     deadline = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
     engine = start(mode="exam", deadline=deadline)

@@ -319,6 +319,7 @@ async def start_exam(
             student_id=str(user.user_id),
             mode="exam",
             exam_id=str(exam.id),
+            stuck_alerts=False,
             exercise_ids=[i.id for i in exam.items if i.kind == "exercise"],
             started_at=now,
             deadline=deadline,
