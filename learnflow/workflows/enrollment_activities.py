@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from learnflow import outbox
 from learnflow.curriculum import load_catalog
 from learnflow.db.repos.classes import get_class
 from learnflow.db.repos.users import get_user
 from learnflow.errors import NotFound
 from learnflow.events import NotificationCreated
 from learnflow.workflows import enrollment as wf_enrollment
-from learnflow.workflows.activities import activity, database, sidecar
+from learnflow.workflows.activities import activity, database
 from learnflow.workflows.session_activities import event_id
 
 WELCOME_KIND = "class.welcome"
@@ -33,7 +34,9 @@ async def init_student_progress(payload: dict[str, Any]) -> dict[str, Any]:
 
 @activity(wf_enrollment.WELCOME)
 async def send_welcome_notification(payload: dict[str, Any]) -> dict[str, Any]:
-    """One welcome per join (unique on the join's event id), announced after it is stored."""
+    """One welcome per join (unique on the join's event id); its `notification.created` event
+    goes to triage's outbox in the same transaction, so a retried activity stores and queues
+    nothing new (the event id is derived from the join)."""
     student_id = UUID(payload["student_id"])
     source_id = f"enroll-{payload['join_id']}"
     async with database() as conn:
@@ -63,9 +66,10 @@ async def send_welcome_notification(payload: dict[str, Any]) -> dict[str, Any]:
                 (source_id, student_id),
             )
             row = await found.fetchone()
-    assert row is not None
-    async with sidecar() as client:  # the same event id on a retry: the consumers dedupe it
-        await client.publish(
+        if row is None:
+            raise NotFound(f"the welcome of join {payload['join_id']} is neither new nor stored")
+        await outbox.add(  # a retried attempt queues the same id: a no-op
+            conn,
             NotificationCreated(
                 id=event_id(source_id, "welcome"),
                 source="triage",
@@ -73,8 +77,10 @@ async def send_welcome_notification(payload: dict[str, Any]) -> dict[str, Any]:
                 notification_id=str(row[0]),
                 kind=WELCOME_KIND,
             ),
+            source_event_id=source_id,
             partition_key=str(student_id),
         )
+    outbox.wake()
     return {"created": True, "notification_id": str(row[0])}
 
 
