@@ -89,7 +89,9 @@ def server_properties(
 
 def format_arguments(cluster_id: str, props: Path, passwords: dict[str, str]) -> list[str]:
     """`kafka.tools.StorageTool format` arguments that also create every SCRAM user."""
-    args = ["format", "-t", cluster_id, "-c", str(props)]
+    # `--cluster-id=<id>`, one argument: an id may start with "-" (URL-safe base64), which the
+    # tool's parser took for an option when given as two ("expected one argument")
+    args = ["format", f"--cluster-id={cluster_id}", "-c", str(props)]
     for user in SCRAM_USERS:
         args += ["--add-scram", f"{MECHANISM}=[name={user},password={passwords[user]}]"]
     return args

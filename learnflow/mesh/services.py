@@ -276,7 +276,7 @@ def ensure_kafka_storage(
             "-cp",
             f"{tools.kafka_libs}/*",
             "kafka.tools.StorageTool",
-            *kafka_security.format_arguments(_kafka_cluster_id(), props, passwords),
+            *kafka_security.format_arguments(kafka_cluster_id(), props, passwords),
         ]
         kafka_security.write_private(argfile, "\n".join(_argfile_quote(a) for a in arguments))
         try:
@@ -298,10 +298,15 @@ def _argfile_quote(argument: str) -> str:
     return '"' + argument.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _kafka_cluster_id() -> str:
+def kafka_cluster_id() -> str:
+    """A new KRaft cluster id: 16 random bytes in URL-safe base64, never starting with "-"
+    (as Kafka's own `Uuid.randomUuid` avoids: command-line tools take it for an option)."""
     import base64
 
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def kafka_command(run_dir: Path, props: Path, tools: Toolchain) -> list[str]:
