@@ -52,7 +52,7 @@ def plan(topic: str, letters: list[DeadLetter]) -> list[Replay]:
     return [Replay(topic, publisher_for(topic, letter.source), letter) for letter in letters]
 
 
-def publish(target: StackTarget, replay: Replay) -> None:
+def publish(target: StackTarget, replay: Replay, client: httpx.Client | None = None) -> None:
     """POST the original CloudEvent to `replay.app_id`'s sidecar; raises with one clear line."""
     original = replay.letter.original
     if original is None:
@@ -62,8 +62,9 @@ def publish(target: StackTarget, replay: Replay) -> None:
     key = partition_key(original)
     if key:
         params["metadata.partitionKey"] = key
+    http = client or httpx.Client(timeout=TIMEOUT_S)
     try:
-        response = httpx.post(
+        response = http.post(
             f"{base}/v1.0/publish/{target.settings.pubsub_name}/{replay.topic}",
             content=json.dumps(replay_envelope(original)),
             params=params,
@@ -71,7 +72,6 @@ def publish(target: StackTarget, replay: Replay) -> None:
                 "content-type": "application/cloudevents+json",
                 "dapr-api-token": target.dapr_token(replay.app_id),
             },
-            timeout=TIMEOUT_S,
         )
     except httpx.TransportError as exc:
         raise Unavailable(
@@ -79,6 +79,9 @@ def publish(target: StackTarget, replay: Replay) -> None:
             f"is the stack running? {START_FIRST}",
             "sidecar",
         ) from exc
+    finally:
+        if client is None:
+            http.close()
     if response.status_code >= 300:
         raise DependencyFailed(
             f"{replay.app_id}'s sidecar refused to publish event {replay.event_id} to "
