@@ -387,7 +387,7 @@ def ensure_espeak(progress: Progress) -> Path:
     """espeak-ng, which speaks an exam debrief aloud (triage runs it on request)."""
     found = shutil.which("espeak-ng")
     if found is None:
-        _apt_install("espeak-ng", "espeak-ng, the text-to-speech engine for spoken debriefs", progress)
+        _apt_install("espeak-ng", "espeak-ng, the speech engine for spoken debriefs", progress)
         found = shutil.which("espeak-ng")
     if found is None:
         raise SetupError("espeak-ng was installed but `espeak-ng` is not on PATH")

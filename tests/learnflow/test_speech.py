@@ -89,7 +89,7 @@ async def test_a_failing_engine_is_a_503_and_nothing_is_cached(
     slow.write_text("#!/bin/sh\nexec sleep 30\n")
     slow.chmod(0o755)
     speaker.engine, speaker.timeout_s = str(slow), 0.3
-    with pytest.raises(Unavailable, match="did not finish within 0.3 s"):
+    with pytest.raises(Unavailable, match=r"did not finish within 0\.3 s"):
         await speaker.speak("hello")
     assert not list(speaker.cache_dir.glob("*.wav"))
 
