@@ -141,7 +141,7 @@ export async function downloadFromTriage(call: Omit<TriageCall, "method" | "json
   }
   const url = `${target.base}/${call.path}${call.search ? `?${call.search}` : ""}`;
   const headers: Record<string, string> = {
-    accept: "text/csv, application/json",
+    accept: "text/csv, audio/wav, application/json",
     "x-learnflow-problems": "in-header",
     ...target.headers,
   };
