@@ -3,7 +3,8 @@
 //   submit); Maya starts it from her dashboard, answers
 //   two of its four items, and closes the tab. Nobody is connected when the deadline passes: the
 //   exam's workflow hands it in on its own. Maya comes back to her result and its per-question
-//   debrief; the teacher sees the results per student and per question.
+//   debrief, and listens to one item (spoken by espeak-ng); the teacher sees the results per
+//   student and per question.
 
 import { BASE_URL, Story, USERS, editorText, expect, guards, launch, logIn, newPage, typeInEditor, waitForOutcome } from "./lib.mjs";
 
@@ -200,6 +201,40 @@ try {
       await story.shots(maya, "exam-debrief");
     },
     { needs: ["reload"], page: maya },
+  );
+
+  await story.step(
+    "listen",
+    "Maya clicks Listen on question 2: the spoken debrief (espeak-ng, WAV) loads into a playable audio player",
+    async () => {
+      const item = maya.locator('.debrief-item[data-item-id="basics.q2"]');
+      const spoken = maya.waitForResponse((r) => new URL(r.url()).pathname === `/api/exams/${examId}/debrief/speech`, { timeout: 60_000 });
+      await item.getByRole("button", { name: "Listen to the debrief of item 2" }).click();
+      const response = await spoken;
+      const type = response.headers()["content-type"] ?? "";
+      expect(response.status() === 200 && type.startsWith("audio/wav"), `speech: HTTP ${response.status()} ${type}`);
+      await item.getByTestId("listen-audio").waitFor({ timeout: 30_000 });
+      const state = await item.getByTestId("listen-audio").evaluate(
+        (el) =>
+          new Promise((resolve) => {
+            const audioEl = /** @type {HTMLAudioElement} */ (el);
+            const report = () => resolve({ readyState: audioEl.readyState, duration: audioEl.duration, error: audioEl.error?.code ?? null });
+            if (audioEl.readyState >= 1) report();
+            else {
+              audioEl.addEventListener("loadedmetadata", report, { once: true });
+              audioEl.addEventListener("error", report, { once: true });
+              setTimeout(report, 20_000);
+            }
+          }),
+      );
+      expect(
+        state.error === null && state.readyState >= 1 && Number.isFinite(state.duration) && state.duration > 1 && state.duration < 120,
+        `audio element: ${JSON.stringify(state)}`,
+      );
+      const label = await item.getByTestId("listen-audio").getAttribute("aria-label");
+      expect(label === "Listen to the debrief of item 2", `audio label: ${label}`);
+    },
+    { needs: ["result"], page: maya },
   );
 
   await story.step(
