@@ -1,44 +1,55 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { apiBlob } from "@/lib/api";
 import { ErrorNotice } from "./ErrorNotice";
 
 /**
- * "Listen": fetches the spoken version of a debrief item (triage's espeak-ng WAV, made once and
- * cached) and plays it in an <audio controls> element; the first click loads, the player takes over.
+ * "Listen": plays the spoken version of a debrief item (triage's espeak-ng WAV, made once and
+ * cached) in an <audio controls> element whose source is the same-origin API route (the page's
+ * CSP allows media from 'self' only, so no blob: URL). If the audio cannot load, the route is
+ * asked again for its problem, which is shown as the API worded it.
  */
 export function ListenButton({ path, label }: { path: string; label: string }) {
-  const [url, setUrl] = useState<string | null>(null);
-  const [loading, setLoading] = useState(false);
+  const [src, setSrc] = useState<string | null>(null);
+  const [ready, setReady] = useState(false);
   const [error, setError] = useState<unknown>(null);
 
-  useEffect(() => {
-    return () => {
-      if (url) URL.revokeObjectURL(url);
-    };
-  }, [url]);
-
-  async function listen() {
-    setLoading(true);
+  function listen() {
     setError(null);
+    setReady(false);
+    setSrc(`/api/${path}`);
+  }
+
+  async function failed() {
+    setSrc(null);
     try {
-      const blob = await apiBlob(path);
-      setUrl(URL.createObjectURL(blob));
+      await apiBlob(path);
+      setError(new Error("Your browser could not play this audio."));
     } catch (caught) {
       setError(caught);
-    } finally {
-      setLoading(false);
     }
   }
 
   return (
-    <div className="listen" data-testid="listen">
-      {url ? (
-        <audio controls autoPlay src={url} aria-label={label} data-testid="listen-audio" />
+    <div className="listen row" data-testid="listen">
+      {src ? (
+        <>
+          <audio
+            controls
+            autoPlay
+            preload="auto"
+            src={src}
+            aria-label={label}
+            data-testid="listen-audio"
+            onLoadedMetadata={() => setReady(true)}
+            onError={() => void failed()}
+          />
+          {!ready && <span className="small muted">Making the audio…</span>}
+        </>
       ) : (
-        <button type="button" className="secondary" onClick={listen} disabled={loading} aria-label={label}>
-          {loading ? "Making the audio…" : "Listen"}
+        <button type="button" className="secondary" onClick={listen} aria-label={label}>
+          Listen
         </button>
       )}
       <ErrorNotice error={error} title="Could not read this aloud" />
