@@ -214,21 +214,21 @@ try {
       const type = response.headers()["content-type"] ?? "";
       expect(response.status() === 200 && type.startsWith("audio/wav"), `speech: HTTP ${response.status()} ${type}`);
       await item.getByTestId("listen-audio").waitFor({ timeout: 30_000 });
+      // the metadata, then a finite duration (Chromium may first report Infinity while it reads)
       const state = await item.getByTestId("listen-audio").evaluate(
         (el) =>
           new Promise((resolve) => {
             const audioEl = /** @type {HTMLAudioElement} */ (el);
-            const report = () => resolve({ readyState: audioEl.readyState, duration: audioEl.duration, error: audioEl.error?.code ?? null });
-            if (audioEl.readyState >= 1) report();
-            else {
-              audioEl.addEventListener("loadedmetadata", report, { once: true });
-              audioEl.addEventListener("error", report, { once: true });
-              setTimeout(report, 20_000);
-            }
+            const report = () => ({ readyState: audioEl.readyState, duration: String(audioEl.duration), error: audioEl.error?.code ?? null });
+            const settled = () => audioEl.error !== null || (audioEl.readyState >= 1 && Number.isFinite(audioEl.duration));
+            if (settled()) return resolve(report());
+            const check = () => settled() && resolve(report());
+            for (const name of ["loadedmetadata", "durationchange", "canplaythrough", "error"]) audioEl.addEventListener(name, check);
+            setTimeout(() => resolve(report()), 20_000);
           }),
       );
       expect(
-        state.error === null && state.readyState >= 1 && Number.isFinite(state.duration) && state.duration > 1 && state.duration < 120,
+        state.error === null && state.readyState >= 1 && Number(state.duration) > 1 && Number(state.duration) < 120,
         `audio element: ${JSON.stringify(state)}`,
       );
       const label = await item.getByTestId("listen-audio").getAttribute("aria-label");

@@ -92,7 +92,12 @@ async function download(request: NextRequest, path: string[]): Promise<Response>
   if (!result.ok) {
     return NextResponse.json(result.problem, { status: result.status, headers: { "cache-control": "no-store" } });
   }
-  const headers: Record<string, string> = { "content-type": result.contentType, "cache-control": "no-store" };
+  // a known length: a media player treats a response without one as a live stream (no duration)
+  const headers: Record<string, string> = {
+    "content-type": result.contentType,
+    "content-length": String(result.bytes.byteLength),
+    "cache-control": "no-store",
+  };
   if (result.disposition) headers["content-disposition"] = result.disposition;
   return new Response(result.bytes, { status: result.status, headers });
 }
