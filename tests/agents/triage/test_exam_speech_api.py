@@ -60,6 +60,31 @@ async def test_the_debrief_is_spoken_to_its_student_and_teacher_only(
         f"{url}/debrief/speech", params={"item": "basics.q1"}, headers=maya
     )
     assert again.content == one.content and speaker.runs == 1  # from the cache
+    assert one.headers["accept-ranges"] == "bytes"
+    assert one.headers["content-length"] == str(len(one.content))
+
+    # byte ranges, as a media element asks for them (`bytes=0-` first, then a later part)
+    size = len(one.content)
+    item1 = {"item": "basics.q1"}
+    from_start = await mesh.client.get(
+        f"{url}/debrief/speech", params=item1, headers={**maya, "range": "bytes=0-"}
+    )
+    assert from_start.status_code == 206, from_start.text
+    assert from_start.headers["content-range"] == f"bytes 0-{size - 1}/{size}"
+    assert from_start.headers["accept-ranges"] == "bytes"
+    assert from_start.content == one.content
+    middle = await mesh.client.get(
+        f"{url}/debrief/speech", params=item1, headers={**maya, "range": "bytes=100-199"}
+    )
+    assert (middle.status_code, middle.content) == (206, one.content[100:200])
+    assert middle.headers["content-range"] == f"bytes 100-199/{size}"
+    assert middle.headers["content-length"] == "100"
+    past_end = await mesh.client.get(
+        f"{url}/debrief/speech", params=item1, headers={**maya, "range": f"bytes={size}-"}
+    )
+    assert past_end.status_code == 416
+    assert past_end.headers["content-range"] == f"bytes */{size}"
+    assert speaker.runs == 1  # every part from the one cached file
 
     whole = await mesh.client.get(f"{url}/debrief/speech", headers=maya)
     assert whole.status_code == 200 and len(whole.content) > len(one.content)

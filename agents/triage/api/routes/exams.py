@@ -11,7 +11,8 @@
     GET  /exams/{id}/debrief            the student's result, question by question
     GET  /exams/{id}/debrief/speech     that debrief read aloud (audio/wav, espeak-ng, cached):
                                         ?item=<id> one question, else all; teachers add
-                                        ?student_id=; ?voice=, ?speed= (words per minute)
+                                        ?student_id=; ?voice=, ?speed= (words per minute);
+                                        honours one `Range: bytes=` (206, or 416 past the end)
     GET  /exams/{id}/results            the teacher's results per student and per question
 
 An attempt is run by the session workflow `session-<attempt id>` (mode "exam"): every answer is
@@ -33,6 +34,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from learnflow.api.deps import SettingsDep
+from learnflow.api.ranges import ranged_response
 from learnflow.auth.deps import CurrentUser
 from learnflow.db.models import Role
 from learnflow.db.pool import Conn
@@ -472,10 +474,15 @@ SpeakerDep = Annotated[Speaker, Depends(_speaker)]
 @router.get(
     "/{exam_id}/debrief/speech",
     response_class=Response,
-    responses={200: {"content": {MEDIA_TYPE: {}}, "description": "The debrief read aloud (WAV)."}},
+    responses={
+        200: {"content": {MEDIA_TYPE: {}}, "description": "The debrief read aloud (WAV)."},
+        206: {"content": {MEDIA_TYPE: {}}, "description": "The part a `Range` header asked for."},
+        416: {"description": "The `Range` starts past the end (`Content-Range: bytes */N`)."},
+    },
 )
 async def exam_debrief_speech(
     exam_id: UUID,
+    request: Request,
     user: CurrentUser,
     pool: PoolDep,
     settings: SettingsDep,
@@ -517,9 +524,13 @@ async def exam_debrief_speech(
     wav = await speaker.speak(
         text, voice=voice or settings.speech_voice, speed_wpm=speed or settings.speech_speed_wpm
     )
-    return Response(
-        content=wav,
+    # byte ranges: a media element asks `Range: bytes=0-` and takes an answer without
+    # `Accept-Ranges` for a live stream (no duration, no seeking)
+    return ranged_response(
+        wav,
         media_type=MEDIA_TYPE,
+        range_header=request.headers.get("range"),
+        if_range=request.headers.get("if-range"),
         headers={
             "content-disposition": f'inline; filename="{name}.wav"',
             "cache-control": "private, max-age=300",
