@@ -276,12 +276,13 @@ def test_byte_ranges_of_a_file_pass_through_unchanged(bff: Bff) -> None:
     assert (ranged.status_code, ranged.content) == (206, wav[4:104])
     assert ranged.headers["content-range"] == f"bytes 4-103/{size}"
     assert ranged.headers["accept-ranges"] == "bytes"
-    assert ranged.headers["content-length"] == "100"
+    # Next drops content-length from route handlers' answers (chunked); the size is in the range
+    assert len(ranged.content) == 100
     assert (past.status_code, past.json()["error"]) == (416, "range_not_satisfiable")
     assert past.headers["content-range"] == f"bytes */{size}"
     assert (whole.status_code, whole.content) == (200, wav)
     assert whole.headers["accept-ranges"] == "bytes" and "content-range" not in whole.headers
-    assert whole.headers["content-length"] == str(size)
+    assert len(whole.content) == size
 
 
 def test_an_expired_session_is_dropped(bff: Bff) -> None:

@@ -101,10 +101,10 @@ async function download(request: NextRequest, path: string[]): Promise<Response>
       headers: { "cache-control": "no-store", ...rangeHeaders },
     });
   }
-  // a known length: a media player treats a response without one as a live stream (no duration)
+  // No content-length: Next (16, send-response.js) drops it from every route handler's answer
+  // and sends the body chunked; a media element learns the size from content-range instead.
   const headers: Record<string, string> = {
     "content-type": result.contentType,
-    "content-length": String(result.bytes.byteLength),
     "cache-control": "no-store",
     ...rangeHeaders,
   };
