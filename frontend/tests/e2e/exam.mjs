@@ -211,14 +211,20 @@ try {
 
   await story.step(
     "listen",
-    "Maya clicks Listen on question 2: the spoken debrief (espeak-ng, WAV) loads into a playable audio player",
+    "Maya clicks Listen on question 2: the spoken debrief (espeak-ng, WAV) loads into a playable, seekable audio player (byte ranges, a finite duration)",
     async () => {
       const item = maya.locator('.debrief-item[data-item-id="basics.q2"]');
       const spoken = maya.waitForResponse((r) => new URL(r.url()).pathname === `/api/exams/${examId}/debrief/speech`, { timeout: 60_000 });
       await item.getByRole("button", { name: "Listen to the debrief of item 2" }).click();
       const response = await spoken;
-      const type = response.headers()["content-type"] ?? "";
-      expect(response.status() === 200 && type.startsWith("audio/wav"), `speech: HTTP ${response.status()} ${type}`);
+      const headers = response.headers();
+      const type = headers["content-type"] ?? "";
+      // the media element asks `Range: bytes=0-`: a part (206) of a file of known size, seekable
+      expect(response.status() === 206 && type.startsWith("audio/wav"), `speech: HTTP ${response.status()} ${type}`);
+      expect(
+        /^bytes 0-\d+\/\d+$/.test(headers["content-range"] ?? "") && headers["accept-ranges"] === "bytes",
+        `speech ranges: content-range ${headers["content-range"]}, accept-ranges ${headers["accept-ranges"]}`,
+      );
       await item.getByTestId("listen-audio").waitFor({ timeout: 30_000 });
       // the metadata, then a finite duration (Chromium may first report Infinity while it reads)
       const state = await item.getByTestId("listen-audio").evaluate(
