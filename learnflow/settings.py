@@ -116,6 +116,18 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(default=8000, gt=0)
     max_body_bytes: int = Field(default=256 * 1024, gt=0)
 
+    # --- speech (exam debriefs read aloud by espeak-ng; learnflow/speech.py) -----------------
+    speech_engine: str = Field(default="espeak-ng", description="The espeak-ng executable.")
+    speech_voice: str = Field(default="en-us", description="The default espeak-ng voice.")
+    speech_speed_wpm: int = Field(default=160, ge=80, le=300)
+    speech_timeout_s: float = Field(default=20.0, gt=0, le=120)
+    speech_max_chars: int = Field(
+        default=6000, gt=0, le=20000, description="Longer texts are refused (422), not cut."
+    )
+    speech_cache_max_bytes: int = Field(
+        default=256 * 1024**2, gt=0, description="Past this, the oldest cached speech goes."
+    )
+
     # --- tutor -------------------------------------------------------------------------------
     #: How long the solution-leak guardrail may run a reply's code against the hidden tests of
     #: the exercises in play; code it could not check in time is blocked when it defines what

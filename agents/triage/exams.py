@@ -193,3 +193,23 @@ def debrief(exam: Exam, results: list[ItemResult]) -> list[DebriefItem]:
 
 def paper_item_choices(question_id: str) -> tuple[str, ...]:
     return _question(question_id).choices
+
+
+def spoken(item: DebriefItem) -> str:
+    """One debrief item as it is read aloud: what was asked, the answers, why, what to revisit.
+    (Exercises: the title, not the prompt's code, then the grading.)"""
+    parts = [f"{item.title}."]
+    if item.kind == "quiz":
+        parts.append(item.prompt)
+        parts.append(f"Your answer: {item.your_answer}." if item.your_answer else "No answer.")
+        if item.right_answer:
+            parts.append(f"The right answer: {item.right_answer}.")
+    parts.append(item.why)
+    parts.append(f"To revisit: {item.revisit.title}, in {item.revisit.module}.")
+    return " ".join(p.strip() for p in parts if p.strip())
+
+
+def spoken_debrief(title: str, score: int, total: int, items: list[DebriefItem]) -> str:
+    """The whole debrief read aloud: the score, then every item."""
+    head = f"{title}. You scored {score} out of {total}."
+    return "\n\n".join([head, *(spoken(item) for item in items)])

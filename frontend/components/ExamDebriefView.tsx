@@ -1,7 +1,9 @@
 import type { ExamDebrief } from "@/lib/types";
+import { ListenButton } from "./ListenButton";
 import { Markdown } from "./Markdown";
 
-/** The result of an exam, item by item: what was right, why, and which lesson to revisit. */
+/** The result of an exam, item by item: what was right, why, and which lesson to revisit; each
+ * item can be listened to (spoken by espeak-ng on the server). */
 export function ExamDebriefView({ debrief }: { debrief: ExamDebrief }) {
   const attempt = debrief.exam.attempt;
   const how = attempt?.submit_reason === "deadline" ? "handed in at the deadline" : "handed in by you";
@@ -40,6 +42,10 @@ export function ExamDebriefView({ debrief }: { debrief: ExamDebrief }) {
               <div className="debrief-why">
                 <Markdown text={item.why} />
               </div>
+              <ListenButton
+                path={`exams/${debrief.exam.id}/debrief/speech?item=${encodeURIComponent(item.id)}`}
+                label={`Listen to the debrief of item ${item.position + 1}`}
+              />
               <p className="small">
                 Lesson to revisit: <strong data-lesson-id={item.revisit.lesson_id}>{item.revisit.title}</strong> ({item.revisit.module})
               </p>

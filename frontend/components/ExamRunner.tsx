@@ -1,6 +1,6 @@
 "use client";
 
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { api, ApiError } from "@/lib/api";
 import type { ExamDebrief, ExamPaperItem, ExamView } from "@/lib/types";
 import { CodeEditor } from "./editor/CodeEditor";
@@ -20,15 +20,25 @@ function clock(ms: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
 }
 
-/** Time left, ticking each second; `null` before the exam has a deadline. */
-function useCountdown(deadline: string | null): number | null {
+/**
+ * Time left, ticking each second; `null` before the exam has a deadline. Never more than the
+ * exam's time limit: the deadline is the server's clock (start + limit), and a page whose clock
+ * runs behind the server's would otherwise show extra time.
+ */
+function useCountdown(deadline: string | null, limitS: number | null): number | null {
   const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
+  // Read the clock when the deadline arrives, before the paint: the time read at mount is as
+  // old as the intro page (a 45 s exam started after 6 s on the intro showed "0:51 left").
+  useLayoutEffect(() => {
     if (!deadline) return;
-    const timer = setInterval(() => setNow(Date.now()), 1000);
+    const tick = () => setNow(Date.now());
+    tick();
+    const timer = setInterval(tick, 1000);
     return () => clearInterval(timer);
   }, [deadline]);
-  return deadline ? new Date(deadline).getTime() - now : null;
+  if (!deadline) return null;
+  const left = new Date(deadline).getTime() - now;
+  return limitS === null ? left : Math.min(left, limitS * 1000);
 }
 
 /**
@@ -56,7 +66,7 @@ export function ExamRunner({ examId }: { examId: string }) {
   const editor = useRef<EditorController | null>(null);
 
   const attempt = exam?.attempt ?? null;
-  const left = useCountdown(attempt && !attempt.submitted ? attempt.deadline : null);
+  const left = useCountdown(attempt && !attempt.submitted ? attempt.deadline : null, exam?.time_limit_s ?? null);
   const over = attempt !== null && (attempt.submitted || handedIn || (left !== null && left <= 0));
 
   const fetchDebrief = useCallback(async () => {

@@ -51,3 +51,27 @@ export async function api<T>(path: string, init: { method?: "GET" | "POST" | "PA
   if (!response.ok) throw new ApiError(response.status, asProblem(response.status, body, text));
   return body as T;
 }
+
+/** GET `/api/<path>` for a file (audio, CSV): its bytes as a Blob; a problem throws ApiError. */
+export async function apiBlob(path: string): Promise<Blob> {
+  let response: Response;
+  try {
+    response = await fetch(`/api/${path}`, { credentials: "same-origin", cache: "no-store" });
+  } catch (error) {
+    throw new ApiError(0, {
+      error: "network_error",
+      message: `Could not reach the LearnFlow server: ${error instanceof Error ? error.message : String(error)}`,
+    });
+  }
+  if (!response.ok) {
+    const text = await response.text();
+    let body: unknown = undefined;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      body = undefined;
+    }
+    throw new ApiError(response.status, asProblem(response.status, body, text));
+  }
+  return response.blob();
+}

@@ -6,7 +6,8 @@
   (the mTLS certificate authority) comes from the same module and build as daprd; a cache built
   before sentry was added gets only sentry built into it.
 - Apache Kafka (KRaft) jars: resolved by Maven from Maven Central.
-- PostgreSQL server binaries and bubblewrap: Debian packages, installed with apt-get when missing.
+- PostgreSQL server binaries, bubblewrap and espeak-ng (the exam debrief's speech): Debian
+  packages, installed with apt-get when missing.
 
 Every step is a no-op when its artifact is cached. A missing prerequisite raises `SetupError`
 with one line saying what is wrong and how to fix it.
@@ -382,6 +383,17 @@ def ensure_bwrap(progress: Progress) -> Path:
     return Path(found)
 
 
+def ensure_espeak(progress: Progress) -> Path:
+    """espeak-ng, which speaks an exam debrief aloud (triage runs it on request)."""
+    found = shutil.which("espeak-ng")
+    if found is None:
+        _apt_install("espeak-ng", "espeak-ng, the speech engine for spoken debriefs", progress)
+        found = shutil.which("espeak-ng")
+    if found is None:
+        raise SetupError("espeak-ng was installed but `espeak-ng` is not on PATH")
+    return Path(found)
+
+
 # --- the web app (Next.js) ---------------------------------------------------------------------
 def _tree_hash(root: Path, names: tuple[str, ...]) -> str:
     digest = hashlib.sha256()
@@ -472,6 +484,7 @@ def ensure_toolchain(
     check_disk(cache_dir, 512 * 1024**2)
     pg_bin = ensure_postgres(progress)
     bwrap = ensure_bwrap(progress)
+    ensure_espeak(progress)
     kafka_libs = ensure_kafka(cache_dir, progress)
     dapr_bin = ensure_dapr(cache_dir, progress)
     ensure_frontend(REPO_ROOT / "frontend", progress)

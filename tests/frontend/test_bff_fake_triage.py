@@ -43,9 +43,14 @@ class FakeTriage:
 
     answers: dict[str, tuple[int, Any]] = field(default_factory=dict)
     seen: list[Seen] = field(default_factory=list)
+    # path -> (status, headers, bytes): a file answered exactly as scripted
+    files: dict[str, tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
 
     def answer(self, path: str, status: int, body: Any) -> None:
         self.answers[path] = (status, body)
+
+    def answer_file(self, path: str, status: int, headers: dict[str, str], data: bytes) -> None:
+        self.files[path] = (status, headers, data)
 
 
 def _free_port() -> int:
@@ -68,6 +73,15 @@ def _serve(fake: FakeTriage) -> tuple[ThreadingHTTPServer, int]:
                     json.loads(raw) if raw else None,
                 )
             )
+            if self.path in fake.files:
+                status, headers, data = fake.files[self.path]
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
             status, body = fake.answers.get(self.path, (404, {"detail": "Not Found"}))
             data = json.dumps(body).encode()
             self.send_response(status)
@@ -219,6 +233,56 @@ def test_triage_problems_pass_through_and_a_missing_route_says_so(bff: Bff) -> N
     assert missing.json()["message"] == (
         "The LearnFlow API has no POST /exercises/generate route yet (HTTP 404 Not Found)."
     )
+
+
+def test_byte_ranges_of_a_file_pass_through_unchanged(bff: Bff) -> None:
+    """A media element's `Range: bytes=0-` reaches triage; 206/416 and the range headers come
+    back as triage sent them (without `accept-ranges`, Chromium takes a WAV for a live stream)."""
+    exam = "0b7e8e52-6a55-4a57-9a39-2f1c3e0c9d11"
+    route = bff.route(f"exams/{exam}/debrief/speech?item=basics.q1")
+    wav = b"RIFF" + bytes(range(256)) * 4
+    size = len(wav)
+    with bff.client() as client:
+        _log_in(bff, client)
+        part = {"content-type": "audio/wav", "accept-ranges": "bytes"}
+        bff.fake.answer_file(
+            route, 206, {**part, "content-range": f"bytes 4-103/{size}"}, wav[4:104]
+        )
+        ranged = client.get(
+            f"/api/exams/{exam}/debrief/speech?item=basics.q1", headers={"range": "bytes=4-103"}
+        )
+        asked = bff.fake.seen[-1].headers
+        # past the end: triage's 416 comes as 200 + x-learnflow-status through the mesh
+        refused = {"error": "range_not_satisfiable", "message": f"outside the {size} bytes"}
+        bff.fake.answer_file(
+            route,
+            200,
+            {
+                "content-type": "application/json",
+                "x-learnflow-status": "416",
+                "content-range": f"bytes */{size}",
+                "accept-ranges": "bytes",
+            },
+            json.dumps(refused).encode(),
+        )
+        past = client.get(
+            f"/api/exams/{exam}/debrief/speech?item=basics.q1",
+            headers={"range": f"bytes={size}-"},
+        )
+        bff.fake.answer_file(route, 200, part, wav)
+        whole = client.get(f"/api/exams/{exam}/debrief/speech?item=basics.q1")
+        plain = bff.fake.seen[-1].headers
+    assert asked["range"] == "bytes=4-103" and "range" not in plain
+    assert (ranged.status_code, ranged.content) == (206, wav[4:104])
+    assert ranged.headers["content-range"] == f"bytes 4-103/{size}"
+    assert ranged.headers["accept-ranges"] == "bytes"
+    # Next drops content-length from route handlers' answers (chunked); the size is in the range
+    assert len(ranged.content) == 100
+    assert (past.status_code, past.json()["error"]) == (416, "range_not_satisfiable")
+    assert past.headers["content-range"] == f"bytes */{size}"
+    assert (whole.status_code, whole.content) == (200, wav)
+    assert whole.headers["accept-ranges"] == "bytes" and "content-range" not in whole.headers
+    assert len(whole.content) == size
 
 
 def test_an_expired_session_is_dropped(bff: Bff) -> None:

@@ -58,6 +58,7 @@ STEPS: dict[str, tuple[str, ...]] = {
         "answer",
         "reload",
         "result",
+        "listen",
         "teacher-results",
         "guards",
     ),

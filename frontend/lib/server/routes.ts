@@ -68,8 +68,9 @@ export function isEdgeRoute(method: string, segments: readonly string[]): boolea
   return EDGE_ROUTES.some((r) => r.method === method && r.regex.test(path));
 }
 
-/** Routes whose answer is a file (CSV), passed through as bytes with its name, never parsed. */
+/** Routes whose answer is a file (CSV, WAV), passed through as bytes with its name, never parsed. */
 export const DOWNLOAD_ROUTES = [
+  route("GET", `exams/${UUID}/debrief/speech`),
   route("GET", `classes/${UUID}/report[.]csv`),
   route("GET", "progress/me/report[.]csv"),
 ];

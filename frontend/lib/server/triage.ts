@@ -123,13 +123,22 @@ export async function callTriage(call: TriageCall): Promise<TriageResult> {
   };
 }
 
+/** The byte-range headers of a file's answer (RFC 9110 §14), passed back to the browser as is. */
+export interface RangeHeaders {
+  acceptRanges?: string | null;
+  contentRange?: string | null;
+}
+
 export type DownloadResult =
-  | { ok: true; status: number; bytes: ArrayBuffer; contentType: string; disposition: string | null }
-  | { ok: false; status: number; problem: Problem };
+  | ({ ok: true; status: number; bytes: ArrayBuffer; contentType: string; disposition: string | null } & RangeHeaders)
+  | ({ ok: false; status: number; problem: Problem } & RangeHeaders);
 
 /** A GET whose answer is a file (e.g. a report's CSV): the bytes as triage sent them. Problems
- * (4xx in a header, as above) come back as a Problem, like `callTriage`'s. */
-export async function downloadFromTriage(call: Omit<TriageCall, "method" | "json">): Promise<DownloadResult> {
+ * (4xx in a header, as above) come back as a Problem, like `callTriage`'s. `range` is the
+ * browser's `Range` header (a media element asks `bytes=0-`): triage answers 206 or 416. */
+export async function downloadFromTriage(
+  call: Omit<TriageCall, "method" | "json"> & { range?: string | null },
+): Promise<DownloadResult> {
   let target;
   try {
     target = upstream();
@@ -141,11 +150,12 @@ export async function downloadFromTriage(call: Omit<TriageCall, "method" | "json
   }
   const url = `${target.base}/${call.path}${call.search ? `?${call.search}` : ""}`;
   const headers: Record<string, string> = {
-    accept: "text/csv, application/json",
+    accept: "text/csv, audio/wav, application/json",
     "x-learnflow-problems": "in-header",
     ...target.headers,
   };
   if (call.token) headers.authorization = `Bearer ${call.token}`;
+  if (call.range) headers.range = call.range;
   let response: Response;
   try {
     response = await fetch(url, {
@@ -166,9 +176,14 @@ export async function downloadFromTriage(call: Omit<TriageCall, "method" | "json
   }
   const marked = response.headers.get("x-learnflow-status");
   const status = marked && /^\d{3}$/.test(marked) ? Number(marked) : response.status;
+  const ranges: RangeHeaders = {
+    acceptRanges: response.headers.get("accept-ranges"),
+    contentRange: response.headers.get("content-range"),
+  };
   if (status >= 200 && status < 300) {
     return {
       ok: true,
+      ...ranges,
       status,
       bytes: await response.arrayBuffer(),
       contentType: response.headers.get("content-type") ?? "application/octet-stream",
@@ -182,5 +197,5 @@ export async function downloadFromTriage(call: Omit<TriageCall, "method" | "json
   } catch {
     body = undefined;
   }
-  return { ok: false, status, problem: normaliseProblem(status, body, text, { method: "GET", ...call }) };
+  return { ok: false, ...ranges, status, problem: normaliseProblem(status, body, text, { method: "GET", ...call }) };
 }

@@ -63,3 +63,13 @@ def test_cached_kafka_is_a_no_op(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("PATH", str(tmp_path))  # no java, no mvn: must not be needed
     assert toolchain.ensure_kafka(tmp_path, lambda _: None) == libs
     assert os.listdir(libs) == [f"kafka_2.13-{toolchain.KAFKA_VERSION}.jar"]
+
+
+def test_espeak_that_cannot_be_installed_is_reported_with_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # neither espeak-ng nor apt-get
+    with pytest.raises(SetupError) as caught:
+        toolchain.ensure_espeak(lambda _: None)
+    assert "espeak-ng" in caught.value.message
+    assert "apt-get install -y espeak-ng" in caught.value.message

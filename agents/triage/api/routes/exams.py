@@ -9,6 +9,10 @@
     POST /exams/{id}/answers            one answer, saved by the attempt's workflow        → 202
     POST /exams/{id}/submit             hand in before the deadline                        → 202
     GET  /exams/{id}/debrief            the student's result, question by question
+    GET  /exams/{id}/debrief/speech     that debrief read aloud (audio/wav, espeak-ng, cached):
+                                        ?item=<id> one question, else all; teachers add
+                                        ?student_id=; ?voice=, ?speed= (words per minute);
+                                        honours one `Range: bytes=` (206, or 416 past the end)
     GET  /exams/{id}/results            the teacher's results per student and per question
 
 An attempt is run by the session workflow `session-<attempt id>` (mode "exam"): every answer is
@@ -26,15 +30,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from learnflow.api.deps import SettingsDep
+from learnflow.api.ranges import ranged_response
 from learnflow.auth.deps import CurrentUser
 from learnflow.db.models import Role
 from learnflow.db.pool import Conn
 from learnflow.db.repos import classes, exams, submissions
 from learnflow.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from learnflow.speech import MEDIA_TYPE, Speaker
 from learnflow.workflows import session as wf_session
 from learnflow.workflows.models import SessionState, Timings
 from triage_agent import exams as papers
@@ -416,28 +422,120 @@ class DebriefPublic(BaseModel):
     items: list[papers.DebriefItem]
 
 
-@router.get("/{exam_id}/debrief", response_model=DebriefPublic)
-async def exam_debrief(exam_id: UUID, user: CurrentUser, pool: PoolDep) -> DebriefPublic:
-    _student(user)
-    async with pool.connection() as conn:
-        exam = await _exam_of_student(conn, user, exam_id)
-        attempt = await exams.get_attempt(conn, exam_id=exam_id, student_id=user.user_id)
-        if attempt is None:
+async def _debrief(conn: Conn, exam: exams.Exam, student_id: UUID, own: bool) -> DebriefPublic:
+    """The result of `student_id`'s attempt; `own`: the student asks (the messages say "you")."""
+    attempt = await exams.get_attempt(conn, exam_id=exam.id, student_id=student_id)
+    if attempt is None:
+        if own:
             raise Conflict(f"You have not sat {exam.title!r}", reason="not_started")
-        if attempt.submitted_at is None:
-            raise Conflict(
-                f"{exam.title!r} is still running (deadline {attempt.deadline:%H:%M:%S} UTC) "
-                "or being graded; the debrief follows",
-                reason="not_submitted",
-            )
-        results = await exams.item_results(conn, attempt_id=attempt.id)
-        public = await _public(conn, exam, _attempt(attempt))
+        raise NotFound(f"That student has not sat {exam.title!r}")
+    if attempt.submitted_at is None:
+        raise Conflict(
+            f"{exam.title!r} is still running (deadline {attempt.deadline:%H:%M:%S} UTC) "
+            "or being graded; the debrief follows",
+            reason="not_submitted",
+        )
+    results = await exams.item_results(conn, attempt_id=attempt.id)
+    public = await _public(conn, exam, _attempt(attempt))
     return DebriefPublic(
         exam=public,
         score=sum(1 for r in results if r.correct),
         total=len(exam.items),
         answered=sum(1 for r in results if r.answered),
         items=papers.debrief(exam, results),
+    )
+
+
+@router.get("/{exam_id}/debrief", response_model=DebriefPublic)
+async def exam_debrief(exam_id: UUID, user: CurrentUser, pool: PoolDep) -> DebriefPublic:
+    _student(user)
+    async with pool.connection() as conn:
+        exam = await _exam_of_student(conn, user, exam_id)
+        return await _debrief(conn, exam, user.user_id, own=True)
+
+
+def _speaker(request: Request, settings: SettingsDep) -> Speaker:
+    """One per app (its limit on parallel espeak-ng runs is per process)."""
+    speaker = getattr(request.app.state, "speaker", None)
+    if speaker is None:
+        speaker = Speaker(
+            engine=settings.speech_engine,
+            cache_dir=settings.cache_dir / "speech",
+            timeout_s=settings.speech_timeout_s,
+            max_chars=settings.speech_max_chars,
+            cache_max_bytes=settings.speech_cache_max_bytes,
+        )
+        request.app.state.speaker = speaker
+    return speaker
+
+
+SpeakerDep = Annotated[Speaker, Depends(_speaker)]
+
+
+@router.get(
+    "/{exam_id}/debrief/speech",
+    response_class=Response,
+    responses={
+        200: {"content": {MEDIA_TYPE: {}}, "description": "The debrief read aloud (WAV)."},
+        206: {"content": {MEDIA_TYPE: {}}, "description": "The part a `Range` header asked for."},
+        416: {"description": "The `Range` starts past the end (`Content-Range: bytes */N`)."},
+    },
+)
+async def exam_debrief_speech(
+    exam_id: UUID,
+    request: Request,
+    user: CurrentUser,
+    pool: PoolDep,
+    settings: SettingsDep,
+    speaker: SpeakerDep,
+    item: Annotated[
+        str | None,
+        Query(min_length=1, max_length=200, description="One item's id; none: the whole debrief."),
+    ] = None,
+    student_id: Annotated[
+        UUID | None, Query(description="Teachers: whose result (students hear their own).")
+    ] = None,
+    voice: Annotated[str | None, Query(max_length=40, description="An espeak-ng voice.")] = None,
+    speed: Annotated[int | None, Query(description="Words per minute, 80 to 300.")] = None,
+) -> Response:
+    """The debrief (one item, or all of it) spoken by espeak-ng, as WAV; made once, then cached.
+    The same checks as the debrief: the student who sat it, or the exam's teacher."""
+    async with pool.connection() as conn:
+        if user.role is Role.STUDENT:
+            if student_id is not None and student_id != user.user_id:
+                raise NotAllowed(
+                    "students hear their own debrief only", relationship="owner_of_result"
+                )
+            exam = await _exam_of_student(conn, user, exam_id)
+            result = await _debrief(conn, exam, user.user_id, own=True)
+        else:
+            exam = await _exam_of_teacher(conn, user, exam_id)
+            if student_id is None:
+                raise InvalidInput("say whose debrief to speak: add ?student_id=<the student's id>")
+            result = await _debrief(conn, exam, student_id, own=False)
+    if item is None:
+        text = papers.spoken_debrief(exam.title, result.score, result.total, result.items)
+        name = "debrief"
+    else:
+        chosen = next((i for i in result.items if i.id == item), None)
+        if chosen is None:
+            raise NotFound(f"{item!r} is not a question of {exam.title!r}")
+        text = papers.spoken(chosen)
+        name = f"debrief-{chosen.position + 1}"
+    wav = await speaker.speak(
+        text, voice=voice or settings.speech_voice, speed_wpm=speed or settings.speech_speed_wpm
+    )
+    # byte ranges: a media element asks `Range: bytes=0-` and takes an answer without
+    # `Accept-Ranges` for a live stream (no duration, no seeking)
+    return ranged_response(
+        wav,
+        media_type=MEDIA_TYPE,
+        range_header=request.headers.get("range"),
+        if_range=request.headers.get("if-range"),
+        headers={
+            "content-disposition": f'inline; filename="{name}.wav"',
+            "cache-control": "private, max-age=300",
+        },
     )
 
 

@@ -88,11 +88,26 @@ async function download(request: NextRequest, path: string[]): Promise<Response>
     path: path.map(encodeURIComponent).join("/"),
     search: request.nextUrl.search.replace(/^\?/, ""),
     token,
+    range: request.headers.get("range"),
   });
+  // byte ranges pass through unchanged (206 + content-range, 416 + `bytes */N`): a media element
+  // that gets no `accept-ranges` takes the file for a live stream (infinite duration, no seeking)
+  const rangeHeaders: Record<string, string> = {};
+  if (result.acceptRanges) rangeHeaders["accept-ranges"] = result.acceptRanges;
+  if (result.contentRange) rangeHeaders["content-range"] = result.contentRange;
   if (!result.ok) {
-    return NextResponse.json(result.problem, { status: result.status, headers: { "cache-control": "no-store" } });
+    return NextResponse.json(result.problem, {
+      status: result.status,
+      headers: { "cache-control": "no-store", ...rangeHeaders },
+    });
   }
-  const headers: Record<string, string> = { "content-type": result.contentType, "cache-control": "no-store" };
+  // No content-length: Next (16, send-response.js) drops it from every route handler's answer
+  // and sends the body chunked; a media element learns the size from content-range instead.
+  const headers: Record<string, string> = {
+    "content-type": result.contentType,
+    "cache-control": "no-store",
+    ...rangeHeaders,
+  };
   if (result.disposition) headers["content-disposition"] = result.disposition;
   return new Response(result.bytes, { status: result.status, headers });
 }
