@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useMemo, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { Fragment, useMemo, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { api } from "@/lib/api";
 import { checkDraft, describeSeconds, limitSeconds, MAX_ITEMS, TITLE_MAX, toBody, toLocalInput, type DraftErrors, type DraftField } from "@/lib/examDraft";
 import type { ClassSummary, ExamBank, ExamItemRef, ExamView } from "@/lib/types";
@@ -19,8 +19,22 @@ const FIELD_ID: Record<DraftField, string> = {
 };
 
 /** `code` in a bank prompt shown as code; the rest as text. */
+function inlineCode(text: string, key: number): ReactNode {
+  const parts = text.split(/(`[^`]+`)/).map((part, i) => (part.startsWith("`") && part.endsWith("`") && part.length > 1 ? <code key={i}>{part.slice(1, -1)}</code> : part));
+  return <Fragment key={key}>{parts}</Fragment>;
+}
+
+/** A bank prompt in a label: fenced blocks (```python … ```) as code blocks, `inline` as code. */
 function promptText(prompt: string): ReactNode {
-  return prompt.split(/(`[^`]+`)/).map((part, i) => (part.startsWith("`") && part.endsWith("`") && part.length > 1 ? <code key={i}>{part.slice(1, -1)}</code> : part));
+  return prompt.split(/```[\w-]*\n?([\s\S]*?)```/).map((part, i) =>
+    i % 2 === 1 ? (
+      <code key={i} className="code-block">
+        {part.replace(/\n+$/, "")}
+      </code>
+    ) : (
+      inlineCode(part, i)
+    ),
+  );
 }
 
 function FieldError({ field, errors }: { field: DraftField; errors: DraftErrors }) {
@@ -64,7 +78,18 @@ export function ExamBuilder({ initialClassId }: { initialClassId: string | null 
   const seconds = limitSeconds(minutes);
   const modules = (bank.data?.modules ?? []).filter((m) => moduleFilter === "all" || m.id === moduleFilter);
 
+  /** The user changed `field`: its error (from the last submit) no longer applies. */
+  function edited(field: DraftField) {
+    setErrors((current) => {
+      if (!current[field]) return current;
+      const next = { ...current };
+      delete next[field];
+      return next;
+    });
+  }
+
   function toggle(item: ExamItemRef, on: boolean) {
+    if (on) edited("items");
     setItems((current) => (on ? (current.some((i) => i.id === item.id) ? current : [...current, item]) : current.filter((i) => i.id !== item.id)));
   }
 
@@ -139,7 +164,10 @@ export function ExamBuilder({ initialClassId }: { initialClassId: string | null 
             type="text"
             value={title}
             maxLength={TITLE_MAX + 20}
-            onChange={(e) => setTitle(e.target.value)}
+            onChange={(e) => {
+              setTitle(e.target.value);
+              edited("title");
+            }}
             aria-invalid={errors.title ? true : undefined}
             aria-describedby={described("title")}
             autoComplete="off"
@@ -152,7 +180,10 @@ export function ExamBuilder({ initialClassId }: { initialClassId: string | null 
             <select
               id="exam-class"
               value={classId}
-              onChange={(e) => setClassId(e.target.value)}
+              onChange={(e) => {
+                setClassId(e.target.value);
+                edited("classId");
+              }}
               aria-invalid={errors.classId ? true : undefined}
               aria-describedby={described("classId")}
             >
@@ -172,7 +203,10 @@ export function ExamBuilder({ initialClassId }: { initialClassId: string | null 
               type="text"
               inputMode="decimal"
               value={minutes}
-              onChange={(e) => setMinutes(e.target.value)}
+              onChange={(e) => {
+                setMinutes(e.target.value);
+                edited("minutes");
+              }}
               aria-invalid={errors.minutes ? true : undefined}
               aria-describedby={described("minutes", "exam-minutes-hint")}
             />
@@ -189,7 +223,10 @@ export function ExamBuilder({ initialClassId }: { initialClassId: string | null 
               id="exam-opens"
               type="datetime-local"
               value={opensAt}
-              onChange={(e) => setOpensAt(e.target.value)}
+              onChange={(e) => {
+                setOpensAt(e.target.value);
+                edited("opensAt");
+              }}
               aria-invalid={errors.opensAt ? true : undefined}
               aria-describedby={described("opensAt")}
             />
@@ -201,7 +238,10 @@ export function ExamBuilder({ initialClassId }: { initialClassId: string | null 
               id="exam-closes"
               type="datetime-local"
               value={closesAt}
-              onChange={(e) => setClosesAt(e.target.value)}
+              onChange={(e) => {
+                setClosesAt(e.target.value);
+                edited("closesAt");
+              }}
               aria-invalid={errors.closesAt ? true : undefined}
               aria-describedby={described("closesAt")}
             />

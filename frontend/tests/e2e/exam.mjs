@@ -94,7 +94,16 @@ try {
         }
         const count = (await teacher.getByTestId("exam-count").textContent())?.trim();
         expect(count === `${n + 1} of at most 40 chosen`, `count after ${n + 1}: ${count}`);
+        if (n === 0) {
+          // the error from the empty submit no longer applies once a question is chosen
+          await teacher.getByTestId("exam-form-errors").waitFor({ state: "detached", timeout: 5_000 });
+          expect((await teacher.locator("#exam-bank").getAttribute("aria-invalid")) === null, "choosing a question clears the bank's error");
+        }
       }
+      // a prompt's fenced code shows as code, without its backticks
+      const q1 = teacher.locator('label[for="bank-basics.q1"]');
+      const q1Text = (await q1.textContent()) ?? "";
+      expect((await q1.locator("code.code-block").count()) === 1 && !q1Text.includes("```"), `basics.q1's code block: ${q1Text}`);
       const order = await teacher.getByTestId("exam-paper").locator("li").evaluateAll((els) => els.map((e) => e.dataset.itemId));
       expect(order.join(",") === ITEMS.map((i) => i.id).join(","), `the paper in the order picked: ${order.join(",")}`);
       await story.shots(teacher, "exam-form-filled");
