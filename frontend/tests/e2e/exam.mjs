@@ -53,6 +53,8 @@ try {
       await teacher.waitForURL(/\/teacher\/exams\/new\?class=/);
       await waitForOutcome(teacher, teacher.getByTestId("exam-builder"));
       await teacher.locator('.exam-bank-module[data-module="basics"]').waitFor({ timeout: 30_000 }); // the bank loaded
+      // the classes load on their own request: wait for them too, not only for the bank
+      await teacher.getByLabel("Class", { exact: true }).locator("option", { hasText: CLASS }).waitFor({ state: "attached", timeout: 30_000 });
       const classValue = await teacher.getByLabel("Class", { exact: true }).locator("option:checked").textContent();
       expect(classValue?.trim() === CLASS, `the class comes preselected from the card: ${classValue}`);
       const before = await examIds();
