@@ -373,25 +373,26 @@ def ensure_postgres(progress: Progress) -> Path:
     return found
 
 
-def ensure_bwrap(progress: Progress) -> Path:
-    found = shutil.which("bwrap")
+def _ensure_command(command: str, package: str, purpose: str, progress: Progress) -> Path:
+    """`command` on PATH, installing its Debian `package` first if it is missing."""
+    found = shutil.which(command)
     if found is None:
-        _apt_install("bubblewrap", "bubblewrap, the code-runner's sandbox", progress)
-        found = shutil.which("bwrap")
+        _apt_install(package, purpose, progress)
+        found = shutil.which(command)
     if found is None:
-        raise SetupError("bubblewrap was installed but `bwrap` is not on PATH")
+        raise SetupError(f"{package} was installed but `{command}` is not on PATH")
     return Path(found)
+
+
+def ensure_bwrap(progress: Progress) -> Path:
+    return _ensure_command("bwrap", "bubblewrap", "bubblewrap, the code-runner's sandbox", progress)
 
 
 def ensure_espeak(progress: Progress) -> Path:
     """espeak-ng, which speaks an exam debrief aloud (triage runs it on request)."""
-    found = shutil.which("espeak-ng")
-    if found is None:
-        _apt_install("espeak-ng", "espeak-ng, the speech engine for spoken debriefs", progress)
-        found = shutil.which("espeak-ng")
-    if found is None:
-        raise SetupError("espeak-ng was installed but `espeak-ng` is not on PATH")
-    return Path(found)
+    return _ensure_command(
+        "espeak-ng", "espeak-ng", "espeak-ng, the speech engine for spoken debriefs", progress
+    )
 
 
 # --- the web app (Next.js) ---------------------------------------------------------------------
