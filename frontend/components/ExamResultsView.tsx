@@ -1,5 +1,6 @@
 "use client";
 
+import { describeSeconds } from "@/lib/examDraft";
 import type { ExamResults, ExamView } from "@/lib/types";
 import { ErrorNotice } from "./ErrorNotice";
 import { useApi } from "./useApi";
@@ -18,7 +19,7 @@ export function ExamResultsView({ examId }: { examId: string }) {
       <section className="card" aria-labelledby="results-title" data-testid="exam-results">
         <h1 id="results-title">{exam.title}: results</h1>
         <p className="small muted">
-          {exam.class_name} · {exam.items} items · {Math.round(exam.time_limit_s / 60)} min each · {students.length} started
+          {exam.class_name} · {exam.items} items · {describeSeconds(exam.time_limit_s)} each · {students.length} started
         </p>
         <h2 id="per-student">Per student</h2>
         {students.length === 0 ? (
@@ -122,7 +123,7 @@ export function ExamsCard({ role }: { role: "student" | "teacher" }) {
                   <span className={`badge ${e.state === "open" ? "ok" : "neutral"}`}>{e.state}</span>
                 </div>
                 <p className="small">
-                  {e.class_name} · {e.items} items · {Math.round(e.time_limit_s / 60)} min · closes {new Date(e.closes_at).toLocaleString()}
+                  {e.class_name} · {e.items} items · {describeSeconds(e.time_limit_s)} · closes {new Date(e.closes_at).toLocaleString()}
                 </p>
                 {label && (
                   <a className="button" href={href}>

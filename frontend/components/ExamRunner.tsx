@@ -2,6 +2,7 @@
 
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { api, ApiError } from "@/lib/api";
+import { describeSeconds } from "@/lib/examDraft";
 import type { ExamDebrief, ExamPaperItem, ExamView } from "@/lib/types";
 import { CodeEditor } from "./editor/CodeEditor";
 import type { EditorController } from "./editor/MonacoEditor";
@@ -142,13 +143,12 @@ export function ExamRunner({ examId }: { examId: string }) {
   if (debrief) return <ExamDebriefView debrief={debrief} />;
 
   if (!attempt) {
-    const minutes = Math.round(exam.time_limit_s / 60);
     return (
       <section className="card exam-intro" aria-labelledby="exam-title" data-testid="exam-intro">
         <h1 id="exam-title">{exam.title}</h1>
         <p>
           {exam.class_name} · {exam.items} questions and exercises ·{" "}
-          {minutes >= 1 ? `${minutes} min` : `${exam.time_limit_s} s`} from the moment you start
+          {describeSeconds(exam.time_limit_s)} from the moment you start
         </p>
         <p className="small muted">
           Open {new Date(exam.opens_at).toLocaleString()} to {new Date(exam.closes_at).toLocaleString()}. Each answer is saved as

@@ -133,6 +133,8 @@ try {
       await open.waitFor({ timeout: 30_000 });
       await open.click();
       await waitForOutcome(maya, maya.getByTestId("exam-intro"));
+      const intro = (await maya.getByTestId("exam-intro").textContent()) ?? "";
+      expect(intro.includes("45 s from the moment you start"), `the intro says the time in seconds under a minute (it said "1 min"): ${intro.slice(0, 200)}`);
       await story.shots(maya, "exam-intro");
       // she reads the intro a moment: the countdown must start from the exam's limit, not from
       // when the page opened (it once showed "0:51 left" for a 45 s exam: a clock read at mount)
