@@ -168,11 +168,12 @@ def debrief(exam: Exam, results: list[ItemResult]) -> list[DebriefItem]:
                 why = "Not submitted before the deadline: no code was graded."
             else:
                 tests = f"{result.tests_passed or 0} of {result.tests_total or 0} hidden tests"
-                why = (
-                    f"All {tests} passed."
-                    if correct
-                    else f"{tests} passed." + (f" {result.message}" if result.message else "")
-                )
+                if correct:
+                    why = f"All {tests} passed."
+                elif not result.tests_total:  # the tests could not run at all (e.g. no function)
+                    why = result.message or "The hidden tests could not run on this code."
+                else:
+                    why = f"{tests} passed." + (f" {result.message}" if result.message else "")
             out.append(
                 DebriefItem(
                     position=position,
