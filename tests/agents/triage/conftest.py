@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,18 +60,28 @@ class Chat:
     dapr: FakeDapr
 
 
-@pytest_asyncio.fixture
-async def chat() -> AsyncIterator[Chat]:
+@asynccontextmanager
+async def serve_triage(
+    dapr: FakeDapr, *, timeout_s: float | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Triage without a database, its daprd the fake `dapr` (`timeout_s`: its invoke timeout);
+    yields a client of its public API."""
     app = create_triage(Settings(app_id="triage"), database=False)
-    dapr = FakeDapr()
-    for agent in ("concepts", "tutor", "debrief"):
-        dapr.answer(agent, "respond", {"reply": f"({agent}) ok", "sources": []})
     async with app.router.lifespan_context(app):
-        app.state.sidecar = dapr.sidecar()
+        app.state.sidecar = dapr.sidecar(timeout_s=timeout_s)
         app.state.events = dapr  # no database: the fake stands in for the outbox too
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://triage") as client:
-            yield Chat(client, dapr)
+            yield client
+
+
+@pytest_asyncio.fixture
+async def chat() -> AsyncIterator[Chat]:
+    dapr = FakeDapr()
+    for agent in ("concepts", "tutor", "debrief"):
+        dapr.answer(agent, "respond", {"reply": f"({agent}) ok", "sources": []})
+    async with serve_triage(dapr) as client:
+        yield Chat(client, dapr)
 
 
 def read_logins(run_dir: Path) -> dict[str, str]:

@@ -75,9 +75,12 @@ class FakeDapr(httpx.AsyncBaseTransport):
     async def queue(self, *events: Event, partition_key: str | None = None) -> None:
         self.published.extend((event.topic, to_wire(event)) for event in events)
 
-    def sidecar(self, settings: Settings | None = None) -> Sidecar:
+    def sidecar(
+        self, settings: Settings | None = None, *, timeout_s: float | None = None
+    ) -> Sidecar:
+        """A real `Sidecar` whose daprd is this fake (`timeout_s`: its invoke timeout)."""
         client = httpx.AsyncClient(transport=self, base_url="http://daprd.test")
-        return Sidecar(settings or Settings(), client=client)
+        return Sidecar(settings or Settings(), client=client, timeout_s=timeout_s)
 
     # --- the Dapr HTTP API -------------------------------------------------------------------
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

@@ -14,11 +14,8 @@ import httpx
 import pytest
 
 from learnflow.db.models import Role
-from learnflow.settings import Settings
-from learnflow.sidecar import Sidecar
-from tests.agents.triage.conftest import Chat, bearer
+from tests.agents.triage.conftest import Chat, bearer, serve_triage
 from tests.agents.triage.fakes import FakeDapr
-from triage_agent.main import create_app as create_triage
 
 MAYA, TEACHER, CLASS = uuid4(), uuid4(), uuid4()
 TUTOR_DOWN = "The exercise tutor (exercises, hints and grading) is unavailable right now"
@@ -122,18 +119,8 @@ async def test_a_tutor_that_does_not_answer_in_time_is_503_naming_it() -> None:
     async def hung(scope: Any, receive: Any, send: Any) -> None:
         await asyncio.sleep(30)
 
-    app = create_triage(Settings(app_id="triage"), database=False)
-    dapr = FakeDapr(apps={"tutor": hung})
-    async with app.router.lifespan_context(app):
-        app.state.sidecar = Sidecar(
-            Settings(),
-            client=httpx.AsyncClient(transport=dapr, base_url="http://daprd.test"),
-            timeout_s=0.3,
-        )
-        app.state.events = dapr
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://triage") as client:
-            response = await client.post("/quizzes", json={"topic": "for loops"}, headers=student())
+    async with serve_triage(FakeDapr(apps={"tutor": hung}), timeout_s=0.3) as client:
+        response = await client.post("/quizzes", json={"topic": "for loops"}, headers=student())
     assert response.status_code == 503, response.text
     assert response.headers["retry-after"] == "10"
     assert response.json()["message"].startswith(TUTOR_DOWN)

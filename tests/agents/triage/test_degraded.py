@@ -12,11 +12,8 @@ from uuid import uuid4
 import httpx
 
 from learnflow.db.models import Role
-from learnflow.settings import Settings
-from learnflow.sidecar import Sidecar
-from tests.agents.triage.conftest import Chat, bearer
+from tests.agents.triage.conftest import Chat, bearer, serve_triage
 from tests.agents.triage.fakes import FakeDapr
-from triage_agent.main import create_app as create_triage
 
 MAYA = uuid4()
 DOWN = httpx.Response(500, json={"errorCode": "ERR_DIRECT_INVOKE", "message": "connection refused"})
@@ -173,22 +170,12 @@ async def test_a_hung_specialist_is_named_within_the_invoke_timeout() -> None:
     async def hung(scope: Any, receive: Any, send: Any) -> None:
         await asyncio.sleep(30)
 
-    app = create_triage(Settings(app_id="triage"), database=False)
-    dapr = FakeDapr(apps={"concepts": hung})
-    async with app.router.lifespan_context(app):
-        app.state.sidecar = Sidecar(
-            Settings(),
-            client=httpx.AsyncClient(transport=dapr, base_url="http://daprd.test"),
-            timeout_s=0.5,
+    async with serve_triage(FakeDapr(apps={"concepts": hung}), timeout_s=0.5) as client:
+        started = time.monotonic()
+        response = await client.post(
+            "/chat", json={"message": "What is a dictionary in Python?"}, headers=headers()
         )
-        app.state.events = dapr
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://triage") as client:
-            started = time.monotonic()
-            response = await client.post(
-                "/chat", json={"message": "What is a dictionary in Python?"}, headers=headers()
-            )
-            took = time.monotonic() - started
+        took = time.monotonic() - started
     assert response.status_code == 200, response.text
     assert response.json()["unavailable"] == ["concepts"]
     assert response.json()["reply"].startswith("The concepts tutor is unavailable right now")
