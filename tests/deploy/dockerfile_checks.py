@@ -1,11 +1,14 @@
 """A small Dockerfile reader and the rules our images follow.
 
-No Docker engine is needed: the Dockerfile is parsed (instructions, continuation lines, stages)
-and checked against the repository (COPY sources exist and are not excluded by .dockerignore).
+No Docker engine is needed: the Dockerfile is parsed (instructions, continuation lines, stages),
+build arguments and ENV values are substituted where Docker substitutes them, and the result is
+checked against the repository (COPY sources exist and are not excluded by .dockerignore; the
+ASGI app the server is told to serve exists).
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -20,7 +23,20 @@ from tests.deploy.deploy_common import App
 PINNED_BASE = re.compile(r"^[^:@\s]+(:[0-9]+\.[0-9]+\.[0-9]+[-\w.]*|@sha256:[0-9a-f]{64})$")
 SECRET_NAME = re.compile(r"(?i)(password|passwd|secret|token|api_?key|private_?key|credential)")
 ROOT_USERS = frozenset({"root", "0", "0:0", "root:root"})
-SHARED_MARKER = "service-specific"
+# Instructions whose arguments Docker expands $VAR / ${VAR} in (RUN, CMD, ENTRYPOINT and
+# HEALTHCHECK are left to the shell at run time, or not expanded at all in exec form).
+EXPANDED = frozenset(
+    {"ADD", "ARG", "COPY", "ENV", "EXPOSE", "FROM", "LABEL", "STOPSIGNAL", "USER", "VOLUME"}
+    | {"WORKDIR"}
+)
+VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+# uvicorn's options that take a value (the rest used here are flags); the first other word is
+# the app. Options it is not given it reads from UVICORN_<OPTION>, the app from UVICORN_APP.
+UVICORN_VALUE_OPTIONS = frozenset(
+    {"--host", "--port", "--app-dir", "--workers", "--log-level", "--root-path", "--uds", "--fd"}
+    | {"--env-file", "--log-config", "--forwarded-allow-ips"}
+)
+UVICORN_DEFAULT_PORT = "8000"
 # Files in a service folder that are about building or reading it, not used at run time.
 NOT_PACKAGE_DATA = frozenset({"Dockerfile", "README.md", "AGENTS.md"})
 
@@ -64,6 +80,66 @@ def stages(instructions: list[Instruction]) -> list[list[Instruction]]:
         if result:
             result[-1].append(ins)
     return result
+
+
+def _assignments(args: str) -> list[tuple[str, str | None]]:
+    """`NAME=value ...` (or the old `NAME value` form) of an ARG or ENV; None: no default."""
+    words = shlex.split(args)
+    if len(words) >= 2 and "=" not in words[0]:
+        return [(words[0], " ".join(words[1:]))]
+    pairs: list[tuple[str, str | None]] = []
+    for word in words:
+        name, eq, value = word.partition("=")
+        pairs.append((name, value if eq else None))
+    return pairs
+
+
+def _substitute(text: str, values: dict[str, str]) -> str:
+    """$NAME and ${NAME} replaced by known values; unknown ones (the base image's) kept."""
+    return VARIABLE.sub(lambda m: values.get(m[1] or m[2], m[0]), text)
+
+
+def expand(instructions: list[Instruction], build_args: dict[str, str]) -> list[Instruction]:
+    """The instructions as Docker sees them for these build arguments.
+
+    ARG before the first FROM is global (seen by FROM lines); ARG and ENV inside a stage hold
+    from there to the stage's end; an ARG takes the build argument of its name, else its
+    default (or, without one, the global ARG's value)."""
+    result: list[Instruction] = []
+    global_args: dict[str, str] = {}
+    scope: dict[str, str] | None = None
+    for ins in instructions:
+        if ins.keyword == "FROM":
+            scope = {}
+            args = _substitute(ins.args, global_args)
+        elif ins.keyword in EXPANDED:
+            args = _substitute(ins.args, global_args if scope is None else scope)
+        else:
+            args = ins.args
+        target = global_args if scope is None else scope
+        if ins.keyword == "ARG":
+            for name, default in _assignments(args):
+                fallback = default if default is not None else global_args.get(name, "")
+                target[name] = build_args.get(name, fallback)
+        elif ins.keyword == "ENV" and scope is not None:
+            target.update((name, value or "") for name, value in _assignments(args))
+        result.append(Instruction(ins.keyword, args, ins.line))
+    return result
+
+
+def declared_args(instructions: list[Instruction]) -> set[str]:
+    return {
+        name for ins in instructions if ins.keyword == "ARG" for name, _ in _assignments(ins.args)
+    }
+
+
+def stage_env(stage: list[Instruction]) -> dict[str, str]:
+    """The environment a stage's ENV instructions set (already expanded)."""
+    env: dict[str, str] = {}
+    for ins in stage:
+        if ins.keyword == "ENV":
+            env.update((name, value or "") for name, value in _assignments(ins.args))
+    return env
 
 
 def _exec_form(args: str) -> list[str] | None:
@@ -129,13 +205,23 @@ def ignored(relative: str, rules: list[tuple[bool, re.Pattern[str]]]) -> bool:
 
 
 # --- the rules -----------------------------------------------------------------------------------
-def check_dockerfile(path: Path, repo_root: Path, app: App | None = None) -> list[str]:
+def check_dockerfile(
+    path: Path,
+    repo_root: Path,
+    app: App | None = None,
+    build_args: dict[str, str] | None = None,
+) -> list[str]:
+    """The rules, for the image these build arguments make (none: the ARG defaults)."""
     text = path.read_text(encoding="utf-8")
-    instructions = parse(text)
+    parsed = parse(text)
+    instructions = expand(parsed, build_args or {})
     all_stages = stages(instructions)
-    problems: list[str] = []
+    problems: list[str] = [
+        f"build argument {name} is not declared by an ARG (a typo?)"
+        for name in sorted(set(build_args or {}) - declared_args(parsed))
+    ]
     if not all_stages:
-        return [f"{path}: no FROM"]
+        return [*problems, f"{path}: no FROM"]
     rules = dockerignore_rules(repo_root / ".dockerignore")
     aliases: set[str] = set()
     for stage in all_stages:
@@ -204,40 +290,101 @@ def _check_copy(
 
 def _check_app(final: list[Instruction], app: App) -> list[str]:
     problems = []
+    env = stage_env(final)
     exposed = {w.split("/")[0] for i in final if i.keyword == "EXPOSE" for w in i.args.split()}
     if str(app.port) not in exposed:
         problems.append(f"EXPOSE {app.port} is missing (app {app.app_id})")
     health = next((i for i in reversed(final) if i.keyword == "HEALTHCHECK"), None)
-    if health is not None and f":{app.port}/healthz" not in health.args:
+    if health is not None and f":{app.port}/healthz" not in _probe(health.args, env):
         problems.append(f"HEALTHCHECK must probe port {app.port}")
     cmd = next((i for i in reversed(final) if i.keyword in {"CMD", "ENTRYPOINT"}), None)
     argv = _exec_form(cmd.args) if cmd else None
     if argv is None:
         problems.append("CMD must be in exec form (JSON array), so signals reach the server")
-    elif app.asgi not in argv or str(app.port) not in argv:
-        problems.append(f"CMD {argv} must serve {app.asgi} on port {app.port}")
-    env = " ".join(i.args for i in final if i.keyword == "ENV")
-    if f"LEARNFLOW_APP_ID={app.app_id}" not in env:
+    else:
+        served = served_by_uvicorn(argv, env)
+        if served != (app.asgi, str(app.port)):
+            problems.append(f"CMD {argv} must serve {app.asgi} on port {app.port}, not {served}")
+    if env.get("LEARNFLOW_APP_ID") != app.app_id:
         problems.append(f"ENV LEARNFLOW_APP_ID={app.app_id} is missing")
     return problems
 
 
-def shared_part(text: str) -> str:
-    """From the first FROM down to the service-specific marker (the part images share)."""
-    lines = text.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("FROM "))
-    end = next((i for i, line in enumerate(lines) if SHARED_MARKER in line), len(lines))
-    return "\n".join(lines[start:end])
+def _probe(args: str, env: dict[str, str]) -> str:
+    """A HEALTHCHECK's text with `' + os.environ['NAME'] + '` (a port read at run time, between
+    two string literals of a `python -c` probe) replaced by the image's value for NAME."""
+    for name, value in env.items():
+        args = args.replace(f"' + os.environ['{name}'] + '", value)
+    return args
 
 
-def check_shared_base(paths: list[Path]) -> list[str]:
-    parts = {p: shared_part(p.read_text(encoding="utf-8")) for p in paths}
+def served_by_uvicorn(argv: list[str], env: dict[str, str]) -> tuple[str, str] | None:
+    """(ASGI app, port) a `uvicorn ...` command line serves in this environment; None if the
+    command is not uvicorn or names no app."""
+    if not argv or argv[0] != "uvicorn":
+        return None
+    options: dict[str, str] = {}
+    positional: list[str] = []
+    words = iter(argv[1:])
+    for word in words:
+        if word.startswith("--"):
+            name, eq, value = word.partition("=")
+            if not eq and name in UVICORN_VALUE_OPTIONS:
+                value = next(words, "")
+            options[name] = value
+        else:
+            positional.append(word)
+    asgi = positional[0] if positional else env.get("UVICORN_APP")
+    port = options.get("--port") or env.get("UVICORN_PORT") or UVICORN_DEFAULT_PORT
+    return None if asgi is None else (asgi, port)
+
+
+def check_asgi_app(asgi: str, repo_root: Path, pkg: Packaging) -> list[str]:
+    """`package.module:attribute` names a module that `pip install .` ships and that assigns
+    the attribute at module level (read, not imported)."""
+    module, _, attribute = asgi.partition(":")
+    package, _, _ = module.rpartition(".")
+    if package not in pkg.packages:
+        return [f"{asgi}: package {package!r} is not shipped"]
+    folder = repo_root / _package_folder(pkg, package)
+    source = folder / f"{module.rpartition('.')[2]}.py"
+    if not source.is_file():
+        return [f"{asgi}: {source.relative_to(repo_root)} does not exist"]
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    assigned = {
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign | ast.AnnAssign)
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Name)
+    }
+    if attribute not in assigned:
+        return [f"{asgi}: {source.relative_to(repo_root)} assigns no {attribute!r}"]
+    return []
+
+
+def stage_named(instructions: list[Instruction], name: str) -> list[Instruction]:
+    for stage in stages(instructions):
+        words = stage[0].args.split()
+        if len(words) >= 3 and words[-2].upper() == "AS" and words[-1].lower() == name.lower():
+            return stage
+    return []
+
+
+def check_same_stage(paths: list[Path], name: str) -> list[str]:
+    """The stage called `name` has the same instructions (comments aside) in every file."""
+    parsed = {
+        p: [(i.keyword, i.args) for i in stage_named(parse(p.read_text(encoding="utf-8")), name)]
+        for p in paths
+    }
     first = paths[0]
-    return [
-        f"{p} differs from {first} above the '{SHARED_MARKER}' marker"
+    problems = [f"{p} has no stage {name!r}" for p in paths if not parsed[p]]
+    problems += [
+        f"{p} differs from {first} in stage {name!r}"
         for p in paths[1:]
-        if parts[p] != parts[first]
+        if parsed[p] and parsed[p] != parsed[first]
     ]
+    return problems
 
 
 # --- what `pip install .` ships ------------------------------------------------------------

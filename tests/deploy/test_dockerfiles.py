@@ -1,16 +1,25 @@
-"""The agent Dockerfiles: pinned bases, non-root, health-checked, buildable from the repo root."""
+"""The Dockerfiles: pinned bases, non-root, health-checked, buildable from the repo root.
+
+One Dockerfile (agents/Dockerfile) builds the four agents, its build arguments picking which;
+code-runner/Dockerfile adds the sandbox. Each image docker-compose.yaml builds must serve its
+app's ASGI module on its port (learnflow/mesh/topology.py).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from tests.deploy import dockerfile_checks as checks
 from tests.deploy.deploy_common import REPO_ROOT, App, apps
 
-AGENT_DIRS = {"triage": "triage", "concepts": "concepts", "tutor": "tutor", "debrief": "debrief"}
-AGENT_DOCKERFILES = [REPO_ROOT / "agents" / d / "Dockerfile" for d in AGENT_DIRS.values()]
+AGENTS = ("triage", "concepts", "tutor", "debrief")
+AGENT_DOCKERFILE = REPO_ROOT / "agents" / "Dockerfile"
+CODE_RUNNER_DOCKERFILE = REPO_ROOT / "code-runner" / "Dockerfile"
+DOCKERFILES = [AGENT_DOCKERFILE, CODE_RUNNER_DOCKERFILE]
 
 GOOD = """\
 FROM python:3.11.13-slim-bookworm AS build
@@ -25,14 +34,50 @@ CMD ["uvicorn", "triage_agent.main:app", "--port", "8001"]
 """
 
 
-@pytest.mark.parametrize("app_id", AGENT_DIRS)
-def test_agent_dockerfile_follows_the_rules(app_id: str) -> None:
-    path = REPO_ROOT / "agents" / AGENT_DIRS[app_id] / "Dockerfile"
-    assert not checks.check_dockerfile(path, REPO_ROOT, apps()[app_id])
+def _compose_build(app_id: str) -> dict[str, Any]:
+    compose = yaml.safe_load((REPO_ROOT / "docker-compose.yaml").read_text(encoding="utf-8"))
+    build: dict[str, Any] = compose["services"][app_id]["build"]
+    return build
 
 
-def test_agent_dockerfiles_share_one_base() -> None:
-    assert not checks.check_shared_base(AGENT_DOCKERFILES)
+@pytest.mark.parametrize("app_id", AGENTS)
+def test_compose_builds_each_agent_from_the_one_agent_dockerfile(app_id: str) -> None:
+    build = _compose_build(app_id)
+    assert (build["context"], build["dockerfile"]) == (".", "agents/Dockerfile")
+    app = apps()[app_id]
+    assert build["args"] == {"AGENT": app_id, "PORT": str(app.port)}
+
+
+@pytest.mark.parametrize("app_id", [*AGENTS, "code-runner"])
+def test_each_image_compose_builds_serves_its_app(app_id: str, packaging: checks.Packaging) -> None:
+    """The Dockerfile, with the build arguments compose passes, serves the app's ASGI module
+    on its port, and that module exists and defines the app."""
+    build = _compose_build(app_id)
+    args = {str(k): str(v) for k, v in (build.get("args") or {}).items()}
+    app = apps()[app_id]
+    assert not checks.check_dockerfile(REPO_ROOT / build["dockerfile"], REPO_ROOT, app, args)
+    assert not checks.check_asgi_app(app.asgi, REPO_ROOT, packaging)
+
+
+def test_the_agent_dockerfile_defaults_to_triage() -> None:
+    assert not checks.check_dockerfile(AGENT_DOCKERFILE, REPO_ROOT, apps()["triage"])
+
+
+def test_build_arguments_pick_the_agent_and_a_mismatch_is_caught() -> None:
+    tutor_on_triage_port = {"AGENT": "tutor", "PORT": "8001"}
+    problems = "\n".join(
+        checks.check_dockerfile(AGENT_DOCKERFILE, REPO_ROOT, apps()["tutor"], tutor_on_triage_port)
+    )
+    assert "EXPOSE 8003 is missing" in problems
+    assert "HEALTHCHECK must probe port 8003" in problems
+    assert "must serve tutor_agent.main:app on port 8003" in problems
+    assert "LEARNFLOW_APP_ID" not in problems
+    typo = checks.check_dockerfile(AGENT_DOCKERFILE, REPO_ROOT, None, {"AGENTS": "tutor"})
+    assert any("AGENTS is not declared" in p for p in typo)
+
+
+def test_the_images_share_one_build_stage() -> None:
+    assert not checks.check_same_stage(DOCKERFILES, "build")
 
 
 def test_the_rules_accept_a_good_dockerfile(tmp_path: Path) -> None:
@@ -71,11 +116,53 @@ CMD uvicorn triage_agent.main:app
         assert expected in problems, expected
 
 
-def test_shared_base_check_notices_a_divergent_file(tmp_path: Path) -> None:
+def test_same_stage_check_notices_a_divergent_file(tmp_path: Path) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
     a.write_text(GOOD)
     b.write_text(GOOD.replace("COPY pyproject.toml ./", "COPY . ./"))
-    assert checks.check_shared_base([a, b])
+    assert checks.check_same_stage([a, b], "build")
+    b.write_text("# a comment is not a difference\n" + GOOD)
+    assert not checks.check_same_stage([a, b], "build")
+
+
+def test_expand_substitutes_where_docker_does() -> None:
+    text = """\
+ARG BASE=3.11.13
+FROM python:${BASE}-slim AS build
+ARG NAME=x
+ENV A=$NAME B=${NAME}_agent PATH=/opt/bin:$PATH
+RUN echo $NAME
+EXPOSE ${PORT}
+"""
+    instructions = checks.expand(checks.parse(text), {"NAME": "tutor"})
+    by_keyword = {i.keyword: i.args for i in instructions}
+    assert by_keyword["FROM"] == "python:3.11.13-slim AS build"
+    assert checks.stage_env(instructions) == {
+        "A": "tutor",
+        "B": "tutor_agent",
+        "PATH": "/opt/bin:$PATH",
+    }
+    assert by_keyword["RUN"] == "echo $NAME"  # the shell's, at build time
+    assert by_keyword["EXPOSE"] == "${PORT}"  # undeclared: left as written
+
+
+def test_uvicorn_reads_app_and_port_from_argv_or_its_environment() -> None:
+    served = checks.served_by_uvicorn
+    assert served(["uvicorn", "m:app", "--port", "8001"], {}) == ("m:app", "8001")
+    port_from_env = {"UVICORN_PORT": "9"}
+    assert served(["uvicorn", "--host", "0.0.0.0", "m:app"], port_from_env) == ("m:app", "9")
+    env = {"UVICORN_APP": "m:app", "UVICORN_PORT": "8002"}
+    assert served(["uvicorn", "--no-server-header"], env) == ("m:app", "8002")
+    assert served(["uvicorn", "--port=8003"], env) == ("m:app", "8003")
+    assert served(["uvicorn"], {}) is None
+    assert served(["gunicorn", "m:app"], env) is None
+
+
+def test_asgi_app_check(packaging: checks.Packaging) -> None:
+    assert not checks.check_asgi_app("triage_agent.main:app", REPO_ROOT, packaging)
+    assert checks.check_asgi_app("triage_agent.nope:app", REPO_ROOT, packaging)
+    assert checks.check_asgi_app("triage_agent.main:application", REPO_ROOT, packaging)
+    assert checks.check_asgi_app("nope_agent.main:app", REPO_ROOT, packaging)
 
 
 def test_dockerignore_semantics() -> None:
@@ -109,7 +196,7 @@ def test_pip_install_ships_every_package_and_data_file(packaging: checks.Packagi
     assert not checks.check_packaging(REPO_ROOT, packaging)
 
 
-@pytest.mark.parametrize("path", AGENT_DOCKERFILES, ids=lambda p: p.parent.name)
+@pytest.mark.parametrize("path", DOCKERFILES, ids=lambda p: p.parent.name)
 def test_dockerfile_copies_everything_pip_needs(path: Path, packaging: checks.Packaging) -> None:
     assert not checks.check_copies_build_inputs(path, packaging)
 
@@ -144,5 +231,5 @@ def test_packaging_check_notices_left_out_packages_and_data(tmp_path: Path) -> N
 
 
 def test_app_ids_and_ports_come_from_the_topology() -> None:
-    assert set(AGENT_DIRS) <= set(apps())
+    assert set(AGENTS) <= set(apps())
     assert all(isinstance(a, App) and a.port > 0 for a in apps().values())
