@@ -7,7 +7,7 @@ from uuid import UUID
 
 from learnflow.db.models import StruggleAlert
 from learnflow.db.pool import Conn
-from learnflow.db.repos._rows import fetch_all, fetch_one
+from learnflow.db.repos._rows import fetch_all, fetch_one, insert_or_get
 from learnflow.errors import NotFound
 from learnflow.progress.struggle import Detection, StruggleTrigger
 
@@ -27,22 +27,17 @@ async def open_alert(
     Publish `struggle.detected` only when `created` is True: that is once per episode, however
     often the triggering events are redelivered.
     """
-    created = await fetch_one(
+    return await insert_or_get(
         conn,
         StruggleAlert,
         "insert into struggle_alerts (student_id, topic, trigger, detail, episode_key, created_at)"
         " values (%s, %s, %s, %s, %s, coalesce(%s::timestamptz, now()))"
         " on conflict (episode_key) do nothing returning *",
         (student_id, topic, StruggleTrigger(trigger).value, detail, episode_key, at),
+        select="select * from struggle_alerts where episode_key = %s",
+        select_params=(episode_key,),
+        vanished=NotFound(f"The alert of episode {episode_key} vanished; retry"),
     )
-    if created is not None:
-        return created, True
-    existing = await fetch_one(
-        conn, StruggleAlert, "select * from struggle_alerts where episode_key = %s", (episode_key,)
-    )
-    if existing is None:
-        raise NotFound(f"The alert of episode {episode_key} vanished; retry")
-    return existing, False
 
 
 async def open_alert_for(

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from learnflow.db.models import Assignment, ExerciseStatus, Role
 from learnflow.db.pool import Conn
-from learnflow.db.repos._rows import fetch_all, fetch_one
+from learnflow.db.repos._rows import fetch_all, insert_or_get
 from learnflow.db.repos.classes import get_class
 from learnflow.db.repos.exercises import get_custom_exercise
 from learnflow.db.repos.users import get_user
@@ -39,24 +39,17 @@ async def assign_exercise(
             f"Exercise {exercise_id} is {custom.status.value}: only exercises that passed "
             "validation (ready) can be assigned"
         )
-    created = await fetch_one(
+    return await insert_or_get(
         conn,
         Assignment,
         "insert into assignments (class_id, exercise_id, assigned_by, due_at)"
         " values (%s, %s, %s, %s) on conflict do nothing returning *",
         (class_id, exercise_id, assigned_by, due_at),
+        select="select * from assignments"
+        " where class_id = %s and exercise_id = %s and student_id is null",
+        select_params=(class_id, exercise_id),
+        vanished=NotFound(f"The assignment of {exercise_id} vanished; retry"),
     )
-    if created is not None:
-        return created, True
-    existing = await fetch_one(
-        conn,
-        Assignment,
-        "select * from assignments where class_id = %s and exercise_id = %s and student_id is null",
-        (class_id, exercise_id),
-    )
-    if existing is None:
-        raise NotFound(f"The assignment of {exercise_id} vanished; retry")
-    return existing, False
 
 
 async def list_assignments_for_class(conn: Conn, *, class_id: UUID) -> list[Assignment]:

@@ -10,7 +10,7 @@ from psycopg.types.json import Jsonb
 
 from learnflow.db.models import ExerciseAttempt, QuizAttempt
 from learnflow.db.pool import Conn
-from learnflow.db.repos._rows import fetch_all, fetch_one
+from learnflow.db.repos._rows import fetch_all, insert_or_get
 from learnflow.errors import InvalidInput, NotFound
 
 
@@ -31,7 +31,7 @@ async def record_exercise_attempt(
     """Store a graded attempt (score 0–100); a replayed `event_id` returns the stored row."""
     if not 0 <= score <= 100:
         raise InvalidInput(f"An exercise score is 0–100, got {score}")
-    created = await fetch_one(
+    attempt, _ = await insert_or_get(
         conn,
         ExerciseAttempt,
         "insert into exercise_attempts (student_id, exercise_id, topic, submission_id, passed,"
@@ -51,15 +51,11 @@ async def record_exercise_attempt(
             event_id,
             at,
         ),
+        select="select * from exercise_attempts where event_id = %s",
+        select_params=(event_id,),
+        vanished=NotFound(f"The attempt of event {event_id} vanished; retry"),
     )
-    if created is not None:
-        return created
-    existing = await fetch_one(
-        conn, ExerciseAttempt, "select * from exercise_attempts where event_id = %s", (event_id,)
-    )
-    if existing is None:
-        raise NotFound(f"The attempt of event {event_id} vanished; retry")
-    return existing
+    return attempt
 
 
 async def record_quiz_attempt(
@@ -77,7 +73,7 @@ async def record_quiz_attempt(
     """Store a quiz attempt (`score` of `total` questions right); idempotent on `event_id`."""
     if total <= 0 or not 0 <= score <= total:
         raise InvalidInput(f"A quiz score is between 0 and the total, got {score}/{total}")
-    created = await fetch_one(
+    attempt, _ = await insert_or_get(
         conn,
         QuizAttempt,
         "insert into quiz_attempts (student_id, topic, quiz_id, score, total, answers, event_id,"
@@ -94,15 +90,11 @@ async def record_quiz_attempt(
             event_id,
             at,
         ),
+        select="select * from quiz_attempts where event_id = %s",
+        select_params=(event_id,),
+        vanished=NotFound(f"The quiz attempt of event {event_id} vanished; retry"),
     )
-    if created is not None:
-        return created
-    existing = await fetch_one(
-        conn, QuizAttempt, "select * from quiz_attempts where event_id = %s", (event_id,)
-    )
-    if existing is None:
-        raise NotFound(f"The quiz attempt of event {event_id} vanished; retry")
-    return existing
+    return attempt
 
 
 async def list_exercise_attempts(

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from learnflow.db.models import Role, SchoolClass, User
 from learnflow.db.pool import Conn
-from learnflow.db.repos._rows import fetch_all, fetch_one, fetch_value
+from learnflow.db.repos._rows import fetch_all, fetch_one, fetch_value, insert_or_get
 from learnflow.db.repos.users import get_user
 from learnflow.errors import Conflict, InvalidInput, NotFound
 
@@ -30,24 +30,16 @@ async def ensure_class(conn: Conn, *, name: str, teacher_id: UUID) -> tuple[Scho
         raise NotFound(f"No user with id {teacher_id}")
     if teacher.role not in (Role.TEACHER, Role.ADMIN):
         raise InvalidInput(f"{teacher.email} is a {teacher.role.value}; only teachers own classes")
-    created = await fetch_one(
+    return await insert_or_get(
         conn,
         SchoolClass,
         "insert into classes (name, teacher_id) values (%s, %s)"
         " on conflict (teacher_id, name) do nothing returning *",
         (clean, teacher_id),
+        select="select * from classes where teacher_id = %s and name = %s",
+        select_params=(teacher_id, clean),
+        vanished=Conflict(f"The class {clean!r} changed concurrently; retry"),
     )
-    if created is not None:
-        return created, True
-    existing = await fetch_one(
-        conn,
-        SchoolClass,
-        "select * from classes where teacher_id = %s and name = %s",
-        (teacher_id, clean),
-    )
-    if existing is None:  # deleted between the two statements: vanishingly rare
-        raise Conflict(f"The class {clean!r} changed concurrently; retry")
-    return existing, False
 
 
 async def get_class(conn: Conn, *, class_id: UUID) -> SchoolClass | None:

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from learnflow.db.models import Conversation, Message, Sender
 from learnflow.db.pool import Conn
-from learnflow.db.repos._rows import fetch_all, fetch_one
+from learnflow.db.repos._rows import fetch_all, fetch_one, insert_or_get
 from learnflow.errors import NotFound
 
 
@@ -19,21 +19,17 @@ async def create_conversation(
     session_id: str | None = None,
 ) -> Conversation:
     """A new conversation; with a `session_id`, the session's existing one if it has one."""
-    created = await fetch_one(
+    conversation, _ = await insert_or_get(
         conn,
         Conversation,
         "insert into conversations (student_id, topic, title, session_id)"
         " values (%s, %s, %s, %s) on conflict (session_id) do nothing returning *",
         (student_id, topic, title, session_id),
+        select="select * from conversations where session_id = %s",
+        select_params=(session_id,),
+        vanished=NotFound(f"The conversation of session {session_id} vanished; retry"),
     )
-    if created is not None:
-        return created
-    existing = await fetch_one(
-        conn, Conversation, "select * from conversations where session_id = %s", (session_id,)
-    )
-    if existing is None:
-        raise NotFound(f"The conversation of session {session_id} vanished; retry")
-    return existing
+    return conversation
 
 
 async def get_conversation(conn: Conn, *, conversation_id: UUID) -> Conversation | None:
@@ -63,25 +59,22 @@ async def add_message(
     event_id: str | None = None,
 ) -> Message:
     """Append a message. With an `event_id`, a replayed event returns the stored message."""
-    created = await fetch_one(
+    message, created = await insert_or_get(
         conn,
         Message,
         "insert into messages (conversation_id, sender, agent, content, event_id)"
         " values (%s, %s, %s, %s, %s) on conflict (event_id) do nothing returning *",
         (conversation_id, Sender(sender).value, agent, content, event_id),
+        select="select * from messages where event_id = %s",
+        select_params=(event_id,),
+        vanished=NotFound(f"The message of event {event_id} vanished; retry"),
     )
-    if created is None:
-        existing = await fetch_one(
-            conn, Message, "select * from messages where event_id = %s", (event_id,)
+    if created:
+        await conn.execute(
+            "update conversations set updated_at = greatest(updated_at, %s) where id = %s",
+            (message.created_at, conversation_id),
         )
-        if existing is None:
-            raise NotFound(f"The message of event {event_id} vanished; retry")
-        return existing
-    await conn.execute(
-        "update conversations set updated_at = greatest(updated_at, %s) where id = %s",
-        (created.created_at, conversation_id),
-    )
-    return created
+    return message
 
 
 async def list_messages(conn: Conn, *, conversation_id: UUID, limit: int = 200) -> list[Message]:

@@ -9,7 +9,7 @@ from psycopg.types.json import Jsonb
 
 from learnflow.db.models import Debrief
 from learnflow.db.pool import Conn
-from learnflow.db.repos._rows import fetch_all, fetch_one
+from learnflow.db.repos._rows import fetch_all, fetch_one, insert_or_get
 from learnflow.errors import NotFound
 
 
@@ -26,21 +26,16 @@ async def save_debrief(
 
     Workflow activities run at least once, so the second run of the same session is a no-op.
     """
-    created = await fetch_one(
+    return await insert_or_get(
         conn,
         Debrief,
         "insert into debriefs (student_id, conversation_id, session_id, summary, details)"
         " values (%s, %s, %s, %s, %s) on conflict (session_id) do nothing returning *",
         (student_id, conversation_id, session_id, summary, Jsonb(details or {})),
+        select="select * from debriefs where session_id = %s",
+        select_params=(session_id,),
+        vanished=NotFound(f"The debrief of session {session_id} vanished; retry"),
     )
-    if created is not None:
-        return created, True
-    existing = await fetch_one(
-        conn, Debrief, "select * from debriefs where session_id = %s", (session_id,)
-    )
-    if existing is None:
-        raise NotFound(f"The debrief of session {session_id} vanished; retry")
-    return existing, False
 
 
 async def get_debrief(conn: Conn, *, debrief_id: UUID) -> Debrief | None:

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from learnflow.db.models import Role, Row, SchoolClass
 from learnflow.db.pool import Conn
-from learnflow.db.repos._rows import fetch_one, fetch_value
+from learnflow.db.repos._rows import fetch_one, fetch_value, insert_or_get
 from learnflow.db.repos.classes import create_class, get_class
 from learnflow.db.repos.users import get_user
 from learnflow.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -105,16 +105,17 @@ async def admission_of(conn: Conn, *, class_id: UUID) -> Admission:
         return found
     if await get_class(conn, class_id=class_id) is None:
         raise NotFound(f"No class with id {class_id}")
-    await conn.execute(
+    admission, _ = await insert_or_get(
+        conn,
+        Admission,
         "insert into class_admissions (class_id, join_code, capacity) values (%s, %s, %s)"
-        " on conflict (class_id) do nothing",
+        " on conflict (class_id) do nothing returning *",
         (class_id, new_join_code(), DEFAULT_CAPACITY),
+        select="select * from class_admissions where class_id = %s",
+        select_params=(class_id,),
+        vanished=NotFound(f"The class {class_id} was deleted; nothing to admit to"),
     )
-    created = await fetch_one(
-        conn, Admission, "select * from class_admissions where class_id = %s", (class_id,)
-    )
-    assert created is not None
-    return created
+    return admission
 
 
 async def update_admission(

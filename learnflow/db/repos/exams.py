@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from learnflow.db.models import Row
 from learnflow.db.pool import Conn
-from learnflow.db.repos._rows import fetch_all, fetch_one
+from learnflow.db.repos._rows import fetch_all, fetch_one, insert_or_get
 from learnflow.errors import Conflict
 
 ItemKind = Literal["quiz", "exercise"]
@@ -151,22 +151,23 @@ async def start_attempt(
     deadline: datetime,
 ) -> Attempt:
     """The student's one attempt (Conflict if they started this exam already)."""
-    attempt = await fetch_one(
+    attempt, created = await insert_or_get(
         conn,
         Attempt,
         "insert into exam_attempts (id, exam_id, student_id, started_at, deadline)"
         " values (%s, %s, %s, %s, %s) on conflict (exam_id, student_id) do nothing returning *",
         (attempt_id, exam_id, student_id, started_at, deadline),
+        select="select * from exam_attempts where exam_id = %s and student_id = %s",
+        select_params=(exam_id, student_id),
+        vanished=Conflict("Your attempt at this exam changed concurrently; retry"),
     )
-    if attempt is None:
-        existing = await get_attempt(conn, exam_id=exam_id, student_id=student_id)
-        assert existing is not None
-        state = "was submitted" if existing.submitted_at else "is running"
+    if not created:
+        state = "was submitted" if attempt.submitted_at else "is running"
         raise Conflict(
-            f"You started this exam at {existing.started_at:%H:%M:%S} UTC and it {state} "
-            f"(deadline {existing.deadline:%H:%M:%S} UTC): each student has one attempt",
+            f"You started this exam at {attempt.started_at:%H:%M:%S} UTC and it {state} "
+            f"(deadline {attempt.deadline:%H:%M:%S} UTC): each student has one attempt",
             reason="already_started",
-            attempt_id=str(existing.id),
+            attempt_id=str(attempt.id),
         )
     return attempt
 

@@ -18,7 +18,7 @@ from psycopg.types.json import Jsonb
 
 from learnflow.db.models import CustomExercise, Difficulty, ExerciseStatus
 from learnflow.db.pool import Conn
-from learnflow.db.repos._rows import fetch_all, fetch_one
+from learnflow.db.repos._rows import fetch_all, fetch_one, insert_or_get
 from learnflow.errors import Conflict, InvalidInput, NotFound
 
 ALLOWED_TRANSITIONS: dict[ExerciseStatus, frozenset[ExerciseStatus]] = {
@@ -53,7 +53,7 @@ async def create_custom_exercise(
     if not title.strip() or not prompt.strip():
         raise InvalidInput("An exercise needs a title and a prompt")
     ex_id = exercise_id or new_exercise_id(topic)
-    created = await fetch_one(
+    exercise, created = await insert_or_get(
         conn,
         CustomExercise,
         "insert into exercises_custom (id, author_id, topic, difficulty, title, prompt, starter,"
@@ -72,13 +72,13 @@ async def create_custom_exercise(
             Jsonb(list(hints)),
             request,
         ),
+        select="select * from exercises_custom where id = %s",
+        select_params=(ex_id,),
+        vanished=Conflict(f"Exercise id {ex_id} is taken"),
     )
-    if created is not None:
-        return created
-    existing = await get_custom_exercise(conn, exercise_id=ex_id)
-    if existing is None or existing.author_id != author_id:
+    if not created and exercise.author_id != author_id:
         raise Conflict(f"Exercise id {ex_id} is taken")
-    return existing
+    return exercise
 
 
 async def get_custom_exercise(conn: Conn, *, exercise_id: str) -> CustomExercise | None:

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from learnflow.db.models import CodeReview, CodeSubmission
 from learnflow.db.pool import Conn
-from learnflow.db.repos._rows import fetch_all, fetch_one
+from learnflow.db.repos._rows import fetch_all, fetch_one, insert_or_get
 from learnflow.errors import NotFound
 
 EXCERPT_CHARS = 4000
@@ -38,7 +38,7 @@ async def record_submission(
     at: datetime | None = None,
 ) -> CodeSubmission:
     """Store one run; with an `event_id`, a replayed event returns the stored row unchanged."""
-    created = await fetch_one(
+    submission, _ = await insert_or_get(
         conn,
         CodeSubmission,
         "insert into code_submissions (student_id, exercise_id, topic, code, status, passed,"
@@ -60,15 +60,11 @@ async def record_submission(
             event_id,
             at,
         ),
+        select="select * from code_submissions where event_id = %s",
+        select_params=(event_id,),
+        vanished=NotFound(f"The submission of event {event_id} vanished; retry"),
     )
-    if created is not None:
-        return created
-    existing = await fetch_one(
-        conn, CodeSubmission, "select * from code_submissions where event_id = %s", (event_id,)
-    )
-    if existing is None:
-        raise NotFound(f"The submission of event {event_id} vanished; retry")
-    return existing
+    return submission
 
 
 async def get_submission(conn: Conn, *, submission_id: UUID) -> CodeSubmission | None:
@@ -107,7 +103,7 @@ async def record_review(
     at: datetime | None = None,
 ) -> CodeReview:
     """Store a code review (scores 0–100); idempotent on `event_id` like `record_submission`."""
-    created = await fetch_one(
+    review, _ = await insert_or_get(
         conn,
         CodeReview,
         "insert into code_reviews (submission_id, student_id, topic, quality_score, correctness,"
@@ -128,12 +124,8 @@ async def record_review(
             event_id,
             at,
         ),
+        select="select * from code_reviews where event_id = %s",
+        select_params=(event_id,),
+        vanished=NotFound(f"The review of event {event_id} vanished; retry"),
     )
-    if created is not None:
-        return created
-    existing = await fetch_one(
-        conn, CodeReview, "select * from code_reviews where event_id = %s", (event_id,)
-    )
-    if existing is None:
-        raise NotFound(f"The review of event {event_id} vanished; retry")
-    return existing
+    return review

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from learnflow.db.models import Role, User
 from learnflow.db.pool import Conn
-from learnflow.db.repos._rows import fetch_all, fetch_one
+from learnflow.db.repos._rows import fetch_all, fetch_one, insert_or_get
 from learnflow.errors import Conflict, InvalidInput
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -40,19 +40,16 @@ async def ensure_user(
     if not name:
         raise InvalidInput("A user needs a display name")
     normal = normalise_email(email)
-    created = await fetch_one(
+    return await insert_or_get(
         conn,
         User,
         "insert into users (email, display_name, role, password_hash)"
         " values (%s, %s, %s, %s) on conflict (email) do nothing returning *",
         (normal, name, Role(role).value, password_hash),
+        select="select * from users where email = %s",
+        select_params=(normal,),
+        vanished=Conflict(f"The user {normal} changed concurrently; retry"),
     )
-    if created is not None:
-        return created, True
-    existing = await get_user_by_email(conn, email=normal)
-    if existing is None:  # deleted between the two statements: vanishingly rare
-        raise Conflict(f"The user {normal} changed concurrently; retry")
-    return existing, False
 
 
 async def get_user(conn: Conn, *, user_id: UUID) -> User | None:
