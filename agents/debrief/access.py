@@ -55,6 +55,16 @@ def ensure_staff(caller: Caller, what: str) -> None:
         )
 
 
+def ensure_admin(caller: Caller, what: str) -> None:
+    """Mesh-wide operations data (dead letters of every class) is for admins only."""
+    if caller.role is not Role.ADMIN:
+        raise NotAllowed(
+            f"{what} needs the admin role; you are signed in as a {caller.role.value}",
+            required_roles=[Role.ADMIN.value],
+            role=caller.role.value,
+        )
+
+
 async def _student(conn: Conn, student_id: UUID) -> User:
     user = await get_user(conn, user_id=student_id)
     if user is None or user.role is not Role.STUDENT:

@@ -8,6 +8,7 @@ from debrief_agent import lifecycle
 from debrief_agent.api.routes import (
     alerts,
     classes,
+    dead_letters,
     events,
     quizzes,
     respond,
@@ -43,6 +44,7 @@ def create_app(
         routers=[
             respond.router,
             events.router,
+            dead_letters.router,
             sessions.router,
             students.router,
             classes.router,

@@ -207,3 +207,15 @@ class Assignment(Row):
     assigned_at: datetime
     due_at: datetime | None
     student_id: UUID | None = None  # None: the whole class
+
+
+class DeadLetterRecord(Row):
+    """One dead-lettered event as the watcher recorded it (table `dead_letters`)."""
+
+    topic: str
+    event_id: str
+    event_type: str | None
+    event_source: str | None
+    reason: str | None
+    dead_lettered_by: str | None
+    recorded_at: datetime

@@ -24,12 +24,19 @@ import json
 import os
 import re
 import shutil
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from learnflow.errors import SetupError
-from learnflow.mesh.toolchain import Progress, _cache_lock, _go_version, _run, check_disk
+from learnflow.mesh.build_progress import BuildReporter, format_duration, run_reported
+from learnflow.mesh.cache_lock import cache_lock
+from learnflow.mesh.toolchain import (
+    Progress,
+    _go_version,
+    _run,
+    check_disk,
+    go_build_reported,
+)
 
 KUBERNETES_VERSION = "1.34.4"
 # The etcd line Kubernetes 1.34 is tested with (its go.mod requires etcd client v3.6.4); 3.6.7 is
@@ -64,11 +71,15 @@ def cached_kube(cache_dir: Path) -> KubeBinaries | None:
     return None
 
 
-def _module_copy(module: str, version: str, dest: Path, env: dict[str, str]) -> Path:
+def _module_copy(
+    module: str, version: str, dest: Path, env: dict[str, str], reporter: BuildReporter
+) -> Path:
+    reporter.begin(f"downloading {module}@v{version} through the Go module proxy")
     info = json.loads(
-        _run(
+        run_reported(
             ["go", "mod", "download", "-json", f"{module}@v{version}"],
             f"downloading {module}@v{version} through the Go module proxy",
+            reporter,
             env=env,
         )
     )
@@ -129,14 +140,18 @@ def _build(
     staging_version: str | None,
     ldflags: str,
     env: dict[str, str],
+    reporter: BuildReporter,
 ) -> None:
-    src = _module_copy(module, version, root / "src", env)
+    src = _module_copy(module, version, root / "src", env, reporter)
     _check_go(src)
     drop_local_replaces(src, env, staging_version=staging_version)
-    _run(
-        ["go", "build", "-trimpath", "-ldflags", ldflags, "-o", str(output), package],
-        f"building {module}@v{version} ({package})",
-        cwd=src,
+    go_build_reported(
+        src,
+        [package],
+        reporter,
+        what=f"{output.name} ({module}@v{version})",
+        output=str(output),
+        ldflags=ldflags,
         env=env,
         log=root / f"build-{output.name}.log",
     )
@@ -148,7 +163,7 @@ def ensure_kube(cache_dir: Path, progress: Progress) -> KubeBinaries:
     found = cached_kube(cache_dir)
     if found is not None:
         return found
-    with _cache_lock(cache_dir):
+    with cache_lock(cache_dir, f"kube-apiserver {KUBERNETES_VERSION}", progress):
         found = cached_kube(cache_dir)
         if found is not None:
             return found
@@ -165,10 +180,8 @@ def _build_kube(cache_dir: Path, progress: Progress) -> KubeBinaries:
     env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod", "GOWORK": "off"}
     seconds: dict[str, float] = {}
 
-    started = time.monotonic()
-    progress(
-        f"building etcd v{ETCD_VERSION} from {ETCD_MODULE} (first time only: about 1–2 minutes)"
-    )
+    etcd = BuildReporter(f"etcd {ETCD_VERSION}", progress)
+    etcd.begin(f"building from {ETCD_MODULE} (first time only: about 1–2 minutes)")
     _build(
         ETCD_MODULE,
         ETCD_VERSION,
@@ -178,13 +191,14 @@ def _build_kube(cache_dir: Path, progress: Progress) -> KubeBinaries:
         staging_version=None,
         ldflags="-s -w",
         env=env,
+        reporter=etcd,
     )
-    seconds["etcd"] = round(time.monotonic() - started, 1)
+    seconds["etcd"] = round(etcd.elapsed(), 1)
 
-    started = time.monotonic()
-    progress(
-        f"building kube-apiserver v{KUBERNETES_VERSION} from {KUBERNETES_MODULE} (first time "
-        "only: about 10 minutes on 2 cores; later runs reuse it)"
+    apiserver = BuildReporter(f"kube-apiserver {KUBERNETES_VERSION}", progress)
+    apiserver.begin(
+        f"building from {KUBERNETES_MODULE} (first time only: about 10 minutes on 2 cores; "
+        "later runs reuse it)"
     )
     minor = KUBERNETES_VERSION.split(".")
     stamp = "k8s.io/component-base/version"
@@ -201,8 +215,9 @@ def _build_kube(cache_dir: Path, progress: Progress) -> KubeBinaries:
         staging_version=f"v0.{minor[1]}.{minor[2]}",
         ldflags=ldflags,
         env=env,
+        reporter=apiserver,
     )
-    seconds["kube-apiserver"] = round(time.monotonic() - started, 1)
+    seconds["kube-apiserver"] = round(apiserver.elapsed(), 1)
 
     bin_dir = root / "bin"
     shutil.rmtree(bin_dir, ignore_errors=True)
@@ -220,7 +235,7 @@ def _build_kube(cache_dir: Path, progress: Progress) -> KubeBinaries:
     )
     progress(
         f"built kube-apiserver v{KUBERNETES_VERSION} and etcd v{ETCD_VERSION} in "
-        f"{sum(seconds.values()):.0f} s into {bin_dir}"
+        f"{format_duration(sum(seconds.values()))} into {bin_dir}"
     )
     found = cached_kube(cache_dir)
     assert found is not None

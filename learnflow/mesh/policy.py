@@ -7,7 +7,8 @@
 - **Kafka** (`PRODUCES`, plus the consumers declared in `components/subscriptions.yaml`): each
   app has its own SCRAM credential and ACLs to write only the topics it produces and read only
   the topics it subscribes to (and write their dead-letter topics, which Dapr and our poison
-  handling publish from the consumer's side).
+  handling publish from the consumer's side). The dead-letter watcher (`DEAD_LETTER_WATCHER`)
+  also reads every dead-letter topic.
 
 A call or a publish that is not in this table is refused by daprd or the broker; add it here
 (and say why) when an app needs a new one.
@@ -23,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from learnflow.dlq.messages import is_dead_letter_topic
 from learnflow.events import dead_letter_topic
 from learnflow.settings import REPO_ROOT
 
@@ -78,6 +80,12 @@ PROGRAMMATIC_SUBSCRIPTIONS: dict[str, frozenset[str]] = {
     ),
 }
 
+# The app that reads every dead-letter topic a declarative subscription sends to, records each
+# letter once and counts them (agents/debrief/dead_letters.py; `make status`, GET
+# /ops/dead-letters). Its own Subscriptions to `<topic>.dlq` (components/subscriptions.yaml) have
+# no dead-letter topic: a letter it cannot read is dropped, never sent to `<topic>.dlq.dlq`.
+DEAD_LETTER_WATCHER = "debrief"
+
 # Dapr's standalone namespace and the trust domain Sentry puts app identities in
 NAMESPACE = "default"
 APP_TRUST_DOMAIN = "public"
@@ -92,23 +100,45 @@ class TopicAccess:
     group: str  # its consumer group (components/pubsub.yaml: consumerGroup "{appID}")
 
 
+SUBSCRIPTIONS_FILE = REPO_ROOT / "components" / "subscriptions.yaml"
+
+
+@lru_cache(maxsize=4)
+def subscription_specs(path: Path = SUBSCRIPTIONS_FILE) -> tuple[dict[str, Any], ...]:
+    """The declarative Subscriptions, as written."""
+    return tuple(
+        doc
+        for doc in yaml.safe_load_all(path.read_text())
+        if doc and doc.get("kind") == "Subscription"
+    )
+
+
 @lru_cache(maxsize=1)
-def subscriptions(path: Path = REPO_ROOT / "components" / "subscriptions.yaml") -> dict[str, Any]:
+def subscriptions(path: Path = SUBSCRIPTIONS_FILE) -> dict[str, Any]:
     """app -> topics it subscribes to, from the declarative Subscriptions' scopes."""
     found: dict[str, set[str]] = {}
-    for doc in yaml.safe_load_all(path.read_text()):
-        if not doc or doc.get("kind") != "Subscription":
-            continue
+    for doc in subscription_specs(path):
         topic = doc["spec"]["topic"]
         for app in doc.get("scopes") or ():
             found.setdefault(app, set()).add(topic)
     return {app: frozenset(topics) for app, topics in found.items()}
 
 
+def dead_letter_topics(path: Path = SUBSCRIPTIONS_FILE) -> frozenset[str]:
+    """Every dead-letter topic a declarative subscription sends to: what the watcher reads."""
+    return frozenset(
+        doc["spec"]["deadLetterTopic"]
+        for doc in subscription_specs(path)
+        if doc["spec"].get("deadLetterTopic")
+    )
+
+
 def topic_access(app_id: str) -> TopicAccess:
     declared = subscriptions().get(app_id, frozenset())
-    dead_letters = frozenset(dead_letter_topic(t) for t in declared)
-    read = declared | PROGRAMMATIC_SUBSCRIPTIONS.get(app_id, frozenset())
+    # the dead letters of what it consumes (the watcher's own subscriptions have none)
+    dead_letters = frozenset(dead_letter_topic(t) for t in declared if not is_dead_letter_topic(t))
+    watched = dead_letter_topics() if app_id == DEAD_LETTER_WATCHER else frozenset()
+    read = declared | watched | PROGRAMMATIC_SUBSCRIPTIONS.get(app_id, frozenset())
     return TopicAccess(write=PRODUCES[app_id] | dead_letters, read=read, group=app_id)
 
 

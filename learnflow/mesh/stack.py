@@ -593,6 +593,23 @@ class Stack:
             return None
         return {app: (int(count), float(age)) for app, count, age in rows}
 
+    def dead_letter_counts(self) -> dict[str, int] | None:
+        """Dead-letter topic -> events the watcher recorded there (debrief, `dead_letters`);
+        None when the database cannot be asked (or predates the table)."""
+        import psycopg
+
+        from learnflow.db.repos.dead_letters import COUNTS_SQL
+
+        run_secrets = services.RunSecrets.load_or_create(self.run_dir)
+        try:
+            with psycopg.connect(
+                services.app_conninfo(self.topo, run_secrets), connect_timeout=2
+            ) as conn:
+                rows = conn.execute(COUNTS_SQL).fetchall()
+        except psycopg.Error:
+            return None
+        return {topic: int(count) for topic, count in rows}
+
     def endpoints(self) -> dict[str, str]:
         public = self.topo.app(PUBLIC_APP)
         web = self.topo.app(WEB_APP)
@@ -624,6 +641,20 @@ def print_backlog(backlog: dict[str, tuple[int, float]] | None) -> None:
             f"{app} {count} (oldest {age:.0f} s)" for app, (count, age) in backlog.items()
         )
         print(f"outbox: events waiting to be published: {waiting}", file=sys.stdout)
+
+
+def print_dead_letters(counts: dict[str, int] | None) -> None:
+    if counts is None:
+        print("dead letters: unknown (the database does not answer)", file=sys.stdout)
+    elif not counts:
+        print("dead letters: none", file=sys.stdout)
+    else:
+        listed = ", ".join(f"{topic} {count}" for topic, count in counts.items())
+        print(
+            f"dead letters: {sum(counts.values())} event(s): {listed} "
+            "(see `learnflow dlq list`, `learnflow dlq replay`)",
+            file=sys.stdout,
+        )
 
 
 def print_rows(rows: list[dict[str, object]]) -> None:

@@ -9,13 +9,15 @@
 - PostgreSQL server binaries, bubblewrap and espeak-ng (the exam debrief's speech): Debian
   packages, installed with apt-get when missing.
 
-Every step is a no-op when its artifact is cached. A missing prerequisite raises `SetupError`
-with one line saying what is wrong and how to fix it.
+Every step is a no-op when its artifact is cached, and says nothing then. A step that takes
+minutes says what it is doing as it goes (`learnflow.mesh.build_progress`: a line per step and at
+least one every 15 s), and a process waiting for another's build under the cache lock says whose
+(`learnflow.mesh.cache_lock`). A missing prerequisite raises `SetupError` with one line saying
+what is wrong and how to fix it.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -23,14 +25,14 @@ import re
 import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from learnflow.errors import SetupError
+from learnflow.mesh.build_progress import BuildReporter, format_duration, run_reported
+from learnflow.mesh.build_progress import Progress as Progress
+from learnflow.mesh.cache_lock import cache_lock
 from learnflow.settings import REPO_ROOT
 
 # dapr v1.18.3 needs durabletask-go v0.12.4, which the Go module proxy here refuses (403);
@@ -47,8 +49,6 @@ DAPR_BINARIES = ("daprd", "placement", "scheduler", "sentry")
 KAFKA_VERSION = "3.9.1"
 MIN_JAVA = 17
 MIN_DISK_BYTES = 2 * 1024**3
-
-Progress = Callable[[str], None]
 
 
 def stderr_progress(message: str) -> None:
@@ -78,17 +78,6 @@ class Toolchain:
 
     def dapr(self, name: str) -> Path:
         return self.dapr_bin / name
-
-
-@contextmanager
-def _cache_lock(cache_dir: Path) -> Iterator[None]:
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    with (cache_dir / ".lock").open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _run(
@@ -163,23 +152,80 @@ def _go_version() -> tuple[int, int, int]:
     return int(match[1]), int(match[2]), int(match[3] or 0)
 
 
+def go_build_reported(
+    src: Path,
+    packages: list[str],
+    reporter: BuildReporter,
+    *,
+    what: str,
+    output: str,
+    ldflags: str,
+    env: dict[str, str],
+    log: Path,
+    tags: str = "",
+) -> None:
+    """`go build -v` of `packages` in `src`, reporting package N of at most M as it compiles.
+
+    `go list -deps` first: it downloads every module the build needs (one step of its own, with
+    its `go: downloading` lines counted) and gives M, every package the build could compile
+    (those the Go build cache already holds are not compiled again, hence "at most").
+    """
+    tag_args = ["-tags", tags] if tags else []
+    reporter.begin("downloading Go modules and listing packages")
+    listed = run_reported(
+        ["go", "list", "-deps", *tag_args, *packages],
+        "listing the packages to build",
+        reporter,
+        cwd=src,
+        env=env,
+        log=log.with_name(f"{log.stem}.list.log"),
+    )
+    reporter.begin(f"compiling {what}", packages=len(listed.split()), compiling=True)
+    run_reported(
+        ["go", "build", "-v", *tag_args, "-trimpath", "-ldflags", ldflags, "-o", output, *packages],
+        f"building {what} from source",
+        reporter,
+        cwd=src,
+        env=env,
+        log=log,
+    )
+
+
+def dapr_root(cache_dir: Path) -> Path:
+    return cache_dir / "dapr" / f"v{DAPR_VERSION}-{DAPR_FLAVOUR}"
+
+
+def _missing_dapr(cache_dir: Path) -> list[str]:
+    """The binaries the cached build lacks (all of them before the first build)."""
+    root = dapr_root(cache_dir)
+    stamp, bin_dir = root / "build.json", root / "bin"
+    if not (stamp.is_file() and bin_dir.is_dir()):
+        return list(DAPR_BINARIES)
+    return [n for n in DAPR_BINARIES if not (bin_dir / n).is_file()]
+
+
 def _build_dapr(cache_dir: Path, progress: Progress) -> Path:
-    root = cache_dir / "dapr" / f"v{DAPR_VERSION}-{DAPR_FLAVOUR}"
+    root = dapr_root(cache_dir)
     bin_dir = root / "bin"
     stamp = root / "build.json"
     built = json.loads(stamp.read_text()) if stamp.is_file() and bin_dir.is_dir() else None
-    missing = [n for n in DAPR_BINARIES if built is None or not (bin_dir / n).is_file()]
+    missing = _missing_dapr(cache_dir)
     if not missing:
         return bin_dir
     check_disk(cache_dir, 4 * 1024**3)
     have = _go_version()
     env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod"}
-    started = time.monotonic()
-    progress(f"downloading {DAPR_MODULE}@v{DAPR_VERSION} through the Go module proxy")
+    reporter = BuildReporter(f"dapr {DAPR_VERSION}", progress)
+    reporter.begin(
+        f"building {', '.join(missing)} from Go modules (tag {DAPR_BUILD_TAGS}); the first "
+        "build of all four takes 6–13 minutes on 2 cores, later runs reuse it"
+    )
+    reporter.begin(f"downloading {DAPR_MODULE}@v{DAPR_VERSION} through the Go module proxy")
     info = json.loads(
-        _run(
+        run_reported(
             ["go", "mod", "download", "-json", f"{DAPR_MODULE}@v{DAPR_VERSION}"],
             "downloading the dapr Go module",
+            reporter,
             env=env,
         )
     )
@@ -204,33 +250,21 @@ def _build_dapr(cache_dir: Path, progress: Progress) -> Path:
     if built is not None:  # keep what is already built; add only what is missing
         shutil.copytree(bin_dir, staging)
     staging.mkdir(parents=True, exist_ok=True)
-    progress(
-        f"building {', '.join(missing)} (tag {DAPR_BUILD_TAGS}); the first build of all four "
-        "takes about 6 minutes on 2 cores, later runs reuse it"
-    )
-    ldflags = f"-s -w -X github.com/dapr/dapr/pkg/buildinfo.version={DAPR_VERSION}"
-    _run(
-        [
-            "go",
-            "build",
-            "-tags",
-            DAPR_BUILD_TAGS,
-            "-trimpath",
-            "-ldflags",
-            ldflags,
-            "-o",
-            str(staging) + "/",
-            *(f"./cmd/{n}" for n in missing),
-        ],
-        "building dapr from source",
-        cwd=src,
+    go_build_reported(
+        src,
+        [f"./cmd/{n}" for n in missing],
+        reporter,
+        what=", ".join(missing),
+        output=str(staging) + "/",  # a folder: one binary per package
+        ldflags=f"-s -w -X github.com/dapr/dapr/pkg/buildinfo.version={DAPR_VERSION}",
         env=env,
         log=root / "build.log",
+        tags=DAPR_BUILD_TAGS,
     )
     shutil.rmtree(bin_dir, ignore_errors=True)
     staging.rename(bin_dir)
     shutil.rmtree(src)  # 100+ MB of sources; the Go caches keep rebuilds fast
-    elapsed = time.monotonic() - started
+    elapsed = reporter.elapsed()
     earlier = built or {}
     seconds = dict(earlier.get("seconds_per_build", {}))
     if "seconds" in earlier:  # a stamp from before sentry was part of the build
@@ -249,7 +283,9 @@ def _build_dapr(cache_dir: Path, progress: Progress) -> Path:
             indent=2,
         )
     )
-    progress(f"built {', '.join(missing)} v{DAPR_VERSION} in {elapsed:.0f} s into {bin_dir}")
+    progress(
+        f"built {', '.join(missing)} v{DAPR_VERSION} in {format_duration(elapsed)} into {bin_dir}"
+    )
     return bin_dir
 
 
@@ -268,7 +304,9 @@ def ensure_dapr(cache_dir: Path, progress: Progress) -> Path:
     existing = _existing_dapr()
     if existing is not None:
         return existing
-    with _cache_lock(cache_dir):
+    if not _missing_dapr(cache_dir):  # cached: no lock (another build may hold it), no output
+        return dapr_root(cache_dir) / "bin"
+    with cache_lock(cache_dir, f"dapr {DAPR_VERSION}", progress):
         return _build_dapr(cache_dir, progress)
 
 
@@ -297,17 +335,18 @@ def ensure_kafka(cache_dir: Path, progress: Progress) -> Path:
         raise SetupError(
             "Maven is not installed; it fetches Kafka's jars (`apt-get install maven`)"
         )
-    with _cache_lock(cache_dir):
+    with cache_lock(cache_dir, f"Kafka {KAFKA_VERSION}", progress):
         if (libs / f"kafka_2.13-{KAFKA_VERSION}.jar").is_file():
             return libs
-        progress(f"resolving Apache Kafka {KAFKA_VERSION} and its dependencies from Maven Central")
+        reporter = BuildReporter(f"Kafka {KAFKA_VERSION}", progress)
+        reporter.begin("resolving its jars and their dependencies from Maven Central")
         work = libs.parent
         work.mkdir(parents=True, exist_ok=True)
         pom = work / "pom.xml"
         pom.write_text(resources.files("learnflow.mesh").joinpath("kafka-pom.xml").read_text())
         staging = work / "libs.partial"
         shutil.rmtree(staging, ignore_errors=True)
-        _run(
+        run_reported(
             [
                 "mvn",
                 "-q",
@@ -320,9 +359,11 @@ def ensure_kafka(cache_dir: Path, progress: Progress) -> Path:
                 f"-DoutputDirectory={staging}",
             ],
             "resolving Kafka with Maven",
+            reporter,
             log=work / "maven.log",
         )
         staging.rename(libs)
+        progress(f"resolved Kafka {KAFKA_VERSION} in {format_duration(reporter.elapsed())}")
     return libs
 
 
@@ -414,10 +455,12 @@ def ensure_frontend(folder: Path, progress: Progress) -> Path:
     build_hash = _tree_hash(folder, FRONTEND_BUILD_INPUTS)
     build_stamp = folder / ".next" / ".learnflow-build"
     if not build_stamp.is_file() or build_stamp.read_text() != build_hash:
-        progress("building the web app (next build; cached until its sources change)")
-        _run(
+        reporter = BuildReporter("the web app", progress)
+        reporter.begin("next build (cached until its sources change)")
+        run_reported(
             [_npm(), "run", "build"],
             "building the web app",
+            reporter,
             cwd=folder,
             env=env,
             log=folder / ".next-build.log",
@@ -453,10 +496,12 @@ def ensure_frontend_packages(folder: Path, progress: Progress) -> dict[str, str]
     lock_hash = hashlib.sha256((folder / "package-lock.json").read_bytes()).hexdigest()
     lock_stamp = folder / "node_modules" / ".learnflow-lock"
     if not lock_stamp.is_file() or lock_stamp.read_text() != lock_hash:
-        progress("installing the web app's npm packages (npm ci; cached after)")
-        _run(
+        reporter = BuildReporter("the web app", progress)
+        reporter.begin("installing its npm packages (npm ci; cached after)")
+        run_reported(
             [npm, "ci", "--no-audit", "--no-fund"],
             "npm ci",
+            reporter,
             cwd=folder,
             env=env,
             log=folder / "node_modules.log",

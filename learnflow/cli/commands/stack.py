@@ -7,7 +7,7 @@ import json
 import time
 from typing import Any
 
-from learnflow.mesh.stack import Stack, print_backlog, print_rows
+from learnflow.mesh.stack import Stack, print_backlog, print_dead_letters, print_rows
 from learnflow.mesh.toolchain import ensure_frontend_packages, ensure_toolchain, stderr_progress
 from learnflow.settings import REPO_ROOT, get_settings
 
@@ -55,6 +55,7 @@ def _status(args: argparse.Namespace) -> int:
     else:
         print_rows(rows)
         print_backlog(stack.outbox_backlog())
+        print_dead_letters(stack.dead_letter_counts())
     return 0 if all(r["healthy"] for r in rows) else 1
 
 

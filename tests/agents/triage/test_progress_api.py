@@ -10,8 +10,11 @@ from typing import Any
 import pytest
 
 from debrief_agent.progress_consumer import consume_event
+from learnflow.db.models import Role
+from learnflow.db.repos.dead_letters import record_dead_letter
 from learnflow.events import CodeExecuted
-from tests.agents.triage.conftest import Mesh
+from tests.agents.triage.conftest import Mesh, bearer
+from tests.learnflow.db.factories import make_user
 
 MAYA, JAMES, TEACHER = "maya@learnflow.dev", "james@learnflow.dev", "rodriguez@learnflow.dev"
 
@@ -57,6 +60,7 @@ async def _struggle(mesh: Mesh, email: str) -> None:
         ("GET", f"/classes/{uuid.uuid4()}/overview"),
         ("GET", "/alerts"),
         ("POST", f"/alerts/{uuid.uuid4()}/resolve"),
+        ("GET", "/ops/dead-letters"),
         ("GET", "/auth/me"),
     ],
 )
@@ -174,3 +178,30 @@ async def test_how_am_i_doing_through_chat_reaches_debrief_as_me(mesh: Mesh) -> 
     assert response.status_code == 200, response.text
     assert response.json()["routed_to"] == "debrief"
     assert "Maya, you have no graded work stored yet" in response.json()["reply"]
+
+
+async def test_the_dead_letter_record_is_for_admins(mesh: Mesh) -> None:
+    async with mesh.debrief.state.pool.connection() as conn:
+        admin = await make_user(conn, Role.ADMIN)
+        await record_dead_letter(
+            conn,
+            topic="code.executed.dlq",
+            event_id="e-1",
+            event_type="learnflow.code.executed.v1",
+            event_source="code-runner",
+            reason="there is no LearnFlow user x",
+            dead_lettered_by="debrief",
+        )
+
+    teacher = await mesh.client.get("/ops/dead-letters", headers=await mesh.login(TEACHER))
+    assert teacher.status_code == 403
+    assert "the admin role; you are signed in as a teacher" in teacher.json()["message"]
+    assert mesh.dapr.invocations == []
+
+    seen = await mesh.client.get("/ops/dead-letters?limit=5", headers=bearer(admin.id, Role.ADMIN))
+    assert seen.status_code == 200, seen.text
+    assert seen.json()["counts"] == {"code.executed.dlq": 1}
+    assert seen.json()["recent"][0]["event_id"] == "e-1"
+    (call,) = mesh.dapr.invocations
+    assert (call.app_id, call.method) == ("debrief", "ops/dead-letters")
+    assert call.headers["x-learnflow-role"] == "admin"

@@ -132,3 +132,30 @@ def test_the_web_apps_live_topics_are_the_ones_it_subscribes_to() -> None:
     assert found is not None
     live = set(re.findall(r'"([^"]+)"', found.group(1)))
     assert live == set(policy.topic_access("frontend").read)
+
+
+def test_the_watcher_reads_every_dead_letter_topic_and_writes_no_dead_letter_of_one() -> None:
+    """Each `deadLetterTopic` of a declarative subscription has a watcher Subscription scoped to
+    the watcher, delivered to the route its app serves, with no dead-letter topic of its own."""
+    from debrief_agent.api.routes.dead_letters import WATCHED_TOPICS
+    from learnflow.api.pubsub import event_route
+
+    dead_letters = policy.dead_letter_topics()
+    assert "code.executed.dlq" in dead_letters and "session.activity.dlq" in dead_letters
+    watching = {
+        doc["spec"]["topic"]: doc
+        for doc in policy.subscription_specs()
+        if policy.DEAD_LETTER_WATCHER in (doc.get("scopes") or ())
+        and doc["spec"]["topic"].endswith(".dlq")
+    }
+    assert set(watching) == dead_letters
+    for topic, doc in watching.items():
+        assert doc["scopes"] == [policy.DEAD_LETTER_WATCHER]
+        assert doc["spec"]["routes"]["default"] == event_route(topic)
+        assert "deadLetterTopic" not in doc["spec"]
+        assert topic in WATCHED_TOPICS
+    access = policy.topic_access(policy.DEAD_LETTER_WATCHER)
+    assert dead_letters <= access.read
+    assert not any(t.endswith(".dlq.dlq") for t in policy.all_topics())
+    reads = {(g.principal, g.name) for g in kafka_security.wanted_grants() if g.operation == "READ"}
+    assert ("User:debrief", "session.activity.dlq") in reads  # triage's dead letters too

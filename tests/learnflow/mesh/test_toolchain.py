@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 from pathlib import Path
 
 import pytest
 
 from learnflow.errors import SetupError
 from learnflow.mesh import toolchain
+from learnflow.mesh.cache_lock import cache_lock
 
 
 def _fake_binary(path: Path) -> None:
@@ -73,3 +75,27 @@ def test_espeak_that_cannot_be_installed_is_reported_with_the_fix(
         toolchain.ensure_espeak(lambda _: None)
     assert "espeak-ng" in caught.value.message
     assert "apt-get install -y espeak-ng" in caught.value.message
+
+
+def test_a_cached_dapr_build_is_used_in_silence_while_another_build_holds_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("PATH", "/nonexistent")  # no daprd on PATH, no go: nothing may be built
+    root = toolchain.dapr_root(tmp_path / "cache")
+    (root / "bin").mkdir(parents=True)
+    for name in toolchain.DAPR_BINARIES:
+        _fake_binary(root / "bin" / name)
+    (root / "build.json").write_text("{}")
+    said: list[str] = []
+    found: list[Path] = []
+    with cache_lock(tmp_path / "cache", "kube-apiserver 1.34.4"):  # e.g. `make test`'s kube build
+        # in a thread: a regression would block on the lock, and fail here instead of hanging
+        looking = threading.Thread(
+            target=lambda: found.append(toolchain.ensure_dapr(tmp_path / "cache", said.append)),
+            daemon=True,
+        )
+        looking.start()
+        looking.join(timeout=10)
+    assert found == [root / "bin"]
+    assert said == []
