@@ -17,7 +17,7 @@ from learnflow.events import (
     StruggleDetected,
 )
 from learnflow.outbox import Relay, SidecarPublisher, derived_id
-from tests.agents.debrief.conftest import Debrief
+from tests.agents.debrief.harness import Debrief
 
 EXERCISE = "data-structures.squares"
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)

@@ -11,7 +11,7 @@ import pytest
 
 from debrief_agent.progress_consumer import consume_event
 from learnflow.events import CodeExecuted
-from tests.agents.triage.conftest import Mesh
+from tests.agents.triage.harness import Mesh
 
 MAYA, JAMES, TEACHER = "maya@learnflow.dev", "james@learnflow.dev", "rodriguez@learnflow.dev"
 
