@@ -243,7 +243,7 @@ async def test_saying_im_stuck_twice_opens_an_alert(debrief: Debrief) -> None:
     (detected,) = debrief.dapr.events("struggle.detected")
     assert isinstance(detected, StruggleDetected)
     assert detected.session_id == "s-1"
-    # the session's activity record (Dapr state) still gets every routed message
+    # the routing log (Dapr state) still gets every routed message
     assert len(debrief.dapr.state["activity:s-1"][0]["entries"]) == 3
 
 

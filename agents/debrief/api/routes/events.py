@@ -1,8 +1,8 @@
 """Subscriptions of the debrief app (declared in components/subscriptions.yaml).
 
-- `learning.routed`: recorded in the session's activity (Dapr state) and fed to the struggle
-  rules ("I'm stuck" twice);
-- `learning.response`: recorded in the session's activity;
+- `learning.routed`: recorded in the session id's routing log (Dapr state) and fed to the
+  struggle rules ("I'm stuck" twice);
+- `learning.response`: recorded in the session id's routing log;
 - `code.executed`, `exercise.graded`: submissions, attempts, progress and struggle
   (`progress_consumer`);
 - `quiz.completed`: the quiz part of mastery and the struggle rules (`consume_quiz`);
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from debrief_agent import activity, notifications
+from debrief_agent import notifications, routing_log
 from debrief_agent.progress_consumer import consume_event, consume_quiz, quiz_attempt_of
 from learnflow.api.pubsub import add_subscriber
 from learnflow.events import Event, ExerciseAssigned, QuizCompleted
@@ -22,7 +22,7 @@ router = APIRouter(tags=["events"])
 
 
 async def _record(event: Event, request: Request) -> None:
-    await activity.record(request.app.state.sidecar, event)
+    await routing_log.record(request.app.state.sidecar, event)
 
 
 async def _progress(event: Event, request: Request) -> None:
