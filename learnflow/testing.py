@@ -13,7 +13,10 @@ It satisfies `learnflow.sidecar.Mesh` (what the tutor needs from a sidecar) and
 `learnflow.outbox.EventSink` (`queue`: what was queued, kept in `published`).
 
 `ScriptedPolicy` / `scripted_model`: a stand-in for a language model that plays back fixed steps
-through the offline model's machinery, so the Agents SDK sees exactly the outputs scripted.
+through the offline model's machinery, so the Agents SDK sees exactly the outputs scripted. A
+step may also be an exception, raised where the model would have answered (an endpoint failure),
+and the policy keeps every transcript it was shown (instructions, tools offered, tool results) so
+a test can check what the real tools returned.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ __all__ = [
     "Invocation",
     "RunnerScript",
     "ScriptedPolicy",
+    "ScriptedStep",
     "failing",
     "passing",
     "sandbox_runner",
@@ -166,11 +170,16 @@ class FakeSidecar:
         self.saves.append((key, copy.deepcopy(value)))
 
 
+#: One scripted model turn: call a tool, answer, or fail (the exception is raised in its place).
+ScriptedStep = CallTool | Answer | BaseException
+
+
 class ScriptedPolicy:
     """Plays back `steps` (tool calls, then an answer) regardless of the conversation, and
-    records each transcript it was shown."""
+    records each transcript it was shown. An exception step is raised instead of answering, as
+    a failing model endpoint would (e.g. `openai.APIConnectionError`)."""
 
-    def __init__(self, *steps: CallTool | Answer) -> None:
+    def __init__(self, *steps: ScriptedStep) -> None:
         self.steps = list(steps)
         self.seen: list[Transcript] = []
 
@@ -178,9 +187,12 @@ class ScriptedPolicy:
         self.seen.append(transcript)
         if not self.steps:
             raise AssertionError("the agent asked the scripted model for more steps than scripted")
-        return self.steps.pop(0)
+        step = self.steps.pop(0)
+        if isinstance(step, BaseException):
+            raise step
+        return step
 
 
-def scripted_model(*steps: CallTool | Answer) -> OfflineModel:
+def scripted_model(*steps: ScriptedStep) -> OfflineModel:
     """A stand-in for a language model: the SDK sees exactly the outputs scripted."""
     return OfflineModel(ScriptedPolicy(*steps))

@@ -11,8 +11,11 @@ from collections.abc import Generator
 
 import pytest
 
-# the session's real stack (`mesh`), shared by tests/integration and tests/security
-pytest_plugins = ("tests.integration.fixtures",)
+# Fixtures shared across folders, registered once here (a conftest's fixtures are seen only below
+# its folder, and importing them into another conftest runs them twice):
+# - the session's real stack (`mesh`), shared by tests/integration and tests/security;
+# - a throwaway PostgreSQL (`pg_cluster`, `db_url`, `conn`, ...), for every database test.
+pytest_plugins = ("tests.integration.fixtures", "tests.plugins.postgres")
 
 _skipped: list[str] = []
 _settings_at_start: dict[str, str] = {}

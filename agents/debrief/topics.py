@@ -1,5 +1,7 @@
-"""Topics are curriculum module ids (`control-flow`); titles and exercise look-ups come from the
-curriculum catalog (`learnflow.curriculum`)."""
+"""Curriculum modules by id (`control-flow`): titles and exercise look-ups from the curriculum
+catalog (`learnflow.curriculum`). A module's id is stored and sent as `topic` / `topic_id`, hence
+this module's name and its `topic` parameters; it has nothing to do with pub/sub topics (those are
+in `api/routes/events.py`). See docs/glossary.md."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""The conversation of one session, kept in the Dapr state store under `conversation:<session>`.
+"""The conversation of one session id (its chat history, docs/glossary.md), kept in the Dapr
+state store under `conversation:<session_id>`.
 
-One key per session holds its recent turns, so saving a turn is a single atomic write. A turn is
+One key per session id holds its recent turns, so saving a turn is a single atomic write. A turn is
 keyed by its message id: replaying a message id finds the stored turn instead of answering twice.
 """
 

@@ -1,7 +1,7 @@
 """Each user's chat history and editor drafts, in PostgreSQL (tables `conversations`, `messages`,
 `code_drafts`), so a reload — or another device — shows the same conversation and code.
 
-The state store keeps a session's recent turns for answering (`conversation`); this is the
+The state store keeps a session id's recent turns for answering (`conversation`); this is the
 user's record. Writing a turn is idempotent: each message is keyed by its message id.
 """
 

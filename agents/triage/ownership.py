@@ -1,8 +1,8 @@
-"""Whose session is it: requests that name a session must name one of the caller's own.
+"""Whose session id is it: requests that name a session id must name one of the caller's own.
 
-A session id is a chat conversation (`conversation:<id>` in the state store, which records its
-user) and/or a durable learning session (a workflow whose status names its student). An id that
-is neither yet is free: the caller's request starts it.
+A session id names a conversation (`conversation:<id>` in the state store, which records its
+user) and/or a learning session (the workflow `session-<id>`, whose status names its student);
+docs/glossary.md. An id that names neither yet is free: the caller's request starts it.
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ from .models import (
     TutorRequest,
 )
 from .review import review_code
-from .state import SessionStore, TutorState
+from .state import TutorState, TutorStateStore
 
 __all__ = ["APP_ID", "TutorService", "event_id"]
 
@@ -83,13 +83,13 @@ class TutorService:
         self.catalog = catalog
         self.agent = agent
         self.offline = offline
-        self.sessions = SessionStore(mesh)
+        self.states = TutorStateStore(mesh)
         #: The last turn `respond` ran (its guardrail verdict), for logs and evaluations.
         self.last_turn: TurnResult | None = None
 
     # --- POST /respond --------------------------------------------------------------------------
     async def respond(self, request: TutorRequest) -> SpecialistReply:
-        state, etag = await self.sessions.load(request.session_id)
+        state, etag = await self.states.load(request.session_id)
         code = request.code or extract_code(request.message)[0]
         if code and split_traceback(code)[0] is not None:
             # a pasted traceback is an error to explain, not code to review: keep only the code
@@ -116,7 +116,7 @@ class TutorService:
         turn = self.last_turn = await run_turn(
             self.agent, context, self._agent_input(request, code)
         )
-        saved = await self.sessions.commit(request.session_id, context.changes, base=(state, etag))
+        saved = await self.states.commit(request.session_id, context.changes, base=(state, etag))
         for graded in context.graded:
             await self._queue_events(graded, request.session_id, request.user_id)
         current = saved.current_exercise
@@ -137,7 +137,7 @@ class TutorService:
     async def recommend(self, body: RecommendRequest) -> RecommendReply:
         done: set[str] = set()
         if body.session_id:
-            state, _ = await self.sessions.load(body.session_id)
+            state, _ = await self.states.load(body.session_id)
             done = {eid for eid, p in state.exercises.items() if p.passed}
             if state.current_exercise:
                 done.add(state.current_exercise)
@@ -183,7 +183,7 @@ class TutorService:
             def attempt(state: TutorState) -> None:
                 state.record_attempt(exercise_id, submission_id, status)
 
-            await self.sessions.commit(body.session_id, [start, attempt])
+            await self.states.commit(body.session_id, [start, attempt])
         graded = GradedSubmission(
             exercise, submission_id, result, review.score, learners_code=True, code_chars=len(code)
         )

@@ -1,8 +1,9 @@
-"""Per-session tutor state in the Dapr state store, under `tutor:<session_id>`.
+"""The tutor state of each session id in the Dapr state store, under `tutor:<session_id>`
+(docs/glossary.md: what the tutor remembers for a session id — not the learning session).
 
 A turn reads the state once, records each change it makes as a small function (`Change`) while
 the agent runs, then commits: it applies the changes to the state it read and saves with that
-state's ETag (first-write-wins). When another request changed the session in between, the save
+state's ETag (first-write-wins). When another request changed the state in between, the save
 is refused (`Conflict`); the state is read again and the same changes are applied to the fresh
 copy, up to `COMMIT_ATTEMPTS` times. Changes are written so that re-applying them is safe
 (rungs only go up, an attempt is counted once per submission id).
@@ -24,13 +25,13 @@ __all__ = [
     "MAX_SHOWN_CODE_CHARS",
     "Change",
     "ExerciseProgress",
-    "SessionStore",
     "TutorState",
+    "TutorStateStore",
     "state_key",
 ]
 
 COMMIT_ATTEMPTS = 5
-#: How much of the code the tutor showed in a session is kept (for the cumulative leak check).
+#: How much of the code the tutor showed for a session id is kept (for the cumulative leak check).
 MAX_SHOWN_CODE_CHARS = 8000
 MAX_REMEMBERED_SUBMISSIONS = 50
 MAX_REMEMBERED_EXERCISES = 30
@@ -42,7 +43,7 @@ def state_key(session_id: str) -> str:
 
 
 class ExerciseProgress(BaseModel):
-    """What happened on one exercise in this session."""
+    """What happened on one exercise under this session id."""
 
     hint_rung: int = Field(default=0, ge=0, le=HINT_RUNGS)
     attempts: int = Field(default=0, ge=0)
@@ -120,7 +121,7 @@ class TutorState(BaseModel):
 Change = Callable[[TutorState], None]
 
 
-class SessionStore:
+class TutorStateStore:
     """Reads and commits tutor state through this app's Dapr sidecar."""
 
     def __init__(self, sidecar: Mesh) -> None:
@@ -158,7 +159,7 @@ class SessionStore:
             decide,
             attempts=COMMIT_ATTEMPTS,
             known=known,
-            contended=f"the tutor session {session_id!r} kept changing while it was being saved "
+            contended=f"the tutor state of session {session_id!r} kept changing while it was saved "
             f"({COMMIT_ATTEMPTS} attempts); send the message again",
             session_id=session_id,
         )

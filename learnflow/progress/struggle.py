@@ -8,7 +8,7 @@ depends only on the activities, never on when they were processed.
 
 | trigger             | fires when                                  | the episode ends when       |
 |---------------------|---------------------------------------------|-----------------------------|
-| `repeated_error`    | the 3rd failed run with the same error type | the session ends            |
+| `repeated_error`    | the 3rd failed run with the same error type | the study stretch ends      |
 | `stuck_on_exercise` | activity > 10 min after the first activity  | the exercise passes graded, |
 |                     | on the current exercise, still not passed   | or the student moves on     |
 | `low_quiz_score`    | a quiz under 50% (2/5 fires, 5/10 does not) | a quiz on the topic ≥ 50%   |
@@ -16,9 +16,10 @@ depends only on the activities, never on when they were processed.
 |                     | message or close variant (`says_confused`)  |                             |
 | `failed_run_streak` | the 5th failed run in a row                 | a run passes                |
 
-Every episode also ends with the session: a gap of more than `SESSION_GAP` (60 min) without any
-activity. Inside one episode a trigger fires once: the 4th TypeError or the 6th failed run in a
-row is part of the same episode and fires nothing; after the episode ends, the next one can fire
+Every episode also ends with the *study stretch* (docs/glossary.md; not a learning session, which
+the rules do not see): a gap of more than `STRETCH_GAP` (60 min) without any activity ends it.
+Inside one episode a trigger fires once: the 4th TypeError or the 6th failed run in a row is part
+of the same episode and fires nothing; after the episode ends, the next one can fire
 again (with a new key: the key holds the time the episode started).
 
 Error types come from the runner (`TypeError`, `timeout`, …); a failed graded run without one
@@ -50,7 +51,7 @@ STUCK_AFTER = timedelta(minutes=10)
 LOW_QUIZ_PERCENT = 50
 CONFUSED_COUNT = 2
 FAILED_RUN_STREAK = 5
-SESSION_GAP = timedelta(minutes=60)
+STRETCH_GAP = timedelta(minutes=60)
 ACTIVE_WINDOW = timedelta(minutes=5)
 WRONG_ANSWER = "wrong_answer"
 
@@ -131,7 +132,7 @@ class ActivityState(_Model):
     confusion: Episode | None = None
     low_quiz: dict[str, Episode] = Field(default_factory=dict)
     exercise: ExerciseWork | None = None
-    solved: tuple[str, ...] = ()  # exercises passed this session: no "stuck" on them
+    solved: tuple[str, ...] = ()  # exercises passed this study stretch: no "stuck" on them
 
 
 class Detection(_Model):
@@ -187,7 +188,7 @@ def says_confused(text: str) -> bool:
 
 def observe(state: ActivityState, activity: Activity) -> tuple[ActivityState, list[Detection]]:
     """Apply one activity (in time order); return the new state and any triggers that fired."""
-    state = _start_session_if_idle(state, activity.at)
+    state = _start_stretch_if_idle(state, activity.at)
     topic = activity.topic or state.topic
     state = state.model_copy(update={"topic": topic, "last_activity_at": _latest(state, activity)})
     detections: list[Detection] = []
@@ -217,9 +218,9 @@ def _latest(state: ActivityState, activity: Activity) -> datetime:
     return activity.at if last is None or activity.at > last else last
 
 
-def _start_session_if_idle(state: ActivityState, at: datetime) -> ActivityState:
+def _start_stretch_if_idle(state: ActivityState, at: datetime) -> ActivityState:
     last = state.last_activity_at
-    if last is None or at - last <= SESSION_GAP:
+    if last is None or at - last <= STRETCH_GAP:
         return state
     return ActivityState(student_id=state.student_id, last_activity_at=last, topic=state.topic)
 

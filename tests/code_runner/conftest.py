@@ -6,7 +6,6 @@ namespace, so a test can check that nothing of a run outlives it by scanning /pr
 
 from __future__ import annotations
 
-import shutil
 import socket
 from collections.abc import Iterator
 
@@ -14,12 +13,7 @@ import pytest
 
 from code_runner.sandbox.bwrap import BwrapBackend
 from code_runner.sandbox.runner import Runner
-from tests.code_runner.probes import SpyBackend, sandbox_settings
-
-
-def require_bwrap() -> None:
-    if shutil.which("bwrap") is None:
-        pytest.skip("bubblewrap is not installed (apt-get install -y bubblewrap)")
+from tests.code_runner.probes import SpyBackend, require_bwrap, sandbox_settings
 
 
 @pytest.fixture(scope="session")

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 from code_runner.config import SandboxSettings
 from code_runner.sandbox.bwrap import BwrapBackend, BwrapSandbox
+
+
+def require_bwrap() -> None:
+    """Skip (a failure under LEARNFLOW_REQUIRE_ALL) where bubblewrap is not installed."""
+    if shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap is not installed (apt-get install -y bubblewrap)")
 
 
 def pid_namespace(pid: int) -> str | None:

@@ -9,7 +9,6 @@ import shutil
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,9 +17,9 @@ from learnflow.mesh import services
 from learnflow.mesh.stack import Stack
 from learnflow.mesh.toolchain import ensure_frontend, ensure_toolchain
 from learnflow.settings import REPO_ROOT, Settings
-from tests.integration.conftest import Mesh
+from tests.frontend.harness import FRONTEND, Frontend
+from tests.integration.harness import Mesh
 
-FRONTEND = REPO_ROOT / "frontend"
 # LEARNFLOW_TEST_FRONTEND_PORT_OFFSET / LEARNFLOW_TEST_FRONTEND_RUN_DIR let a second checkout's
 # browser tests run beside this one.
 PORT_OFFSET = int(os.environ.get("LEARNFLOW_TEST_FRONTEND_PORT_OFFSET", "1500"))
@@ -40,13 +39,6 @@ def frontend_build() -> Path:
         pytest.fail(f"{CHROMIUM} is missing: `learnflow bootstrap --with-browser` installs it")
     ensure_frontend(FRONTEND, _progress)
     return FRONTEND
-
-
-@dataclass(frozen=True)
-class Frontend:
-    mesh: Mesh
-    url: str
-    logins_file: Path
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.diagnostics import notable_log_lines
-from tests.frontend.conftest import FRONTEND, Frontend
+from tests.frontend.harness import FRONTEND, Frontend
 
 pytestmark = pytest.mark.integration
 

@@ -1,6 +1,6 @@
 """The session-wide real stack (`mesh`) and an HTTP client (`http`), for every test folder.
 
-A plugin of tests/conftest.py rather than fixtures of tests/integration/conftest.py, so that
+A plugin of tests/conftest.py rather than fixtures of a tests/integration conftest, so that
 tests/integration and tests/security use one and the same stack (a conftest's fixtures are seen
 only below its folder, and importing them elsewhere would start a second stack).
 """
@@ -16,7 +16,7 @@ import pytest
 from learnflow.mesh import services
 from learnflow.mesh.stack import Stack, stack_settings
 from learnflow.settings import REPO_ROOT, Settings
-from tests.integration.conftest import (
+from tests.integration.harness import (
     TEST_PORT_OFFSET,
     TEST_RUN_DIR,
     WORKFLOW_TEST_SETTINGS,

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from learnflow.db.models import Role
-from tests.integration.conftest import Mesh
+from tests.integration.harness import Mesh
 from tests.integration.test_workflows import GREETING_RIGHT, Api, Person, make_person
 from tests.waiting import eventually
 

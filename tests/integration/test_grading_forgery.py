@@ -14,7 +14,7 @@ import textwrap
 import httpx
 import pytest
 
-from tests.integration.conftest import Mesh
+from tests.integration.harness import Mesh
 from tests.integration.test_walking_skeleton import login
 from tests.waiting import eventually
 

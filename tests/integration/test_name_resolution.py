@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from tests.integration.conftest import Mesh
+from tests.integration.harness import Mesh
 
 pytestmark = pytest.mark.integration
 

@@ -15,7 +15,7 @@ from learnflow.db.models import Role
 from learnflow.events import CodeExecuted, Event, ExerciseGraded
 from learnflow.settings import Settings
 from learnflow.sidecar import Sidecar
-from tests.integration.conftest import Mesh
+from tests.integration.harness import Mesh
 from tests.integration.test_walking_skeleton import login
 from tests.waiting import eventually, eventually_sync
 

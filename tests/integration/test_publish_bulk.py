@@ -12,7 +12,7 @@ import pytest
 from learnflow.events import CodeSubmitted, LearningResponse, LearningRouted
 from learnflow.settings import Settings
 from learnflow.sidecar import Sidecar
-from tests.integration.conftest import Mesh
+from tests.integration.harness import Mesh
 from tests.waiting import eventually_sync
 
 pytestmark = pytest.mark.integration

@@ -15,7 +15,7 @@ import pytest
 
 from learnflow.curriculum import load_catalog
 from learnflow.db.models import Role
-from tests.integration.conftest import Mesh
+from tests.integration.harness import Mesh
 from tests.integration.test_workflows import Api, make_person
 from tests.waiting import eventually
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
-from tests.integration.conftest import Mesh
+from tests.integration.harness import Mesh
 from tests.waiting import eventually, eventually_sync
 
 pytestmark = pytest.mark.integration

@@ -1,6 +1,6 @@
 """Durable sessions and exercise publishing on the real stack — and what happens when it breaks.
 
-Workflow durations are seconds here (tests/integration/conftest.py: stuck after 3 s, continue
+Workflow durations are seconds here (tests/integration/harness.py: stuck after 3 s, continue
 as new every 8 events, 3 attempts 0.5 s apart). Every wait is on observable state: a session's
 status through the API, rows in PostgreSQL, events on Kafka, an instance's history.
 
@@ -46,7 +46,7 @@ from learnflow.events import SessionActivity, to_wire
 from learnflow.settings import REPO_ROOT, Settings, get_settings
 from learnflow.workflows import session as wf_session
 from learnflow.workflows.ops import Target, WorkflowAdmin
-from tests.integration.conftest import Mesh
+from tests.integration.harness import Mesh
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration

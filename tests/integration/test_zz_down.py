@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from learnflow.mesh.processes import group_members
-from tests.integration.conftest import Mesh
+from tests.integration.harness import Mesh
 
 pytestmark = [pytest.mark.integration, pytest.mark.last]
 

@@ -15,7 +15,7 @@ from learnflow.auth.passwords import hash_password
 from learnflow.auth.tokens import issue_token
 from learnflow.db.models import Role
 from learnflow.settings import Settings
-from tests.integration.conftest import Mesh
+from tests.integration.harness import Mesh
 
 
 @dataclass(frozen=True)

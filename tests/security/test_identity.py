@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from learnflow.settings import Settings
-from tests.integration.conftest import Mesh
+from tests.integration.harness import Mesh
 from tests.security.helpers import edge, person, post
 
 pytestmark = pytest.mark.integration

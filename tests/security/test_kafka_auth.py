@@ -17,7 +17,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, Topi
 
 from learnflow.events import ExerciseGraded, to_wire
 from learnflow.mesh import kafka_security, policy
-from tests.integration.conftest import Mesh
+from tests.integration.harness import Mesh
 from tests.security.helpers import person
 
 pytestmark = pytest.mark.integration

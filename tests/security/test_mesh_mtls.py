@@ -25,7 +25,7 @@ from cryptography.x509.oid import NameOID
 
 from learnflow.mesh.processes import group_members
 from learnflow.mesh.trust import spiffe_id
-from tests.integration.conftest import Mesh
+from tests.integration.harness import Mesh
 from tests.security.dapr_internal import call_local, sign_certificate
 
 pytestmark = pytest.mark.integration

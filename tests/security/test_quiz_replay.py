@@ -16,7 +16,7 @@ import anyio
 import httpx
 import pytest
 
-from tests.integration.conftest import Mesh
+from tests.integration.harness import Mesh
 from tests.security.helpers import edge, person, post
 from tests.waiting import eventually
 

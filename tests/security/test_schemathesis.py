@@ -19,7 +19,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.integration.conftest import Mesh
+from tests.integration.harness import Mesh
 from tests.security.helpers import person
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,7 @@ import re
 import httpx
 import pytest
 
-from tests.integration.conftest import Mesh
+from tests.integration.harness import Mesh
 from tests.security.helpers import person
 
 pytestmark = pytest.mark.integration

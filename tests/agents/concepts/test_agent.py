@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import httpx
 import openai
 import pytest
@@ -17,8 +15,9 @@ from concepts_agent.agent import (
     follow_up_of,
 )
 from learnflow.errors import DependencyFailed, InvalidInput
+from learnflow.llm.offline import Answer, CallTool, OfflineModel
 from learnflow.retrieval import LessonIndex
-from tests.agents.concepts.scripted_model import ScriptedModel, tool_outputs
+from learnflow.testing import ScriptedPolicy, scripted_model
 
 FINAL = """\
 A `for` loop runs its block once for each item.
@@ -36,14 +35,12 @@ Check question: What does `list(range(3))` give?"""
 async def test_llm_path_runs_the_real_tools_and_cites_only_what_it_retrieved(
     index: LessonIndex,
 ) -> None:
-    model = ScriptedModel(
-        [
-            [("search_lessons", {"query": "for loops"})],
-            [("read_lesson", {"lesson_id": "control-flow.for-loops"})],
-            FINAL,
-        ]
+    policy = ScriptedPolicy(
+        CallTool("search_lessons", {"query": "for loops"}),
+        CallTool("read_lesson", {"lesson_id": "control-flow.for-loops"}),
+        Answer(FINAL),
     )
-    agent = build_concepts_agent(index=index, model=model)
+    agent = build_concepts_agent(index=index, model=OfflineModel(policy))
 
     answer = await explain(agent, "How do for loops work?")
 
@@ -51,12 +48,12 @@ async def test_llm_path_runs_the_real_tools_and_cites_only_what_it_retrieved(
     # the invented id is dropped: no tool ever returned it
     assert answer.sources == ("control-flow.for-loops",)
     assert answer.follow_up == "What does `list(range(3))` give?"
-    first, after_search, after_read = model.sent
+    first, after_search, after_read = policy.seen
     assert first.instructions == INSTRUCTIONS
-    assert first.tool_names == ["search_lessons", "read_lesson"]
-    (search_output,) = tool_outputs(after_search)
-    assert json.loads(search_output)["results"][0]["lesson_id"] == "control-flow.for-loops"
-    lesson = json.loads(tool_outputs(after_read)[-1])
+    assert first.tool_names == {"search_lessons", "read_lesson"}
+    (search,) = after_search.tool_results
+    assert search.json()["results"][0]["lesson_id"] == "control-flow.for-loops"
+    lesson = after_read.tool_results[-1].json()
     assert lesson["title"] == "For loops"
     assert lesson["check_questions"][0]["prompt"].startswith("What does `list(range(2, 8, 2))`")
 
@@ -64,12 +61,10 @@ async def test_llm_path_runs_the_real_tools_and_cites_only_what_it_retrieved(
 async def test_without_a_sources_line_the_lessons_read_are_the_sources(
     index: LessonIndex,
 ) -> None:
-    model = ScriptedModel(
-        [
-            [("search_lessons", {"query": "sets"})],
-            [("read_lesson", {"lesson_id": "data-structures.sets"})],
-            "A set keeps each value once. Can you make a set from [1, 1, 2]?",
-        ]
+    model = scripted_model(
+        CallTool("search_lessons", {"query": "sets"}),
+        CallTool("read_lesson", {"lesson_id": "data-structures.sets"}),
+        Answer("A set keeps each value once. Can you make a set from [1, 1, 2]?"),
     )
     answer = await explain(build_concepts_agent(index=index, model=model), "what is a set")
     assert answer.sources == ("data-structures.sets",)
@@ -77,7 +72,7 @@ async def test_without_a_sources_line_the_lessons_read_are_the_sources(
 
 
 async def test_an_answer_from_no_tool_at_all_has_no_sources(index: LessonIndex) -> None:
-    model = ScriptedModel(["Loops repeat things.\n\nSources: control-flow.for-loops"])
+    model = scripted_model(Answer("Loops repeat things.\n\nSources: control-flow.for-loops"))
     answer = await explain(build_concepts_agent(index=index, model=model), "loops?")
     assert answer.sources == ()
 
@@ -85,30 +80,30 @@ async def test_an_answer_from_no_tool_at_all_has_no_sources(index: LessonIndex) 
 async def test_a_wrong_lesson_id_comes_back_as_an_error_the_model_can_recover_from(
     index: LessonIndex,
 ) -> None:
-    model = ScriptedModel(
-        [
-            [("read_lesson", {"lesson_id": "control-flow.for"})],
-            [("read_lesson", {"lesson_id": "control-flow.for-loops"})],
-            "Loops.\n\nSources: control-flow.for-loops",
-        ]
+    policy = ScriptedPolicy(
+        CallTool("read_lesson", {"lesson_id": "control-flow.for"}),
+        CallTool("read_lesson", {"lesson_id": "control-flow.for-loops"}),
+        Answer("Loops.\n\nSources: control-flow.for-loops"),
     )
-    answer = await explain(build_concepts_agent(index=index, model=model), "for loops?")
-    error = json.loads(tool_outputs(model.sent[1])[-1])
+    answer = await explain(
+        build_concepts_agent(index=index, model=OfflineModel(policy)), "for loops?"
+    )
+    error = policy.seen[1].tool_results[-1].json()
     assert "no lesson 'control-flow.for'" in error["error"]
     assert answer.sources == ("control-flow.for-loops",)
 
 
 async def test_an_endpoint_failure_is_a_dependency_failure(index: LessonIndex) -> None:
     failure = openai.APIConnectionError(request=httpx.Request("POST", "http://llm.invalid/v1"))
-    agent = build_concepts_agent(index=index, model=ScriptedModel([failure]))
+    agent = build_concepts_agent(index=index, model=scripted_model(failure))
     with pytest.raises(DependencyFailed, match="language model endpoint failed") as caught:
         await explain(agent, "loops?")
     assert caught.value.dependency == "llm"
 
 
 async def test_a_model_that_never_answers_is_stopped(index: LessonIndex) -> None:
-    search = [("search_lessons", {"query": "loops"})]
-    agent = build_concepts_agent(index=index, model=ScriptedModel([search, search, search]))
+    search = CallTool("search_lessons", {"query": "loops"})
+    agent = build_concepts_agent(index=index, model=scripted_model(search, search, search))
     with pytest.raises(DependencyFailed, match="did not answer within 2 turns"):
         await explain(agent, "loops?", max_turns=2)
 

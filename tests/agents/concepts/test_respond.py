@@ -18,9 +18,10 @@ from fastapi import FastAPI
 from concepts_agent.agent import build_concepts_agent
 from concepts_agent.main import create_app
 from concepts_agent.offline_policy import OFFLINE_MARKER
+from learnflow.llm.offline import Answer, CallTool, OfflineModel
 from learnflow.retrieval import lesson_index
 from learnflow.settings import Settings
-from tests.agents.concepts.scripted_model import ScriptedModel
+from learnflow.testing import ScriptedPolicy, scripted_model
 
 
 @pytest.fixture
@@ -155,27 +156,27 @@ async def test_a_body_that_is_not_json_is_a_400(client: httpx.AsyncClient) -> No
 async def test_respond_on_the_llm_path_with_a_scripted_model(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    model = ScriptedModel(
-        [
-            [("search_lessons", {"query": "for loops"})],
-            [("read_lesson", {"lesson_id": "control-flow.for-loops"})],
+    policy = ScriptedPolicy(
+        CallTool("search_lessons", {"query": "for loops"}),
+        CallTool("read_lesson", {"lesson_id": "control-flow.for-loops"}),
+        Answer(
             "A `for` loop visits each item in turn.\n\nSources: control-flow.for-loops\n\n"
-            "Check question: What does `for c in 'hi': print(c)` print?",
-        ]
+            "Check question: What does `for c in 'hi': print(c)` print?"
+        ),
     )
-    app.state.concepts_agent = build_concepts_agent(model=model)
+    app.state.concepts_agent = build_concepts_agent(model=OfflineModel(policy))
 
     body = (await client.post("/respond", json=routed("How do for loops work?"))).json()
 
     assert body["reply"].startswith("A `for` loop visits each item in turn.")
     assert body["sources"] == ["control-flow.for-loops"]
     assert body["follow_up"] == "What does `for c in 'hi': print(c)` print?"
-    assert len(model.sent) == 3  # search, read, answer
+    assert len(policy.seen) == 3  # search, read, answer
 
 
 async def test_a_failing_model_endpoint_is_a_502(app: FastAPI, client: httpx.AsyncClient) -> None:
     failure = openai.APIConnectionError(request=httpx.Request("POST", "http://llm.invalid/v1"))
-    app.state.concepts_agent = build_concepts_agent(model=ScriptedModel([failure]))
+    app.state.concepts_agent = build_concepts_agent(model=scripted_model(failure))
 
     response = await client.post("/respond", json=routed("How do for loops work?"))
 

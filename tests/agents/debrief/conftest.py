@@ -1,5 +1,6 @@
-"""The debrief app in-process: a real PostgreSQL database (tests/learnflow/db's throwaway
-cluster), the app's own lifespan, and a scripted fake daprd behind its real `Sidecar`.
+"""The debrief app in-process: a real PostgreSQL database (the throwaway cluster of
+tests/plugins/postgres.py), the app's own lifespan, and a scripted fake daprd behind its real
+`Sidecar`.
 
 The app's outbox relay is real but driven by the test client: after every response it publishes
 what the request queued (`Relay.drain`), so a test sees the events a request caused as soon as
@@ -11,26 +12,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
-from fastapi import FastAPI
 
 from debrief_agent.main import create_app
-from learnflow.db.models import Role, SchoolClass, User
+from learnflow.db.models import Role
 from learnflow.db.pool import Pool
 from learnflow.db.repos.classes import create_class, enroll
-from learnflow.events import Event, to_wire
 from learnflow.outbox import Relay
 from learnflow.settings import Settings, get_settings
+from tests.agents.debrief.harness import Debrief, School
 from tests.agents.triage.fakes import FakeDapr
-from tests.learnflow.db.conftest import db_url, pg_cluster, template_db
 from tests.learnflow.db.factories import make_user
-
-__all__ = ["db_url", "pg_cluster", "template_db"]  # the PostgreSQL fixtures, reused
 
 
 @pytest.fixture(autouse=True)
@@ -40,45 +35,6 @@ def offline_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
-
-
-@dataclass
-class School:
-    teacher: User
-    other_teacher: User
-    maya: User
-    james: User
-    outsider: User  # a student in another teacher's class
-    school_class: SchoolClass
-    other_class: SchoolClass
-
-
-@dataclass
-class Debrief:
-    app: FastAPI
-    client: httpx.AsyncClient
-    dapr: FakeDapr
-    pool: Pool
-    school: School
-
-    def as_user(self, user: User) -> dict[str, str]:
-        return {"x-learnflow-user": str(user.id), "x-learnflow-role": user.role.value}
-
-    async def deliver(self, event: Event) -> httpx.Response:
-        """Deliver `event` the way Dapr does: a CloudEvent to the subscription's route."""
-        route = "/events/" + event.topic.replace(".", "-")
-        response = await self.client.post(route, json={"data": to_wire(event)})
-        assert response.status_code == 200, response.text
-        return response
-
-    async def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
-        async with self.pool.connection() as conn:
-            cur = await conn.execute(query, params)
-            return await cur.fetchall() if cur.description is not None else []
-
-    async def count(self, table: str, student: User) -> int:
-        rows = await self.sql(f"select count(*) from {table} where student_id = %s", student.id)
-        return int(rows[0][0])
 
 
 async def _school(pool: Pool) -> School:

@@ -11,7 +11,7 @@ from debrief_agent.offline_policy import OFFLINE_DEBRIEF, OFFLINE_MARKER
 from learnflow.contracts import SessionTally
 from learnflow.events import CodeExecuted, ExerciseGraded
 from learnflow.llm.offline import Answer, CallTool, OfflineModel, Transcript
-from tests.agents.debrief.conftest import Debrief
+from tests.agents.debrief.harness import Debrief
 
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
 

@@ -17,7 +17,7 @@ from learnflow.events import (
     StruggleDetected,
 )
 from learnflow.outbox import Relay, SidecarPublisher, derived_id
-from tests.agents.debrief.conftest import Debrief
+from tests.agents.debrief.harness import Debrief
 
 EXERCISE = "data-structures.squares"
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
@@ -243,7 +243,7 @@ async def test_saying_im_stuck_twice_opens_an_alert(debrief: Debrief) -> None:
     (detected,) = debrief.dapr.events("struggle.detected")
     assert isinstance(detected, StruggleDetected)
     assert detected.session_id == "s-1"
-    # the session's activity record (Dapr state) still gets every routed message
+    # the routing log (Dapr state) still gets every routed message
     assert len(debrief.dapr.state["activity:s-1"][0]["entries"]) == 3
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from debrief_agent.progress_consumer import quiz_source_id
 from learnflow.outbox import derived_id
-from tests.agents.debrief.conftest import Debrief
+from tests.agents.debrief.harness import Debrief
 
 
 def attempt(student_id: str, attempt_id: str, score: int, total: int = 5) -> dict[str, object]:

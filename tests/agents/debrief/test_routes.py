@@ -12,7 +12,7 @@ from learnflow.curriculum import load_catalog
 from learnflow.db.models import Role
 from learnflow.db.repos.assignments import assign_exercise
 from learnflow.events import CodeExecuted, ExerciseGraded
-from tests.agents.debrief.conftest import Debrief
+from tests.agents.debrief.harness import Debrief
 from tests.learnflow.db.factories import make_user
 
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)

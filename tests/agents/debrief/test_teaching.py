@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from learnflow.events import ExerciseAssigned, ExerciseGraded, QuizAnswer, QuizCompleted
-from tests.agents.debrief.conftest import Debrief
+from tests.agents.debrief.harness import Debrief
 
 
 def quiz_done(user_id: str, event_id: str, score: int) -> QuizCompleted:

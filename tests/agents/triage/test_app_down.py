@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from learnflow.db.models import Role
-from tests.agents.triage.conftest import Chat, bearer, serve_triage
 from tests.agents.triage.fakes import FakeDapr
+from tests.agents.triage.harness import Chat, bearer, serve_triage
 
 MAYA, TEACHER, CLASS = uuid4(), uuid4(), uuid4()
 TUTOR_DOWN = "The exercise tutor (exercises, hints and grading) is unavailable right now"

@@ -11,7 +11,7 @@ import pytest
 
 from learnflow.auth.tokens import verify_token
 from learnflow.db.models import Role
-from tests.agents.triage.conftest import Mesh, read_logins, triage_settings
+from tests.agents.triage.harness import Mesh, read_logins, triage_settings
 from triage_agent.identity import DEMO_LOGINS_FILE
 from triage_agent.main import create_app
 

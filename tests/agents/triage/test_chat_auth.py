@@ -11,7 +11,7 @@ import pytest
 from learnflow.contracts import SpecialistRequest
 from learnflow.db.models import Role
 from learnflow.events import LearningResponse, LearningRouted
-from tests.agents.triage.conftest import Chat, bearer
+from tests.agents.triage.harness import Chat, bearer
 
 MAYA = uuid4()
 JAMES = uuid4()

@@ -12,8 +12,8 @@ from uuid import uuid4
 import httpx
 
 from learnflow.db.models import Role
-from tests.agents.triage.conftest import Chat, bearer, serve_triage
 from tests.agents.triage.fakes import FakeDapr
+from tests.agents.triage.harness import Chat, bearer, serve_triage
 
 MAYA = uuid4()
 DOWN = httpx.Response(500, json={"errorCode": "ERR_DIRECT_INVOKE", "message": "connection refused"})

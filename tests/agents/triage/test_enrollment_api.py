@@ -3,7 +3,7 @@ a teacher opens a class, students join with its code, the rules answer 4xx and w
 
 from __future__ import annotations
 
-from tests.agents.triage.conftest import MAYA, Mesh, People, RecordedWorkflows
+from tests.agents.triage.harness import MAYA, Mesh, People, RecordedWorkflows
 
 
 async def test_join_with_a_code_then_a_second_join_and_a_full_class_are_refused(

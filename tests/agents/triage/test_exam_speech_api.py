@@ -14,7 +14,7 @@ from learnflow.settings import get_settings
 from learnflow.speech import Speaker, is_wav
 from learnflow.workflows import session as wf_session
 from learnflow.workflows.activities import ACTIVITIES
-from tests.agents.triage.conftest import Mesh, People, RecordedWorkflows, bearer
+from tests.agents.triage.harness import Mesh, People, RecordedWorkflows, bearer
 from tests.agents.triage.test_exams_api import _demo_class, _exam
 
 

@@ -14,7 +14,7 @@ import pytest
 from learnflow.settings import get_settings
 from learnflow.workflows import session as wf_session
 from learnflow.workflows.activities import ACTIVITIES
-from tests.agents.triage.conftest import MAYA, Mesh, People, RecordedWorkflows
+from tests.agents.triage.harness import MAYA, Mesh, People, RecordedWorkflows
 
 ITEMS = [
     {"kind": "quiz", "id": "basics.q1"},  # right answer: 1 ("10")

@@ -18,8 +18,8 @@ from learnflow.progress.mastery import (
     mastery_score,
 )
 from learnflow.settings import Settings
-from tests.agents.triage.conftest import Mesh, triage_settings
 from tests.agents.triage.fakes import FakeDapr
+from tests.agents.triage.harness import Mesh, triage_settings
 from tests.waiting import eventually
 from triage_agent import demo_history
 from triage_agent.main import create_app as create_triage

@@ -13,7 +13,7 @@ from debrief_agent.progress_consumer import consume_event
 from learnflow.db.models import Role
 from learnflow.db.repos.dead_letters import record_dead_letter
 from learnflow.events import CodeExecuted
-from tests.agents.triage.conftest import Mesh, bearer
+from tests.agents.triage.harness import Mesh, bearer
 from tests.learnflow.db.factories import make_user
 
 MAYA, JAMES, TEACHER = "maya@learnflow.dev", "james@learnflow.dev", "rodriguez@learnflow.dev"

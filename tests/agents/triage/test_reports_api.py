@@ -15,7 +15,7 @@ import pytest
 
 from learnflow.db.models import Role
 from learnflow.db.repos.users import create_user
-from tests.agents.triage.conftest import Mesh, bearer
+from tests.agents.triage.harness import Mesh, bearer
 
 MAYA, JAMES, TEACHER = "maya@learnflow.dev", "james@learnflow.dev", "rodriguez@learnflow.dev"
 EXERCISE, MODULE = "basics.greeting", "basics"

@@ -24,8 +24,8 @@ from learnflow.settings import Settings
 from learnflow.workflows import session as wf_session
 from learnflow.workflows.client import Instance
 from learnflow.workflows.models import SessionState, SessionView
-from tests.agents.triage.conftest import bearer
 from tests.agents.triage.fakes import FakeDapr
+from tests.agents.triage.harness import bearer
 from triage_agent.main import create_app
 from triage_agent.workflow_runtime import WorkflowHost
 

@@ -1,4 +1,4 @@
-"""Per-session state under `tutor:<session_id>`: ETag retries, idempotent changes."""
+"""Tutor state under `tutor:<session_id>`: ETag retries, idempotent changes."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import pytest
 
 from learnflow.errors import Conflict
 from learnflow.testing import FakeSidecar
-from tutor_agent.state import COMMIT_ATTEMPTS, SessionStore, TutorState, state_key
+from tutor_agent.state import COMMIT_ATTEMPTS, TutorState, TutorStateStore, state_key
 
 
 async def test_changes_are_committed_under_the_session_key() -> None:
     sidecar = FakeSidecar()
-    store = SessionStore(sidecar)
+    store = TutorStateStore(sidecar)
     saved = await store.commit("abc", [lambda s: s.start("loops.fizzbuzz")])
     assert saved.current_exercise == "loops.fizzbuzz"
     assert sidecar.saves[-1][0] == "tutor:abc" == state_key("abc")
@@ -21,7 +21,7 @@ async def test_changes_are_committed_under_the_session_key() -> None:
 
 async def test_a_concurrent_write_is_retried_on_fresh_state() -> None:
     sidecar = FakeSidecar()
-    store = SessionStore(sidecar)
+    store = TutorStateStore(sidecar)
     await store.commit("s", [lambda s: s.reach_rung("ex", 1)])
     base = await store.load("s")
     # Another request reaches rung 2 after we read: our save with the old ETag is refused.
@@ -33,11 +33,11 @@ async def test_a_concurrent_write_is_retried_on_fresh_state() -> None:
 
 async def test_injected_conflicts_are_retried_then_reported() -> None:
     sidecar = FakeSidecar(conflicts_to_inject=2)
-    saved = await SessionStore(sidecar).commit("s", [lambda s: s.count_stuck()])
+    saved = await TutorStateStore(sidecar).commit("s", [lambda s: s.count_stuck()])
     assert saved.stuck_requests == 1
     sidecar.conflicts_to_inject = COMMIT_ATTEMPTS
     with pytest.raises(Conflict, match="send the message again"):
-        await SessionStore(sidecar).commit("s", [lambda s: s.count_stuck()])
+        await TutorStateStore(sidecar).commit("s", [lambda s: s.count_stuck()])
 
 
 def test_changes_are_safe_to_apply_twice() -> None:

@@ -28,9 +28,8 @@ from typing import Any
 import pytest
 
 from code_runner.sandbox.runner import Runner
-from tests.code_runner.conftest import require_bwrap
 from tests.code_runner.differential.corpus import Program, all_programs
-from tests.code_runner.probes import sandbox_settings
+from tests.code_runner.probes import require_bwrap, sandbox_settings
 
 pytestmark = pytest.mark.sandbox
 

@@ -12,10 +12,8 @@ from pathlib import Path
 from learnflow.mesh.services import clear_stale_pg_locks
 from learnflow.mesh.topology import topology
 from learnflow.settings import Settings
-from tests.learnflow.db.conftest import pg_cluster
 from tests.learnflow.db.factories import PgCluster
 
-__all__ = ["pg_cluster"]
 TOPO = topology(Settings(port_offset=0))
 
 

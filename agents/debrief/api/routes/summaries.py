@@ -54,7 +54,7 @@ async def summarise_session(
 ) -> SessionSummary:
     """Summarise the session from its tally and the student's stored progress. The first
     summary of a session is stored (`debriefs`); asking again returns the stored one, so a
-    workflow activity that runs twice gets the same answer."""
+    workflow step that runs twice gets the same answer."""
     user_id = student_of(body.user_id)
     async with pool.connection() as conn:
         stored = await _stored(conn, body.session_id)

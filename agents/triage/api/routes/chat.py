@@ -1,7 +1,7 @@
 """`POST /chat`: the learner's entry point. Classify, route to a specialist, remember, announce.
 
 Callers must be logged in (any role): the user id sent to specialists and put in events is the
-verified principal's, and a session belongs to the user who started it.
+verified principal's, and a session id belongs to the user who started it.
 
 The events of a turn are queued in triage's outbox once the turn is saved and before the reply
 (`learnflow.outbox`): a chat never waits on Kafka. When the specialist is unavailable (or an app

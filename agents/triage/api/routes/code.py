@@ -4,7 +4,7 @@ the tutor, which publishes the grade).
 
 The learner is the caller of record: their id travels in the run request and the
 `code.executed` event, so progress and struggle tracking see it. A `session_id` must be one of
-the caller's own sessions (or a new one). Both routes are rate-limited per learner, and at most
+the caller's own session ids (or a new one). Both routes are rate-limited per learner, and at most
 two of a learner's runs and submissions are in the sandbox at once (`triage_agent.limits`). When
 the app that does the work is unavailable (down or restarting) the answer is a 503 with
 Retry-After that says so plainly (`triage_agent.calls`).

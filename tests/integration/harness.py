@@ -2,7 +2,8 @@
 started once per test session in its own run dir and ports (offset 1000), so it never clashes
 with a `make up` stack, and stopped at the end. The `mesh` and `http` fixtures live in
 `tests/integration/fixtures.py` (a plugin of tests/conftest.py), so tests/security shares the
-one stack; `Mesh` and the settings stay here for the tests that import them."""
+one stack; `Mesh` (the handles a test gets) and the stack's settings live here, a plain module
+the tests and fixtures import (never a conftest)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,10 @@
-"""A real, throwaway PostgreSQL for the database tests.
+"""A real, throwaway PostgreSQL for every test that needs one (a plugin registered once in
+tests/conftest.py, so tests/learnflow/db, the outbox, the mesh and the in-process apps share one
+cluster without importing fixtures from each other's conftest).
+
+Fixtures: `pg_cluster` (session), `template_db` (session: the migrated schema), `db_url` (a fresh
+database from the template per test), `empty_db` (a fresh empty one) and `conn` (a connection to
+`db_url`'s database).
 
 One cluster per test session, from the OS package's binaries (`LEARNFLOW_PG_BIN`, default
 /usr/lib/postgresql/15/bin): `initdb -A scram-sha-256` with a generated password, a Unix socket

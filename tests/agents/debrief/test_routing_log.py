@@ -1,11 +1,11 @@
-"""The session activity record (Dapr state) under concurrent events of a new session."""
+"""The routing log (Dapr state) under concurrent events of a new session id."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
 
-from debrief_agent import activity
+from debrief_agent import routing_log
 from learnflow.errors import DependencyFailed
 from learnflow.events import LearningResponse, LearningRouted
 from tests.agents.triage.fakes import FakeDapr
@@ -48,9 +48,9 @@ async def test_a_lost_first_write_answered_with_a_500_is_retried() -> None:
         confidence=0.9,
     )
 
-    assert await activity.record(sidecar, event) is True
+    assert await routing_log.record(sidecar, event) is True
 
-    stored, _ = await activity.load(sidecar, "s-1")
+    stored, _ = await routing_log.load(sidecar, "s-1")
     assert [e.topic for e in stored.entries] == ["learning.response", "learning.routed"]
     await sidecar.aclose()
 
@@ -66,6 +66,6 @@ async def test_a_failing_state_store_is_still_an_error() -> None:
     sidecar = BrokenStore().sidecar()
     event = LearningResponse(session_id="s-2", message_id="m", agent="tutor", reply_chars=3)
     with pytest.raises(DependencyFailed, match="Session storage is unavailable") as raised:
-        await activity.record(sidecar, event)
+        await routing_log.record(sidecar, event)
     assert raised.value.status_code == 503  # a retry may work: Dapr redelivers the event
     await sidecar.aclose()

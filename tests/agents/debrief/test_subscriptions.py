@@ -1,0 +1,25 @@
+"""Debrief's subscription table: the topics it handles are exactly the ones the declarative
+Subscriptions deliver to it, each served at its route, each handler named after its event (so
+`grep -rn "<topic>"` or `grep -rn on_<topic_with_underscores>` finds it)."""
+
+from __future__ import annotations
+
+from fastapi.routing import APIRoute
+
+from debrief_agent.api.routes.events import SUBSCRIPTIONS, router
+from learnflow.api.pubsub import event_route
+from learnflow.mesh import policy
+
+
+def test_the_table_is_what_components_subscriptions_yaml_delivers_to_debrief() -> None:
+    assert set(SUBSCRIPTIONS) == policy.subscriptions()["debrief"]
+
+
+def test_every_topic_in_the_table_is_served_at_its_route() -> None:
+    served = {route.path for route in router.routes if isinstance(route, APIRoute)}
+    assert served == {event_route(topic) for topic in SUBSCRIPTIONS}
+
+
+def test_each_handler_is_named_after_its_event() -> None:
+    for topic, handler in SUBSCRIPTIONS.items():
+        assert handler.__name__ == "on_" + topic.replace(".", "_"), topic
