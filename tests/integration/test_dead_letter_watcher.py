@@ -15,7 +15,7 @@ from learnflow.dlq.stack import StackTarget
 from learnflow.events import CodeExecuted
 from learnflow.settings import Settings
 from learnflow.sidecar import Sidecar
-from tests.integration.conftest import Mesh
+from tests.integration.harness import Mesh
 from tests.waiting import eventually_sync
 
 pytestmark = pytest.mark.integration

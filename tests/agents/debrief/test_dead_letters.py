@@ -15,7 +15,7 @@ import pytest
 from debrief_agent.dead_letters import read_letter, redact, watch
 from learnflow.db.models import Role
 from learnflow.events import CodeExecuted, to_wire
-from tests.agents.debrief.conftest import Debrief
+from tests.agents.debrief.harness import Debrief
 from tests.learnflow.db.factories import make_user
 
 SECRET_CODE = "password = 'hunter2'"
