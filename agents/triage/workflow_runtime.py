@@ -20,13 +20,15 @@ import dapr.ext.workflow as wf
 from fastapi import FastAPI, Request
 
 from learnflow.errors import Busy
+from learnflow.logs import route_to_root
 from learnflow.settings import Settings
 from learnflow.workflows.client import WorkflowClient
 from learnflow.workflows.registry import register_workflows
 
 log = logging.getLogger("triage.workflows")
 OWNERS_KEPT = 10_000
-# The SDK logs every turn of every instance at INFO, each line twice (its own handler + root).
+# The SDK logs every turn of every instance at INFO, each line twice (its own handler + root),
+# and in its own text format: only its warnings go on, through our handler (JSON, learnflow.logs).
 SDK_LOGGERS = (
     "WorkflowRuntime",
     "DaprWorkflowContext",
@@ -37,10 +39,8 @@ SDK_LOGGERS = (
 
 
 def quiet_sdk_logs(level: int = logging.WARNING) -> None:
-    for name in SDK_LOGGERS:
-        logger = logging.getLogger(name)
-        logger.setLevel(level)
-        logger.propagate = False
+    """Run after creating the SDK's runtime and client: they add their handlers as they start."""
+    route_to_root(SDK_LOGGERS, level)
 
 
 class WorkflowHost:
@@ -53,10 +53,10 @@ class WorkflowHost:
         if token is not None:  # the SDK reads its token from its own settings
             cast(Any, dapr_settings).DAPR_API_TOKEN = token.get_secret_value()
         self.settings = settings
-        quiet_sdk_logs()
         self.runtime = wf.WorkflowRuntime(host="127.0.0.1", port=str(settings.dapr_grpc_port))
         register_workflows(self.runtime)
         self.client = WorkflowClient(settings)
+        quiet_sdk_logs()
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
         # session id -> student id (never changes), and sessions known to be over

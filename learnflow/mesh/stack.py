@@ -43,6 +43,7 @@ PASSED_SETTINGS = (
     "LEARNFLOW_WORKFLOW_",
     "LEARNFLOW_LIMIT_",
     "LEARNFLOW_LOGIN_",
+    "LEARNFLOW_LOG_",  # LEARNFLOW_LOG_FORMAT=text: readable logs (learnflow.logs)
 )
 
 
