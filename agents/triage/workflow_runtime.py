@@ -39,7 +39,8 @@ SDK_LOGGERS = (
 
 
 def quiet_sdk_logs(level: int = logging.WARNING) -> None:
-    """Run after creating the SDK's runtime and client: they add their handlers as they start."""
+    """Run before creating the SDK's runtime and client (their start-up lines are INFO) and
+    after (they add their own handlers as they start)."""
     route_to_root(SDK_LOGGERS, level)
 
 
@@ -53,6 +54,7 @@ class WorkflowHost:
         if token is not None:  # the SDK reads its token from its own settings
             cast(Any, dapr_settings).DAPR_API_TOKEN = token.get_secret_value()
         self.settings = settings
+        quiet_sdk_logs()
         self.runtime = wf.WorkflowRuntime(host="127.0.0.1", port=str(settings.dapr_grpc_port))
         register_workflows(self.runtime)
         self.client = WorkflowClient(settings)
