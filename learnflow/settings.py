@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +47,11 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("APP_API_TOKEN", "LEARNFLOW_APP_API_TOKEN"),
         description="Token daprd sends to the app; when set, the app rejects calls without it.",
+    )
+    log_format: Literal["json", "text"] = Field(
+        default="json",
+        description="json: one JSON object per line with the trace id (learnflow.logs); text: "
+        "readable lines for a terminal.",
     )
     pubsub_name: str = "pubsub"
     statestore_name: str = "statestore"

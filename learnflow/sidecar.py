@@ -10,6 +10,9 @@ answers a 4xx or a busy 503 as HTTP 200 with the real status in `x-learnflow-sta
 Dapr's circuit breaker, which counts every non-2xx answer as a failure, opens only when the app
 really fails — never because learners sent bad input or a queue was full. It also tells an app's
 own 404 ("no such exercise") apart from daprd's ("no such app or method").
+
+Every call carries the `traceparent` of the request or event being served
+(`learnflow.tracecontext`), so daprd continues that trace instead of starting one per call.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from learnflow.errors import (
 )
 from learnflow.events import Event, to_wire
 from learnflow.settings import Settings, get_settings
+from learnflow.tracecontext import trace_headers
 
 log = logging.getLogger("learnflow.sidecar")
 
@@ -209,6 +213,7 @@ class Sidecar:
         """One call to daprd, answered within `timeout_s` in all (httpx's own timeouts are per
         read): a call that takes longer is `DependencyFailed` on `waiting_on` — the app invoked,
         for a service invocation, so the caller can say which app did not answer in time."""
+        kwargs["headers"] = {**trace_headers(), **(kwargs.get("headers") or {})}
         try:
             async with asyncio.timeout(self.timeout_s):
                 return await self._client.request(method, url, **kwargs)
@@ -383,7 +388,9 @@ class Sidecar:
             entries.append(entry)
         try:
             response = await self._client.post(
-                f"/v1.0-alpha1/publish/bulk/{self.settings.pubsub_name}/{topic}", json=entries
+                f"/v1.0-alpha1/publish/bulk/{self.settings.pubsub_name}/{topic}",
+                json=entries,
+                headers=trace_headers(),
             )
         except httpx.HTTPError as exc:
             raise _RequestFailed(

@@ -20,13 +20,15 @@ import dapr.ext.workflow as wf
 from fastapi import FastAPI, Request
 
 from learnflow.errors import Busy
+from learnflow.logs import route_to_root
 from learnflow.settings import Settings
 from learnflow.workflows.client import WorkflowClient
 from learnflow.workflows.registry import register_workflows
 
 log = logging.getLogger("triage.workflows")
 OWNERS_KEPT = 10_000
-# The SDK logs every turn of every instance at INFO, each line twice (its own handler + root).
+# The SDK logs every turn of every instance at INFO, each line twice (its own handler + root),
+# and in its own text format: only its warnings go on, through our handler (JSON, learnflow.logs).
 SDK_LOGGERS = (
     "WorkflowRuntime",
     "DaprWorkflowContext",
@@ -37,10 +39,9 @@ SDK_LOGGERS = (
 
 
 def quiet_sdk_logs(level: int = logging.WARNING) -> None:
-    for name in SDK_LOGGERS:
-        logger = logging.getLogger(name)
-        logger.setLevel(level)
-        logger.propagate = False
+    """Run before creating the SDK's runtime and client (their start-up lines are INFO) and
+    after (they add their own handlers as they start)."""
+    route_to_root(SDK_LOGGERS, level)
 
 
 class WorkflowHost:
@@ -57,6 +58,7 @@ class WorkflowHost:
         self.runtime = wf.WorkflowRuntime(host="127.0.0.1", port=str(settings.dapr_grpc_port))
         register_workflows(self.runtime)
         self.client = WorkflowClient(settings)
+        quiet_sdk_logs()
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
         # session id -> student id (never changes), and sessions known to be over

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from learnflow.errors import Busy, LearnFlowError, Unavailable
+from learnflow.tracecontext import RESPONSE_HEADER, current_trace
 
 log = logging.getLogger("learnflow.api")
 
@@ -81,7 +82,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
-        return problem(500, "internal_error", "something went wrong on our side; try again")
+        response = problem(500, "internal_error", "something went wrong on our side; try again")
+        # answered outside the trace middleware: name the trace here (the one logged above)
+        trace = current_trace()
+        if trace is not None:
+            response.headers[RESPONSE_HEADER] = trace.header()
+        return response
 
 
 def _json_safe(value: Any) -> bool:

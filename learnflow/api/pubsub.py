@@ -21,6 +21,7 @@ from fastapi import APIRouter, Request
 
 from learnflow.errors import InvalidInput, LearnFlowError
 from learnflow.events import Event, dead_letter_topic, parse_event
+from learnflow.tracecontext import current_trace, parse_traceparent, set_current_trace
 
 log = logging.getLogger("learnflow.pubsub")
 
@@ -45,6 +46,7 @@ def add_subscriber(router: APIRouter, topic: str, handler: EventHandler) -> None
         except (ValueError, InvalidInput) as exc:
             await _dead_letter(request, topic, raw, str(exc))
             return {"status": "SUCCESS"}
+        _continue_published_trace(envelope)
         try:
             await handler(event, request)
         except LearnFlowError as exc:
@@ -65,6 +67,18 @@ def add_subscriber(router: APIRouter, topic: str, handler: EventHandler) -> None
         include_in_schema=False,
         name=f"receive {topic}",
     )
+
+
+def _continue_published_trace(envelope: Any) -> None:
+    """Serve the event under the trace it was published in (the CloudEvent's `traceparent`).
+    daprd's delivery header names the same trace, at its own delivery span, which the middleware
+    has set already; only a delivery without it (or with another trace) is set here."""
+    published = parse_traceparent(
+        envelope.get("traceparent") if isinstance(envelope, dict) else None
+    )
+    current = current_trace()
+    if published is not None and (current is None or current.trace_id != published.trace_id):
+        set_current_trace(published)
 
 
 async def _dead_letter(request: Request, topic: str, raw: bytes, reason: str) -> None:

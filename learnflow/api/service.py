@@ -5,12 +5,12 @@ is configured with an app API token, a check that every call to an internal rout
 from our sidecar; a body limit counted on the bytes received; 422 for text that cannot be
 stored; problem statuses in a header for mesh callers (so they never trip a circuit breaker).
 Routes in `public_routers` are the edge API: they skip the token check and authenticate the
-caller themselves (JWT).
+caller themselves (JWT). Every request is served under its W3C trace (`learnflow.api.tracing`),
+and the process logs JSON lines carrying it (`learnflow.logs`).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
@@ -20,6 +20,8 @@ from fastapi.routing import APIRoute
 from learnflow.api.docs import install_offline_docs, is_docs_path
 from learnflow.api.guard import RequestGuard
 from learnflow.api.problems import install_problem_handlers
+from learnflow.api.tracing import TraceMiddleware
+from learnflow.logs import configure_logging, secret_values
 from learnflow.settings import Settings, get_settings
 from learnflow.sidecar import Sidecar
 
@@ -50,10 +52,7 @@ def create_service_app(
                 await hook(app)
             await app.state.sidecar.aclose()
 
-    logging.basicConfig(
-        level=logging.INFO, format=f"%(asctime)s {app_id} %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
+    configure_logging(app_id, settings.log_format, secrets=secret_values(settings))
     # the docs pages come from learnflow.api.docs (local assets), not FastAPI's CDN links
     app = FastAPI(title=f"LearnFlow {app_id}", lifespan=lifespan, docs_url=None, redoc_url=None)
     install_offline_docs(app)
@@ -76,6 +75,8 @@ def create_service_app(
         app_token=token.get_secret_value() if token else None,
         is_open=is_open,
     )
+    # outermost: the guard's refusals and the problem handlers' lines carry the trace too
+    app.add_middleware(TraceMiddleware)
     install_problem_handlers(app)
 
     @app.get("/healthz", tags=["ops"])

@@ -9,6 +9,8 @@ differ only where an address or a secret store differs, so they are generated fr
   Dapr operator resolves it), name resolution is Kubernetes DNS, and every resource gets the
   `learnflow` namespace; plus a `kustomization.yaml` listing them. The `sidecarenv` store (one
   sidecar's own secrets: its Kafka password) stays an env store in every variant.
+- the Configuration's trace exporter: the collector Service `K8S_TRACE_COLLECTOR` in
+  Kubernetes; none in Docker Compose (which runs no collector).
 - in both: `config-<app>.yaml`, each app's own Configuration — the shared one plus the access
   control of learnflow/mesh/policy.py (who may invoke the app).
 - `k8s/data/kafka-access.yaml` (learnflow.deploy.kafka_access): the Job creating the cluster's
@@ -47,6 +49,11 @@ NAMESPACE = "learnflow"
 K8S_SECRET_NAME = "learnflow-dapr-secrets"
 K8S_KAFKA_BROKERS = f"kafka.{NAMESPACE}.svc.cluster.local:9092"
 COMPOSE_KAFKA_BROKERS = "kafka:9092"
+# Where the cluster's sidecars export their spans (Zipkin v2 API): the Service of an
+# OpenTelemetry Collector with its zipkin receiver (or of Zipkin itself), which the cluster's
+# operators run. The one place to change it; k8s/network-policies.yaml lets the sidecars reach
+# its namespace and port (a test keeps the two in step).
+K8S_TRACE_COLLECTOR = "http://otel-collector.observability.svc.cluster.local:9411/api/v2/spans"
 # Shared by every daprd container in docker-compose.yaml (the `dapr-names` volume).
 COMPOSE_NAME_RESOLUTION: dict[str, Any] = {
     "component": "sqlite",
@@ -102,6 +109,9 @@ class Target:
     # Set on every Configuration; None drops it (the platform's default resolver).
     name_resolution: dict[str, Any] | None
     kustomization: bool
+    # Where the sidecars export spans; None: no exporter (the trace context is still made and
+    # passed on, so the apps' log lines still share a trace id per request).
+    trace_collector: str | None
 
 
 K8S = Target(
@@ -114,6 +124,7 @@ K8S = Target(
     keep_component_auth=False,
     name_resolution=None,
     kustomization=True,
+    trace_collector=K8S_TRACE_COLLECTOR,
 )
 COMPOSE = Target(
     name="compose",
@@ -125,6 +136,7 @@ COMPOSE = Target(
     keep_component_auth=True,
     name_resolution=COMPOSE_NAME_RESOLUTION,
     kustomization=False,
+    trace_collector=None,  # docker-compose.yaml runs no collector
 )
 TARGETS = (K8S, COMPOSE)
 
@@ -236,6 +248,12 @@ def _render_configuration(doc: Doc, target: Target) -> Doc:
         spec.pop("nameResolution", None)
     else:
         spec["nameResolution"] = copy.deepcopy(target.name_resolution)
+    tracing = spec.get("tracing")
+    if isinstance(tracing, dict) and "zipkin" in tracing:
+        if target.trace_collector is None:
+            tracing.pop("zipkin")
+        else:
+            tracing["zipkin"] = {"endpointAddress": target.trace_collector}
     return doc
 
 

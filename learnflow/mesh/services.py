@@ -437,6 +437,7 @@ def render_resources(run_dir: Path, topo: Topology) -> Path:
     for path in sorted(src.glob("*.yaml")):
         text = path.read_text()
         text = text.replace("127.0.0.1:29092", f"127.0.0.1:{topo.kafka_port}")
+        text = text.replace("127.0.0.1:19418", f"127.0.0.1:{topo.trace_collector_port}")
         text = text.replace(".run/dev/nameresolution.db", str(run_dir / "nameresolution.db"))
         (out / path.name).write_text(text)
     shared = yaml.safe_load((out / "config.yaml").read_text())
@@ -497,6 +498,19 @@ def daprd_command(spec: AppSpec, topo: Topology, tools: Toolchain, resources: Pa
         "info",
         "--mode",
         "standalone",
+    ]
+
+
+def trace_collector_command(topo: Topology, out: Path) -> list[str]:
+    """The stack's trace collector (learnflow.mesh.collector), run by this interpreter."""
+    return [
+        sys.executable,
+        "-m",
+        "learnflow.mesh.collector",
+        "--port",
+        str(topo.trace_collector_port),
+        "--out",
+        str(out),
     ]
 
 

@@ -31,10 +31,13 @@ from learnflow.mesh.processes import ProcessTable, Recorded
 from learnflow.mesh.supervisor import Supervision, describe_restarts
 from learnflow.mesh.toolchain import Progress, Toolchain, check_disk, ensure_toolchain
 from learnflow.mesh.topology import PUBLIC_APP, WEB_APP, AppSpec, Topology, topology
+from learnflow.mesh.traces import traces_path
 from learnflow.mesh.trust import CONTROL_PLANE_IDS, Trust, ensure_trust
 from learnflow.settings import REPO_ROOT, Settings
 
-INFRA = ("postgres", "kafka", "sentry", "placement", "scheduler")
+TRACE_COLLECTOR = "trace-collector"
+# the trace collector first: every sidecar exports its spans to it from its start
+INFRA = (TRACE_COLLECTOR, "postgres", "kafka", "sentry", "placement", "scheduler")
 WATCHDOG = "watchdog"
 #: Settings in the environment of `up` that reach the Python apps.
 PASSED_SETTINGS = (
@@ -43,6 +46,7 @@ PASSED_SETTINGS = (
     "LEARNFLOW_WORKFLOW_",
     "LEARNFLOW_LIMIT_",
     "LEARNFLOW_LOGIN_",
+    "LEARNFLOW_LOG_",  # LEARNFLOW_LOG_FORMAT=text: readable logs (learnflow.logs)
 )
 
 
@@ -166,6 +170,10 @@ class Stack:
                 "sentry",
                 lambda: _http_ok(f"http://127.0.0.1:{t.sentry_healthz_port}/healthz"),
             ),
+            TRACE_COLLECTOR: Check(
+                TRACE_COLLECTOR,
+                lambda: _http_ok(f"http://127.0.0.1:{t.trace_collector_port}/healthz"),
+            ),
         }
         for spec in self.apps:
             checks[spec.app_id] = Check(
@@ -250,6 +258,11 @@ class Stack:
             "LEARNFLOW_SIDECAR_KAFKA_PASSWORD": run_secrets.kafka_passwords[spec.app_id],
         }
 
+    def _log_settings(self) -> dict[str, str]:
+        """`LEARNFLOW_LOG_*` from `up`'s environment and this stack's settings."""
+        merged = {**os.environ, **self.app_settings}
+        return {k: v for k, v in merged.items() if k.startswith("LEARNFLOW_LOG_")}
+
     def watchdog_env(self) -> dict[str, str]:
         """The watchdog runs this stack's code with this stack's settings and the environment
         `up` had (apps it restarts get the same pass-through settings)."""
@@ -322,6 +335,10 @@ class Stack:
                 services.scheduler_command(self.run_dir, t, tools, launch.trust),
                 env=self.control_plane_env(launch.base_env, "dapr-scheduler", launch.trust),
             )
+        if name == TRACE_COLLECTOR:
+            command = services.trace_collector_command(t, traces_path(self.run_dir))
+            env = {**launch.base_env, **self._log_settings(), "PYTHONUNBUFFERED": "1"}
+            return self.table.start(TRACE_COLLECTOR, command, env=env, cwd=REPO_ROOT)
         if name == WATCHDOG:
             command = [sys.executable, "-m", "learnflow.mesh.watchdog"]
             return self.table.start(WATCHDOG, command, env=self.watchdog_env(), cwd=REPO_ROOT)
@@ -406,7 +423,7 @@ class Stack:
             f"starting PostgreSQL on 127.0.0.1:{t.postgres_port} and Kafka on "
             f"127.0.0.1:{t.kafka_port}"
         )
-        for name in ("postgres", "kafka", "sentry"):
+        for name in (TRACE_COLLECTOR, "postgres", "kafka", "sentry"):
             self.spawn(name, launch)
         self._wait(["sentry"], checks, 60)  # placement and scheduler get their certificate
         for name in ("placement", "scheduler"):
@@ -414,7 +431,7 @@ class Stack:
         self._wait(["postgres"], checks, 60)
         services.provision_database(t, launch.secrets)
         self._migrate(launch.secrets)
-        self._wait(["kafka", "placement", "scheduler"], checks, 120)
+        self._wait(["kafka", "placement", "scheduler", TRACE_COLLECTOR], checks, 120)
         self._sync_kafka(launch.secrets)
         self.progress(
             "starting the apps and their Dapr sidecars: " + ", ".join(s.app_id for s in self.apps)
@@ -533,7 +550,7 @@ class Stack:
         records = {r.name: r for r in self.table.recorded()}
         order = [WATCHDOG]  # first, or it would restart what is being stopped
         order += [f"{s.app_id}-dapr" for s in self.topo.apps] + [s.app_id for s in self.topo.apps]
-        order += ["scheduler", "placement", "sentry", "kafka", "postgres"]
+        order += ["scheduler", "placement", "sentry", "kafka", "postgres", TRACE_COLLECTOR]
         order += [n for n in records if n not in order]
         stopped = 0
         for name in order:
@@ -621,6 +638,7 @@ class Stack:
             "postgres": f"127.0.0.1:{self.topo.postgres_port} (db {services.PG_DATABASE})",
             "kafka": f"127.0.0.1:{self.topo.kafka_port}",
             "logs": str(self.table.log_dir),
+            "traces (`learnflow trace <trace id>`)": str(traces_path(self.run_dir)),
         }
 
 

@@ -59,6 +59,8 @@ class Topology:
     # the throw-away Kubernetes API server that checks k8s/ (learnflow.deploy.local_apiserver);
     # its etcd listens on Unix sockets only
     kube_apiserver_port: int
+    # the sidecars' spans (learnflow.mesh.collector, Zipkin v2 API)
+    trace_collector_port: int
     apps: tuple[AppSpec, ...]
 
     def app(self, app_id: str) -> AppSpec:
@@ -84,6 +86,7 @@ class Topology:
             "sentry": self.sentry_port,
             "sentry-healthz": self.sentry_healthz_port,
             "kube-apiserver": self.kube_apiserver_port,
+            "trace-collector": self.trace_collector_port,
         }
         for spec in self.apps:
             ports[f"{spec.app_id}"] = spec.app_port
@@ -126,5 +129,7 @@ def topology(settings: Settings) -> Topology:
         sentry_port=25007 + o,
         sentry_healthz_port=25083 + o,
         kube_apiserver_port=26448 + o,  # last digit 8: no other port ends in it near 26448
+        # last digit 8 too, but 7030 below 26448: more than any two stacks' offsets apart
+        trace_collector_port=19418 + o,
         apps=apps,
     )

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+from learnflow.logs import configure_logging, secret_values
 from learnflow.mesh.processes import Recorded, describe_status
 from learnflow.mesh.stack import WATCHDOG, Check, Launch, Stack
 from learnflow.mesh.supervisor import Restarts
@@ -168,8 +169,8 @@ class Watchdog:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s watchdog %(levelname)s %(message)s")
     settings = Settings()
+    configure_logging(WATCHDOG, settings.log_format, secrets=secret_values(settings))
     without = [a for a in os.environ.get("LEARNFLOW_WATCHDOG_WITHOUT", "").split(",") if a]
     stack = Stack(settings, stderr_progress, without=without)
     watchdog = Watchdog(stack)

@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -70,6 +71,10 @@ def test_kubernetes_variant_uses_cluster_addresses_and_secrets() -> None:
     }
     config = next(d for d in docs.values() if d["kind"] == "Configuration")
     assert "nameResolution" not in config["spec"]
+    assert config["spec"]["tracing"] == {
+        "samplingRate": "1",
+        "zipkin": {"endpointAddress": render_k8s.K8S_TRACE_COLLECTOR},
+    }
 
 
 def test_compose_variant_keeps_the_env_secret_store() -> None:
@@ -80,6 +85,28 @@ def test_compose_variant_keeps_the_env_secret_store() -> None:
     assert "auth" in docs["statestore"]
     config = next(d for d in docs.values() if d["kind"] == "Configuration")
     assert config["spec"]["nameResolution"]["component"] == "sqlite"
+    assert config["spec"]["tracing"] == {"samplingRate": "1"}  # no collector runs there
+
+
+def test_the_sidecars_may_reach_the_kubernetes_trace_collector() -> None:
+    """k8s/network-policies.yaml opens the namespace and port of K8S_TRACE_COLLECTOR to every
+    mesh pod (default deny would drop every span otherwise)."""
+    address = urlsplit(render_k8s.K8S_TRACE_COLLECTOR)
+    host = address.hostname or ""
+    service, namespace, *_ = host.split(".")
+    assert service and address.port
+    policies = list(yaml.safe_load_all((REPO_ROOT / "k8s" / "network-policies.yaml").read_text()))
+    mesh = next(p for p in policies if p["metadata"]["name"] == "dapr-mesh")
+    allowed = [
+        {port["port"] for port in rule.get("ports", [])}
+        for rule in mesh["spec"]["egress"]
+        if any(
+            peer.get("namespaceSelector", {}).get("matchLabels")
+            == {"kubernetes.io/metadata.name": namespace}
+            for peer in rule.get("to", [])
+        )
+    ]
+    assert any(address.port in ports for ports in allowed), allowed
 
 
 def test_subscriptions_and_resiliency_name_real_apps() -> None:

@@ -35,3 +35,21 @@ def test_each_stack_gets_its_own_name_resolution_file_and_broker(tmp_path: Path)
     assert resolver["component"] == "sqlite"
     assert resolver["configuration"]["connectionString"] == str(tmp_path / "nameresolution.db")
     assert f"127.0.0.1:{topo.kafka_port}" in (out / "pubsub.yaml").read_text()
+
+
+def test_each_stack_exports_its_spans_to_its_own_collector(tmp_path: Path) -> None:
+    import yaml
+
+    from learnflow.mesh.services import app_config_name, render_resources
+
+    topo = topology(Settings(port_offset=1000))
+    out = render_resources(tmp_path, topo)
+
+    for app_id in APPS:
+        config = yaml.safe_load((out / app_config_name(app_id)).read_text())
+        assert config["spec"]["tracing"] == {
+            "samplingRate": "1",
+            "zipkin": {
+                "endpointAddress": f"http://127.0.0.1:{topo.trace_collector_port}/api/v2/spans"
+            },
+        }
