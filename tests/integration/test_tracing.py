@@ -13,7 +13,7 @@ import pytest
 from learnflow.mesh.stack import TRACE_COLLECTOR, WATCHDOG
 from learnflow.mesh.traces import service_of, spans_of, traces_path
 from learnflow.tracecontext import parse_traceparent
-from tests.integration.conftest import Mesh
+from tests.integration.harness import Mesh
 from tests.integration.test_walking_skeleton import CONCEPT_QUESTION, _chat
 from tests.waiting import eventually_sync
 
