@@ -33,8 +33,8 @@ from learnflow.sidecar import Sidecar, UpstreamRejected
 from learnflow.workflows.activity_models import ActivitySpec, In, Out
 
 WireActivity = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
-"""An activity as the runtime calls it: JSON object in, JSON object out (`dict[str, Any]`
-because this is the untyped wire; the activity's models type both sides)."""
+"""An activity as the runtime calls it: a JSON object in, a JSON object out. Untyped on
+purpose: this is the wire, and the activity's spec models type both of its sides."""
 
 ACTIVITIES: dict[str, WireActivity] = {}
 """Every activity by its registered name (filled by the modules that declare them)."""

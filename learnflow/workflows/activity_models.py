@@ -19,7 +19,7 @@ the boundary: `call(ctx, step, GRADE, GradeInput(...), timings)` gives a `GradeO
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from pydantic import (
     AwareDatetime,
@@ -187,8 +187,8 @@ class ExamResultStored(_Wire):
     reason: str | None = None
 
     @model_serializer(mode="wrap")
-    def _without_nulls(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        dumped: dict[str, Any] = handler(self)
+    def _without_nulls(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        dumped: dict[str, object] = handler(self)
         return {key: value for key, value in dumped.items() if value is not None}
 
 

@@ -7,7 +7,6 @@ starter already solves teaches nothing). Compensation undoes index and status in
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from learnflow import outbox
@@ -16,7 +15,7 @@ from learnflow.db.pool import Conn
 from learnflow.db.repos import classes, exercises
 from learnflow.errors import NotAllowed, NotFound
 from learnflow.events import ExercisePublished
-from learnflow.sidecar import Sidecar, UpstreamRejected
+from learnflow.sidecar import Sidecar
 from learnflow.workflows import publishing as wf_publishing
 from learnflow.workflows import store
 from learnflow.workflows.activities import activity, database, sidecar
@@ -29,7 +28,8 @@ from learnflow.workflows.activity_models import (
     Published,
 )
 from learnflow.workflows.models import ValidationReport
-from learnflow.workflows.session_activities import CODE_RUNNER, event_id
+from learnflow.workflows.runner import TestsRun, Verdict, run_tests
+from learnflow.workflows.session_activities import event_id
 
 S = ExerciseStatus
 
@@ -65,31 +65,24 @@ async def begin_publication(payload: BeginInput) -> PublicationStatus:
     return PublicationStatus(status=S.VALIDATING.value)
 
 
-async def _run(client: Sidecar, code: str, tests: str, exercise_id: str) -> dict[str, Any]:
-    body = {"code": code, "tests": tests, "module_name": "solution", "exercise_id": exercise_id}
-    try:
-        result: dict[str, Any] = await client.invoke(CODE_RUNNER, "tests", json_body=body)
-    except UpstreamRejected as rejected:  # the runner refuses these tests/code: a verdict
-        return {"status": "rejected", "message": rejected.message, "tests": []}
-    return result
+async def _run(client: Sidecar, code: str, tests: str, exercise_id: str) -> Verdict:
+    run = TestsRun(code=code, tests=tests, exercise_id=exercise_id)
+    return await run_tests(client, run, refused="rejected")  # refused tests/code: a verdict
 
 
-def _failing(result: dict[str, Any]) -> str:
+def _failing(verdict: Verdict) -> str:
     names = [
-        f"{case.get('name')}: {(case.get('message') or case.get('status') or '').strip()[:160]}"
-        for case in result.get("tests") or []
-        if case.get("status") != "pass"
+        f"{case.name}: {(case.message or case.status).strip()[:160]}"
+        for case in verdict.tests
+        if case.status != "pass"
     ]
     if names:
         return "; ".join(names[:3])
-    return (result.get("message") or result.get("status") or "unknown").strip()[:300]
+    return (verdict.message or verdict.status or "unknown").strip()[:300]
 
 
-def _outcomes(result: dict[str, Any]) -> list[tuple[str, str]]:
-    tests = result.get("tests") or []
-    return [(str(t.get("name")), str(t.get("status"))) for t in tests] or [
-        ("*", str(result.get("status")))
-    ]
+def _outcomes(verdict: Verdict) -> list[tuple[str, str]]:
+    return [(case.name, case.status) for case in verdict.tests] or [("*", verdict.status)]
 
 
 @activity(wf_publishing.VALIDATE)
@@ -104,9 +97,9 @@ async def validate_exercise(payload: ExerciseRef) -> ValidationReport:
         again = await _run(client, exercise.solution, exercise.tests, exercise.id)
     report = ValidationReport(
         ok=True,
-        reference_status=str(reference.get("status")),
-        starter_status=str(starter.get("status")),
-        tests_total=len(reference.get("tests") or []),
+        reference_status=reference.status,
+        starter_status=starter.status,
+        tests_total=len(reference.tests),
         repeatable=_outcomes(reference) == _outcomes(again),
     )
     if not report.repeatable:
@@ -116,13 +109,13 @@ async def validate_exercise(payload: ExerciseRef) -> ValidationReport:
             f"({_failing(reference) or 'all pass'} / {_failing(again) or 'all pass'}); "
             "make them deterministic"
         )
-    elif reference.get("status") != "pass":
+    elif not reference.passed:
         report.ok = False
         report.reason = f"the reference solution does not pass the tests ({_failing(reference)})"
-    elif starter.get("status") == "pass":
+    elif starter.passed:
         report.ok = False
         report.reason = "the starter code already passes every test; the tests check nothing"
-    elif starter.get("status") == "rejected":
+    elif starter.status == "rejected":
         report.ok = False
         report.reason = f"the code runner refused the starter code: {_failing(starter)}"
     return report

@@ -38,7 +38,7 @@ from learnflow.db.repos import (
 from learnflow.errors import Conflict, NotFound
 from learnflow.events import SessionFinalized, SessionStarted, StruggleDetected
 from learnflow.progress.struggle import StruggleTrigger
-from learnflow.sidecar import Sidecar, UpstreamRejected
+from learnflow.sidecar import Sidecar
 from learnflow.workflows import session as wf_session
 from learnflow.workflows.activities import activity, database, sidecar
 from learnflow.workflows.activity_models import (
@@ -62,11 +62,11 @@ from learnflow.workflows.activity_models import (
     SummaryInput,
 )
 from learnflow.workflows.models import GradeResult, MasteryChange
+from learnflow.workflows.runner import TestsRun, run_tests
 from learnflow.workflows.steps import RECORD_FAILURE
 from learnflow.workflows.store import open_ops_alert
 
 EVENT_NAMESPACE = uuid.UUID("0b7d3f4e-5c1a-4f0e-8d7b-6a2e9c1f3b55")
-CODE_RUNNER = "code-runner"
 DEBRIEF = "debrief"
 
 
@@ -126,37 +126,24 @@ async def raise_stuck_alert(payload: StuckAlertInput) -> StuckAlertRaised:
 # --- grading -------------------------------------------------------------------------------------
 
 
-async def _exercise_tests(conn: Any, exercise_id: str) -> dict[str, Any] | None:
-    """What the code runner needs to grade an exercise: its hidden tests and, for a curriculum
-    exercise, its time limits (a custom exercise gets the runner's defaults)."""
+async def _tests_run(conn: Any, exercise_id: str, code: str) -> TestsRun | None:
+    """What the code runner needs to grade `code` on an exercise: its hidden tests and, for a
+    curriculum exercise, its time limits (a custom exercise gets the runner's defaults)."""
     try:
         exercise = load_catalog().exercise(exercise_id)
     except NotFound:
         pass
     else:
-        return {
-            "tests": exercise.tests,
-            "test_timeout_s": exercise.limits.test_timeout_s,
-            "run_timeout_s": exercise.limits.run_timeout_s,
-        }
+        return TestsRun(
+            code=code,
+            tests=exercise.tests,
+            test_timeout_s=exercise.limits.test_timeout_s,
+            run_timeout_s=exercise.limits.run_timeout_s,
+        )
     custom = await exercises.get_custom_exercise(conn, exercise_id=exercise_id)
     if custom is None or custom.status is not ExerciseStatus.READY:
         return None
-    return {"tests": custom.tests}
-
-
-async def _run_tests(client: Sidecar, body: dict[str, Any]) -> dict[str, Any]:
-    """The code runner's verdict; a request it refuses (e.g. code too large) is a graded error."""
-    try:
-        result: dict[str, Any] = await client.invoke(CODE_RUNNER, "tests", json_body=body)
-    except UpstreamRejected as rejected:
-        return {"status": "error", "message": rejected.message, "tests": []}
-    return result
-
-
-def _summarise(result: dict[str, Any]) -> tuple[int, int]:
-    cases = result.get("tests") or []
-    return sum(1 for c in cases if c.get("status") == "pass"), len(cases)
+    return TestsRun(code=code, tests=custom.tests)
 
 
 async def _grade_one(
@@ -166,8 +153,8 @@ async def _grade_one(
     stored = await submissions.get_submission(conn, submission_id=UUID(submission_id))
     if stored is None or stored.student_id != student or stored.exercise_id != exercise_id:
         raise NotFound(f"no submission {submission_id} of this student for {exercise_id}")
-    tests = await _exercise_tests(conn, exercise_id)
-    if tests is None:
+    run = await _tests_run(conn, exercise_id, stored.code)
+    if run is None:
         return GradeResult(
             exercise_id=exercise_id,
             submission_id=submission_id,
@@ -175,20 +162,10 @@ async def _grade_one(
             passed=False,
             message=f"{exercise_id} is not a curriculum exercise or a ready custom exercise",
         )
-    result = await _run_tests(
-        client,
-        {
-            "code": stored.code,
-            **tests,
-            "module_name": "solution",
-            "submission_id": submission_id,
-            "exercise_id": exercise_id,
-            "session_id": session_id,
-            "user_id": str(student),
-        },
-    )
-    passed_count, total = _summarise(result)
-    passed = result.get("status") == "pass"
+    run.submission_id, run.exercise_id = submission_id, exercise_id
+    run.session_id, run.user_id = session_id, str(student)
+    verdict = await run_tests(client, run, refused="error")  # refused code: a graded error
+    passed, passed_count, total = verdict.passed, verdict.tests_passed, len(verdict.tests)
     score = 100.0 if passed else round(100.0 * passed_count / total, 2) if total else 0.0
     await attempts.record_exercise_attempt(
         conn,
@@ -205,12 +182,12 @@ async def _grade_one(
     return GradeResult(
         exercise_id=exercise_id,
         submission_id=submission_id,
-        status=str(result.get("status", "error")),
+        status=verdict.status,
         passed=passed,
         tests_passed=passed_count,
         tests_total=total,
         score=score,
-        message=result.get("message"),
+        message=verdict.message,
     )
 
 
@@ -339,7 +316,9 @@ def exam_item_results(
     choices: dict[str, int],
     graded: list[GradeResult],
 ) -> list[dict[str, Any]]:
-    """One result per exam item, in the exam's order; an item never answered counts as wrong."""
+    """One result per exam item, in the exam's order; an item never answered counts as wrong.
+
+    Rows as `exams.save_results` takes them (columns by name; the keys differ by item kind)."""
     by_exercise = {g.exercise_id: g for g in graded}
     results: list[dict[str, Any]] = []
     for position, item in enumerate(items):

@@ -226,7 +226,7 @@ async def _start(
         timings=Timings.from_settings(settings),
     )
     workflow_id = wf_enrollment.instance_id(str(join_id))
-    await host.client.start(wf_enrollment.WORKFLOW, workflow_id, job.model_dump(mode="json"))
+    await host.client.start(wf_enrollment.WORKFLOW, workflow_id, job)
     return workflow_id
 
 

@@ -333,9 +333,7 @@ async def start_exam(
         )
         # inside the transaction: if the workflow does not start, no attempt is written
         await host.client.start(
-            wf_session.WORKFLOW,
-            wf_session.instance_id(state.session_id),
-            state.model_dump(mode="json"),
+            wf_session.WORKFLOW, wf_session.instance_id(state.session_id), state
         )
         host.remember_owner(state.session_id, state.student_id)
         return await _public(conn, exam, _attempt(attempt), with_paper=True)
@@ -388,9 +386,7 @@ async def answer(
         )
     session_id = str(attempt.id)
     event = await to_event(event_in, session_id=session_id, student_id=str(user.user_id), pool=pool)
-    await host.client.raise_event(
-        wf_session.instance_id(session_id), wf_session.EVENT, event.model_dump(mode="json")
-    )
+    await host.client.raise_event(wf_session.instance_id(session_id), wf_session.EVENT, event)
     return Accepted(exam_id=exam_id, item_id=item.id, event_id=event.id, message="Answer saved.")
 
 
@@ -406,9 +402,7 @@ async def submit(exam_id: UUID, user: AnswerQuota, pool: PoolDep, host: HostDep)
         student_id=str(user.user_id),
         pool=pool,
     )
-    await host.client.raise_event(
-        wf_session.instance_id(session_id), wf_session.EVENT, event.model_dump(mode="json")
-    )
+    await host.client.raise_event(wf_session.instance_id(session_id), wf_session.EVENT, event)
     return Accepted(
         exam_id=exam_id, event_id=event.id, message="Submitted: your result is being graded."
     )

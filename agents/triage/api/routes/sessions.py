@@ -78,9 +78,7 @@ async def start_session(
 ) -> SessionPublic:
     state = new_session(body, student_id=user.user_id, settings=settings)
     instance_id = wf_session.instance_id(state.session_id)
-    created = await host.client.start(
-        wf_session.WORKFLOW, instance_id, state.model_dump(mode="json")
-    )
+    created = await host.client.start(wf_session.WORKFLOW, instance_id, state)
     if not created:
         response.status_code = status.HTTP_200_OK
         try:
@@ -121,9 +119,7 @@ async def _deliver(
     if session_id in host.closed:
         raise Conflict(f"session {session_id} is finalized (or finalizing); start a new one")
     event = await to_event(body, session_id=session_id, student_id=owner, pool=pool, at=at)
-    await host.client.raise_event(
-        wf_session.instance_id(session_id), wf_session.EVENT, event.model_dump(mode="json")
-    )
+    await host.client.raise_event(wf_session.instance_id(session_id), wf_session.EVENT, event)
     return EventAccepted(session_id=session_id, event_id=event.id, kind=event.kind)
 
 
