@@ -16,7 +16,15 @@ from fastapi import APIRouter, Request
 from debrief_agent import activity, notifications
 from debrief_agent.progress_consumer import consume_event, consume_quiz, quiz_attempt_of
 from learnflow.api.pubsub import add_subscriber
-from learnflow.events import Event, ExerciseAssigned, QuizCompleted
+from learnflow.events import (
+    CodeExecuted,
+    Event,
+    ExerciseAssigned,
+    ExerciseGraded,
+    LearningResponse,
+    LearningRouted,
+    QuizCompleted,
+)
 
 router = APIRouter(tags=["events"])
 
@@ -35,21 +43,20 @@ async def _routed(event: Event, request: Request) -> None:
     await _progress(event, request)
 
 
-add_subscriber(router, "learning.routed", _routed)
-add_subscriber(router, "learning.response", _record)
-add_subscriber(router, "code.executed", _progress)
-add_subscriber(router, "exercise.graded", _progress)
+add_subscriber(router, LearningRouted, _routed)
+add_subscriber(router, LearningResponse, _record)
+add_subscriber(router, CodeExecuted, _progress)
+add_subscriber(router, ExerciseGraded, _progress)
 
 
-async def _quiz(event: Event, request: Request) -> None:
-    if isinstance(event, QuizCompleted) and event.user_id:
+async def _quiz(event: QuizCompleted, request: Request) -> None:
+    if event.user_id:
         await consume_quiz(request.app.state.pool, quiz_attempt_of(event))
 
 
-async def _assigned(event: Event, request: Request) -> None:
-    if isinstance(event, ExerciseAssigned):
-        await notifications.on_exercise_assigned(request.app.state.pool, event)
+async def _assigned(event: ExerciseAssigned, request: Request) -> None:
+    await notifications.on_exercise_assigned(request.app.state.pool, event)
 
 
-add_subscriber(router, "quiz.completed", _quiz)
-add_subscriber(router, "exercise.assigned", _assigned)
+add_subscriber(router, QuizCompleted, _quiz)
+add_subscriber(router, ExerciseAssigned, _assigned)

@@ -24,7 +24,7 @@ from learnflow.auth.deps import CurrentUser
 from learnflow.db.models import Role
 from learnflow.db.pool import Pool
 from learnflow.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from learnflow.events import Event, SessionActivity
+from learnflow.events import SessionActivity
 from learnflow.workflows import session as wf_session
 from learnflow.workflows.client import Instance
 from learnflow.workflows.models import SessionView
@@ -134,9 +134,8 @@ async def send_event(
     return await _deliver(host, _pool(request), session_id, str(user.user_id), body)
 
 
-async def _on_session_activity(event: Event, request: Request) -> None:
+async def _on_session_activity(event: SessionActivity, request: Request) -> None:
     """Kafka delivery: the same path as the HTTP route; 4xx → dead letter, 5xx → retried."""
-    assert isinstance(event, SessionActivity)
     host = await require_ready(request)
     data: dict[str, Any] = {**event.data, "id": event.id, "kind": event.kind}
     try:
@@ -153,4 +152,4 @@ async def _on_session_activity(event: Event, request: Request) -> None:
     await _deliver(host, _pool(request), event.session_id, owner, body, at=event.occurred_at)
 
 
-add_subscriber(internal_router, SessionActivity.topic, _on_session_activity)
+add_subscriber(internal_router, SessionActivity, _on_session_activity)
