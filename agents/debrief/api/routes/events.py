@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 
 from debrief_agent import activity, notifications
 from debrief_agent.progress_consumer import consume_event, consume_quiz, quiz_attempt_of
+from learnflow.api.deps import pool_of
 from learnflow.api.pubsub import add_subscriber
 from learnflow.events import (
     CodeExecuted,
@@ -34,7 +35,7 @@ async def _record(event: Event, request: Request) -> None:
 
 
 async def _progress(event: Event, request: Request) -> None:
-    await consume_event(request.app.state.pool, event)
+    await consume_event(pool_of(request), event)
 
 
 async def _routed(event: Event, request: Request) -> None:
@@ -51,11 +52,11 @@ add_subscriber(router, ExerciseGraded, _progress)
 
 async def _quiz(event: QuizCompleted, request: Request) -> None:
     if event.user_id:
-        await consume_quiz(request.app.state.pool, quiz_attempt_of(event))
+        await consume_quiz(pool_of(request), quiz_attempt_of(event))
 
 
 async def _assigned(event: ExerciseAssigned, request: Request) -> None:
-    await notifications.on_exercise_assigned(request.app.state.pool, event)
+    await notifications.on_exercise_assigned(pool_of(request), event)
 
 
 add_subscriber(router, QuizCompleted, _quiz)

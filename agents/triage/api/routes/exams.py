@@ -33,7 +33,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from learnflow.api.deps import SettingsDep
+from learnflow.api.deps import PoolDep, SettingsDep
 from learnflow.api.ranges import ranged_response
 from learnflow.auth.deps import CurrentUser
 from learnflow.db.models import Role
@@ -44,7 +44,7 @@ from learnflow.speech import MEDIA_TYPE, Speaker
 from learnflow.workflows import session as wf_session
 from learnflow.workflows.models import SessionState, Timings
 from triage_agent import exams as papers
-from triage_agent.api.deps import PoolDep, Staff
+from triage_agent.api.deps import Staff
 from triage_agent.limits import AnswerQuota
 from triage_agent.sessions import ID_PATTERN, MAX_CODE_CHARS, SessionEventIn, to_event
 from triage_agent.workflow_runtime import WorkflowHost, require_ready

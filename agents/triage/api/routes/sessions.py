@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import ValidationError
 
-from learnflow.api.deps import SettingsDep
+from learnflow.api.deps import OptionalPoolDep, SettingsDep, optional_pool_of
 from learnflow.api.pubsub import add_subscriber
 from learnflow.auth.deps import CurrentUser
 from learnflow.db.models import Role
@@ -42,10 +42,6 @@ from triage_agent.workflow_runtime import WorkflowHost, require_ready
 router = APIRouter(prefix="/sessions", tags=["sessions"])
 internal_router = APIRouter(tags=["sessions"])
 HostDep = Annotated[WorkflowHost, Depends(require_ready)]
-
-
-def _pool(request: Request) -> Pool | None:
-    return getattr(request.app.state, "pool", None)
 
 
 def _public(session_id: str, instance: Instance) -> SessionPublic:
@@ -127,11 +123,11 @@ async def _deliver(
     "/{session_id}/events", response_model=EventAccepted, status_code=status.HTTP_202_ACCEPTED
 )
 async def send_event(
-    session_id: str, body: SessionEventIn, user: CurrentUser, host: HostDep, request: Request
+    session_id: str, body: SessionEventIn, user: CurrentUser, host: HostDep, pool: OptionalPoolDep
 ) -> EventAccepted:
     if user.role is not Role.STUDENT:
         raise NotAllowed("only the student of a session sends it events")
-    return await _deliver(host, _pool(request), session_id, str(user.user_id), body)
+    return await _deliver(host, pool, session_id, str(user.user_id), body)
 
 
 async def _on_session_activity(event: SessionActivity, request: Request) -> None:
@@ -149,7 +145,8 @@ async def _on_session_activity(event: SessionActivity, request: Request) -> None
         owner = view.get("student_id") if isinstance(view, dict) else None
         if not isinstance(owner, str):
             raise NotFound(f"no session {event.session_id}")
-    await _deliver(host, _pool(request), event.session_id, owner, body, at=event.occurred_at)
+    pool = optional_pool_of(request)
+    await _deliver(host, pool, event.session_id, owner, body, at=event.occurred_at)
 
 
 add_subscriber(internal_router, SessionActivity, _on_session_activity)

@@ -17,7 +17,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from learnflow.api.deps import SettingsDep
+from learnflow.api.deps import PoolDep, SettingsDep
 from learnflow.curriculum import load_catalog
 from learnflow.db.models import Difficulty, Role
 from learnflow.db.pool import Pool
@@ -28,7 +28,7 @@ from learnflow.workflows import publishing as wf_publishing
 from learnflow.workflows import store
 from learnflow.workflows.models import PublishInput, Timings
 from triage_agent import generating
-from triage_agent.api.deps import PoolDep, Staff
+from triage_agent.api.deps import Staff
 from triage_agent.workflow_runtime import WorkflowHost, require_ready
 
 router = APIRouter(prefix="/teacher", tags=["teacher"])
