@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -217,6 +217,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
 }
 TOPICS: tuple[str, ...] = tuple(EVENT_TYPES)
 
+E = TypeVar("E", bound=Event)
+
 
 def dead_letter_topic(topic: str) -> str:
     return f"{topic}.dlq"
@@ -227,6 +229,12 @@ def parse_event(topic: str, data: Any) -> Event:
     cls = EVENT_TYPES.get(topic)
     if cls is None:
         raise InvalidInput(f"unknown topic {topic!r}; known topics: {', '.join(TOPICS)}")
+    return parse_as(cls, data)
+
+
+def parse_as(cls: type[E], data: Any) -> E:
+    """Parse a payload delivered on `cls.topic` into `cls`; raises InvalidInput otherwise."""
+    topic = cls.topic
     if not isinstance(data, dict):
         raise InvalidInput(f"event on {topic!r} must be a JSON object, got {type(data).__name__}")
     try:

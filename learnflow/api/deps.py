@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from learnflow.db.pool import Pool
 from learnflow.outbox import EventSink
 from learnflow.settings import Settings
 from learnflow.sidecar import Sidecar
@@ -14,6 +15,19 @@ from learnflow.sidecar import Sidecar
 def _sidecar(request: Request) -> Sidecar:
     sidecar: Sidecar = request.app.state.sidecar
     return sidecar
+
+
+def pool_of(request: Request) -> Pool:
+    """The app's connection pool (`app.state.pool`, opened at start-up); also for code that is
+    not a route, such as a pub/sub handler, which gets the request but no dependencies."""
+    pool: Pool = request.app.state.pool
+    return pool
+
+
+def optional_pool_of(request: Request) -> Pool | None:
+    """The pool, or None in an app started without its database (triage's chat keeps working)."""
+    pool: Pool | None = getattr(request.app.state, "pool", None)
+    return pool
 
 
 def _events(request: Request) -> EventSink:
@@ -28,5 +42,7 @@ def _settings(request: Request) -> Settings:
 
 
 SidecarDep = Annotated[Sidecar, Depends(_sidecar)]
+PoolDep = Annotated[Pool, Depends(pool_of)]
+OptionalPoolDep = Annotated[Pool | None, Depends(optional_pool_of)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 EventsDep = Annotated[EventSink, Depends(_events)]

@@ -1,8 +1,13 @@
 """Receiving events from Dapr pub/sub.
 
 Subscriptions are declarative (components/subscriptions.yaml, with scopes and dead-letter
-topics); this module gives each app the HTTP side of them. A handler gets the parsed, versioned
-event; it must be idempotent (dedupe on `event.id`), because delivery is at least once.
+topics); this module gives each app the HTTP side of them. A subscriber names the event class of
+its topic, and its handler gets the parsed, versioned event as that class:
+
+    async def on_activity(event: SessionActivity, request: Request) -> None: ...
+    add_subscriber(router, SessionActivity, on_activity)
+
+A handler must be idempotent (dedupe on `event.id`), because delivery is at least once.
 
 Outcomes: the handler returns normally -> SUCCESS; it raises `LearnFlowError` with a 5xx status
 or any other exception -> RETRY (Dapr retries per the resiliency policy, then dead-letters);
@@ -20,20 +25,25 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from learnflow.errors import InvalidInput, LearnFlowError
-from learnflow.events import Event, dead_letter_topic, parse_event
+from learnflow.events import EVENT_TYPES, E, dead_letter_topic, parse_as
 from learnflow.tracecontext import current_trace, parse_traceparent, set_current_trace
 
 log = logging.getLogger("learnflow.pubsub")
 
-EventHandler = Callable[[Event, Request], Awaitable[None]]
+EventHandler = Callable[[E, Request], Awaitable[None]]
+"""Handles one delivered event of type `E` (a handler of `Event` takes any topic's)."""
 
 
 def event_route(topic: str) -> str:
     return "/events/" + topic.replace(".", "-")
 
 
-def add_subscriber(router: APIRouter, topic: str, handler: EventHandler) -> None:
-    """Serve the route a declarative Subscription for `topic` delivers to."""
+def add_subscriber(router: APIRouter, event_type: type[E], handler: EventHandler[E]) -> None:
+    """Serve the route a declarative Subscription for `event_type.topic` delivers to; the
+    handler gets each delivery parsed as `event_type`."""
+    topic = event_type.topic
+    if EVENT_TYPES.get(topic) is not event_type:
+        raise ValueError(f"{event_type.__name__} is not the registered event of {topic!r}")
 
     async def receive(request: Request) -> dict[str, str]:
         raw = await request.body()
@@ -42,7 +52,7 @@ def add_subscriber(router: APIRouter, topic: str, handler: EventHandler) -> None
             data = envelope.get("data", envelope) if isinstance(envelope, dict) else envelope
             if isinstance(data, str):
                 data = json.loads(data)
-            event = parse_event(topic, data)
+            event = parse_as(event_type, data)
         except (ValueError, InvalidInput) as exc:
             await _dead_letter(request, topic, raw, str(exc))
             return {"status": "SUCCESS"}

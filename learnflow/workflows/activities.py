@@ -1,16 +1,20 @@
 """How activities are declared, and what they may use.
 
-    @activity("grade_session_work")
-    async def grade(payload: dict[str, Any]) -> dict[str, Any]: ...
+    @activity(wf_session.GRADE)
+    async def grade_session_work(payload: GradeInput) -> GradeOutput: ...
 
-An activity takes and returns plain JSON. It runs at least once per attempt, on the workflow
-worker's own event loop (not the web app's), so it opens what it needs per call: a database
-connection (`database()`), the app's sidecar (`sidecar()`). Its payload carries `timeout_s`; an
-attempt that takes longer fails and is retried by the calling step's policy.
+An activity is declared with its `ActivitySpec` (name, input model, output model; see
+`activity_models`): the runtime hands it plain JSON, which is validated into the input model
+before the activity runs, and the model it returns goes back as JSON. It runs at least once per
+attempt, on the workflow worker's own event loop (not the web app's), so it opens what it needs
+per call: a database connection (`database()`), the app's sidecar (`sidecar()`). Its payload
+carries `timeout_s`; an attempt that takes longer fails and is retried by the calling step's
+policy.
 
 Errors: a `LearnFlowError` that is the caller's fault (4xx: invalid input, not found, conflict,
 rejected upstream) cannot get better by retrying, so it ends the step at once
-(`NonRetryableError`); anything else (a dependency down, a timeout) is retried.
+(`NonRetryableError`); anything else (a dependency down, a timeout) is retried. An input that
+does not fit the activity's model is such an error (`InvalidActivityInput`).
 """
 
 from __future__ import annotations
@@ -20,15 +24,23 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from pydantic import ValidationError
+
 from learnflow.db.pool import Conn, connect
-from learnflow.errors import LearnFlowError
+from learnflow.errors import InvalidInput, LearnFlowError
 from learnflow.settings import get_settings
 from learnflow.sidecar import Sidecar, UpstreamRejected
+from learnflow.workflows.activity_models import ActivitySpec, In, Out
 
-ActivityFn = Callable[[dict[str, Any]], Awaitable[Any]]
+WireActivity = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+"""An activity as the runtime calls it: a JSON object in, a JSON object out. Untyped on
+purpose: this is the wire, and the activity's spec models type both of its sides."""
 
-ACTIVITIES: dict[str, ActivityFn] = {}
+ACTIVITIES: dict[str, WireActivity] = {}
 """Every activity by its registered name (filled by the modules that declare them)."""
+
+SPECS: dict[str, ActivitySpec[Any, Any]] = {}
+"""Every activity's spec (its models) by its registered name."""
 
 DEFAULT_TIMEOUT_S = 45.0
 
@@ -41,21 +53,46 @@ class ActivityTimeout(Exception):
     """An attempt took longer than its `timeout_s` (retried)."""
 
 
+class InvalidActivityInput(InvalidInput):
+    """The payload does not fit the activity's input model: no retry can fix it."""
+
+
 def _permanent(exc: BaseException) -> bool:
     if isinstance(exc, UpstreamRejected):
         return True
     return isinstance(exc, LearnFlowError) and 400 <= exc.status_code < 500
 
 
-def activity(name: str) -> Callable[[ActivityFn], ActivityFn]:
-    """Declare an activity under `name`, with its timeout and error classification."""
+def _timeout_s(payload: object) -> float:
+    given = payload.get("timeout_s") if isinstance(payload, dict) else None
+    return float(given or DEFAULT_TIMEOUT_S)
 
-    def declare(fn: ActivityFn) -> ActivityFn:
-        async def run(payload: dict[str, Any]) -> Any:
-            timeout_s = float(payload.get("timeout_s") or DEFAULT_TIMEOUT_S)
+
+def _input(spec: ActivitySpec[In, Out], payload: object) -> In:
+    try:
+        return spec.input.model_validate(payload)
+    except ValidationError as exc:
+        raise InvalidActivityInput(
+            f"{spec} got an input that does not fit {spec.input.__name__}: {exc}"
+        ) from exc
+
+
+def activity(
+    spec: ActivitySpec[In, Out],
+) -> Callable[[Callable[[In], Awaitable[Out]]], Callable[[In], Awaitable[Out]]]:
+    """Declare an activity under its spec's name, with its timeout and error classification.
+
+    The function itself is returned unchanged (typed, for direct use); `ACTIVITIES` gets the
+    JSON-level callable the runtime registers.
+    """
+    name = str(spec)
+
+    def declare(fn: Callable[[In], Awaitable[Out]]) -> Callable[[In], Awaitable[Out]]:
+        async def run(payload: dict[str, Any]) -> dict[str, Any]:
+            timeout_s = _timeout_s(payload)
             try:
                 async with asyncio.timeout(timeout_s):
-                    return await fn(payload)
+                    result = await fn(_input(spec, payload))
             except TimeoutError as exc:
                 raise ActivityTimeout(f"{name} did not finish within {timeout_s:g} s") from exc
             except Exception as exc:
@@ -63,13 +100,16 @@ def activity(name: str) -> Callable[[ActivityFn], ActivityFn]:
                     message = getattr(exc, "message", str(exc))
                     raise NonRetryableError(f"{type(exc).__name__}: {message}") from exc
                 raise
+            dumped: dict[str, Any] = result.model_dump(mode="json")
+            return dumped
 
         run.__name__ = fn.__name__
         run.__doc__ = fn.__doc__
         if name in ACTIVITIES:
             raise ValueError(f"two activities are named {name!r}")
         ACTIVITIES[name] = run
-        return run
+        SPECS[name] = spec
+        return fn
 
     return declare
 

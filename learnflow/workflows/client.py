@@ -15,6 +15,7 @@ from typing import Any
 
 import grpc  # type: ignore[import-untyped]
 from dapr.ext.workflow.aio import DaprWorkflowClient
+from pydantic import BaseModel
 
 from learnflow.errors import Busy, DependencyFailed, NotFound
 from learnflow.settings import Settings
@@ -100,14 +101,15 @@ class WorkflowClient:
             return None if state is None else instance_from_state(state)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def start(self, workflow: str, instance_id: str, payload: dict[str, Any]) -> bool:
-        """Start `instance_id` unless it exists (in any state); True if this call started it."""
+    async def start(self, workflow: str, instance_id: str, payload: BaseModel) -> bool:
+        """Start `instance_id` unless it exists (in any state); True if this call started it.
+        `payload` is the workflow's input model (`SessionState`, `PublishInput`, ...)."""
         if await self.get(instance_id) is not None:
             return False
         try:
             async with asyncio.timeout(CALL_TIMEOUT_S):
                 await self._client.schedule_new_workflow(
-                    workflow, input=payload, instance_id=instance_id
+                    workflow, input=payload.model_dump(mode="json"), instance_id=instance_id
                 )
         except grpc.aio.AioRpcError as exc:
             if exc.code() == grpc.StatusCode.ALREADY_EXISTS:
@@ -121,7 +123,9 @@ class WorkflowClient:
             ) from exc
         return True
 
-    async def raise_event(self, instance_id: str, name: str, data: dict[str, Any]) -> None:
+    async def raise_event(self, instance_id: str, name: str, event: BaseModel) -> None:
+        """Raise `name` on the instance with `event` (e.g. a `SessionEvent`) as its data."""
+        data = event.model_dump(mode="json")
         if not data:
             raise ValueError("event data must not be empty (the SDK drops empty payloads)")
         try:

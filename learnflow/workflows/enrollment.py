@@ -14,15 +14,22 @@ from __future__ import annotations
 
 import dapr.ext.workflow as wf
 
-from learnflow.workflows.models import EnrollInput, EnrollStep, EnrollView
+from learnflow.workflows.activity_models import (
+    ActivitySpec,
+    ClassFigures,
+    JoinRef,
+    ProgressInitialised,
+    Welcomed,
+)
+from learnflow.workflows.models import EnrollInput, EnrollView
 from learnflow.workflows.steps import StepFailed, Steps, call, record_failure, set_status
 
 WORKFLOW = "enrollment"
 
 # activities (learnflow.workflows.enrollment_activities)
-INIT_PROGRESS = "init_student_progress"
-WELCOME = "send_welcome_notification"
-FIGURES = "update_class_figures"
+INIT_PROGRESS = ActivitySpec("init_student_progress", JoinRef, ProgressInitialised)
+WELCOME = ActivitySpec("send_welcome_notification", JoinRef, Welcomed)
+FIGURES = ActivitySpec("update_class_figures", JoinRef, ClassFigures)
 
 
 def instance_id(join_id: str) -> str:
@@ -31,29 +38,26 @@ def instance_id(join_id: str) -> str:
 
 def enrollment_workflow(ctx: wf.DaprWorkflowContext, job: EnrollInput) -> Steps:
     timings = job.timings
-    ids = {"class_id": job.class_id, "student_id": job.student_id, "join_id": job.join_id}
+    ids = JoinRef(class_id=job.class_id, student_id=job.student_id, join_id=job.join_id)
     view = EnrollView(class_id=job.class_id, student_id=job.student_id)
     set_status(ctx, view)
-    steps: tuple[tuple[EnrollStep, str], ...] = (
-        ("progress", INIT_PROGRESS),
-        ("welcome", WELCOME),
-        ("figures", FIGURES),
-    )
     try:
-        for step, activity in steps:
-            view.step = step
-            set_status(ctx, view)
-            result = yield from call(ctx, step, activity, ids, timings)
-            if step == "progress":
-                view.topics_initialised = int(result.get("topics", 0))
-            elif step == "welcome":
-                view.welcomed = bool(result.get("created", False)) or bool(result.get("exists"))
-            else:
-                view.enrolled = int(result.get("enrolled", 0))
+        view.step = "progress"
+        set_status(ctx, view)
+        progress = yield from call(ctx, "progress", INIT_PROGRESS, ids, timings)
+        view.topics_initialised = progress.topics
+        view.step = "welcome"
+        set_status(ctx, view)
+        welcome = yield from call(ctx, "welcome", WELCOME, ids, timings)
+        view.welcomed = welcome.created
+        view.step = "figures"
+        set_status(ctx, view)
+        figures = yield from call(ctx, "figures", FIGURES, ids, timings)
+        view.enrolled = figures.enrolled
     except StepFailed as failed:
         view.failure = failed.failure
         set_status(ctx, view)
-        yield from record_failure(ctx, WORKFLOW, failed.failure, timings, ids)
+        yield from record_failure(ctx, WORKFLOW, failed.failure, timings, ids.model_dump())
         return view.model_dump(mode="json")
     view.step = "done"
     set_status(ctx, view)

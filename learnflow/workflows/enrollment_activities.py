@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from learnflow import outbox
@@ -13,13 +12,14 @@ from learnflow.errors import NotFound
 from learnflow.events import NotificationCreated
 from learnflow.workflows import enrollment as wf_enrollment
 from learnflow.workflows.activities import activity, database
+from learnflow.workflows.activity_models import ClassFigures, JoinRef, ProgressInitialised, Welcomed
 from learnflow.workflows.session_activities import event_id
 
 WELCOME_KIND = "class.welcome"
 
 
 @activity(wf_enrollment.INIT_PROGRESS)
-async def init_student_progress(payload: dict[str, Any]) -> dict[str, Any]:
+async def init_student_progress(payload: JoinRef) -> ProgressInitialised:
     """A progress row per curriculum module (kept as it is where the student already has one)."""
     topics = [module.id for module in load_catalog().modules]
     async with database() as conn:
@@ -27,22 +27,22 @@ async def init_student_progress(payload: dict[str, Any]) -> dict[str, Any]:
             await conn.execute(
                 "insert into progress (student_id, topic) values (%s, %s)"
                 " on conflict (student_id, topic) do nothing",
-                (UUID(payload["student_id"]), topic),
+                (UUID(payload.student_id), topic),
             )
-    return {"topics": len(topics)}
+    return ProgressInitialised(topics=len(topics))
 
 
 @activity(wf_enrollment.WELCOME)
-async def send_welcome_notification(payload: dict[str, Any]) -> dict[str, Any]:
+async def send_welcome_notification(payload: JoinRef) -> Welcomed:
     """One welcome per join (unique on the join's event id); its `notification.created` event
     goes to triage's outbox in the same transaction, so a retried activity stores and queues
     nothing new (the event id is derived from the join)."""
-    student_id = UUID(payload["student_id"])
-    source_id = f"enroll-{payload['join_id']}"
+    student_id = UUID(payload.student_id)
+    source_id = f"enroll-{payload.join_id}"
     async with database() as conn:
-        school_class = await get_class(conn, class_id=UUID(payload["class_id"]))
+        school_class = await get_class(conn, class_id=UUID(payload.class_id))
         if school_class is None:
-            raise NotFound(f"no class {payload['class_id']}")
+            raise NotFound(f"no class {payload.class_id}")
         teacher = await get_user(conn, user_id=school_class.teacher_id)
         who = teacher.display_name if teacher else "your teacher"
         cur = await conn.execute(
@@ -67,7 +67,7 @@ async def send_welcome_notification(payload: dict[str, Any]) -> dict[str, Any]:
             )
             row = await found.fetchone()
         if row is None:
-            raise NotFound(f"the welcome of join {payload['join_id']} is neither new nor stored")
+            raise NotFound(f"the welcome of join {payload.join_id} is neither new nor stored")
         await outbox.add(  # a retried attempt queues the same id: a no-op
             conn,
             NotificationCreated(
@@ -81,13 +81,13 @@ async def send_welcome_notification(payload: dict[str, Any]) -> dict[str, Any]:
             partition_key=str(student_id),
         )
     outbox.wake()
-    return {"created": True, "notification_id": str(row[0])}
+    return Welcomed(created=True, notification_id=str(row[0]))
 
 
 @activity(wf_enrollment.FIGURES)
-async def update_class_figures(payload: dict[str, Any]) -> dict[str, Any]:
+async def update_class_figures(payload: JoinRef) -> ClassFigures:
     """Recompute the class's figures from its enrollments (a replay writes the same numbers)."""
-    class_id = UUID(payload["class_id"])
+    class_id = UUID(payload.class_id)
     async with database() as conn:
         cur = await conn.execute(
             "insert into class_figures (class_id, enrolled, removed, welcomed, last_join_at)"
@@ -106,4 +106,4 @@ async def update_class_figures(payload: dict[str, Any]) -> dict[str, Any]:
             {"c": class_id, "k": WELCOME_KIND},
         )
         row = await cur.fetchone()
-    return {"enrolled": int(row[0]) if row else 0}
+    return ClassFigures(enrolled=int(row[0]) if row else 0)

@@ -9,11 +9,12 @@ configuration changed in between.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from learnflow.contracts import SessionTally
+from learnflow.progress.mastery import Level
 from learnflow.settings import Settings
 
 SessionMode = Literal["practice", "exam"]
@@ -111,10 +112,18 @@ class GradeResult(_Model):
     message: str | None = None
 
 
+class MasteryChange(_Model):
+    """One topic's mastery before and after a session (`before` is None for a first session)."""
+
+    before: int | None
+    after: int
+    level: Level
+
+
 class FinalizeOutcome(_Model):
     reason: str
     graded: list[GradeResult] = Field(default_factory=list)
-    mastery: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    mastery: dict[str, MasteryChange] = Field(default_factory=dict)
     summary: str | None = None
     debrief_id: str | None = None
 

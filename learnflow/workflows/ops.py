@@ -114,7 +114,8 @@ class WorkflowAdmin:
         return sorted(found, key=lambda i: (i.created_at is None, i.created_at), reverse=True)
 
     def history(self, instance_id: str) -> list[dict[str, Any]]:
-        """The current generation's history events, as JSON (protobuf field names)."""
+        """The current generation's history events, as JSON (protobuf field names; free-form:
+        the engine's schema, read back by `history_events`)."""
         try:
             response = self._stub.GetInstanceHistory(
                 pb.GetInstanceHistoryRequest(instanceId=instance_id),

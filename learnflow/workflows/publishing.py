@@ -12,8 +12,19 @@ indexed, half-ready or announced.
 
 from __future__ import annotations
 
+from typing import Any
+
 import dapr.ext.workflow as wf
 
+from learnflow.workflows.activity_models import (
+    ActivitySpec,
+    BeginInput,
+    CompensateInput,
+    ExerciseRef,
+    Indexed,
+    PublicationStatus,
+    Published,
+)
 from learnflow.workflows.models import PublishInput, PublishStep, PublishView, ValidationReport
 from learnflow.workflows.steps import (
     StepFailed,
@@ -27,12 +38,12 @@ from learnflow.workflows.steps import (
 WORKFLOW = "publish_exercise"
 
 # activities (learnflow.workflows.publishing_activities)
-BEGIN = "begin_publication"
-VALIDATE = "validate_exercise"
-INDEX = "index_exercise"
-MARK_READY = "mark_exercise_ready"
-NOTIFY = "notify_exercise_published"
-COMPENSATE = "compensate_publication"
+BEGIN = ActivitySpec("begin_publication", BeginInput, PublicationStatus)
+VALIDATE = ActivitySpec("validate_exercise", ExerciseRef, ValidationReport)
+INDEX = ActivitySpec("index_exercise", ExerciseRef, Indexed)
+MARK_READY = ActivitySpec("mark_exercise_ready", ExerciseRef, PublicationStatus)
+NOTIFY = ActivitySpec("notify_exercise_published", ExerciseRef, Published)
+COMPENSATE = ActivitySpec("compensate_publication", CompensateInput, PublicationStatus)
 
 
 def instance_id(exercise_id: str) -> str:
@@ -45,24 +56,26 @@ class _Rejected(Exception):
 
 def publish_exercise_workflow(ctx: wf.DaprWorkflowContext, job: PublishInput) -> Steps:
     timings = job.timings
-    ids = {"exercise_id": job.exercise_id, "class_id": job.class_id, "teacher_id": job.teacher_id}
+    ids = ExerciseRef(exercise_id=job.exercise_id, class_id=job.class_id, teacher_id=job.teacher_id)
     view = PublishView(exercise_id=job.exercise_id, class_id=job.class_id, step="validating")
     set_status(ctx, view)
     try:
-        begun = yield from call(
-            ctx, "begin", BEGIN, {**ids, "instance_id": ctx.instance_id}, timings
+        begin = BeginInput(
+            exercise_id=job.exercise_id,
+            class_id=job.class_id,
+            teacher_id=job.teacher_id,
+            instance_id=ctx.instance_id,
         )
-        if begun.get("status") == "ready":  # published before (a retried request): nothing to do
+        begun = yield from call(ctx, "begin", BEGIN, begin, timings)
+        if begun.status == "ready":  # published before (a retried request): nothing to do
             view.step = "ready"
             set_status(ctx, view)
             return view.model_dump(mode="json")
-        report = ValidationReport.model_validate(
-            (yield from call(ctx, "validate", VALIDATE, ids, timings))
-        )
+        report = yield from call(ctx, "validate", VALIDATE, ids, timings)
         view.validation = report
         if not report.ok:
             raise _Rejected(report.reason or "the exercise did not pass validation")
-        steps: tuple[tuple[PublishStep, str], ...] = (
+        steps: tuple[tuple[PublishStep, ActivitySpec[ExerciseRef, Any]], ...] = (
             ("indexing", INDEX),
             ("marking_ready", MARK_READY),
         )
@@ -78,7 +91,7 @@ def publish_exercise_workflow(ctx: wf.DaprWorkflowContext, job: PublishInput) ->
         return view.model_dump(mode="json")
     except StepFailed as failed:
         view.failure = failed.failure
-        yield from record_failure(ctx, WORKFLOW, failed.failure, timings, ids)
+        yield from record_failure(ctx, WORKFLOW, failed.failure, timings, ids.model_dump())
         reason = f"could not publish: {failed.failure.step} failed ({failed.failure.error})"
         view = yield from _compensate(ctx, view, job, reason)
         return view.model_dump(mode="json")
@@ -93,13 +106,14 @@ def _compensate(
     view.step = "compensating"
     view.reason = reason
     set_status(ctx, view)
-    payload = {"exercise_id": job.exercise_id, "reason": reason}
+    payload = CompensateInput(exercise_id=job.exercise_id, reason=reason)
     try:
         yield from call(ctx, "compensating", COMPENSATE, payload, job.timings)
     except StepFailed as failed:  # left for an operator: the alert says which exercise
         view.failure = failed.failure
         set_status(ctx, view)
-        yield from record_failure(ctx, WORKFLOW, failed.failure, job.timings, payload)
+        details = payload.model_dump()
+        yield from record_failure(ctx, WORKFLOW, failed.failure, job.timings, details)
         raise WorkflowStepError(str(failed)) from None
     view.step = "draft"
     set_status(ctx, view)

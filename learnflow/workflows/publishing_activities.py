@@ -7,7 +7,6 @@ starter already solves teaches nothing). Compensation undoes index and status in
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from learnflow import outbox
@@ -16,12 +15,21 @@ from learnflow.db.pool import Conn
 from learnflow.db.repos import classes, exercises
 from learnflow.errors import NotAllowed, NotFound
 from learnflow.events import ExercisePublished
-from learnflow.sidecar import Sidecar, UpstreamRejected
+from learnflow.sidecar import Sidecar
 from learnflow.workflows import publishing as wf_publishing
 from learnflow.workflows import store
 from learnflow.workflows.activities import activity, database, sidecar
+from learnflow.workflows.activity_models import (
+    BeginInput,
+    CompensateInput,
+    ExerciseRef,
+    Indexed,
+    PublicationStatus,
+    Published,
+)
 from learnflow.workflows.models import ValidationReport
-from learnflow.workflows.session_activities import CODE_RUNNER, event_id
+from learnflow.workflows.runner import TestsRun, Verdict, run_tests
+from learnflow.workflows.session_activities import event_id
 
 S = ExerciseStatus
 
@@ -34,16 +42,16 @@ async def _exercise(conn: Conn, exercise_id: str) -> CustomExercise:
 
 
 @activity(wf_publishing.BEGIN)
-async def begin_publication(payload: dict[str, Any]) -> dict[str, Any]:
+async def begin_publication(payload: BeginInput) -> PublicationStatus:
     """draft/failed → validating, and the publication record; a ready exercise stays ready."""
-    class_id, teacher = UUID(payload["class_id"]), UUID(payload["teacher_id"])
+    class_id, teacher = UUID(payload.class_id), UUID(payload.teacher_id)
     async with database() as conn:
-        exercise = await _exercise(conn, payload["exercise_id"])
+        exercise = await _exercise(conn, payload.exercise_id)
         school_class = await classes.get_class(conn, class_id=class_id)
         if school_class is None or school_class.teacher_id != teacher:
             raise NotAllowed(f"class {class_id} is not taught by the exercise's teacher")
         if exercise.status is S.READY:
-            return {"status": S.READY.value}
+            return PublicationStatus(status=S.READY.value)
         await exercises.set_custom_exercise_status(
             conn, exercise_id=exercise.id, status=S.VALIDATING
         )
@@ -52,54 +60,46 @@ async def begin_publication(payload: dict[str, Any]) -> dict[str, Any]:
             exercise_id=exercise.id,
             class_id=class_id,
             teacher_id=teacher,
-            instance_id=payload["instance_id"],
+            instance_id=payload.instance_id,
         )
-    return {"status": S.VALIDATING.value}
+    return PublicationStatus(status=S.VALIDATING.value)
 
 
-async def _run(client: Sidecar, code: str, tests: str, exercise_id: str) -> dict[str, Any]:
-    body = {"code": code, "tests": tests, "module_name": "solution", "exercise_id": exercise_id}
-    try:
-        result: dict[str, Any] = await client.invoke(CODE_RUNNER, "tests", json_body=body)
-    except UpstreamRejected as rejected:  # the runner refuses these tests/code: a verdict
-        return {"status": "rejected", "message": rejected.message, "tests": []}
-    return result
+async def _run(client: Sidecar, code: str, tests: str, exercise_id: str) -> Verdict:
+    run = TestsRun(code=code, tests=tests, exercise_id=exercise_id)
+    return await run_tests(client, run, refused="rejected")  # refused tests/code: a verdict
 
 
-def _failing(result: dict[str, Any]) -> str:
+def _failing(verdict: Verdict) -> str:
     names = [
-        f"{case.get('name')}: {(case.get('message') or case.get('status') or '').strip()[:160]}"
-        for case in result.get("tests") or []
-        if case.get("status") != "pass"
+        f"{case.name}: {(case.message or case.status).strip()[:160]}"
+        for case in verdict.tests
+        if case.status != "pass"
     ]
     if names:
         return "; ".join(names[:3])
-    return (result.get("message") or result.get("status") or "unknown").strip()[:300]
+    return (verdict.message or verdict.status or "unknown").strip()[:300]
 
 
-def _outcomes(result: dict[str, Any]) -> list[tuple[str, str]]:
-    tests = result.get("tests") or []
-    return [(str(t.get("name")), str(t.get("status"))) for t in tests] or [
-        ("*", str(result.get("status")))
-    ]
+def _outcomes(verdict: Verdict) -> list[tuple[str, str]]:
+    return [(case.name, case.status) for case in verdict.tests] or [("*", verdict.status)]
 
 
 @activity(wf_publishing.VALIDATE)
-async def validate_exercise(payload: dict[str, Any]) -> dict[str, Any]:
+async def validate_exercise(payload: ExerciseRef) -> ValidationReport:
     async with database() as conn:
-        exercise = await _exercise(conn, payload["exercise_id"])
+        exercise = await _exercise(conn, payload.exercise_id)
     if not exercise.tests.strip():
-        report = ValidationReport(ok=False, reason="the exercise has no tests")
-        return report.model_dump(mode="json")
+        return ValidationReport(ok=False, reason="the exercise has no tests")
     async with sidecar() as client:
         reference = await _run(client, exercise.solution, exercise.tests, exercise.id)
         starter = await _run(client, exercise.starter, exercise.tests, exercise.id)
         again = await _run(client, exercise.solution, exercise.tests, exercise.id)
     report = ValidationReport(
         ok=True,
-        reference_status=str(reference.get("status")),
-        starter_status=str(starter.get("status")),
-        tests_total=len(reference.get("tests") or []),
+        reference_status=reference.status,
+        starter_status=starter.status,
+        tests_total=len(reference.tests),
         repeatable=_outcomes(reference) == _outcomes(again),
     )
     if not report.repeatable:
@@ -109,65 +109,65 @@ async def validate_exercise(payload: dict[str, Any]) -> dict[str, Any]:
             f"({_failing(reference) or 'all pass'} / {_failing(again) or 'all pass'}); "
             "make them deterministic"
         )
-    elif reference.get("status") != "pass":
+    elif not reference.passed:
         report.ok = False
         report.reason = f"the reference solution does not pass the tests ({_failing(reference)})"
-    elif starter.get("status") == "pass":
+    elif starter.passed:
         report.ok = False
         report.reason = "the starter code already passes every test; the tests check nothing"
-    elif starter.get("status") == "rejected":
+    elif starter.status == "rejected":
         report.ok = False
         report.reason = f"the code runner refused the starter code: {_failing(starter)}"
-    return report.model_dump(mode="json")
+    return report
 
 
 @activity(wf_publishing.INDEX)
-async def index_exercise(payload: dict[str, Any]) -> dict[str, Any]:
+async def index_exercise(payload: ExerciseRef) -> Indexed:
     async with database() as conn:
-        exercise = await _exercise(conn, payload["exercise_id"])
-        await store.index_exercise(conn, exercise=exercise, class_id=UUID(payload["class_id"]))
-    return {"indexed": True}
+        exercise = await _exercise(conn, payload.exercise_id)
+        await store.index_exercise(conn, exercise=exercise, class_id=UUID(payload.class_id))
+    return Indexed(indexed=True)
 
 
 @activity(wf_publishing.MARK_READY)
-async def mark_exercise_ready(payload: dict[str, Any]) -> dict[str, Any]:
+async def mark_exercise_ready(payload: ExerciseRef) -> PublicationStatus:
     async with database() as conn:
         await exercises.set_custom_exercise_status(
-            conn, exercise_id=payload["exercise_id"], status=S.READY
+            conn, exercise_id=payload.exercise_id, status=S.READY
         )
-        await store.set_publication_status(conn, exercise_id=payload["exercise_id"], status="ready")
-    return {"status": S.READY.value}
+        await store.set_publication_status(conn, exercise_id=payload.exercise_id, status="ready")
+    return PublicationStatus(status=S.READY.value)
 
 
 @activity(wf_publishing.NOTIFY)
-async def notify_exercise_published(payload: dict[str, Any]) -> dict[str, Any]:
+async def notify_exercise_published(payload: ExerciseRef) -> Published:
     async with database() as conn:
-        exercise = await _exercise(conn, payload["exercise_id"])
+        exercise = await _exercise(conn, payload.exercise_id)
         await outbox.add(
             conn,
             ExercisePublished(
-                id=event_id(exercise.id, payload["class_id"], "published"),
-                user_id=payload["teacher_id"],
+                id=event_id(exercise.id, payload.class_id, "published"),
+                user_id=payload.teacher_id,
                 source="triage",
                 exercise_id=exercise.id,
-                class_id=payload["class_id"],
+                class_id=payload.class_id,
                 topic_id=exercise.topic,
                 title=exercise.title,
             ),
-            partition_key=payload["class_id"],
+            partition_key=payload.class_id,
         )
     outbox.wake()
-    return {"published": True}
+    return Published(published=True)
 
 
 @activity(wf_publishing.COMPENSATE)
-async def compensate_publication(payload: dict[str, Any]) -> dict[str, Any]:
+async def compensate_publication(payload: CompensateInput) -> PublicationStatus:
     """Unindex and return the exercise to draft; the publication keeps the reason."""
-    exercise_id, reason = payload["exercise_id"], payload["reason"]
+    exercise_id, reason = payload.exercise_id, payload.reason
     async with database() as conn:
         found = await exercises.get_custom_exercise(conn, exercise_id=exercise_id)
         if found is None:
-            return {"status": "missing"}
+            return PublicationStatus(status="missing")
         await store.unindex_exercise(conn, exercise_id=exercise_id)
         if found.status is S.VALIDATING:  # the lifecycle goes back to draft through failed
             await exercises.set_custom_exercise_status(
@@ -180,4 +180,4 @@ async def compensate_publication(payload: dict[str, Any]) -> dict[str, Any]:
         await store.set_publication_status(
             conn, exercise_id=exercise_id, status="draft", reason=reason
         )
-    return {"status": S.DRAFT.value}
+    return PublicationStatus(status=S.DRAFT.value)

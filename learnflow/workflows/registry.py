@@ -12,7 +12,7 @@ from learnflow.workflows import enrollment, publishing, session
 from learnflow.workflows import enrollment_activities as _enrollment_activities  # noqa: F401
 from learnflow.workflows import publishing_activities as _publishing_activities  # noqa: F401
 from learnflow.workflows import session_activities as _session_activities  # noqa: F401
-from learnflow.workflows.activities import ACTIVITIES, ActivityFn
+from learnflow.workflows.activities import ACTIVITIES, WireActivity
 
 WORKFLOWS: dict[str, Callable[..., Any]] = {
     session.WORKFLOW: session.session_workflow,
@@ -37,8 +37,11 @@ def _workflow_entry(fn: Callable[..., Any]) -> Callable[..., Any]:
     return entry
 
 
-def _activity_entry(fn: ActivityFn) -> Callable[..., Any]:
-    async def entry(ctx: wf.WorkflowActivityContext, payload: dict[str, Any]) -> Any:
+def _activity_entry(fn: WireActivity) -> Callable[..., Any]:
+    """The activity with the context the SDK passes first. Its input stays unannotated JSON:
+    the SDK would otherwise coerce it itself, before `activity` reads `timeout_s` from it."""
+
+    async def entry(ctx: wf.WorkflowActivityContext, payload: Any) -> Any:
         return await fn(payload)
 
     entry.__name__ = fn.__name__

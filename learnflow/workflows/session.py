@@ -30,10 +30,29 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import dapr.ext.workflow as wf
-from pydantic import ValidationError
+from pydantic import JsonValue, ValidationError
 
-from learnflow.contracts import SessionSummaryRequest
+from learnflow.contracts import SessionSummary, SessionSummaryRequest
 from learnflow.progress.struggle import StruggleTrigger, episode_key
+from learnflow.workflows.activity_models import (
+    ActivitySpec,
+    AnnounceInput,
+    DebriefStored,
+    ExamResultInput,
+    ExamResultStored,
+    FinalizedInput,
+    GradeInput,
+    GradeOutput,
+    MasteryChanges,
+    MasteryInput,
+    Published,
+    SessionDebriefDetails,
+    StoreDebriefInput,
+    StuckAlertInput,
+    StuckAlertRaised,
+    SubmissionRef,
+    SummaryInput,
+)
 from learnflow.workflows.models import (
     SEEN_IDS_KEPT,
     FinalizeOutcome,
@@ -58,14 +77,14 @@ WORKFLOW = "session"
 EVENT = "session_event"
 
 # activities (learnflow.workflows.session_activities)
-ANNOUNCE = "announce_session"
-RAISE_STUCK = "raise_stuck_alert"
-GRADE = "grade_session_work"
-MASTERY = "compute_mastery_changes"
-SUMMARY = "request_session_summary"
-STORE_DEBRIEF = "store_session_debrief"
-PUBLISH_FINALIZED = "publish_session_finalized"
-STORE_EXAM_RESULT = "store_exam_result"
+ANNOUNCE = ActivitySpec("announce_session", AnnounceInput, Published)
+RAISE_STUCK = ActivitySpec("raise_stuck_alert", StuckAlertInput, StuckAlertRaised)
+GRADE = ActivitySpec("grade_session_work", GradeInput, GradeOutput)
+MASTERY = ActivitySpec("compute_mastery_changes", MasteryInput, MasteryChanges)
+SUMMARY = ActivitySpec("request_session_summary", SummaryInput, SessionSummary)
+STORE_DEBRIEF = ActivitySpec("store_session_debrief", StoreDebriefInput, DebriefStored)
+PUBLISH_FINALIZED = ActivitySpec("publish_session_finalized", FinalizedInput, Published)
+STORE_EXAM_RESULT = ActivitySpec("store_exam_result", ExamResultInput, ExamResultStored)
 
 
 def instance_id(session_id: str) -> str:
@@ -274,17 +293,14 @@ def session_workflow(ctx: wf.DaprWorkflowContext, state: SessionState) -> Steps:
     return SessionView.of(state).model_dump(mode="json")
 
 
-def _alert_details(state: SessionState) -> dict[str, Any]:
+def _alert_details(state: SessionState) -> dict[str, JsonValue]:
     return {"session_id": state.session_id, "student_id": state.student_id, "mode": state.mode}
 
 
 def _announce(ctx: wf.DaprWorkflowContext, state: SessionState) -> Steps:
-    payload = {
-        "session_id": state.session_id,
-        "student_id": state.student_id,
-        "mode": state.mode,
-        "topic": state.topic,
-    }
+    payload = AnnounceInput(
+        session_id=state.session_id, student_id=state.student_id, mode=state.mode, topic=state.topic
+    )
     try:
         yield from call(ctx, "announce", ANNOUNCE, payload, state.timings)
     except StepFailed as failed:  # the session goes on; operators get the alert
@@ -309,19 +325,20 @@ def _on_event(ctx: wf.DaprWorkflowContext, state: SessionState, raw: Any) -> Ste
 
 def _grade_now(ctx: wf.DaprWorkflowContext, state: SessionState, event: SessionEvent) -> Steps:
     """Practice: grade a submission at once, so the learner sees the verdict in the status."""
-    payload = {
-        "session_id": state.session_id,
-        "student_id": state.student_id,
-        "submissions": [{"exercise_id": event.exercise_id, "submission_id": event.submission_id}],
-        "quiz": {},
-        "quiz_topics": {},
-    }
+    assert event.exercise_id is not None and event.submission_id is not None  # SessionEvent checks
+    payload = GradeInput(
+        session_id=state.session_id,
+        student_id=state.student_id,
+        submissions=[
+            SubmissionRef(exercise_id=event.exercise_id, submission_id=event.submission_id)
+        ],
+    )
     try:
         result = yield from call(ctx, "grade", GRADE, payload, state.timings)
     except StepFailed as failed:  # stays pending: finalize grades it again
         yield from record_failure(ctx, WORKFLOW, failed.failure, state.timings)
         return state
-    state = apply_grades(state, [GradeResult.model_validate(g) for g in result["graded"]])
+    state = apply_grades(state, result.graded)
     set_status(ctx, SessionView.of(state))
     return state
 
@@ -329,16 +346,16 @@ def _grade_now(ctx: wf.DaprWorkflowContext, state: SessionState, event: SessionE
 def _raise_stuck(ctx: wf.DaprWorkflowContext, state: SessionState) -> Steps:
     key = stuck_key(state)
     assert key is not None and state.current_exercise is not None
-    payload = {
-        "session_id": state.session_id,
-        "student_id": state.student_id,
-        "exercise_id": state.current_exercise,
-        "topic": topic_of(state.current_exercise),
-        "episode_key": key,
-        "detail": f"no run or heartbeat on {state.current_exercise} for "
+    payload = StuckAlertInput(
+        session_id=state.session_id,
+        student_id=state.student_id,
+        exercise_id=state.current_exercise,
+        topic=topic_of(state.current_exercise),
+        episode_key=key,
+        detail=f"no run or heartbeat on {state.current_exercise} for "
         f"{round(state.timings.stuck_after_s)} s",
-        "at": (state.last_work_at or state.started_at).isoformat(),
-    }
+        at=state.last_work_at or state.started_at,
+    )
     state.stuck_episodes = [*state.stuck_episodes, key]  # once per episode, even if it fails
     try:
         yield from call(ctx, "stuck_alert", RAISE_STUCK, payload, state.timings)
@@ -353,40 +370,39 @@ def _finalize(ctx: wf.DaprWorkflowContext, state: SessionState) -> Steps:
     reason = state.finalize_reason or "requested"
     state.phase = "finalizing"
     set_status(ctx, SessionView.of(state))
-    ids = {"session_id": state.session_id, "student_id": state.student_id}
+    session_id, student_id = state.session_id, state.student_id
 
-    submissions = [{"exercise_id": e, "submission_id": s} for e, s in sorted(state.pending.items())]
-    graded_raw = yield from call(
-        ctx,
-        "grade",
-        GRADE,
-        {**ids, "submissions": submissions, "quiz": state.quiz, "quiz_topics": state.quiz_topics},
-        timings,
+    submissions = [
+        SubmissionRef(exercise_id=e, submission_id=s) for e, s in sorted(state.pending.items())
+    ]
+    grading = GradeInput(
+        session_id=session_id,
+        student_id=student_id,
+        submissions=submissions,
+        quiz=state.quiz,
+        quiz_topics=state.quiz_topics,
     )
-    graded = [GradeResult.model_validate(g) for g in graded_raw["graded"]]
+    graded = (yield from call(ctx, "grade", GRADE, grading, timings)).graded
     state = apply_grades(state, graded)
     outcome = FinalizeOutcome(reason=reason, graded=graded)
     state.outcome = outcome
     set_status(ctx, SessionView.of(state))
     if state.exam_id is not None:  # the exam's result first: it must not wait on the debrief
-        yield from call(
-            ctx,
-            "exam_result",
-            STORE_EXAM_RESULT,
-            {
-                **ids,
-                "exam_id": state.exam_id,
-                "reason": reason,
-                "quiz": state.quiz,
-                "choices": state.choices,
-                "graded": [g.model_dump(mode="json") for g in graded],
-            },
-            timings,
+        exam_result = ExamResultInput(
+            session_id=session_id,
+            student_id=student_id,
+            exam_id=state.exam_id,
+            reason=reason,
+            quiz=state.quiz,
+            choices=state.choices,
+            graded=graded,
         )
+        yield from call(ctx, "exam_result", STORE_EXAM_RESULT, exam_result, timings)
 
-    outcome.mastery = yield from call(
-        ctx, "mastery", MASTERY, {**ids, "topics": mastery_topics(state, graded)}, timings
+    mastery = MasteryInput(
+        session_id=session_id, student_id=student_id, topics=mastery_topics(state, graded)
     )
+    outcome.mastery = (yield from call(ctx, "mastery", MASTERY, mastery, timings)).root
     request = SessionSummaryRequest(
         session_id=state.session_id,
         user_id=state.student_id,
@@ -394,36 +410,28 @@ def _finalize(ctx: wf.DaprWorkflowContext, state: SessionState) -> Steps:
         topic=state.topic,
         tally=state.tally,
     )
-    summary = yield from call(
-        ctx, "summary", SUMMARY, {"request": request.model_dump(mode="json")}, timings
+    summary = yield from call(ctx, "summary", SUMMARY, SummaryInput(request=request), timings)
+    outcome.summary = summary.summary
+    details = SessionDebriefDetails(
+        mode=state.mode,
+        topic=state.topic,
+        reason=reason,
+        tally=state.tally,
+        mastery=outcome.mastery,
+        graded=graded,
+        practised=summary.practised,
+        mistakes=summary.mistakes,
+        next_steps=summary.next_steps,
     )
-    outcome.summary = str(summary.get("summary", ""))
-    details = {
-        "mode": state.mode,
-        "topic": state.topic,
-        "reason": reason,
-        "tally": state.tally.model_dump(mode="json"),
-        "mastery": outcome.mastery,
-        "graded": [g.model_dump(mode="json") for g in graded],
-        "practised": summary.get("practised", []),
-        "mistakes": summary.get("mistakes", []),
-        "next_steps": summary.get("next_steps", []),
-    }
-    stored = yield from call(
-        ctx,
-        "debrief",
-        STORE_DEBRIEF,
-        {**ids, "summary": outcome.summary, "details": details},
-        timings,
+    debrief = StoreDebriefInput(
+        session_id=session_id, student_id=student_id, summary=outcome.summary, details=details
     )
-    outcome.debrief_id = stored["debrief_id"]
-    yield from call(
-        ctx,
-        "publish",
-        PUBLISH_FINALIZED,
-        {**ids, "reason": reason, "debrief_id": outcome.debrief_id},
-        timings,
+    stored = yield from call(ctx, "debrief", STORE_DEBRIEF, debrief, timings)
+    outcome.debrief_id = stored.debrief_id
+    finalized = FinalizedInput(
+        session_id=session_id, student_id=student_id, reason=reason, debrief_id=outcome.debrief_id
     )
+    yield from call(ctx, "publish", PUBLISH_FINALIZED, finalized, timings)
     state.phase = "finalized"
     set_status(ctx, SessionView.of(state))
     return state

@@ -7,19 +7,21 @@ no clocks, no I/O, no randomness — only calls on the workflow context.
 from __future__ import annotations
 
 import json
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dapr.ext.workflow as wf
-from pydantic import BaseModel
+from pydantic import BaseModel, JsonValue
 
+from learnflow.workflows.activity_models import ActivitySpec, AlertOpened, FailureInput, In, Out
 from learnflow.workflows.models import StepFailure, Timings
 
-RECORD_FAILURE = "record_workflow_failure"
+RECORD_FAILURE = ActivitySpec("record_workflow_failure", FailureInput, AlertOpened)
 """The activity that turns a step that failed for good into an ops alert row."""
 
 Steps = Generator[Any, Any, Any]
+"""An orchestrator or a part of one: yields engine tasks, is sent their results."""
 
 
 class StepFailed(Exception):
@@ -57,16 +59,23 @@ def set_status(ctx: wf.DaprWorkflowContext, view: BaseModel) -> None:
 
 
 def call(
-    ctx: wf.DaprWorkflowContext, step: str, activity: str, payload: dict[str, Any], timings: Timings
-) -> Steps:
-    """Run one activity with the instance's retry policy; `StepFailed` once it gives up.
+    ctx: wf.DaprWorkflowContext,
+    step: str,
+    activity: ActivitySpec[In, Out],
+    payload: In,
+    timings: Timings,
+) -> Generator[Any, Any, Out]:
+    """Run one activity with the instance's retry policy; its output, or `StepFailed` once it
+    gives up.
 
-    The activity's own timeout travels in its payload (`timeout_s`), so a hung dependency
-    becomes a failed attempt that the policy retries, not a step that never ends.
+    The activity's own timeout travels in its payload (`timeout_s`, the last key), so a hung
+    dependency becomes a failed attempt that the policy retries, not a step that never ends.
     """
-    body = {**payload, "timeout_s": timings.activity_timeout_s}
+    body = {**payload.model_dump(mode="json"), "timeout_s": timings.activity_timeout_s}
     try:
-        return (yield ctx.call_activity(activity, input=body, retry_policy=retry_policy(timings)))
+        result = yield ctx.call_activity(
+            str(activity), input=body, retry_policy=retry_policy(timings)
+        )
     except wf.TaskFailedError as exc:
         details = exc.details
         permanent = details.error_type == "NonRetryableError"
@@ -77,6 +86,7 @@ def call(
                 attempts=1 if permanent else timings.retry_max_attempts,
             )
         ) from exc
+    return activity.output.model_validate(result)
 
 
 def record_failure(
@@ -84,16 +94,16 @@ def record_failure(
     workflow: str,
     failure: StepFailure,
     timings: Timings,
-    details: dict[str, Any] | None = None,
+    details: Mapping[str, JsonValue] | None = None,
 ) -> Steps:
     """Write the ops alert of a failed step; an alert that cannot be written is not fatal."""
-    payload = {
-        "workflow": workflow,
-        "instance_id": ctx.instance_id,
-        "step": failure.step,
-        "message": failure.error,
-        "details": {"attempts": failure.attempts, **(details or {})},
-    }
+    payload = FailureInput(
+        workflow=workflow,
+        instance_id=ctx.instance_id,
+        step=failure.step,
+        message=failure.error,
+        details={"attempts": failure.attempts, **(details or {})},
+    )
     try:
         yield from call(ctx, "alert", RECORD_FAILURE, payload, timings)
     except StepFailed:

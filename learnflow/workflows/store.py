@@ -6,14 +6,47 @@ transaction. Every write is idempotent, because activities run at least once.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from datetime import datetime
 from uuid import UUID
 
-from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
+from pydantic import JsonValue
 
-from learnflow.db.models import CustomExercise
+from learnflow.db.models import AlertStatus, CustomExercise, Row
 from learnflow.db.pool import Conn
+from learnflow.db.repos._rows import fetch_all, fetch_one
+
+
+class OpsAlert(Row):
+    id: UUID
+    source: str
+    workflow: str
+    instance_id: str
+    step: str
+    message: str
+    details: dict[str, JsonValue]  # free-form: what the failing workflow recorded with it
+    status: AlertStatus
+    created_at: datetime
+
+
+class Publication(Row):
+    exercise_id: str
+    class_id: UUID
+    teacher_id: UUID
+    instance_id: str
+    status: str  # validating | ready | draft
+    reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class IndexHit(Row):
+    exercise_id: str
+    topic: str
+    difficulty: str
+    title: str
+    rank: float
 
 
 async def open_ops_alert(
@@ -23,29 +56,29 @@ async def open_ops_alert(
     instance_id: str,
     step: str,
     message: str,
-    details: dict[str, Any] | None = None,
+    details: Mapping[str, JsonValue] | None = None,
     source: str = "workflow",
 ) -> bool:
     """Open the alert of a failed step; True if new (a replay of the same step adds nothing)."""
     cur = await conn.execute(
         "insert into ops_alerts (source, workflow, instance_id, step, message, details)"
         " values (%s, %s, %s, %s, %s, %s) on conflict (instance_id, step) do nothing",
-        (source, workflow, instance_id, step, message, Jsonb(details or {})),
+        (source, workflow, instance_id, step, message, Jsonb(dict(details or {}))),
     )
     return cur.rowcount == 1
 
 
 async def list_ops_alerts(
     conn: Conn, *, instance_id: str | None = None, open_only: bool = True, limit: int = 100
-) -> list[dict[str, Any]]:
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(
-            "select id, source, workflow, instance_id, step, message, details, status, created_at"
-            " from ops_alerts where (%(i)s::text is null or instance_id = %(i)s)"
-            " and (not %(o)s or status = 'open') order by created_at desc limit %(l)s",
-            {"i": instance_id, "o": open_only, "l": limit},
-        )
-        return await cur.fetchall()
+) -> list[OpsAlert]:
+    return await fetch_all(
+        conn,
+        OpsAlert,
+        "select id, source, workflow, instance_id, step, message, details, status, created_at"
+        " from ops_alerts where (%(i)s::text is null or instance_id = %(i)s)"
+        " and (not %(o)s or status = 'open') order by created_at desc limit %(l)s",
+        {"i": instance_id, "o": open_only, "l": limit},
+    )
 
 
 async def resolve_ops_alert(conn: Conn, *, alert_id: UUID) -> bool:
@@ -83,14 +116,14 @@ async def set_publication_status(
     )
 
 
-async def get_publication(conn: Conn, *, exercise_id: str) -> dict[str, Any] | None:
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(
-            "select exercise_id, class_id, teacher_id, instance_id, status, reason, created_at,"
-            " updated_at from exercise_publications where exercise_id = %s",
-            (exercise_id,),
-        )
-        return await cur.fetchone()
+async def get_publication(conn: Conn, *, exercise_id: str) -> Publication | None:
+    return await fetch_one(
+        conn,
+        Publication,
+        "select exercise_id, class_id, teacher_id, instance_id, status, reason, created_at,"
+        " updated_at from exercise_publications where exercise_id = %s",
+        (exercise_id,),
+    )
 
 
 # --- the tutor's index ---------------------------------------------------------------------------
@@ -127,16 +160,16 @@ async def is_indexed(conn: Conn, *, exercise_id: str) -> bool:
 
 async def search_index(
     conn: Conn, *, class_id: UUID, query: str, topic: str | None = None, limit: int = 5
-) -> list[dict[str, Any]]:
+) -> list[IndexHit]:
     """Published custom exercises of a class matching `query`, best first (for the tutor)."""
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(
-            "select exercise_id, topic, difficulty, title,"
-            " ts_rank(search, websearch_to_tsquery('english', %(q)s)) as rank"
-            " from exercise_index where class_id = %(c)s"
-            " and (%(t)s::text is null or topic = %(t)s)"
-            " and search @@ websearch_to_tsquery('english', %(q)s)"
-            " order by rank desc, indexed_at desc limit %(l)s",
-            {"q": query, "c": class_id, "t": topic, "l": limit},
-        )
-        return await cur.fetchall()
+    return await fetch_all(
+        conn,
+        IndexHit,
+        "select exercise_id, topic, difficulty, title,"
+        " ts_rank(search, websearch_to_tsquery('english', %(q)s)) as rank"
+        " from exercise_index where class_id = %(c)s"
+        " and (%(t)s::text is null or topic = %(t)s)"
+        " and search @@ websearch_to_tsquery('english', %(q)s)"
+        " order by rank desc, indexed_at desc limit %(l)s",
+        {"q": query, "c": class_id, "t": topic, "l": limit},
+    )

@@ -1,4 +1,5 @@
-"""Dependency aliases of the debrief app's routes."""
+"""Dependency aliases of the debrief app's routes (the pool's, `PoolDep`, is the shared one of
+`learnflow.api.deps`)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,6 @@ from fastapi import Depends, Header, Request
 
 from debrief_agent.access import Caller, caller_from_headers
 from debrief_agent.agent import DebriefContext
-from learnflow.db.pool import Pool
-
-
-def _pool(request: Request) -> Pool:
-    pool: Pool = request.app.state.pool
-    return pool
 
 
 def _agent(request: Request) -> Agent[DebriefContext]:
@@ -29,6 +24,5 @@ def _caller(
     return caller_from_headers(x_learnflow_user, x_learnflow_role)
 
 
-PoolDep = Annotated[Pool, Depends(_pool)]
 AgentDep = Annotated[Agent[DebriefContext], Depends(_agent)]
 CallerDep = Annotated[Caller, Depends(_caller)]

@@ -127,7 +127,7 @@ def _purge(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _read_alerts(conninfo: str, open_only: bool, limit: int) -> list[dict[str, Any]]:
+async def _read_alerts(conninfo: str, open_only: bool, limit: int) -> list[store.OpsAlert]:
     conn = await connect(conninfo)
     async with conn:
         return await store.list_ops_alerts(conn, open_only=open_only, limit=limit)
@@ -136,12 +136,12 @@ async def _read_alerts(conninfo: str, open_only: bool, limit: int) -> list[dict[
 def _alerts(args: argparse.Namespace) -> int:
     rows = asyncio.run(_read_alerts(_conninfo(get_settings()), not args.all, args.limit))
     if args.json:
-        print(json.dumps(rows, indent=2, default=str))
+        print(json.dumps([row.model_dump() for row in rows], indent=2, default=str))
         return 0
     for row in rows:
         print(
-            f"{row['created_at']:%Y-%m-%d %H:%M:%S} {row['status']:<8} {row['workflow']:<17} "
-            f"{row['instance_id']} step={row['step']}\n    {row['message']}"
+            f"{row.created_at:%Y-%m-%d %H:%M:%S} {row.status:<8} {row.workflow:<17} "
+            f"{row.instance_id} step={row.step}\n    {row.message}"
         )
     if not rows:
         print("no open workflow alerts", file=sys.stderr)

@@ -15,6 +15,7 @@ from uuid import UUID
 
 import httpx
 from fastapi import FastAPI
+from pydantic import BaseModel
 
 from learnflow.auth.tokens import issue_token
 from learnflow.db.models import Role
@@ -92,14 +93,16 @@ class RecordedWorkflows:
     async def get(self, instance_id: str) -> None:
         return None
 
-    async def start(self, workflow: str, instance_id: str, payload: dict[str, Any]) -> bool:
+    async def start(self, workflow: str, instance_id: str, payload: BaseModel) -> bool:
         new = instance_id not in self.started
-        self.started.setdefault(instance_id, {"workflow": workflow, **payload})
+        self.started.setdefault(
+            instance_id, {"workflow": workflow, **payload.model_dump(mode="json")}
+        )
         return new
 
-    async def raise_event(self, instance_id: str, name: str, data: dict[str, Any]) -> None:
+    async def raise_event(self, instance_id: str, name: str, event: BaseModel) -> None:
         assert name == wf_session.EVENT
-        self.events.append((instance_id, data))
+        self.events.append((instance_id, event.model_dump(mode="json")))
 
     async def close(self) -> None:
         return None

@@ -47,6 +47,7 @@ async def test_the_debrief_is_spoken_to_its_student_and_teacher_only(
             "quiz": {"basics.q1": True},
             "choices": {"basics.q1": 1},
             "graded": [],
+            "student_id": workflows.started[attempt["workflow_id"]]["student_id"],
         }
     )
     results = (await mesh.client.get(f"{url}/results", headers=teacher)).json()

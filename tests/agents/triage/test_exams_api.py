@@ -142,6 +142,7 @@ async def test_answers_become_workflow_events_then_the_result_feeds_debrief_and_
         "quiz": {"basics.q1": True},
         "choices": {"basics.q1": 1},
         "graded": [],
+        "student_id": workflows.started[attempt["workflow_id"]]["student_id"],
     }
     assert (await store(payload))["stored"] is True
     assert (await store(payload))["stored"] is False  # a retried activity writes nothing twice

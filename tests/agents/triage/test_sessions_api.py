@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from pydantic import BaseModel
 
 from learnflow.curriculum import load_catalog
 from learnflow.db.models import Role
@@ -38,17 +39,18 @@ class FakeWorkflows:
     async def get(self, instance_id: str) -> Instance | None:
         return self.instances.get(instance_id)
 
-    async def start(self, workflow: str, instance_id: str, payload: dict[str, Any]) -> bool:
+    async def start(self, workflow: str, instance_id: str, payload: BaseModel) -> bool:
         if instance_id in self.instances:
             return False
-        view = SessionView.of(SessionState.model_validate(payload)).model_dump(mode="json")
+        state = SessionState.model_validate(payload.model_dump(mode="json"))  # as the engine
+        view = SessionView.of(state).model_dump(mode="json")
         self.instances[instance_id] = Instance(
             instance_id, workflow, "RUNNING", None, None, view, None, None
         )
         return True
 
-    async def raise_event(self, instance_id: str, name: str, data: dict[str, Any]) -> None:
-        self.raised.append((instance_id, name, data))
+    async def raise_event(self, instance_id: str, name: str, event: BaseModel) -> None:
+        self.raised.append((instance_id, name, event.model_dump(mode="json")))
 
     async def close(self) -> None:
         return None

@@ -18,7 +18,7 @@ JOB = EnrollInput(
 )
 HANDLERS: dict[str, Any] = {
     e.INIT_PROGRESS: lambda body: {"topics": 8},
-    e.WELCOME: lambda body: {"created": True},
+    e.WELCOME: lambda body: {"created": True, "notification_id": "n-1"},
     e.FIGURES: lambda body: {"enrolled": 3},
     RECORD_FAILURE: lambda body: {"created": True},
 }

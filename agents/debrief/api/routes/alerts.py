@@ -7,8 +7,9 @@ from uuid import UUID
 from fastapi import APIRouter
 
 from debrief_agent import access, views
-from debrief_agent.api.deps import CallerDep, PoolDep
+from debrief_agent.api.deps import CallerDep
 from debrief_agent.models import AlertView
+from learnflow.api.deps import PoolDep
 from learnflow.db.models import Role
 from learnflow.db.repos.alerts import get_alert, list_open_alerts, resolve_alert
 from learnflow.errors import NotFound

@@ -8,9 +8,9 @@ from fastapi import APIRouter
 
 from debrief_agent import access, agent, reports, views
 from debrief_agent.agent import DebriefContext
-from debrief_agent.api.deps import AgentDep, CallerDep, PoolDep
+from debrief_agent.api.deps import AgentDep, CallerDep
 from debrief_agent.models import ClassOverview, ClassReport, ClassSummary
-from learnflow.api.deps import SettingsDep
+from learnflow.api.deps import PoolDep, SettingsDep
 
 router = APIRouter(prefix="/classes", tags=["classes"])
 

@@ -14,8 +14,9 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from debrief_agent import access
-from debrief_agent.api.deps import CallerDep, PoolDep
+from debrief_agent.api.deps import CallerDep
 from debrief_agent.dead_letters import watch
+from learnflow.api.deps import PoolDep
 from learnflow.api.pubsub import event_route
 from learnflow.db.models import DeadLetterRecord
 from learnflow.db.repos.dead_letters import dead_letter_counts, recent_dead_letters

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from debrief_agent import views
-from debrief_agent.api.deps import PoolDep
 from debrief_agent.models import QuizAttemptIn, QuizAttemptOut
 from debrief_agent.progress_consumer import consume_quiz
+from learnflow.api.deps import PoolDep
 
 router = APIRouter(prefix="/quizzes", tags=["progress"])
 

@@ -6,8 +6,9 @@ from fastapi import APIRouter
 
 from debrief_agent import agent, reports, views
 from debrief_agent.agent import DebriefContext
-from debrief_agent.api.deps import AgentDep, PoolDep
+from debrief_agent.api.deps import AgentDep
 from debrief_agent.progress_consumer import student_of
+from learnflow.api.deps import PoolDep
 from learnflow.contracts import SpecialistReply, SpecialistRequest
 from learnflow.db.models import Role
 from learnflow.db.repos.classes import list_classes_for_teacher

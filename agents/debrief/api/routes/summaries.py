@@ -9,8 +9,9 @@ from fastapi import APIRouter
 
 from debrief_agent import agent, reports, views
 from debrief_agent.agent import DebriefContext
-from debrief_agent.api.deps import AgentDep, PoolDep
+from debrief_agent.api.deps import AgentDep
 from debrief_agent.progress_consumer import student_of
+from learnflow.api.deps import PoolDep
 from learnflow.contracts import SessionSummary, SessionSummaryRequest
 from learnflow.db.models import Role, User
 from learnflow.db.pool import Conn

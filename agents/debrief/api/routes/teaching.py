@@ -9,8 +9,9 @@ from uuid import UUID
 from fastapi import APIRouter
 
 from debrief_agent import access, assigning, notifications, views
-from debrief_agent.api.deps import CallerDep, PoolDep
+from debrief_agent.api.deps import CallerDep
 from learnflow import outbox
+from learnflow.api.deps import PoolDep
 from learnflow.db.models import Role
 from learnflow.db.repos.users import get_user
 from learnflow.errors import NotAllowed, NotAuthenticated

@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from learnflow.api.deps import SettingsDep
+from learnflow.api.deps import PoolDep, SettingsDep
 from learnflow.auth import throttle
 from learnflow.auth.deps import CurrentUser
 from learnflow.auth.login import login
@@ -19,7 +19,6 @@ from learnflow.db.models import Role
 from learnflow.db.repos.limits import revoke_token
 from learnflow.db.repos.users import get_user
 from learnflow.errors import NotAuthenticated
-from triage_agent.api.deps import PoolDep
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from learnflow.api.deps import EventsDep, SidecarDep
+from learnflow.api.deps import EventsDep, OptionalPoolDep, SidecarDep
 from learnflow.contracts import SpecialistReply, SpecialistRequest
 from learnflow.curriculum import load_catalog
 from learnflow.errors import DependencyFailed, InvalidInput, NotAllowed
@@ -27,7 +27,6 @@ from learnflow.outbox import EventSink
 from learnflow.progress.struggle import says_confused
 from learnflow.sidecar import Sidecar
 from triage_agent import conversation, history, quizzes
-from triage_agent.api.deps import OptionalPoolDep
 from triage_agent.degraded import WHAT_IT_DOES, degraded_reply
 from triage_agent.limits import ChatUser
 from triage_agent.models import ChatReply, ChatRequest

@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from learnflow.api.deps import SidecarDep
+from learnflow.api.deps import OptionalPoolDep, SidecarDep
 from triage_agent import assigned
 from triage_agent.calls import call_app
 from triage_agent.limits import CodeSlot, RunUser, SubmitUser
@@ -65,6 +65,7 @@ async def submit_code(
     body: SubmitCode,
     user: SubmitUser,
     sidecar: SidecarDep,
+    pool: OptionalPoolDep,
     request: Request,
     _: CodeSlot,
 ) -> Any:
@@ -77,7 +78,6 @@ async def submit_code(
         "exercise_id": exercise_id,
         "user_id": str(user.user_id),
     }
-    pool = getattr(request.app.state, "pool", None)
     if pool is not None and assigned.is_custom(exercise_id):
         custom = await assigned.custom_exercise_for(pool, user, exercise_id)
         if custom is not None:

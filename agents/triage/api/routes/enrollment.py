@@ -22,7 +22,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from learnflow.api.deps import SettingsDep
+from learnflow.api.deps import PoolDep, SettingsDep
 from learnflow.db.models import Role, Row, SchoolClass
 from learnflow.db.pool import Conn, Pool
 from learnflow.db.repos import classes, enrollment
@@ -31,7 +31,7 @@ from learnflow.errors import Conflict, NotAllowed, NotFound
 from learnflow.settings import Settings
 from learnflow.workflows import enrollment as wf_enrollment
 from learnflow.workflows.models import EnrollInput, Timings
-from triage_agent.api.deps import PoolDep, Staff, Student
+from triage_agent.api.deps import Staff, Student
 from triage_agent.limits import JoinQuota
 from triage_agent.workflow_runtime import WorkflowHost, require_ready
 
@@ -226,7 +226,7 @@ async def _start(
         timings=Timings.from_settings(settings),
     )
     workflow_id = wf_enrollment.instance_id(str(join_id))
-    await host.client.start(wf_enrollment.WORKFLOW, workflow_id, job.model_dump(mode="json"))
+    await host.client.start(wf_enrollment.WORKFLOW, workflow_id, job)
     return workflow_id
 
 

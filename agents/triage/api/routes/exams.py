@@ -33,7 +33,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from learnflow.api.deps import SettingsDep
+from learnflow.api.deps import PoolDep, SettingsDep
 from learnflow.api.ranges import ranged_response
 from learnflow.auth.deps import CurrentUser
 from learnflow.db.models import Role
@@ -44,7 +44,7 @@ from learnflow.speech import MEDIA_TYPE, Speaker
 from learnflow.workflows import session as wf_session
 from learnflow.workflows.models import SessionState, Timings
 from triage_agent import exams as papers
-from triage_agent.api.deps import PoolDep, Staff
+from triage_agent.api.deps import Staff
 from triage_agent.limits import AnswerQuota
 from triage_agent.sessions import ID_PATTERN, MAX_CODE_CHARS, SessionEventIn, to_event
 from triage_agent.workflow_runtime import WorkflowHost, require_ready
@@ -333,9 +333,7 @@ async def start_exam(
         )
         # inside the transaction: if the workflow does not start, no attempt is written
         await host.client.start(
-            wf_session.WORKFLOW,
-            wf_session.instance_id(state.session_id),
-            state.model_dump(mode="json"),
+            wf_session.WORKFLOW, wf_session.instance_id(state.session_id), state
         )
         host.remember_owner(state.session_id, state.student_id)
         return await _public(conn, exam, _attempt(attempt), with_paper=True)
@@ -388,9 +386,7 @@ async def answer(
         )
     session_id = str(attempt.id)
     event = await to_event(event_in, session_id=session_id, student_id=str(user.user_id), pool=pool)
-    await host.client.raise_event(
-        wf_session.instance_id(session_id), wf_session.EVENT, event.model_dump(mode="json")
-    )
+    await host.client.raise_event(wf_session.instance_id(session_id), wf_session.EVENT, event)
     return Accepted(exam_id=exam_id, item_id=item.id, event_id=event.id, message="Answer saved.")
 
 
@@ -406,9 +402,7 @@ async def submit(exam_id: UUID, user: AnswerQuota, pool: PoolDep, host: HostDep)
         student_id=str(user.user_id),
         pool=pool,
     )
-    await host.client.raise_event(
-        wf_session.instance_id(session_id), wf_session.EVENT, event.model_dump(mode="json")
-    )
+    await host.client.raise_event(wf_session.instance_id(session_id), wf_session.EVENT, event)
     return Accepted(
         exam_id=exam_id, event_id=event.id, message="Submitted: your result is being graded."
     )

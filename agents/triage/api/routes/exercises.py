@@ -8,10 +8,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
+from learnflow.api.deps import PoolDep
 from learnflow.auth.deps import CurrentUser
 from learnflow.curriculum import load_catalog
 from triage_agent import assigned
-from triage_agent.api.deps import PoolDep
 from triage_agent.models import ID_PATTERN
 
 router = APIRouter(prefix="/exercises", tags=["exercises"])

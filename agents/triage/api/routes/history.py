@@ -12,9 +12,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from learnflow.api.deps import PoolDep
 from learnflow.auth.deps import CurrentUser
 from triage_agent import history
-from triage_agent.api.deps import PoolDep
 from triage_agent.models import ID_PATTERN
 
 router = APIRouter(tags=["history"])

@@ -18,13 +18,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import ValidationError
 
-from learnflow.api.deps import SettingsDep
+from learnflow.api.deps import OptionalPoolDep, SettingsDep, optional_pool_of
 from learnflow.api.pubsub import add_subscriber
 from learnflow.auth.deps import CurrentUser
 from learnflow.db.models import Role
 from learnflow.db.pool import Pool
 from learnflow.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from learnflow.events import Event, SessionActivity
+from learnflow.events import SessionActivity
 from learnflow.workflows import session as wf_session
 from learnflow.workflows.client import Instance
 from learnflow.workflows.models import SessionView
@@ -42,10 +42,6 @@ from triage_agent.workflow_runtime import WorkflowHost, require_ready
 router = APIRouter(prefix="/sessions", tags=["sessions"])
 internal_router = APIRouter(tags=["sessions"])
 HostDep = Annotated[WorkflowHost, Depends(require_ready)]
-
-
-def _pool(request: Request) -> Pool | None:
-    return getattr(request.app.state, "pool", None)
 
 
 def _public(session_id: str, instance: Instance) -> SessionPublic:
@@ -78,9 +74,7 @@ async def start_session(
 ) -> SessionPublic:
     state = new_session(body, student_id=user.user_id, settings=settings)
     instance_id = wf_session.instance_id(state.session_id)
-    created = await host.client.start(
-        wf_session.WORKFLOW, instance_id, state.model_dump(mode="json")
-    )
+    created = await host.client.start(wf_session.WORKFLOW, instance_id, state)
     if not created:
         response.status_code = status.HTTP_200_OK
         try:
@@ -121,9 +115,7 @@ async def _deliver(
     if session_id in host.closed:
         raise Conflict(f"session {session_id} is finalized (or finalizing); start a new one")
     event = await to_event(body, session_id=session_id, student_id=owner, pool=pool, at=at)
-    await host.client.raise_event(
-        wf_session.instance_id(session_id), wf_session.EVENT, event.model_dump(mode="json")
-    )
+    await host.client.raise_event(wf_session.instance_id(session_id), wf_session.EVENT, event)
     return EventAccepted(session_id=session_id, event_id=event.id, kind=event.kind)
 
 
@@ -131,16 +123,15 @@ async def _deliver(
     "/{session_id}/events", response_model=EventAccepted, status_code=status.HTTP_202_ACCEPTED
 )
 async def send_event(
-    session_id: str, body: SessionEventIn, user: CurrentUser, host: HostDep, request: Request
+    session_id: str, body: SessionEventIn, user: CurrentUser, host: HostDep, pool: OptionalPoolDep
 ) -> EventAccepted:
     if user.role is not Role.STUDENT:
         raise NotAllowed("only the student of a session sends it events")
-    return await _deliver(host, _pool(request), session_id, str(user.user_id), body)
+    return await _deliver(host, pool, session_id, str(user.user_id), body)
 
 
-async def _on_session_activity(event: Event, request: Request) -> None:
+async def _on_session_activity(event: SessionActivity, request: Request) -> None:
     """Kafka delivery: the same path as the HTTP route; 4xx → dead letter, 5xx → retried."""
-    assert isinstance(event, SessionActivity)
     host = await require_ready(request)
     data: dict[str, Any] = {**event.data, "id": event.id, "kind": event.kind}
     try:
@@ -154,7 +145,8 @@ async def _on_session_activity(event: Event, request: Request) -> None:
         owner = view.get("student_id") if isinstance(view, dict) else None
         if not isinstance(owner, str):
             raise NotFound(f"no session {event.session_id}")
-    await _deliver(host, _pool(request), event.session_id, owner, body, at=event.occurred_at)
+    pool = optional_pool_of(request)
+    await _deliver(host, pool, event.session_id, owner, body, at=event.occurred_at)
 
 
-add_subscriber(internal_router, SessionActivity.topic, _on_session_activity)
+add_subscriber(internal_router, SessionActivity, _on_session_activity)

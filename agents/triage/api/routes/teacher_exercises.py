@@ -17,7 +17,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from learnflow.api.deps import SettingsDep
+from learnflow.api.deps import PoolDep, SettingsDep
 from learnflow.curriculum import load_catalog
 from learnflow.db.models import Difficulty, Role
 from learnflow.db.pool import Pool
@@ -28,7 +28,7 @@ from learnflow.workflows import publishing as wf_publishing
 from learnflow.workflows import store
 from learnflow.workflows.models import PublishInput, Timings
 from triage_agent import generating
-from triage_agent.api.deps import PoolDep, Staff
+from triage_agent.api.deps import Staff
 from triage_agent.workflow_runtime import WorkflowHost, require_ready
 
 router = APIRouter(prefix="/teacher", tags=["teacher"])
@@ -89,12 +89,12 @@ async def _view(host: WorkflowHost, pool: Pool, exercise_id: str) -> Publication
     view = view if isinstance(view, dict) else {}
     return PublicationPublic(
         exercise_id=exercise_id,
-        class_id=str(publication["class_id"]) if publication else view.get("class_id"),
+        class_id=str(publication.class_id) if publication else view.get("class_id"),
         workflow_id=wf_publishing.instance_id(exercise_id),
         exercise_status=exercise.status.value,
         step=view.get("step"),
         runtime_status=instance.runtime_status if instance is not None else None,
-        reason=(publication or {}).get("reason") or view.get("reason"),
+        reason=(publication.reason if publication else None) or view.get("reason"),
         validation=view.get("validation"),
         title=exercise.title,
         topic=exercise.topic,
@@ -152,11 +152,7 @@ async def submit_exercise(
         teacher_id=str(school_class.teacher_id),
         timings=Timings.from_settings(settings),
     )
-    await host.client.start(
-        wf_publishing.WORKFLOW,
-        wf_publishing.instance_id(exercise.id),
-        job.model_dump(mode="json"),
-    )
+    await host.client.start(wf_publishing.WORKFLOW, wf_publishing.instance_id(exercise.id), job)
     return await _view(host, pool, exercise.id)
 
 
@@ -202,9 +198,7 @@ async def _publish(
         teacher_id=str(teacher_id),
         timings=Timings.from_settings(settings),
     )
-    await host.client.start(
-        wf_publishing.WORKFLOW, wf_publishing.instance_id(exercise_id), job.model_dump(mode="json")
-    )
+    await host.client.start(wf_publishing.WORKFLOW, wf_publishing.instance_id(exercise_id), job)
 
 
 @generation.post("/generate", response_model=GenerateReply, status_code=status.HTTP_202_ACCEPTED)
