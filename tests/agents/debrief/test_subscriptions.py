@@ -6,13 +6,17 @@ from __future__ import annotations
 
 from fastapi.routing import APIRoute
 
+from debrief_agent.api.routes.dead_letters import WATCHED_TOPICS
 from debrief_agent.api.routes.events import SUBSCRIPTIONS, router
 from learnflow.api.pubsub import event_route
 from learnflow.mesh import policy
 
 
 def test_the_table_is_what_components_subscriptions_yaml_delivers_to_debrief() -> None:
-    assert set(SUBSCRIPTIONS) == policy.subscriptions()["debrief"]
+    """Events go to the table; dead-letter topics to the watcher (routes/dead_letters.py)."""
+    delivered = policy.subscriptions()["debrief"]
+    assert set(SUBSCRIPTIONS) == {t for t in delivered if not t.endswith(".dlq")}
+    assert {t for t in delivered if t.endswith(".dlq")} <= set(WATCHED_TOPICS)
 
 
 def test_every_topic_in_the_table_is_served_at_its_route() -> None:

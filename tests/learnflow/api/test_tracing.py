@@ -53,7 +53,7 @@ def _app(handled: list[Event]) -> FastAPI:
         log.info("session %s started", event.session_id)
         handled.append(event)
 
-    add_subscriber(internal, SessionStarted.topic, on_session)
+    add_subscriber(internal, SessionStarted, on_session)
     settings = Settings(app_id="t", app_api_token=APP_TOKEN)
     return create_service_app("t", routers=[internal], public_routers=[public], settings=settings)
 
