@@ -6,6 +6,9 @@ from our sidecar; a body limit counted on the bytes received; 422 for text that 
 stored; problem statuses in a header for mesh callers (so they never trip a circuit breaker).
 Routes in `public_routers` are the edge API: they skip the token check and authenticate the
 caller themselves (JWT).
+
+The app's one `Settings` is `app.state.settings` from creation on; routes and dependencies get it
+through `learnflow.api.deps.SettingsDep`, never from the process environment.
 """
 
 from __future__ import annotations
@@ -35,11 +38,10 @@ def create_service_app(
     on_shutdown: Sequence[Callable[[FastAPI], Awaitable[None]]] = (),
     settings: Settings | None = None,
 ) -> FastAPI:
-    settings = settings or get_settings()
+    settings = settings or get_settings()  # an entry point (`app = create_app()`) reads them once
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.settings = settings
         app.state.sidecar = Sidecar(settings)
         try:
             for hook in on_startup:
@@ -56,6 +58,7 @@ def create_service_app(
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise
     # the docs pages come from learnflow.api.docs (local assets), not FastAPI's CDN links
     app = FastAPI(title=f"LearnFlow {app_id}", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.settings = settings
     install_offline_docs(app)
     public_patterns = tuple(
         route.path_regex

@@ -50,7 +50,8 @@ def jwt_secret(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def bearer(user_id: UUID, role: Role, **kwargs: object) -> dict[str, str]:
-    token = issue_token(user_id=user_id, role=role, **kwargs)  # type: ignore[arg-type]
+    settings = Settings(jwt_secret=SECRET)
+    token = issue_token(user_id=user_id, role=role, settings=settings, **kwargs)  # type: ignore[arg-type]
     return {"Authorization": f"Bearer {token}"}
 
 
