@@ -63,11 +63,11 @@ class Chat:
 
 @asynccontextmanager
 async def serve_triage(
-    dapr: FakeDapr, *, timeout_s: float | None = None
+    dapr: FakeDapr, *, timeout_s: float | None = None, settings: Settings | None = None
 ) -> AsyncIterator[httpx.AsyncClient]:
     """Triage without a database, its daprd the fake `dapr` (`timeout_s`: its invoke timeout);
     yields a client of its public API."""
-    app = create_triage(Settings(app_id="triage"), database=False)
+    app = create_triage(settings or Settings(app_id="triage"), database=False)
     async with app.router.lifespan_context(app):
         app.state.sidecar = dapr.sidecar(timeout_s=timeout_s)
         app.state.events = dapr  # no database: the fake stands in for the outbox too
