@@ -26,7 +26,12 @@ def _tutor(request: Request) -> TutorService:
     if agent is None:
         agent = state.tutor_agent = build_tutor_agent(settings=settings)
     return TutorService(
-        state.sidecar, catalog, agent, offline=settings.uses_offline_model, events=state.events
+        state.sidecar,
+        catalog,
+        agent,
+        offline=settings.uses_offline_model,
+        events=state.events,
+        leak_check_timeout_s=settings.tutor_leak_check_timeout_s,
     )
 
 
