@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 
@@ -25,21 +24,12 @@ from learnflow.db.pool import Pool
 from learnflow.db.repos.classes import create_class, enroll
 from learnflow.events import Event, to_wire
 from learnflow.outbox import Relay
-from learnflow.settings import Settings, get_settings
+from learnflow.settings import Settings
 from tests.agents.triage.fakes import FakeDapr
 from tests.learnflow.db.conftest import db_url, pg_cluster, template_db
 from tests.learnflow.db.factories import make_user
 
 __all__ = ["db_url", "pg_cluster", "template_db"]  # the PostgreSQL fixtures, reused
-
-
-@pytest.fixture(autouse=True)
-def offline_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No model endpoint from the environment: the agent runs on the offline model."""
-    monkeypatch.delenv("LEARNFLOW_LLM_BASE_URL", raising=False)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 @dataclass
@@ -98,7 +88,9 @@ async def _school(pool: Pool) -> School:
 
 @pytest_asyncio.fixture
 async def debrief(db_url: str) -> AsyncIterator[Debrief]:
-    app = create_app(Settings(database_url=db_url, app_id="debrief"), tick_every_s=None)
+    # no model endpoint, whatever the environment says: the agent runs on the offline model
+    settings = Settings(database_url=db_url, app_id="debrief", llm_base_url=None)
+    app = create_app(settings, tick_every_s=None)
     dapr = FakeDapr()
     async with app.router.lifespan_context(app):
         app.state.sidecar = dapr.sidecar()

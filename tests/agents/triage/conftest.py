@@ -5,12 +5,14 @@
   debrief app registered behind the fake daprd, so public routes run through both apps;
 - `workflows`: the workflow engine behind `mesh`'s triage replaced by a recorder;
 - `people`: the demo teacher and two demo students logged in through `mesh` (their headers).
+
+Every app gets its settings explicitly (`app_settings`), never from the process environment.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +26,9 @@ from fastapi import FastAPI
 
 from debrief_agent.main import create_app as create_debrief
 from learnflow.auth.tokens import issue_token
+from learnflow.db import pool as db_pool
 from learnflow.db.models import Role
-from learnflow.settings import Settings, get_settings
+from learnflow.settings import Settings
 from learnflow.workflows import session as wf_session
 from tests.agents.triage.fakes import FakeDapr
 from tests.learnflow.db.conftest import db_url, pg_cluster, template_db
@@ -38,19 +41,23 @@ __all__ = ["db_url", "pg_cluster", "template_db"]  # the PostgreSQL fixtures, re
 SECRET = "triage-tests-secret-" + "0123456789" * 4
 
 
-@pytest.fixture(autouse=True)
-def jwt_secret(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Tokens are verified with the process settings: give them a secret, no model endpoint."""
-    monkeypatch.setenv("LEARNFLOW_JWT_SECRET", SECRET)
-    monkeypatch.delenv("LEARNFLOW_DEMO_PASSWORD", raising=False)
-    monkeypatch.delenv("LEARNFLOW_LLM_BASE_URL", raising=False)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+def app_settings(**values: Any) -> Settings:
+    """An app's settings in these tests: their JWT secret, no model endpoint (the offline
+    model) and no demo password (each demo user gets a random one), whatever the environment
+    says; `values` on top."""
+    defaults: dict[str, Any] = {"jwt_secret": SECRET, "llm_base_url": None, "demo_password": None}
+    return Settings(**(defaults | values))
+
+
+def activities_use(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
+    """Workflow activities run outside any app: they connect with `learnflow.db.pool.connect()`'s
+    default, the process settings (`learnflow.workflows.activities.database`). Hand them
+    `settings` instead for this test."""
+    monkeypatch.setattr(db_pool, "get_settings", lambda: settings)
 
 
 def bearer(user_id: UUID, role: Role, **kwargs: object) -> dict[str, str]:
-    settings = Settings(jwt_secret=SECRET)
+    settings = app_settings()
     token = issue_token(user_id=user_id, role=role, settings=settings, **kwargs)  # type: ignore[arg-type]
     return {"Authorization": f"Bearer {token}"}
 
@@ -67,7 +74,7 @@ async def serve_triage(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """Triage without a database, its daprd the fake `dapr` (`timeout_s`: its invoke timeout);
     yields a client of its public API."""
-    app = create_triage(settings or Settings(app_id="triage"), database=False)
+    app = create_triage(settings or app_settings(app_id="triage"), database=False)
     async with app.router.lifespan_context(app):
         app.state.sidecar = dapr.sidecar(timeout_s=timeout_s)
         app.state.events = dapr  # no database: the fake stands in for the outbox too
@@ -111,14 +118,14 @@ class Mesh:
 
 
 def triage_settings(db_url: str, run_dir: Path, **extra: object) -> Settings:
-    return Settings(database_url=db_url, run_dir=run_dir, app_id="triage", **extra)  # type: ignore[arg-type]
+    return app_settings(database_url=db_url, run_dir=run_dir, app_id="triage", **extra)
 
 
 @pytest_asyncio.fixture
 async def mesh(db_url: str, tmp_path: Path) -> AsyncIterator[Mesh]:
     run_dir = tmp_path / "run"
     triage = create_triage(triage_settings(db_url, run_dir), workflows=False)
-    debrief = create_debrief(Settings(database_url=db_url, app_id="debrief"), tick_every_s=None)
+    debrief = create_debrief(app_settings(database_url=db_url, app_id="debrief"), tick_every_s=None)
     dapr = FakeDapr(apps={"debrief": debrief})
     async with triage.router.lifespan_context(triage), debrief.router.lifespan_context(debrief):
         triage.state.sidecar = dapr.sidecar()

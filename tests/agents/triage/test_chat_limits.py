@@ -5,8 +5,7 @@ from __future__ import annotations
 from uuid import uuid4
 
 from learnflow.db.models import Role
-from learnflow.settings import Settings
-from tests.agents.triage.conftest import SECRET, bearer, serve_triage
+from tests.agents.triage.conftest import app_settings, bearer, serve_triage
 from tests.agents.triage.fakes import FakeDapr
 
 
@@ -14,7 +13,7 @@ async def test_a_message_past_the_apps_limit_is_422_saying_the_limit() -> None:
     dapr = FakeDapr()
     for agent in ("concepts", "tutor", "debrief"):
         dapr.answer(agent, "respond", {"reply": f"({agent}) ok", "sources": []})
-    settings = Settings(app_id="triage", jwt_secret=SECRET, max_message_chars=20)
+    settings = app_settings(app_id="triage", max_message_chars=20)
     headers = bearer(uuid4(), Role.STUDENT)
     async with serve_triage(dapr, settings=settings) as client:
         at_limit = await client.post(

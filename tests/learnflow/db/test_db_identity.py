@@ -28,7 +28,9 @@ SECRET = "test-secret-long-enough-even-for-hs512-" + "0123456789" * 3
 
 
 def _settings(**values: object) -> Settings:
-    return Settings(_env_file=None, jwt_secret=SECRET, **values)  # type: ignore[arg-type]
+    """The tests' settings, whatever the environment says (no demo password: random ones)."""
+    defaults: dict[str, object] = {"jwt_secret": SECRET, "demo_password": None}
+    return Settings(_env_file=None, **(defaults | values))  # type: ignore[arg-type]
 
 
 # --- login --------------------------------------------------------------------------------------
