@@ -44,7 +44,7 @@ from benchmarks.stats import summary_ms
 from learnflow.events import Event, LearningResponse
 from learnflow.mesh import kafka_security, services
 from learnflow.mesh.stack import Stack
-from learnflow.settings import REPO_ROOT, Settings, get_settings
+from learnflow.settings import REPO_ROOT, Settings
 
 N = 300
 WARMUP = 10
@@ -127,9 +127,6 @@ async def _figures(stack: Stack, run_secrets: services.RunSecrets) -> dict[str, 
     kafka_triage = kafka_security.client_config(
         bootstrap, "triage", run_secrets.kafka_passwords["triage"]
     )
-    # token checks read the process settings: give this process the stack's key
-    os.environ["LEARNFLOW_JWT_SECRET"] = run_secrets.jwt_secret
-    get_settings.cache_clear()
     settings = _in_process_settings(stack, run_secrets)
     chat_body = {"message": "How do for loops work?"}
     async with AsyncExitStack() as resources:

@@ -27,7 +27,7 @@ from learnflow.intents import Classification, Intent, agent_for, classify
 from learnflow.llm.offline import Answer, Transcript
 from learnflow.llm.provider import build_model
 from learnflow.llm.running import run_agent
-from learnflow.settings import Settings, get_settings
+from learnflow.settings import Settings
 
 __all__ = ["INSTRUCTIONS", "classify_with_fallback", "fallback_input", "read_intent"]
 
@@ -90,12 +90,11 @@ async def classify_with_fallback(
     message: str,
     *,
     has_code: bool | None = None,
-    settings: Settings | None = None,
+    settings: Settings,
     model: Model | None = None,
 ) -> Classification:
-    """`classify(message)`, with the model's opinion when the classifier is unsure and a model
-    is configured (`model` overrides the configured one, e.g. in tests)."""
-    settings = settings or get_settings()
+    """`classify(message)`, with the model's opinion when the classifier is unsure and
+    `settings` configure a model (`model` overrides the configured one, e.g. in tests)."""
     decision = classify(message, has_code=has_code)
     if (
         decision.intent is Intent.UNSAFE

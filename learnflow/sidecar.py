@@ -36,7 +36,7 @@ from learnflow.errors import (
     Unavailable,
 )
 from learnflow.events import Event, to_wire
-from learnflow.settings import Settings, get_settings
+from learnflow.settings import Settings
 from learnflow.tracecontext import trace_headers
 
 log = logging.getLogger("learnflow.sidecar")
@@ -188,12 +188,12 @@ class Sidecar:
 
     def __init__(
         self,
-        settings: Settings | None = None,
+        settings: Settings,
         client: httpx.AsyncClient | None = None,
         *,
         timeout_s: float | None = None,
     ) -> None:
-        self.settings = settings or get_settings()
+        self.settings = settings
         self.timeout_s = timeout_s or self.settings.invoke_timeout_s
         headers = {}
         if self.settings.dapr_api_token is not None:

@@ -28,7 +28,7 @@ from agents.items import RunItem, ToolCallItem, ToolCallOutputItem
 from concepts_agent.offline_policy import ConceptsOfflinePolicy
 from learnflow.errors import InvalidInput, NotFound
 from learnflow.llm.offline import OfflineModel
-from learnflow.llm.provider import build_model
+from learnflow.llm.provider import chosen_model
 from learnflow.llm.running import run_agent
 from learnflow.retrieval import LessonIndex, lesson_index
 from learnflow.settings import Settings
@@ -179,13 +179,15 @@ def build_concepts_agent(
     """The concepts agent over `index` (default: the packaged curriculum).
 
     The model is `model` when given; else the offline model when `offline` is true; else
-    `build_model` (an OpenAI-compatible endpoint when configured, the offline model otherwise).
+    `build_model` from `settings` (an OpenAI-compatible endpoint when they configure one, the
+    offline model otherwise).
     """
     index = index or lesson_index()
     policy = ConceptsOfflinePolicy(index)
     set_tracing_disabled(True)  # as in build_model: learner conversations are never exported
-    if model is None:
-        model = OfflineModel(policy) if offline else build_model(policy, settings)
+    if model is None and offline:
+        model = OfflineModel(policy)
+    model = chosen_model(policy, model=model, settings=settings)
     return Agent(name=AGENT_NAME, instructions=INSTRUCTIONS, tools=lesson_tools(index), model=model)
 
 

@@ -25,7 +25,7 @@ from debrief_agent.models import ClassReport, NextExercise, StudentProgress, Stu
 from debrief_agent.offline_policy import DebriefOfflinePolicy
 from debrief_agent.reports import SessionFacts
 from learnflow.errors import DependencyFailed
-from learnflow.llm.provider import build_model
+from learnflow.llm.provider import chosen_model
 from learnflow.llm.running import run_agent
 from learnflow.settings import Settings
 
@@ -123,12 +123,13 @@ TOOLS = [student_progress, session_facts, student_report_facts, class_report_fac
 def build_debrief_agent(
     settings: Settings | None = None, *, model: Model | None = None
 ) -> Agent[DebriefContext]:
-    """The agent on `model`, else `build_model` (an endpoint if configured, else offline)."""
+    """The agent on `model`, else `build_model` from `settings` (an endpoint if they configure
+    one, else offline)."""
     return Agent[DebriefContext](
         name=AGENT_NAME,
         instructions=INSTRUCTIONS,
         tools=list(TOOLS),
-        model=model or build_model(DebriefOfflinePolicy(), settings),
+        model=chosen_model(DebriefOfflinePolicy(), model=model, settings=settings),
     )
 
 

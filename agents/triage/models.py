@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from learnflow.settings import get_settings
+from learnflow.errors import InvalidInput
 
 ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,100}$"
 
@@ -37,17 +37,21 @@ class ChatRequest(BaseModel):
     @field_validator("message")
     @classmethod
     def _message_has_text(cls, value: str) -> str:
-        limit = get_settings().max_message_chars
+        # its length limit is the app's setting: checked by the route (`check_length`)
         if not value.strip():
             raise ValueError("the message is empty; type a question or paste some code")
-        if len(value) > limit:
-            raise ValueError(
-                f"the message is {len(value)} characters; the limit is {limit} — "
-                "send a shorter question or only the relevant part of your code"
-            )
         if "\x00" in value:
             raise ValueError("the message contains a NUL character; remove it")
         return value
+
+    def check_length(self, limit: int) -> None:
+        """`InvalidInput` (422, worded as the validation errors are) past `limit` characters
+        (`settings.max_message_chars`)."""
+        if len(self.message) > limit:
+            raise InvalidInput(
+                f"message: the message is {len(self.message)} characters; the limit is {limit} — "
+                "send a shorter question or only the relevant part of your code"
+            )
 
 
 class ChatReply(BaseModel):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from agents import (
@@ -26,7 +25,7 @@ from agents import (
 )
 
 from learnflow.errors import LearnFlowError, NotFound
-from learnflow.llm.provider import build_model
+from learnflow.llm.provider import chosen_model
 from learnflow.llm.running import run_agent
 from learnflow.settings import Settings
 
@@ -45,7 +44,6 @@ __all__ = [
     "TOOLS",
     "TurnResult",
     "build_tutor_agent",
-    "default_agent",
     "run_turn",
 ]
 
@@ -326,21 +324,16 @@ def _instructions(ctx: RunContextWrapper[TutorContext], agent: Agent[TutorContex
 def build_tutor_agent(
     model: Model | None = None, settings: Settings | None = None
 ) -> Agent[TutorContext]:
-    """The tutor agent, on `model` or the configured one (offline when none is configured)."""
+    """The tutor agent, on `model` or the one `settings` configure (offline when none is)."""
     # Learner conversations are never exported to a hosted tracing service.
     set_tracing_disabled(True)
     return Agent[TutorContext](
         name="tutor",
         instructions=_instructions,
         tools=list(TOOLS),
-        model=model or build_model(TutorPolicy(), settings),
+        model=chosen_model(TutorPolicy(), model=model, settings=settings),
         output_guardrails=[solution_guardrail],
     )
-
-
-@lru_cache(maxsize=1)
-def default_agent() -> Agent[TutorContext]:
-    return build_tutor_agent()
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from learnflow.errors import InvalidInput, PayloadTooLarge
 from learnflow.events import CodeSubmitted, ExerciseGraded
 from learnflow.intents import extract_code
 from learnflow.outbox import EventSink
-from learnflow.settings import get_settings
 
 from .agent import SUBMISSION_NAMESPACE, TurnResult, run_turn
 from .context import GradedSubmission, TutorContext
@@ -77,12 +76,15 @@ class TutorService:
         *,
         offline: bool,
         events: EventSink,
+        leak_check_timeout_s: float,
     ) -> None:
         self.mesh = mesh
         self.events = events
         self.catalog = catalog
         self.agent = agent
         self.offline = offline
+        #: `settings.tutor_leak_check_timeout_s`: how long the solution-leak guardrail may run
+        self.leak_check_timeout_s = leak_check_timeout_s
         self.states = TutorStateStore(mesh)
         #: The last turn `respond` ran (its guardrail verdict), for logs and evaluations.
         self.last_turn: TurnResult | None = None
@@ -106,7 +108,7 @@ class TutorService:
             learner_code=code,
             mastery=request.mastery or {},
             offline=self.offline,
-            leak_check_timeout_s=get_settings().tutor_leak_check_timeout_s,
+            leak_check_timeout_s=self.leak_check_timeout_s,
         )
         if request.exercise_id:
             # the exercise open in the learner's editor is the one "hint" and "I'm stuck" mean

@@ -7,6 +7,9 @@ stored; problem statuses in a header for mesh callers (so they never trip a circ
 Routes in `public_routers` are the edge API: they skip the token check and authenticate the
 caller themselves (JWT). Every request is served under its W3C trace (`learnflow.api.tracing`),
 and the process logs JSON lines carrying it (`learnflow.logs`).
+
+The app's one `Settings` is `app.state.settings` from creation on; routes and dependencies get it
+through `learnflow.api.deps.SettingsDep`, never from the process environment.
 """
 
 from __future__ import annotations
@@ -37,11 +40,10 @@ def create_service_app(
     on_shutdown: Sequence[Callable[[FastAPI], Awaitable[None]]] = (),
     settings: Settings | None = None,
 ) -> FastAPI:
-    settings = settings or get_settings()
+    settings = settings or get_settings()  # an entry point (`app = create_app()`) reads them once
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.settings = settings
         app.state.sidecar = Sidecar(settings)
         try:
             for hook in on_startup:
@@ -55,6 +57,7 @@ def create_service_app(
     configure_logging(app_id, settings.log_format, secrets=secret_values(settings))
     # the docs pages come from learnflow.api.docs (local assets), not FastAPI's CDN links
     app = FastAPI(title=f"LearnFlow {app_id}", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.settings = settings
     install_offline_docs(app)
     public_patterns = tuple(
         route.path_regex

@@ -11,7 +11,8 @@ problems in one place like every other error.
 A token's signature and expiry are not enough: when the app has a database (`app.state.pool`,
 triage), every token is also checked against the user it names — the user must still exist with
 the token's role — and against the revocation list (`POST /auth/logout`). Apps without a
-database (the unit tests' triage on fakes) check the token alone.
+database (the unit tests' triage on fakes) check the token alone. Tokens are verified with the
+app's settings (`SettingsDep`: `app.state.settings`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from learnflow.api.deps import SettingsDep
 from learnflow.auth.tokens import Principal, verify_token
 from learnflow.db.models import Role
 from learnflow.db.pool import Conn, Pool
@@ -35,6 +37,7 @@ _bearer = HTTPBearer(
 async def get_current_user(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    settings: SettingsDep,
 ) -> Principal:
     """The verified principal of the request's `Authorization: Bearer <token>` header."""
     if credentials is None:
@@ -46,7 +49,7 @@ async def get_current_user(
         raise NotAuthenticated(
             "Not logged in: send `Authorization: Bearer <token>` with a token from POST /auth/login"
         )
-    principal = verify_token(credentials.credentials)
+    principal = verify_token(credentials.credentials, settings=settings)
     pool: Pool | None = getattr(request.app.state, "pool", None)
     if pool is not None:
         async with pool.connection() as conn:

@@ -12,7 +12,7 @@ from learnflow.db.models import User
 from learnflow.db.pool import Conn
 from learnflow.db.repos.users import get_user_by_email, set_password_hash
 from learnflow.errors import NotAuthenticated
-from learnflow.settings import Settings, get_settings
+from learnflow.settings import Settings
 
 WRONG_CREDENTIALS = "Wrong email or password"
 
@@ -44,10 +44,7 @@ async def authenticate(conn: Conn, *, email: str, password: str) -> User:
     return user
 
 
-async def login(
-    conn: Conn, *, email: str, password: str, settings: Settings | None = None
-) -> IssuedToken:
-    settings = settings or get_settings()
+async def login(conn: Conn, *, email: str, password: str, settings: Settings) -> IssuedToken:
     user = await authenticate(conn, email=email, password=password)
     token = issue_token(user_id=user.id, role=user.role, settings=settings)
     return IssuedToken(

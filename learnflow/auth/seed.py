@@ -20,7 +20,7 @@ from learnflow.db.models import Role
 from learnflow.db.pool import Conn, connect
 from learnflow.db.repos.classes import enroll, ensure_class
 from learnflow.db.repos.users import ensure_user, get_user_by_email
-from learnflow.settings import Settings, get_settings
+from learnflow.settings import Settings
 
 DEMO_CLASS = "Python 101"
 SEED_LOCK_KEY = int.from_bytes(b"LFseed01", "big")
@@ -84,9 +84,9 @@ async def _ensure_demo_user(
     return user.id, CreatedUser(user.id, user.email, user.role, None if password else chosen)
 
 
-async def seed_demo(conn: Conn, *, settings: Settings | None = None) -> SeedResult:
+async def seed_demo(conn: Conn, *, settings: Settings) -> SeedResult:
     """Create whatever of the demo class is missing; never modifies existing users."""
-    configured = (settings or get_settings()).demo_password
+    configured = settings.demo_password
     password = configured.get_secret_value() if configured is not None else None
     created: list[CreatedUser] = []
     async with conn.transaction():
@@ -104,7 +104,7 @@ async def seed_demo(conn: Conn, *, settings: Settings | None = None) -> SeedResu
 
 
 async def seed_demo_and_report(
-    conninfo: str, *, settings: Settings | None = None, out: TextIO | None = None
+    conninfo: str, *, settings: Settings, out: TextIO | None = None
 ) -> SeedResult:
     """Seed over a new connection and print the new logins once (apps call this at start-up)."""
     conn = await connect(conninfo)

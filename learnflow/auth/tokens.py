@@ -1,6 +1,7 @@
 """Short-lived access tokens: HS256 JWTs with `sub` (user id), `role`, `iat`, `exp`, `jti`.
 
-The secret is `LEARNFLOW_JWT_SECRET` (at least 32 bytes), the lifetime `LEARNFLOW_JWT_TTL_S`.
+The secret is `LEARNFLOW_JWT_SECRET` (at least 32 bytes), the lifetime `LEARNFLOW_JWT_TTL_S`;
+both come in the caller's `Settings` (an app's are `app.state.settings`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from learnflow.db.models import Role
 from learnflow.errors import ConfigurationError, NotAuthenticated
-from learnflow.settings import Settings, get_settings
+from learnflow.settings import Settings
 
 ALGORITHM = "HS256"
 MIN_SECRET_BYTES = 32
@@ -34,8 +35,8 @@ class Principal(BaseModel):
     expires_at: datetime
 
 
-def _secret(settings: Settings | None) -> str:
-    secret = (settings or get_settings()).jwt_secret
+def _secret(settings: Settings) -> str:
+    secret = settings.jwt_secret
     if secret is None or not secret.get_secret_value():
         raise ConfigurationError(
             "LEARNFLOW_JWT_SECRET is not set: set it to 32+ random bytes, e.g. the output of "
@@ -60,10 +61,9 @@ def issue_token(
     role: Role,
     ttl_s: int | None = None,
     now: datetime | None = None,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> str:
-    """A signed token for this user; `ttl_s` defaults to `LEARNFLOW_JWT_TTL_S`."""
-    settings = settings or get_settings()
+    """A signed token for this user; `ttl_s` defaults to `settings.jwt_ttl_s`."""
     issued = (now or datetime.now(UTC)).replace(microsecond=0)
     lifetime = timedelta(seconds=settings.jwt_ttl_s if ttl_s is None else ttl_s)
     claims = {
@@ -78,7 +78,7 @@ def issue_token(
     return jwt.encode(claims, _secret(settings), algorithm=ALGORITHM)
 
 
-def verify_token(token: str | None, *, settings: Settings | None = None) -> Principal:
+def verify_token(token: str | None, *, settings: Settings) -> Principal:
     """The principal of a valid token, or `NotAuthenticated` saying what is wrong with it."""
     if not token or not token.strip():
         raise NotAuthenticated(f"Missing access token: {_LOGIN_HINT}")

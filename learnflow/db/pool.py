@@ -2,7 +2,7 @@
 
 Use it from a FastAPI `lifespan`:
 
-    async with open_pool() as pool:
+    async with open_pool(database_conninfo(settings)) as pool:
         async with pool.connection() as conn:   # a transaction: commit on success, else rollback
             user = await users.get_user_by_email(conn, email="maya@learnflow.dev")
 
@@ -88,9 +88,9 @@ class _OutageAwarePool(AsyncConnectionPool[psycopg.AsyncConnection[Any]]):
         return True
 
 
-def database_conninfo(settings: Settings | None = None) -> str:
+def database_conninfo(settings: Settings) -> str:
     """The configured conninfo, or a `ConfigurationError` that says what to set."""
-    url = (settings or get_settings()).database_url
+    url = settings.database_url
     if url is None or not url.get_secret_value().strip():
         raise ConfigurationError(
             "LEARNFLOW_DATABASE_URL is not set: give it a PostgreSQL conninfo, e.g. "
@@ -101,7 +101,7 @@ def database_conninfo(settings: Settings | None = None) -> str:
 
 @asynccontextmanager
 async def open_pool(
-    conninfo: str | None = None,
+    conninfo: str,
     *,
     min_size: int = 1,
     max_size: int = 10,
@@ -118,7 +118,7 @@ async def open_pool(
     connection.
     """
     pool: Pool = _OutageAwarePool(
-        conninfo or database_conninfo(),
+        conninfo,
         min_size=min_size,
         max_size=max_size,
         timeout=acquire_timeout_s,
@@ -143,9 +143,13 @@ async def open_pool(
 
 
 async def connect(conninfo: str | None = None, **kwargs: Any) -> Conn:
-    """One connection outside any pool (CLI commands, migrations, tests)."""
+    """One connection outside any pool (CLI commands, migrations, tests). Give the conninfo
+    (`database_conninfo(settings)`); the process settings' default is left only for
+    `learnflow.workflows.activities.database`, which is to take it as a parameter too."""
+    if conninfo is None:
+        conninfo = database_conninfo(get_settings())
     try:
-        return await psycopg.AsyncConnection.connect(conninfo or database_conninfo(), **kwargs)
+        return await psycopg.AsyncConnection.connect(conninfo, **kwargs)
     except psycopg.OperationalError as exc:
         raise DependencyFailed(
             f"Could not connect to PostgreSQL: {exc}".strip(), dependency="postgresql"

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from learnflow.errors import InvalidInput
-from learnflow.settings import REPO_ROOT, get_settings
+from learnflow.settings import REPO_ROOT, Settings
 
 __all__ = ["DEV_SET", "FRESH_SET", "TARGET", "evaluate_file"]
 
@@ -68,10 +68,12 @@ def load(path: Path) -> list[dict[str, str]]:
     return rows
 
 
-async def evaluate_file(path: Path = DEV_SET) -> ErrorsReport:
+async def evaluate_file(path: Path = DEV_SET, *, settings: Settings) -> ErrorsReport:
+    """Every labelled error through `learnflow ask` on the offline model (`settings` with no
+    model endpoint)."""
     ask = importlib.import_module("learnflow.cli.commands.ask")
     help_: Any = importlib.import_module("tutor_agent.error_help")
-    settings = get_settings().model_copy(update={"llm_base_url": None})
+    settings = settings.model_copy(update={"llm_base_url": None})
     rows = load(path)
     right = 0
     misses: list[dict[str, Any]] = []

@@ -58,7 +58,7 @@ from learnflow.errors import InvalidInput, NotFound
 from learnflow.evaluation.leak_judge import LeakJudge, VerdictCache
 from learnflow.intents import Intent, classify
 from learnflow.llm.offline import Answer, CallTool, OfflineModel, Transcript
-from learnflow.settings import REPO_ROOT
+from learnflow.settings import REPO_ROOT, Settings
 from learnflow.testing import FakeSidecar, sandbox_runner
 
 __all__ = [
@@ -425,14 +425,23 @@ async def play_attempt(
     agent: Any,
     offline: bool,
     verdicts: VerdictCache | None = None,
+    *,
+    settings: Settings,
 ) -> AttemptResult:
-    """Play one attempt as a fresh session of `TutorService` running `agent`, judging every
-    reply behaviourally (`LeakJudge`, sharing definite sandbox verdicts through `verdicts`)
-    and, as a second opinion, with `leaks_solution`."""
+    """Play one attempt as a fresh session of `TutorService` running `agent` (its guardrail's
+    time from `settings`), judging every reply behaviourally (`LeakJudge`, sharing definite
+    sandbox verdicts through `verdicts`) and, as a second opinion, with `leaks_solution`."""
     _, guardrail, models, _, service = _tutor_modules()
     similarity = importlib.import_module("tutor_agent.similarity")
     mesh = FakeSidecar(runner=sandbox_runner, where="in the evaluation")
-    tutor = service.TutorService(mesh, catalog, agent, offline=offline, events=mesh)
+    tutor = service.TutorService(
+        mesh,
+        catalog,
+        agent,
+        offline=offline,
+        events=mesh,
+        leak_check_timeout_s=settings.tutor_leak_check_timeout_s,
+    )
     session = f"eval-{attempt.id}"
     messages: list[tuple[str, str, str | None]] = [
         (f"I'd like to do the exercise {exercise.id}", "exercise_request", None)
@@ -472,9 +481,11 @@ async def evaluate(
     attempts: Sequence[Attempt],
     catalog: Catalog | None = None,
     alternatives: Sequence[Alternative] = (),
+    *,
+    settings: Settings,
 ) -> ExtractionReport:
     """Play every attempt against the offline tutor and the adversarial model, and one attempt
-    per alternative solution against the adversarial model."""
+    per alternative solution against the adversarial model (see `play_attempt`: `settings`)."""
     tutor_agent, guardrail, _, policy, _ = _tutor_modules()
     extra = alternative_attempts(alternatives)
     smuggled = {a.id: alt for a, alt in zip(extra, alternatives, strict=True)}
@@ -492,7 +503,9 @@ async def evaluate(
     for attempt in attempts:
         exercise = exercises[attempt.id]
         offline_results.append(
-            await play_attempt(attempt, exercise, catalog, offline_agent, True, verdicts)
+            await play_attempt(
+                attempt, exercise, catalog, offline_agent, True, verdicts, settings=settings
+            )
         )
     adversarial_results = []
     # the alternative solutions are the adversarial model's to smuggle: only it plays them
@@ -500,7 +513,9 @@ async def evaluate(
         exercise = exercises[attempt.id]
         variant = VARIANTS[number % len(VARIANTS)]
         agent = adversarial_agent(attempt, exercise, variant, smuggled.get(attempt.id))
-        result = await play_attempt(attempt, exercise, catalog, agent, False, verdicts)
+        result = await play_attempt(
+            attempt, exercise, catalog, agent, False, verdicts, settings=settings
+        )
         adversarial_results.append(result)
     reveals_all = tuple(
         e.id for e in catalog.exercises if guardrail.leak_report("", e).secret_tokens == 0
@@ -517,8 +532,12 @@ async def evaluate(
 
 
 def evaluate_file(
-    path: Path = DATA, catalog: Catalog | None = None, alternatives: Path | None = ALTERNATIVES
+    path: Path = DATA,
+    catalog: Catalog | None = None,
+    alternatives: Path | None = ALTERNATIVES,
+    *,
+    settings: Settings,
 ) -> ExtractionReport:
     extra = load_alternatives(alternatives) if alternatives is not None else []
-    report = asyncio.run(evaluate(load_attempts(path), catalog, extra))
+    report = asyncio.run(evaluate(load_attempts(path), catalog, extra, settings=settings))
     return replace(report, data=str(path))

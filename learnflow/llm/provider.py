@@ -6,14 +6,13 @@ from agents import Model, OpenAIChatCompletionsModel, set_tracing_disabled
 from openai import AsyncOpenAI
 
 from learnflow.llm.offline import OfflineModel, OfflinePolicy
-from learnflow.settings import Settings, get_settings
+from learnflow.settings import Settings
 
 
-def build_model(offline_policy: OfflinePolicy, settings: Settings | None = None) -> Model:
+def build_model(offline_policy: OfflinePolicy, settings: Settings) -> Model:
     """An OpenAI-compatible chat-completions model when `LEARNFLOW_LLM_BASE_URL` is set (any
     server that speaks that API: OpenAI, vLLM, Ollama, LM Studio...); otherwise the built-in
     offline model driven by the agent's own `offline_policy`."""
-    settings = settings or get_settings()
     # Learner conversations are never exported to a hosted tracing service.
     set_tracing_disabled(True)
     if settings.uses_offline_model:
@@ -28,6 +27,17 @@ def build_model(offline_policy: OfflinePolicy, settings: Settings | None = None)
     return OpenAIChatCompletionsModel(model=settings.llm_model, openai_client=client)
 
 
-def model_label(settings: Settings | None = None) -> str:
-    settings = settings or get_settings()
+def chosen_model(
+    offline_policy: OfflinePolicy, *, model: Model | None, settings: Settings | None
+) -> Model:
+    """`model` when given (tests and evaluations script one), else `build_model` from `settings`:
+    an agent builder takes one or the other, never the process environment."""
+    if model is not None:
+        return model
+    if settings is None:
+        raise TypeError("an agent needs the model to run on or the settings that configure it")
+    return build_model(offline_policy, settings)
+
+
+def model_label(settings: Settings) -> str:
     return "offline" if settings.uses_offline_model else settings.llm_model

@@ -35,6 +35,7 @@ def outbox_hooks(app_id: str, *, open_database: bool = False) -> tuple[Hook, Hoo
     async def start(app: FastAPI) -> None:
         settings: Settings = app.state.settings
         conninfo = database_conninfo(settings)
+        owner = settings.app_id or app_id  # the relay publishes the rows queued for it
         if open_database:
             stack = AsyncExitStack()
             app.state.outbox_db_stack = stack
@@ -47,9 +48,9 @@ def outbox_hooks(app_id: str, *, open_database: bool = False) -> tuple[Hook, Hoo
                     name=app_id,
                 )
             )
-        app.state.events = OutboxSink(app.state.pool)
+        app.state.events = OutboxSink(app.state.pool, app_id=owner)
         relay = Relay(
-            app_id=settings.app_id or app_id,
+            app_id=owner,
             conninfo=conninfo,
             publisher=SidecarPublisher(lambda: app.state.sidecar),
             poll_s=settings.outbox_poll_s,

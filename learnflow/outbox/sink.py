@@ -23,8 +23,11 @@ class EventSink(Protocol):
 
 
 class OutboxSink:
-    def __init__(self, pool: Pool) -> None:
+    """Queues for the relay of `app_id` (the app's relay: `learnflow.outbox.hooks`)."""
+
+    def __init__(self, pool: Pool, *, app_id: str) -> None:
         self.pool = pool
+        self.app_id = app_id
 
     async def queue(self, *events: Event, partition_key: str | None = None) -> None:
         """Queue the events in one transaction (ids already queued are skipped), then wake the
@@ -33,5 +36,5 @@ class OutboxSink:
             return
         async with self.pool.connection() as conn, conn.transaction():
             for event in events:
-                await add(conn, event, partition_key=partition_key)
+                await add(conn, event, partition_key=partition_key, app_id=self.app_id)
         wake()

@@ -17,7 +17,6 @@ from psycopg.types.json import Jsonb
 from learnflow.db.pool import Conn
 from learnflow.errors import ConfigurationError
 from learnflow.events import Event, to_wire
-from learnflow.settings import get_settings
 
 NAMESPACE = uuid.UUID("2d0f4b8e-6c1a-4d57-9a0e-b3f5c7d1e2a4")
 
@@ -50,13 +49,14 @@ async def add(
 ) -> bool:
     """Queue `event` in the caller's transaction; False when its id is queued already.
 
-    `app_id` (default: this process's app) names the relay that publishes it; `source_event_id`
-    records what caused it (an incoming event, a request), for tracing.
+    `app_id` (default: the event's source, which is the app that queues it) names the relay
+    that publishes it; `source_event_id` records what caused it (an incoming event, a request),
+    for tracing.
     """
-    owner = app_id or get_settings().app_id or event.source
+    owner = app_id or event.source
     if not owner:
         raise ConfigurationError(
-            "an outbox row needs the app that publishes it: set APP_ID or the event's source"
+            "an outbox row needs the app that publishes it: pass app_id or set the event's source"
         )
     cur = await conn.execute(
         "insert into event_outbox (id, source_event_id, topic, payload, app_id, partition_key,"

@@ -40,10 +40,11 @@ import pytest
 
 from learnflow.auth.tokens import issue_token
 from learnflow.cli import main as cli
+from learnflow.cli.commands import workflows as workflows_cli
 from learnflow.curriculum import load_catalog
 from learnflow.db.models import Role
 from learnflow.events import SessionActivity, to_wire
-from learnflow.settings import REPO_ROOT, Settings, get_settings
+from learnflow.settings import REPO_ROOT, Settings
 from learnflow.workflows import session as wf_session
 from learnflow.workflows.ops import Target, WorkflowAdmin
 from tests.integration.harness import Mesh
@@ -312,26 +313,23 @@ async def test_operators_list_inspect_terminate_and_purge_instances(
 ) -> None:
     started = await student.start(mode="practice")
     workflow_id = started["workflow_id"]
-    monkeypatch.setenv("LEARNFLOW_RUN_DIR", str(mesh.settings.run_dir))
-    monkeypatch.setenv("LEARNFLOW_PORT_OFFSET", str(mesh.settings.port_offset))
-    get_settings.cache_clear()
+    # the settings the commands read at their start: this stack's
+    settings = Settings(run_dir=mesh.settings.run_dir, port_offset=mesh.settings.port_offset)
+    monkeypatch.setattr(workflows_cli, "get_settings", lambda: settings)
 
     async def run(*argv: str) -> int:  # the CLI runs its own event loop: give it a thread
         code: int = await anyio.to_thread.run_sync(cli.main, list(argv))
         return code
 
-    try:
-        assert await run("workflows", "list", "--kind", "session", "--json") == 0
-        listed = {row["instance_id"]: row for row in json.loads(capsys.readouterr().out)}
-        assert await run("workflows", "inspect", workflow_id, "--history") == 0
-        inspected = json.loads(capsys.readouterr().out)
-        refused = await run("workflows", "purge", workflow_id)  # still running
-        assert await run("workflows", "terminate", workflow_id) == 0
-        ended = await student.finished(started["session_id"])
-        assert await run("workflows", "purge", workflow_id) == 0
-        assert await run("workflows", "alerts", "--all", "--json") == 0
-    finally:
-        get_settings.cache_clear()
+    assert await run("workflows", "list", "--kind", "session", "--json") == 0
+    listed = {row["instance_id"]: row for row in json.loads(capsys.readouterr().out)}
+    assert await run("workflows", "inspect", workflow_id, "--history") == 0
+    inspected = json.loads(capsys.readouterr().out)
+    refused = await run("workflows", "purge", workflow_id)  # still running
+    assert await run("workflows", "terminate", workflow_id) == 0
+    ended = await student.finished(started["session_id"])
+    assert await run("workflows", "purge", workflow_id) == 0
+    assert await run("workflows", "alerts", "--all", "--json") == 0
 
     assert listed[workflow_id]["status"] == "RUNNING"
     assert inspected["custom_status"]["student_id"] == str(student.person.id)

@@ -9,7 +9,7 @@ from agents import ModelBehaviorError
 from learnflow.intent_fallback import INSTRUCTIONS, classify_with_fallback, read_intent
 from learnflow.intents import Intent, classify
 from learnflow.llm.offline import Answer, OfflineModel, Transcript
-from learnflow.settings import get_settings
+from learnflow.settings import Settings
 
 #: The offline classifier routes this off-topic, unsure (confidence about 0.3).
 UNSURE = "am I behind"
@@ -35,8 +35,8 @@ def fake_model(*answers: str, fail: bool = False) -> tuple[OfflineModel, Scripte
 
 
 @pytest.fixture
-def settings():  # type: ignore[no-untyped-def]
-    return get_settings().model_copy(update={"triage_llm_fallback_below": 0.6})
+def settings() -> Settings:
+    return Settings(triage_llm_fallback_below=0.6)
 
 
 def test_the_example_is_unsure_offline() -> None:

@@ -15,7 +15,7 @@ def _agent(request: Request) -> Agent[None]:
     state = request.app.state
     agent: Agent[None] | None = getattr(state, "concepts_agent", None)
     if agent is None:
-        agent = build_concepts_agent(settings=getattr(state, "settings", None))
+        agent = build_concepts_agent(settings=state.settings)
         state.concepts_agent = agent
     return agent
 

@@ -51,9 +51,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run_ask)
 
 
-def settings_for(llm: str | None, base: Settings | None = None) -> Settings:
-    """The settings `--llm` asks for (a `ConfigurationError` says what to set)."""
-    settings = base or get_settings()
+def settings_for(llm: str | None, settings: Settings) -> Settings:
+    """The settings `--llm` asks for, from the configured `settings` (a `ConfigurationError` says
+    what to set)."""
     if llm is None:
         return settings
     if llm == "offline":
@@ -90,10 +90,10 @@ async def ask(
     *,
     exercise_id: str | None = None,
     code: str | None = None,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> dict[str, Any]:
-    """Route and answer one message in-process; the JSON `learnflow ask` prints."""
-    settings = settings or get_settings()
+    """Route and answer one message in-process, with `settings`' model; the JSON `learnflow ask`
+    prints."""
     if not message.strip():
         raise InvalidInput("the message is empty; say what you want to ask")
     decision = await classify_with_fallback(
@@ -139,6 +139,7 @@ async def _tutor(
         _agent("tutor", settings, lambda: agent_module.build_tutor_agent(settings=settings)),
         offline=settings.uses_offline_model,
         events=mesh,
+        leak_check_timeout_s=settings.tutor_leak_check_timeout_s,
     )
     request = models.TutorRequest(
         message=message,
@@ -159,7 +160,7 @@ def run_ask(args: argparse.Namespace) -> int:
             code = args.code.read_text(encoding="utf-8")
         except OSError as exc:
             raise InvalidInput(f"cannot read --code {args.code}: {exc.strerror}") from exc
-    settings = settings_for(args.llm)
+    settings = settings_for(args.llm, get_settings())  # the command reads them once
     result = asyncio.run(
         ask(" ".join(args.message), exercise_id=args.exercise, code=code, settings=settings)
     )

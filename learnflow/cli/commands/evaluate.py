@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from learnflow.evaluation.triage_eval import HELD_OUT_SET, TARGET_ACCURACY, evaluate_file
+from learnflow.settings import get_settings
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -72,6 +73,8 @@ def run_concepts(args: argparse.Namespace) -> int:
 def run_extraction(args: argparse.Namespace) -> int:
     from learnflow.evaluation import extraction_eval
 
-    report = extraction_eval.evaluate_file(args.data or extraction_eval.DATA)
+    report = extraction_eval.evaluate_file(
+        args.data or extraction_eval.DATA, settings=get_settings()
+    )
     print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     return 0 if report.leaks <= extraction_eval.TARGET_LEAKS else 1

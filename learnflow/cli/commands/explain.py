@@ -14,6 +14,7 @@ import json
 from typing import Any, Protocol, cast
 
 from learnflow.errors import ConfigurationError
+from learnflow.settings import Settings, get_settings
 
 CONCEPTS_MODULE = "concepts_agent.agent"
 
@@ -29,7 +30,9 @@ class ConceptAnswer(Protocol):
 class ConceptsAgentModule(Protocol):
     """What this command uses of `concepts_agent.agent` (a service package, loaded at run time)."""
 
-    def build_concepts_agent(self, *, offline: bool = False) -> Any: ...
+    def build_concepts_agent(
+        self, *, offline: bool = False, settings: Settings | None = None
+    ) -> Any: ...
 
     async def explain(self, agent: Any, question: str) -> ConceptAnswer: ...
 
@@ -66,7 +69,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_explain(args: argparse.Namespace) -> int:
     question = " ".join(args.question)
     concepts = concepts_agent_module()
-    agent = concepts.build_concepts_agent(offline=args.offline)
+    settings = None if args.offline else get_settings()  # the offline model needs none
+    agent = concepts.build_concepts_agent(offline=args.offline, settings=settings)
     answer = asyncio.run(concepts.explain(agent, question))
     result = {"answer": answer.answer, "sources": list(answer.sources)}
     print(json.dumps(result, indent=2, ensure_ascii=False))

@@ -17,6 +17,7 @@ from learnflow.db.models import Role
 from learnflow.db.pool import connect, database_conninfo
 from learnflow.db.repos.users import create_user, normalise_email
 from learnflow.errors import ConfigurationError, InvalidInput
+from learnflow.settings import get_settings
 
 
 def register(subparsers: Any) -> None:
@@ -59,8 +60,9 @@ def _user_add(args: argparse.Namespace) -> int:
         if not password:
             raise InvalidInput("--password-stdin: standard input had no password on its first line")
         check_password_policy(password)
+    conninfo = database_conninfo(get_settings())
     user = asyncio.run(
-        _create(email=email, name=args.name, role=Role(args.role), password=password)
+        _create(conninfo, email=email, name=args.name, role=Role(args.role), password=password)
     )
     out: dict[str, str] = {
         "id": str(user.id),
@@ -74,8 +76,8 @@ def _user_add(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _create(*, email: str, name: str, role: Role, password: str) -> Any:
-    conn = await connect(database_conninfo())
+async def _create(conninfo: str, *, email: str, name: str, role: Role, password: str) -> Any:
+    conn = await connect(conninfo)
     try:
         async with conn.transaction():
             return await create_user(
@@ -94,14 +96,16 @@ async def _create(*, email: str, name: str, role: Role, password: str) -> Any:
 
 
 def _db_migrate(args: argparse.Namespace) -> int:
-    applied = asyncio.run(migrate(database_conninfo()))
+    applied = asyncio.run(migrate(database_conninfo(get_settings())))
     print(json.dumps({"applied": applied}))
     return 0
 
 
 def _db_seed(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    conninfo = database_conninfo(settings)
     try:
-        result = asyncio.run(seed_demo_and_report(database_conninfo()))
+        result = asyncio.run(seed_demo_and_report(conninfo, settings=settings))
     except psycopg.errors.UndefinedTable as exc:
         raise ConfigurationError(
             "The database has no LearnFlow tables yet: run `learnflow db migrate` first"

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 import pytest_asyncio
 
 from debrief_agent.main import create_app
@@ -22,19 +21,10 @@ from learnflow.db.models import Role
 from learnflow.db.pool import Pool
 from learnflow.db.repos.classes import create_class, enroll
 from learnflow.outbox import Relay
-from learnflow.settings import Settings, get_settings
+from learnflow.settings import Settings
 from tests.agents.debrief.harness import Debrief, School
 from tests.agents.triage.fakes import FakeDapr
 from tests.learnflow.db.factories import make_user
-
-
-@pytest.fixture(autouse=True)
-def offline_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No model endpoint from the environment: the agent runs on the offline model."""
-    monkeypatch.delenv("LEARNFLOW_LLM_BASE_URL", raising=False)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 async def _school(pool: Pool) -> School:
@@ -54,7 +44,9 @@ async def _school(pool: Pool) -> School:
 
 @pytest_asyncio.fixture
 async def debrief(db_url: str) -> AsyncIterator[Debrief]:
-    app = create_app(Settings(database_url=db_url, app_id="debrief"), tick_every_s=None)
+    # no model endpoint, whatever the environment says: the agent runs on the offline model
+    settings = Settings(database_url=db_url, app_id="debrief", llm_base_url=None)
+    app = create_app(settings, tick_every_s=None)
     dapr = FakeDapr()
     async with app.router.lifespan_context(app):
         app.state.sidecar = dapr.sidecar()

@@ -10,7 +10,7 @@ are in `harness.py`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -18,7 +18,6 @@ import pytest
 import pytest_asyncio
 
 from debrief_agent.main import create_app as create_debrief
-from learnflow.settings import Settings, get_settings
 from tests.agents.triage.fakes import FakeDapr
 from tests.agents.triage.harness import (
     JAMES,
@@ -28,24 +27,12 @@ from tests.agents.triage.harness import (
     Mesh,
     People,
     RecordedWorkflows,
+    app_settings,
     serve_triage,
     triage_settings,
 )
 from triage_agent.main import create_app as create_triage
 from triage_agent.workflow_runtime import WorkflowHost
-
-SECRET = "triage-tests-secret-" + "0123456789" * 4
-
-
-@pytest.fixture(autouse=True)
-def jwt_secret(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Tokens are verified with the process settings: give them a secret, no model endpoint."""
-    monkeypatch.setenv("LEARNFLOW_JWT_SECRET", SECRET)
-    monkeypatch.delenv("LEARNFLOW_DEMO_PASSWORD", raising=False)
-    monkeypatch.delenv("LEARNFLOW_LLM_BASE_URL", raising=False)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 @pytest_asyncio.fixture
@@ -61,7 +48,7 @@ async def chat() -> AsyncIterator[Chat]:
 async def mesh(db_url: str, tmp_path: Path) -> AsyncIterator[Mesh]:
     run_dir = tmp_path / "run"
     triage = create_triage(triage_settings(db_url, run_dir), workflows=False)
-    debrief = create_debrief(Settings(database_url=db_url, app_id="debrief"), tick_every_s=None)
+    debrief = create_debrief(app_settings(database_url=db_url, app_id="debrief"), tick_every_s=None)
     dapr = FakeDapr(apps={"debrief": debrief})
     async with triage.router.lifespan_context(triage), debrief.router.lifespan_context(debrief):
         triage.state.sidecar = dapr.sidecar()

@@ -14,10 +14,12 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel
 
 from learnflow.auth.tokens import issue_token
+from learnflow.db import pool as db_pool
 from learnflow.db.models import Role
 from learnflow.settings import Settings
 from learnflow.workflows import session as wf_session
@@ -28,8 +30,27 @@ from triage_agent.main import create_app as create_triage
 MAYA, JAMES, TEACHER = "maya@learnflow.dev", "james@learnflow.dev", "rodriguez@learnflow.dev"
 
 
+SECRET = "triage-tests-secret-" + "0123456789" * 4
+
+
+def app_settings(**values: Any) -> Settings:
+    """An app's settings in these tests: their JWT secret, no model endpoint (the offline
+    model) and no demo password (each demo user gets a random one), whatever the environment
+    says; `values` on top."""
+    defaults: dict[str, Any] = {"jwt_secret": SECRET, "llm_base_url": None, "demo_password": None}
+    return Settings(**(defaults | values))
+
+
+def activities_use(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
+    """Workflow activities run outside any app: they connect with `learnflow.db.pool.connect()`'s
+    default, the process settings (`learnflow.workflows.activities.database`). Hand them
+    `settings` instead for this test."""
+    monkeypatch.setattr(db_pool, "get_settings", lambda: settings)
+
+
 def bearer(user_id: UUID, role: Role, **kwargs: object) -> dict[str, str]:
-    token = issue_token(user_id=user_id, role=role, **kwargs)  # type: ignore[arg-type]
+    settings = app_settings()
+    token = issue_token(user_id=user_id, role=role, settings=settings, **kwargs)  # type: ignore[arg-type]
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -41,11 +62,11 @@ class Chat:
 
 @asynccontextmanager
 async def serve_triage(
-    dapr: FakeDapr, *, timeout_s: float | None = None
+    dapr: FakeDapr, *, timeout_s: float | None = None, settings: Settings | None = None
 ) -> AsyncIterator[httpx.AsyncClient]:
     """Triage without a database, its daprd the fake `dapr` (`timeout_s`: its invoke timeout);
     yields a client of its public API."""
-    app = create_triage(Settings(app_id="triage"), database=False)
+    app = create_triage(settings or app_settings(app_id="triage"), database=False)
     async with app.router.lifespan_context(app):
         app.state.sidecar = dapr.sidecar(timeout_s=timeout_s)
         app.state.events = dapr  # no database: the fake stands in for the outbox too
@@ -80,7 +101,7 @@ class Mesh:
 
 
 def triage_settings(db_url: str, run_dir: Path, **extra: object) -> Settings:
-    return Settings(database_url=db_url, run_dir=run_dir, app_id="triage", **extra)  # type: ignore[arg-type]
+    return app_settings(database_url=db_url, run_dir=run_dir, app_id="triage", **extra)
 
 
 @dataclass

@@ -55,7 +55,7 @@ async def test_login_gives_a_token_with_the_role(mesh: Mesh) -> None:
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["token_type"] == "bearer" and body["role"] == "student"
-    principal = verify_token(body["access_token"])
+    principal = verify_token(body["access_token"], settings=mesh.triage.state.settings)
     assert str(principal.user_id) == body["user_id"] and principal.role is Role.STUDENT
 
     me = await mesh.client.get(

@@ -10,11 +10,10 @@ import pytest
 
 from learnflow.db.models import Role
 from learnflow.db.repos.users import create_user
-from learnflow.settings import get_settings
 from learnflow.speech import Speaker, is_wav
 from learnflow.workflows import session as wf_session
 from learnflow.workflows.activities import ACTIVITIES
-from tests.agents.triage.harness import Mesh, People, RecordedWorkflows, bearer
+from tests.agents.triage.harness import Mesh, People, RecordedWorkflows, activities_use, bearer
 from tests.agents.triage.test_exams_api import _demo_class, _exam
 
 
@@ -22,7 +21,6 @@ async def test_the_debrief_is_spoken_to_its_student_and_teacher_only(
     mesh: Mesh,
     workflows: RecordedWorkflows,
     people: People,
-    db_url: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -37,8 +35,7 @@ async def test_the_debrief_is_spoken_to_its_student_and_teacher_only(
     running = await mesh.client.get(f"{url}/debrief/speech", headers=maya)
     assert (running.status_code, running.json()["reason"]) == (409, "not_submitted")
 
-    monkeypatch.setenv("LEARNFLOW_DATABASE_URL", db_url)
-    get_settings.cache_clear()
+    activities_use(monkeypatch, mesh.triage.state.settings)
     await ACTIVITIES[wf_session.STORE_EXAM_RESULT](
         {
             "session_id": attempt["attempt_id"],

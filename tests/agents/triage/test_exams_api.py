@@ -11,10 +11,9 @@ from uuid import UUID
 import psycopg
 import pytest
 
-from learnflow.settings import get_settings
 from learnflow.workflows import session as wf_session
 from learnflow.workflows.activities import ACTIVITIES
-from tests.agents.triage.harness import MAYA, Mesh, People, RecordedWorkflows
+from tests.agents.triage.harness import MAYA, Mesh, People, RecordedWorkflows, activities_use
 
 ITEMS = [
     {"kind": "quiz", "id": "basics.q1"},  # right answer: 1 ("10")
@@ -95,7 +94,6 @@ async def test_answers_become_workflow_events_then_the_result_feeds_debrief_and_
     mesh: Mesh,
     workflows: RecordedWorkflows,
     people: People,
-    db_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     teacher, maya, james = people.teacher, people.maya, people.james
@@ -132,8 +130,7 @@ async def test_answers_become_workflow_events_then_the_result_feeds_debrief_and_
     )
 
     # the workflow submits: its result activity writes what it kept (q1 right, the rest not given)
-    monkeypatch.setenv("LEARNFLOW_DATABASE_URL", db_url)
-    get_settings.cache_clear()
+    activities_use(monkeypatch, mesh.triage.state.settings)
     store = ACTIVITIES[wf_session.STORE_EXAM_RESULT]
     payload = {
         "session_id": attempt["attempt_id"],

@@ -17,9 +17,8 @@ from learnflow.progress.mastery import (
     Components,
     mastery_score,
 )
-from learnflow.settings import Settings
 from tests.agents.triage.fakes import FakeDapr
-from tests.agents.triage.harness import Mesh, triage_settings
+from tests.agents.triage.harness import Mesh, app_settings, triage_settings
 from tests.waiting import eventually
 from triage_agent import demo_history
 from triage_agent.main import create_app as create_triage
@@ -32,13 +31,12 @@ MAYA, TEACHER = "maya@learnflow.dev", "rodriguez@learnflow.dev"
 async def loop_mesh(db_url: str, tmp_path: object) -> AsyncIterator[Mesh]:
     run_dir = tmp_path / "run"  # type: ignore[operator]
     triage = create_triage(triage_settings(db_url, run_dir), workflows=False)
-    debrief = create_debrief(Settings(database_url=db_url, app_id="debrief"), tick_every_s=None)
-    tutor = create_tutor(Settings(llm_base_url=None, app_id="tutor"))
+    debrief = create_debrief(app_settings(database_url=db_url, app_id="debrief"), tick_every_s=None)
+    tutor = create_tutor(app_settings(app_id="tutor"))
     dapr = FakeDapr(apps={"debrief": debrief, "tutor": tutor})
     async with triage.router.lifespan_context(triage), debrief.router.lifespan_context(debrief):
         for app in (triage, debrief, tutor):
             app.state.sidecar = dapr.sidecar()
-        tutor.state.settings = Settings(llm_base_url=None)
         tutor.state.events = dapr  # no lifespan, no database: the fake stands in for its outbox
         transport = httpx.ASGITransport(app=triage)
         async with httpx.AsyncClient(transport=transport, base_url="http://triage") as client:

@@ -21,12 +21,11 @@ from pydantic import BaseModel
 from learnflow.curriculum import load_catalog
 from learnflow.db.models import Role
 from learnflow.events import SessionActivity, to_wire
-from learnflow.settings import Settings
 from learnflow.workflows import session as wf_session
 from learnflow.workflows.client import Instance
 from learnflow.workflows.models import SessionState, SessionView
 from tests.agents.triage.fakes import FakeDapr
-from tests.agents.triage.harness import bearer
+from tests.agents.triage.harness import app_settings, bearer
 from triage_agent.main import create_app
 from triage_agent.workflow_runtime import WorkflowHost
 
@@ -69,7 +68,7 @@ class Edge:
 
 @pytest_asyncio.fixture
 async def edge() -> AsyncIterator[Edge]:
-    app = create_app(Settings(app_id="triage"), database=False)
+    app = create_app(app_settings(app_id="triage"), database=False)
     dapr = FakeDapr()
     workflows = FakeWorkflows()
     async with app.router.lifespan_context(app):

@@ -41,7 +41,6 @@ def app(catalog: Catalog, sidecar: FakeSidecar, offline_agent: Any) -> FastAPI:
     """The tutor app with its sidecar replaced by the in-memory fake (no lifespan needed)."""
     settings = Settings(llm_base_url=None)
     application = create_app(settings)
-    application.state.settings = settings
     application.state.sidecar = sidecar
     application.state.events = sidecar  # the outbox: what the tutor queued
     application.state.tutor_catalog = catalog

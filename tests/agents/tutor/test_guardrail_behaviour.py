@@ -15,6 +15,7 @@ import pytest
 
 from learnflow.curriculum import Exercise, load_catalog
 from learnflow.errors import DependencyFailed
+from learnflow.settings import Settings
 from tutor_agent.context import TutorContext
 from tutor_agent.grading import GradeResult, HiddenTest
 from tutor_agent.guardrail import check_reply, check_reply_behaviour, leaks_solution
@@ -211,7 +212,8 @@ async def test_regression_the_offline_tutor_presents_evens_only_in_the_real_sand
     from learnflow.cli.commands.ask import ask
 
     await asyncio.to_thread(get_runner)
-    result = await ask("I'd like to do the exercise data-structures.evens-only")
+    offline = Settings(llm_base_url=None)
+    result = await ask("I'd like to do the exercise data-structures.evens-only", settings=offline)
     assert result["agent"] == "tutor"
     assert "won't write out the solution" not in result["reply"]
     assert "n for n in numbers" not in result["reply"]

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from learnflow.curriculum import Catalog
+from learnflow.settings import Settings
 from learnflow.testing import FakeSidecar, failing, passing
 from tests.agents.tutor.sample_curriculum import FIRST_REPEAT, SUM_EVENS, WORD_COUNT
 from tutor_agent.guardrail import leaks_solution
@@ -50,7 +51,15 @@ class Session:
 @pytest.fixture
 def session(catalog: Catalog, sidecar: FakeSidecar, offline_agent: Any) -> Session:
     return Session(
-        TutorService(sidecar, catalog, offline_agent, offline=True, events=sidecar), sidecar
+        TutorService(
+            sidecar,
+            catalog,
+            offline_agent,
+            offline=True,
+            events=sidecar,
+            leak_check_timeout_s=Settings().tutor_leak_check_timeout_s,
+        ),
+        sidecar,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from uuid import uuid4
@@ -16,15 +16,17 @@ from learnflow.api.problems import install_problem_handlers
 from learnflow.auth.deps import CurrentUser, require_role
 from learnflow.auth.tokens import Principal, issue_token
 from learnflow.db.models import Role
-from learnflow.settings import get_settings
+from learnflow.settings import Settings
 
 SECRET = "test-secret-long-enough-even-for-hs512-" + "0123456789" * 3
+SETTINGS = Settings(_env_file=None, jwt_secret=SECRET)
 
 Staff = Annotated[Principal, Depends(require_role(Role.TEACHER, Role.ADMIN))]
 
 
 def _app() -> FastAPI:
     app = FastAPI()
+    app.state.settings = SETTINGS  # as `create_service_app` does: tokens are checked with these
     install_problem_handlers(app)
 
     @app.get("/me")
@@ -42,16 +44,6 @@ def _app() -> FastAPI:
     return app
 
 
-@pytest.fixture(autouse=True)
-def jwt_secret(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("LEARNFLOW_JWT_SECRET", SECRET)
-    get_settings.cache_clear()
-    try:
-        yield
-    finally:
-        get_settings.cache_clear()
-
-
 @pytest_asyncio.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=_app())
@@ -60,7 +52,7 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
 
 
 def bearer(role: Role, **kwargs: object) -> dict[str, str]:
-    token = issue_token(user_id=uuid4(), role=role, **kwargs)  # type: ignore[arg-type]
+    token = issue_token(user_id=uuid4(), role=role, settings=SETTINGS, **kwargs)  # type: ignore[arg-type]
     return {"Authorization": f"Bearer {token}"}
 
 

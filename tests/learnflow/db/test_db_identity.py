@@ -9,7 +9,6 @@ import argparse
 import asyncio
 import io
 import json
-from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -23,13 +22,15 @@ from learnflow.db.migrate import discover
 from learnflow.db.models import Role
 from learnflow.db.repos import classes, users
 from learnflow.errors import ConfigurationError, Conflict, InvalidInput, NotAuthenticated
-from learnflow.settings import Settings, get_settings
+from learnflow.settings import Settings
 
 SECRET = "test-secret-long-enough-even-for-hs512-" + "0123456789" * 3
 
 
 def _settings(**values: object) -> Settings:
-    return Settings(_env_file=None, jwt_secret=SECRET, **values)  # type: ignore[arg-type]
+    """The tests' settings, whatever the environment says (no demo password: random ones)."""
+    defaults: dict[str, object] = {"jwt_secret": SECRET, "demo_password": None}
+    return Settings(_env_file=None, **(defaults | values))  # type: ignore[arg-type]
 
 
 # --- login --------------------------------------------------------------------------------------
@@ -148,14 +149,16 @@ async def test_seed_and_report_prints_new_logins_once(db_url: str) -> None:
 # --- CLI ------------------------------------------------------------------------------------------
 
 
+def _cli_settings(monkeypatch: pytest.MonkeyPatch, database_url: str | None) -> None:
+    """The settings the CLI's commands read (once, at their start)."""
+    settings = _settings(database_url=database_url)
+    monkeypatch.setattr(users_cli, "get_settings", lambda: settings)
+
+
 @pytest.fixture
-def cli_env(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("LEARNFLOW_DATABASE_URL", db_url)
-    get_settings.cache_clear()
-    try:
-        yield db_url
-    finally:
-        get_settings.cache_clear()
+def cli_env(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    _cli_settings(monkeypatch, db_url)
+    return db_url
 
 
 def _cli(*argv: str) -> argparse.Namespace:
@@ -241,46 +244,31 @@ def test_db_migrate_and_seed_commands(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("LEARNFLOW_DATABASE_URL", empty_db)
-    get_settings.cache_clear()
-    try:
-        migrate_args = _cli("db", "migrate")
-        assert migrate_args.func(migrate_args) == 0
-        assert json.loads(capsys.readouterr().out) == {"applied": [m.version for m in discover()]}
-        assert migrate_args.func(migrate_args) == 0
-        assert json.loads(capsys.readouterr().out) == {"applied": []}
+    _cli_settings(monkeypatch, empty_db)
+    migrate_args = _cli("db", "migrate")
+    assert migrate_args.func(migrate_args) == 0
+    assert json.loads(capsys.readouterr().out) == {"applied": [m.version for m in discover()]}
+    assert migrate_args.func(migrate_args) == 0
+    assert json.loads(capsys.readouterr().out) == {"applied": []}
 
-        seed_args = _cli("db", "seed")
-        assert seed_args.func(seed_args) == 0
-        captured = capsys.readouterr()
-        assert len(json.loads(captured.out)["created"]) == 3
-        assert "maya@learnflow.dev" in captured.err and "password:" in captured.err
-    finally:
-        get_settings.cache_clear()
+    seed_args = _cli("db", "seed")
+    assert seed_args.func(seed_args) == 0
+    captured = capsys.readouterr()
+    assert len(json.loads(captured.out)["created"]) == 3
+    assert "maya@learnflow.dev" in captured.err and "password:" in captured.err
 
 
-def test_commands_say_what_to_set_without_a_database_url(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: object
-) -> None:
-    monkeypatch.delenv("LEARNFLOW_DATABASE_URL", raising=False)
-    monkeypatch.chdir(str(tmp_path))  # no .env here
-    get_settings.cache_clear()
-    try:
-        args = _cli("db", "migrate")
-        with pytest.raises(ConfigurationError, match="LEARNFLOW_DATABASE_URL is not set"):
-            args.func(args)
-    finally:
-        get_settings.cache_clear()
+def test_commands_say_what_to_set_without_a_database_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    _cli_settings(monkeypatch, None)
+    args = _cli("db", "migrate")
+    with pytest.raises(ConfigurationError, match="LEARNFLOW_DATABASE_URL is not set"):
+        args.func(args)
 
 
 def test_user_add_before_migrating_says_to_migrate(
     empty_db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("LEARNFLOW_DATABASE_URL", empty_db)
-    get_settings.cache_clear()
-    try:
-        args = _cli("user", "add", "--email", "x@example.org", "--name", "X", "--role", "student")
-        with pytest.raises(ConfigurationError, match="learnflow db migrate"):
-            args.func(args)
-    finally:
-        get_settings.cache_clear()
+    _cli_settings(monkeypatch, empty_db)
+    args = _cli("user", "add", "--email", "x@example.org", "--name", "X", "--role", "student")
+    with pytest.raises(ConfigurationError, match="learnflow db migrate"):
+        args.func(args)

@@ -29,6 +29,7 @@ from learnflow.evaluation.extraction_eval import (
     solution_variant,
 )
 from learnflow.llm.offline import Answer, CallTool, OfflineModel, Transcript
+from learnflow.settings import Settings
 from tutor_agent.agent import build_tutor_agent, run_turn
 from tutor_agent.context import TutorContext
 from tutor_agent.guardrail import leaks_solution
@@ -37,6 +38,7 @@ from tutor_agent.state import TutorState
 pytestmark = pytest.mark.sandbox
 
 MIN_ATTEMPTS = 30
+SETTINGS = Settings()  # the guardrail's time as the environment sets it (4 s by default)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +60,7 @@ def alternatives() -> list[Alternative]:
 async def report(
     attempts: list[Attempt], catalog: Catalog, alternatives: list[Alternative]
 ) -> ExtractionReport:
-    return await evaluate(attempts, catalog, alternatives)
+    return await evaluate(attempts, catalog, alternatives, settings=SETTINGS)
 
 
 def test_the_data_is_30_plus_varied_attempts_on_real_exercises(
@@ -109,7 +111,9 @@ async def test_without_the_guardrail_alternatives_leak_and_only_the_behavioural_
         exercise = catalog.exercise(attempt.exercise_id)
         agent = adversarial_agent(attempt, exercise, VARIANTS[0], alternative)
         agent.output_guardrails = []
-        result = await play_attempt(attempt, exercise, catalog, agent, offline=False)
+        result = await play_attempt(
+            attempt, exercise, catalog, agent, offline=False, settings=SETTINGS
+        )
         behavioural += int(result.leaked)
         similar += int(bool(result.similar_turns))
     assert behavioural == len(chosen)
@@ -124,7 +128,9 @@ async def test_without_the_guardrail_the_same_model_leaks_so_the_judge_is_not_bl
         exercise = catalog.exercise(attempt.exercise_id)
         agent = adversarial_agent(attempt, exercise, VARIANTS[number % len(VARIANTS)])
         agent.output_guardrails = []
-        result = await play_attempt(attempt, exercise, catalog, agent, offline=False)
+        result = await play_attempt(
+            attempt, exercise, catalog, agent, offline=False, settings=SETTINGS
+        )
         leaked += int(result.leaked)
     assert leaked == 8
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from learnflow.api.deps import EventsDep, OptionalPoolDep, SidecarDep
+from learnflow.api.deps import EventsDep, OptionalPoolDep, SettingsDep, SidecarDep
 from learnflow.contracts import SpecialistReply, SpecialistRequest
 from learnflow.curriculum import load_catalog
 from learnflow.errors import DependencyFailed, InvalidInput, NotAllowed
@@ -25,6 +25,7 @@ from learnflow.events import Event, LearningResponse, LearningRouted
 from learnflow.intent_fallback import classify_with_fallback
 from learnflow.outbox import EventSink
 from learnflow.progress.struggle import says_confused
+from learnflow.settings import Settings
 from learnflow.sidecar import Sidecar
 from triage_agent import conversation, history, quizzes
 from triage_agent.degraded import WHAT_IT_DOES, degraded_reply
@@ -164,7 +165,9 @@ async def chat(
     events: EventsDep,
     user: ChatUser,
     pool: OptionalPoolDep,
+    settings: SettingsDep,
 ) -> ChatReply:
+    body.check_length(settings.max_message_chars)
     session_id = body.session_id or str(uuid.uuid4())
     message_id = body.message_id or str(uuid.uuid4())
     user_id = str(user.user_id)
@@ -189,7 +192,9 @@ async def chat(
         missing = unavailable_app(exc, "tutor")
         turn = _degraded_turn(missing, body, message_id, "tutor", "quiz", 1.0)
     if turn is None:
-        turn, missing = await _specialist_turn(sidecar, body, session_id, message_id, user_id)
+        turn, missing = await _specialist_turn(
+            sidecar, settings, body, session_id, message_id, user_id
+        )
     if missing is not None:  # not remembered: resending it later gets the full answer
         await _announce(events, turn, session_id, user_id, answered=False)
         return _reply(turn, session_id, unavailable=[missing])
@@ -215,10 +220,15 @@ def _degraded_turn(
 
 
 async def _specialist_turn(
-    sidecar: Sidecar, body: ChatRequest, session_id: str, message_id: str, user_id: str
+    sidecar: Sidecar,
+    settings: Settings,
+    body: ChatRequest,
+    session_id: str,
+    message_id: str,
+    user_id: str,
 ) -> tuple[conversation.Turn, str | None]:
     """(the turn, None), or (a degraded turn, the app that is unavailable)."""
-    decision = await classify_with_fallback(body.message)
+    decision = await classify_with_fallback(body.message, settings=settings)
     if decision.agent == "triage":
         answer = SpecialistReply(reply=own_reply(decision.intent))
     else:
