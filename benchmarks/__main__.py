@@ -17,6 +17,7 @@ BENCHES = {
     "workflows": "benchmarks.workflow_bench",
     "offline_tutor": "benchmarks.offline_tutor_bench",
     "hop": "benchmarks.hop_bench",
+    "quota": "benchmarks.quota_bench",
 }
 
 

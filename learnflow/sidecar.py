@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -85,6 +86,8 @@ def _expect_ok(response: httpx.Response, what: str, dependency: str) -> None:
 
 
 BULK_MAX_ENTRIES = 100  # entries per bulk request: one Kafka batch, a bounded request body
+# actor types and ids go into URL paths as they are: nothing that could address another route
+ACTOR_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}")
 
 
 @dataclass
@@ -465,3 +468,52 @@ class Sidecar:
         if response.status_code == 409:
             raise Conflict(f"state {key!r} was changed concurrently; reload and retry", key=key)
         _expect_ok(response, f"saving state {key!r}", "statestore")
+
+    # --- actors ------------------------------------------------------------------------------
+    async def invoke_actor(
+        self, actor_type: str, actor_id: str, method: str, *, json_body: Any = None
+    ) -> Any:
+        """Call `method` of actor `actor_type`/`actor_id`, wherever placement put it (this
+        app's replica or another's): daprd runs one call per actor at a time (turn-based
+        concurrency). Returns the decoded JSON answer.
+
+        The actor not being reachable (placement still electing, its host restarting, the
+        method failing) is `Unavailable`: the caller cannot do its work now, but may retry."""
+        what = f"actor {actor_type}/{actor_id}.{method}"
+        content = await self.actor_request(
+            what, "PUT", actor_type, actor_id, f"method/{method}", json.dumps(json_body).encode()
+        )
+        return json.loads(content) if content else None
+
+    async def actor_request(
+        self,
+        what: str,
+        http_method: str,
+        actor_type: str,
+        actor_id: str,
+        tail: str,
+        content: bytes | None = None,
+    ) -> bytes:
+        """One call to daprd's actor API (`/v1.0/actors/<type>/<id>/<tail>`): an invocation,
+        the actor's state, its timers or reminders. Returns the raw answer (empty for 204)."""
+        for part in (actor_type, actor_id):
+            if not ACTOR_NAME.fullmatch(part):
+                raise ValueError(f"{part!r} is not a usable actor type or id")
+        response = await self._request(
+            what,
+            http_method,
+            f"/v1.0/actors/{actor_type}/{actor_id}/{tail}",
+            content=content,
+            headers={"content-type": "application/json"},
+        )
+        if response.status_code >= 500:
+            log.warning(
+                "%s failed with HTTP %s: %s", what, response.status_code, _error_message(response)
+            )
+            raise Unavailable(
+                "Part of LearnFlow is restarting. Try again in a few seconds.",
+                dependency="actors",
+                retry_after_s=2,
+            )
+        _expect_ok(response, what, "actors")
+        return response.content

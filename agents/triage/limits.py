@@ -6,8 +6,11 @@
   once: one learner's 40 concurrent `sleep(30)` runs take two of the code-runner's workers, not
   all of them, and never fill its queue for everyone else.
 
-Buckets and slots live in PostgreSQL (`learnflow.db.repos.limits`), so they hold across triage
-replicas. Without a database (the unit tests' triage on fakes) there are no limits.
+Both hold across triage replicas. Each bucket is a Dapr actor (`bucket_actor.RateLimitBucket`,
+hosted by triage, reached through its sidecar): daprd's one-call-at-a-time per actor stands in
+for a row lock. The in-flight slots are leases in PostgreSQL (`learnflow.db.repos.limits`),
+released when the request ends. Triage without its daprd's actors (the unit tests' triage on
+fakes: `create_app(actors=False)`) has no buckets, and without a database no slots.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from learnflow.db.pool import Pool
 from learnflow.db.repos import limits
 from learnflow.errors import RateLimited
 from learnflow.settings import Settings
+from triage_agent import bucket_actor
 
 # a slot outlives the longest request it can guard (the mesh's invoke timeout is 60 s)
 LEASE_TTL_S = 120.0
@@ -52,14 +56,15 @@ def quota(action: str) -> object:
         raise ValueError(f"no quota for {action!r}")
 
     async def spend(user: CurrentUser, request: Request) -> Principal:
-        pool = _pool(request)
-        if pool is None:
+        if not getattr(request.app.state, "rate_limits", False):
             return user
         burst, per_minute = _policy(request.app.state.settings, action)
-        async with pool.connection() as conn:
-            wait = await limits.take_token(
-                conn, key=f"{action}:{user.user_id}", capacity=burst, per_second=per_minute / 60
-            )
+        wait = await bucket_actor.take(
+            request.app.state.sidecar,
+            key=bucket_actor.bucket_id(action, user.user_id),
+            capacity=burst,
+            per_second=per_minute / 60,
+        )
         if wait > 0:
             seconds = math.ceil(wait)
             raise RateLimited(

@@ -38,8 +38,11 @@ CALLERS: dict[str, frozenset[str]] = {
     "code-runner": frozenset({"triage", "tutor"}),  # runs; the tutor's grading
     "frontend": frozenset(),
 }
-# Never reachable through service invocation (pub/sub deliveries come from the app's own daprd).
-DENIED_OPERATIONS = ("/events/**",)
+# Never reachable through service invocation: pub/sub deliveries, and the routes daprd calls an
+# app's actors and reads its configuration through, come from the app's own daprd only. (Actor
+# calls between sidecars — triage's replicas sharing its rate-limit buckets — do not go through
+# accessControl at all: daprd's internal CallActor checks the caller's mTLS identity.)
+DENIED_OPERATIONS = ("/events/**", "/actors/**", "/dapr/**")
 
 # app -> the topics it publishes (dead-letter topics of what it consumes come on top)
 PRODUCES: dict[str, frozenset[str]] = {

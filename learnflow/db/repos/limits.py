@@ -1,4 +1,7 @@
-"""Rate buckets, in-flight leases, failed-login counters and revoked tokens (migration 0009).
+"""In-flight leases, failed-login counters and revoked tokens (migration 0009).
+
+(The rate buckets moved to the `RateLimitBucket` Dapr actor, triage_agent.bucket_actor; the
+`rate_buckets` table of migration 0009 is no longer written.)
 
 Every function is one statement (or two) that PostgreSQL runs atomically, so concurrent requests
 on any number of replicas never both take the last token or the last slot.
@@ -13,37 +16,6 @@ from uuid import UUID
 
 from learnflow.db.pool import Conn
 from learnflow.db.repos._rows import fetch_value
-
-
-async def take_token(conn: Conn, *, key: str, capacity: int, per_second: float) -> float:
-    """Take one token from bucket `key` (full when new). Returns 0 when taken, else the seconds
-    until one is available."""
-    taken = await fetch_value(
-        conn,
-        """
-        insert into rate_buckets as b (key, tokens, updated_at)
-        values (%(key)s, %(capacity)s - 1, now())
-        on conflict (key) do update
-           set tokens = least(%(capacity)s::float8,
-                              b.tokens + extract(epoch from now() - b.updated_at) * %(rate)s) - 1,
-               updated_at = now()
-         where least(%(capacity)s::float8,
-                     b.tokens + extract(epoch from now() - b.updated_at) * %(rate)s) >= 1
-        returning tokens
-        """,
-        {"key": key, "capacity": capacity, "rate": per_second},
-    )
-    if taken is not None:
-        return 0.0
-    have = await fetch_value(
-        conn,
-        "select least(%(capacity)s::float8,"
-        " tokens + extract(epoch from now() - updated_at) * %(rate)s)"
-        " from rate_buckets where key = %(key)s",
-        {"key": key, "capacity": capacity, "rate": per_second},
-    )
-    missing = 1 - float(have if have is not None else 0)
-    return max(missing / per_second, 0.001)
 
 
 async def acquire_lease(

@@ -8,7 +8,10 @@ The apps under test keep their real `learnflow.sidecar.Sidecar`; only its HTTP c
   the 500 daprd gives for an unknown app;
 - pub/sub: every publish is recorded (contract events parsed); `fail_publishes` makes the next
   n publishes fail with a 500;
-- state: an in-memory store with ETags and first-write concurrency, like the Dapr state API.
+- state: an in-memory store with ETags and first-write concurrency, like the Dapr state API;
+- actors: a call goes to the app registered as the actor type's host (`actor_hosts`), at its
+  `/actors/...` route, one call per actor id at a time (daprd's turn-based concurrency); the
+  actors' own state in memory (`actor_state`, with the `ttlInSeconds` each save asked for).
 
 It also stands in for an app's outbox (`queue`, `learnflow.outbox.EventSink`) where a test runs
 an app without its database: queued events count as published at once.
@@ -16,6 +19,7 @@ an app without its database: queued events count as published at once.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Callable
@@ -32,6 +36,7 @@ _INVOKE = re.compile(r"^/v1\.0/invoke/(?P<app>[^/]+)/method/(?P<method>.*)$")
 _PUBLISH = re.compile(r"^/v1\.0/publish/(?P<pubsub>[^/]+)/(?P<topic>.+)$")
 _BULK_PUBLISH = re.compile(r"^/v1\.0-alpha1/publish/bulk/(?P<pubsub>[^/]+)/(?P<topic>.+)$")
 _STATE = re.compile(r"^/v1\.0/state/(?P<store>[^/]+)(?:/(?P<rest>.+))?$")
+_ACTOR = re.compile(r"^/v1\.0/actors/(?P<type>[^/]+)/(?P<id>[^/]+)/(?P<rest>.+)$")
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,11 @@ class FakeDapr(httpx.AsyncBaseTransport):
     # what a lost first write (no etag, key exists) gets: Dapr's PostgreSQL store answers 500
     lost_first_write_status: int = 409
     caller_app_id: str = "triage"  # the app whose sidecar this is (daprd's dapr-caller-app-id)
+    actor_hosts: dict[str, Any] = field(default_factory=dict)  # actor type -> ASGI app
+    # (actor type, actor id, state name) -> (JSON value, ttlInSeconds or None)
+    actor_state: dict[tuple[str, str, str], tuple[Any, int | None]] = field(default_factory=dict)
+    actor_calls: int = 0
+    _actor_turns: dict[tuple[str, str], asyncio.Lock] = field(default_factory=dict)
 
     # --- what the tests look at --------------------------------------------------------------
     def events(self, topic: str | None = None) -> list[Event]:
@@ -94,6 +104,10 @@ class FakeDapr(httpx.AsyncBaseTransport):
             return self._publish_bulk(found["topic"], body)
         if found := _STATE.match(path):
             return self._state(request.method, found["rest"], body)
+        if found := _ACTOR.match(path):
+            return await self._actor(
+                request.method, found["type"], found["id"], found["rest"], body
+            )
         return httpx.Response(404, json={"errorCode": "ERR_NOT_FOUND", "message": path})
 
     async def _invoke(
@@ -201,6 +215,45 @@ class FakeDapr(httpx.AsyncBaseTransport):
             for item in items:
                 self._put(item["key"], item["value"])
             return httpx.Response(204)
+        return httpx.Response(405)
+
+    async def _actor(
+        self, method: str, actor_type: str, actor_id: str, rest: str, body: bytes
+    ) -> httpx.Response:
+        if rest.startswith("method/"):
+            host = self.actor_hosts.get(actor_type)
+            if host is None:
+                message = f"did not find address for actor {actor_type}/{actor_id}"
+                return httpx.Response(
+                    500, json={"errorCode": "ERR_ACTOR_INVOKE_METHOD", "message": message}
+                )
+            self.actor_calls += 1
+            turn = self._actor_turns.setdefault((actor_type, actor_id), asyncio.Lock())
+            async with (
+                turn,
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=host), base_url="http://actor-host"
+                ) as client,
+            ):
+                answer = await client.put(
+                    f"/actors/{actor_type}/{actor_id}/{rest}",
+                    content=body,
+                    headers={"content-type": "application/json"},
+                )
+            return httpx.Response(answer.status_code, content=answer.content)
+        if rest == "state" and method in ("PUT", "POST"):
+            for operation in json.loads(body):
+                request = operation["request"]
+                key = (actor_type, actor_id, request["key"])
+                if operation["operation"] == "upsert":
+                    ttl = request.get("metadata", {}).get("ttlInSeconds")
+                    self.actor_state[key] = (request["value"], int(ttl) if ttl else None)
+                else:
+                    self.actor_state.pop(key, None)
+            return httpx.Response(204)
+        if rest.startswith("state/") and method == "GET":
+            stored = self.actor_state.get((actor_type, actor_id, rest.removeprefix("state/")))
+            return httpx.Response(204) if stored is None else httpx.Response(200, json=stored[0])
         return httpx.Response(405)
 
     def _put(self, key: str, value: Any) -> None:

@@ -24,6 +24,7 @@ from learnflow.db.models import Role
 from learnflow.settings import Settings
 from learnflow.workflows import session as wf_session
 from tests.agents.triage.fakes import FakeDapr
+from triage_agent import bucket_actor
 from triage_agent.identity import DEMO_LOGINS_FILE
 from triage_agent.main import create_app as create_triage
 
@@ -62,11 +63,18 @@ class Chat:
 
 @asynccontextmanager
 async def serve_triage(
-    dapr: FakeDapr, *, timeout_s: float | None = None, settings: Settings | None = None
+    dapr: FakeDapr,
+    *,
+    timeout_s: float | None = None,
+    settings: Settings | None = None,
+    actors: bool = False,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """Triage without a database, its daprd the fake `dapr` (`timeout_s`: its invoke timeout);
-    yields a client of its public API."""
-    app = create_triage(settings or app_settings(app_id="triage"), database=False)
+    yields a client of its public API. With `actors`, it hosts the rate-limit buckets (and
+    so has rate limits): the first triage served on `dapr` with actors is their host."""
+    app = create_triage(settings or app_settings(app_id="triage"), database=False, actors=actors)
+    if actors:
+        dapr.actor_hosts.setdefault(bucket_actor.ACTOR_TYPE, app)
     async with app.router.lifespan_context(app):
         app.state.sidecar = dapr.sidecar(timeout_s=timeout_s)
         app.state.events = dapr  # no database: the fake stands in for the outbox too

@@ -5,8 +5,8 @@ from __future__ import annotations
 from uuid import uuid4
 
 from learnflow.db.models import Role
-from tests.agents.triage.harness import app_settings, bearer, serve_triage
 from tests.agents.triage.fakes import FakeDapr
+from tests.agents.triage.harness import app_settings, bearer, serve_triage
 
 
 async def test_a_message_past_the_apps_limit_is_422_saying_the_limit() -> None:

@@ -28,12 +28,14 @@ def test_consumers_come_from_the_declarative_subscriptions() -> None:
     assert policy.topic_access("concepts").read == frozenset()
 
 
-def test_access_control_denies_by_default_and_never_opens_event_routes() -> None:
+def test_access_control_denies_by_default_and_never_opens_daprds_own_routes() -> None:
+    """Pub/sub deliveries, actor calls and /dapr/config come from the app's own daprd only."""
     acl = policy.access_control("tutor")
     assert acl["defaultAction"] == "deny"
     assert [p["appId"] for p in acl["policies"]] == ["triage"]
     assert acl["policies"][0]["operations"] == [
-        {"name": "/events/**", "httpVerb": ["*"], "action": "deny"}
+        {"name": route, "httpVerb": ["*"], "action": "deny"}
+        for route in ("/events/**", "/actors/**", "/dapr/**")
     ]
     assert policy.access_control("frontend")["policies"] == []
 
