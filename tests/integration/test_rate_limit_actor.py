@@ -13,9 +13,9 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-from tests.integration.harness import Mesh
 
 from learnflow.settings import Settings
+from tests.integration.harness import Mesh
 from tests.security.helpers import person, post
 from triage_agent.bucket_actor import ACTOR_TYPE, EXPIRY_MARGIN_S, STATE
 

@@ -15,13 +15,12 @@ import httpx
 import pytest_asyncio
 
 from learnflow.db.models import Role
-from learnflow.settings import Settings
-from tests.agents.triage.harness import bearer, serve_triage
 from tests.agents.triage.fakes import FakeDapr
+from tests.agents.triage.harness import app_settings, bearer, serve_triage
 from triage_agent.bucket_actor import ACTOR_TYPE, EXPIRY_MARGIN_S, STATE
 
 BURST, PER_MINUTE = 3, 0.5  # no token comes back during a test (one every 120 s)
-LIMITED = Settings(app_id="triage", limit_chat_burst=BURST, limit_chat_per_minute=PER_MINUTE)
+LIMITED = app_settings(app_id="triage", limit_chat_burst=BURST, limit_chat_per_minute=PER_MINUTE)
 
 
 def fake_dapr() -> FakeDapr:
