@@ -1,6 +1,7 @@
 """Run every benchmark and print one JSON report (`make bench`).
 
-`python -m benchmarks [mesh|code_runner|workflows|offline_tutor ...]` runs only the named ones.
+`python -m benchmarks [mesh|code_runner|workflows|offline_tutor|hop|outbox ...]` runs only the
+named ones.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ BENCHES = {
     "workflows": "benchmarks.workflow_bench",
     "offline_tutor": "benchmarks.offline_tutor_bench",
     "hop": "benchmarks.hop_bench",
+    "outbox": "benchmarks.outbox_bench",
 }
 
 

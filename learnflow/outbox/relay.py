@@ -240,3 +240,8 @@ class Relay:
         if conn is not None:
             with contextlib.suppress(Exception):
                 await conn.close()
+
+    async def aclose(self) -> None:
+        """Close the relay's database connection (a relay driven by `drain`, not `run`, e.g. a
+        benchmark's; `run` closes it itself when cancelled)."""
+        await self._drop_connection()
