@@ -5,15 +5,16 @@ plane and triage with its daprd (`LEARNFLOW_BENCH_PORT_OFFSET`, default 2500; ru
 `.run/<LEARNFLOW_BENCH_RUN_DIR>`, default `bench-outbox`). Both sides are the real
 `learnflow.outbox.Relay` in this process, publishing through triage's daprd to Kafka:
 
-- `bulk`: `SidecarPublisher(bulk=True)`: per round of 100 rows, one `publish_bulk` request per
+- `bulk`: `SidecarPublisher(bulk=True)`: per relay batch of 100 rows, one `publish_bulk` request per
   topic (rows in seq order), daprd's Kafka component sends the entries to the producer at once.
 - `one_by_one`: `SidecarPublisher(bulk=False)`: one `Sidecar.publish` per row, each waiting
   for daprd's answer (Kafka's ack), as the relay did before.
 
 After an untimed round of each side (a fresh stack warms up), each round queues `ROWS` rows
 for each side (not timed: one transaction) under an app id of the side's own (so triage's own
-relay leaves them alone), then times `Relay.drain()` until every row is marked published. The rows are what a chat turn queues:
-`learning.routed` and `learning.response` in turn, over `SESSIONS` sessions (partition keys).
+relay leaves them alone), then times `Relay.drain()` until every row is marked published. The
+rows are what a chat turn queues: `learning.routed` and `learning.response` in turn, over
+`SESSIONS` sessions (partition keys).
 Sides alternate, the order swapped every round, so both see the same machine load; the 1-minute
 load average is reported before, after and with each round.
 """
