@@ -1,6 +1,7 @@
 """Run every benchmark and print one JSON report (`make bench`).
 
-`python -m benchmarks [mesh|code_runner|workflows|offline_tutor ...]` runs only the named ones.
+`python -m benchmarks [mesh|code_runner|workflows|offline_tutor|hop|outbox ...]` runs only the
+named ones.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ BENCHES = {
     "offline_tutor": "benchmarks.offline_tutor_bench",
     "hop": "benchmarks.hop_bench",
     "quota": "benchmarks.quota_bench",
+    "outbox": "benchmarks.outbox_bench",
 }
 
 

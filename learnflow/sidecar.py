@@ -325,9 +325,16 @@ class Sidecar:
         failed as a whole (daprd unreachable, a 5xx without entries) is retried whole, a 4xx
         (unknown pub/sub, topic not allowed) is not. Events repeating an id are sent once. No
         exception for refused events: the result lists them, so a relay can keep exactly
-        those; call `raise_for_failures()` to treat any failure as an error. Ordering between
-        the events is not guaranteed (Dapr's bulk API makes no promise), so use it only for
-        events consumers accept in any order, deduplicated by id."""
+        those; call `raise_for_failures()` to treat any failure as an error.
+
+        Order: Dapr's bulk API makes no general promise (for a component without its own bulk
+        publish, daprd publishes the entries concurrently), but the Kafka component LearnFlow
+        uses hands a request's entries to its producer in entry order (components-contrib
+        common/component/kafka/producer.go, `BulkPublish` -> sarama `SendMessages`), which keeps
+        each partition's order. Topics go in the order first seen. A refused entry sent again
+        (here when `attempts` > 1, or by daprd's own pub/sub retry policy) lands after the
+        entries the broker took: a caller that needs order passes `attempts=1` and sends the
+        refused entry's successors again after it (`learnflow.outbox.publisher`)."""
         unique: dict[str, Event] = {}
         for event in events:
             unique.setdefault(event.id, event)

@@ -9,8 +9,10 @@ in unit tests, or the real sandbox (`sandbox_runner`) in `learnflow ask` and the
 evaluation. A test built on it is a unit test; tests of the real runtime live in
 tests/integration/ and use the real daprd, Kafka and PostgreSQL.
 
-It satisfies `learnflow.sidecar.Mesh` (what the tutor needs from a sidecar) and
-`learnflow.outbox.EventSink` (`queue`: what was queued, kept in `published`).
+It satisfies `learnflow.sidecar.Mesh` (what the tutor needs from a sidecar),
+`learnflow.outbox.EventSink` (`queue`: what was queued, kept in `published`) and the outbox
+relay's `learnflow.outbox.publisher.PubSub` (`publish`, `publish_bulk`: a scripted broker that
+takes each entry, also kept in `published`, or refuses the ids listed in `refuse`).
 
 `ScriptedPolicy` / `scripted_model`: a stand-in for a language model that plays back fixed steps
 through the offline model's machinery, so the Agents SDK sees exactly the outputs scripted. A
@@ -25,15 +27,17 @@ import copy
 import importlib
 import inspect
 import itertools
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from learnflow.errors import Conflict, InvalidInput
+from learnflow.errors import Conflict, DependencyFailed, InvalidInput
 from learnflow.events import Event
 from learnflow.llm.offline import Answer, CallTool, OfflineModel, Transcript
+from learnflow.sidecar import BULK_MAX_ENTRIES, BulkPublishResult
 
 __all__ = [
+    "BulkRequest",
     "FakeSidecar",
     "Handler",
     "Invocation",
@@ -97,6 +101,16 @@ class Invocation:
     body: Any
 
 
+@dataclass(frozen=True)
+class BulkRequest:
+    """One bulk publish request `FakeSidecar` received: its topic, the entry ids in order and
+    the partition keys given."""
+
+    topic: str
+    ids: list[str]
+    partition_keys: dict[str, str]
+
+
 @dataclass
 class FakeSidecar:
     """An in-memory stand-in for one app's Dapr sidecar (see the module docstring).
@@ -105,7 +119,9 @@ class FakeSidecar:
     overrides answers for other `(app_id, method)` pairs. Any other invocation raises
     `InvalidInput` naming it and `where` ("in this fake", "without the mesh", ...).
     `conflicts_to_inject` makes the next N `save_state` calls fail as if another writer got in
-    first (the stored ETag moves on)."""
+    first (the stored ETag moves on). `refuse` (event id -> error) makes its fake broker refuse
+    those events for as long as they are listed; the other entries of a bulk request are taken,
+    as Kafka answers per entry."""
 
     runner: Handler = passing
     handlers: dict[tuple[str, str], Handler] = field(default_factory=dict)
@@ -115,6 +131,8 @@ class FakeSidecar:
     state: dict[str, tuple[Any, str]] = field(default_factory=dict)
     saves: list[tuple[str, Any]] = field(default_factory=list)
     conflicts_to_inject: int = 0
+    refuse: dict[str, str] = field(default_factory=dict)
+    bulk_requests: list[BulkRequest] = field(default_factory=list)
     _etags: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def invoke(
@@ -141,6 +159,44 @@ class FakeSidecar:
     async def queue(self, *events: Event, partition_key: str | None = None) -> None:
         """The outbox (`learnflow.outbox.EventSink`): what was queued, in order."""
         self.published.extend(events)
+
+    async def publish(self, event: Event, *, partition_key: str | None = None) -> None:
+        """One event to the fake broker (`DependencyFailed` when it is in `refuse`)."""
+        if event.id in self.refuse:
+            raise DependencyFailed(self.refuse[event.id], dependency="pubsub")
+        self.published.append(event)
+
+    async def publish_bulk(
+        self,
+        events: Sequence[Event],
+        *,
+        partition_keys: Mapping[str, str] | None = None,
+        attempts: int = 3,
+        backoff_s: float = 0.2,
+    ) -> BulkPublishResult:
+        """Like `Sidecar.publish_bulk`: one request per topic and `BULK_MAX_ENTRIES` events,
+        each recorded in `bulk_requests`. One attempt whatever `attempts` says: a refusal lasts
+        as long as the id is in `refuse`."""
+        result = BulkPublishResult()
+        by_topic: dict[str, dict[str, Event]] = {}
+        for event in events:
+            by_topic.setdefault(event.topic, {}).setdefault(event.id, event)
+        keys = dict(partition_keys or {})
+        for topic, unique in by_topic.items():
+            topic_events = list(unique.values())
+            for start in range(0, len(topic_events), BULK_MAX_ENTRIES):
+                chunk = topic_events[start : start + BULK_MAX_ENTRIES]
+                ids = [e.id for e in chunk]
+                self.bulk_requests.append(
+                    BulkRequest(topic, ids, {i: keys[i] for i in ids if i in keys})
+                )
+                for event in chunk:
+                    if event.id in self.refuse:
+                        result.failed[event.id] = self.refuse[event.id]
+                    else:
+                        self.published.append(event)
+                        result.published.append(event.id)
+        return result
 
     def events(self, topic: str) -> list[Event]:
         """The queued events of `topic`, in order."""

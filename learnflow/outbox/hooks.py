@@ -24,7 +24,8 @@ from contextlib import AsyncExitStack
 from fastapi import FastAPI
 
 from learnflow.db.pool import database_conninfo, open_pool
-from learnflow.outbox.relay import Relay, SidecarPublisher
+from learnflow.outbox.publisher import SidecarPublisher
+from learnflow.outbox.relay import Relay
 from learnflow.outbox.sink import OutboxSink
 from learnflow.settings import Settings
 

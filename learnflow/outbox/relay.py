@@ -5,14 +5,17 @@ One relay runs in each app that writes events (started by `learnflow.outbox.hook
     begin;
       select pg_try_advisory_xact_lock(<outbox>, hashtext(app_id));   -- one relay per app
       select ... from event_outbox where app_id = ... and pending order by seq limit <batch>;
-      -> publisher.publish_batch(rows)       (stops at the first row it cannot publish)
-      update ... published_at for the published prefix; attempts/last_error for the failed row
+      -> publisher.publish_batch(rows)       (one bulk request per topic, rows in seq order)
+      update ... published_at for each topic's published prefix (rows already published stay
+                 as they are); attempts/last_error for each topic's first refused row
     commit;
 
-Order holds because a row is never skipped: the first one that fails is retried first, after a
-backoff. A crash between publishing and the commit republishes the same ids, which consumers
-dedupe. Rows that break their event contract can never be published and are set aside (kept,
-with the reason) instead of holding back the rest.
+Order holds per topic because a row is never marked past a gap: the first row of a topic that
+fails is retried first, after a backoff, with every later row of its topic (see
+`learnflow.outbox.publisher` for what the broker may have taken meanwhile). A crash between
+publishing and the commit republishes the same ids, which consumers dedupe. Rows that break
+their event contract can never be published and are set aside (kept, with the reason) instead
+of holding back the rest.
 
 The relay works on its own connection, never the request pool, and wakes when a writer in this
 process calls `wake()` after its commit, or every `poll_s` for rows other processes wrote.
@@ -25,66 +28,19 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
 import psycopg
 
 from learnflow.db.pool import Conn
-from learnflow.errors import InvalidInput, LearnFlowError
-from learnflow.events import parse_event
 from learnflow.outbox import store
-from learnflow.outbox.store import Row
-from learnflow.sidecar import Sidecar
+from learnflow.outbox.publisher import BatchResult, Publisher
 
 log = logging.getLogger("learnflow.outbox")
 
 #: First key of the relay's advisory lock ("outb"); the second is hashtext(app_id).
 LOCK_CLASS = int.from_bytes(b"outb", "big")
-
-
-@dataclass
-class BatchResult:
-    """What `publish_batch` did: a prefix of the rows was published, then maybe one failed."""
-
-    published: list[str] = field(default_factory=list)
-    failed: Row | None = None
-    error: str = ""
-    permanent: bool = False  # the failed row can never be published (set it aside)
-
-
-class Publisher(Protocol):
-    async def publish_batch(self, rows: Sequence[Row]) -> BatchResult: ...
-
-
-class SidecarPublisher:
-    """Publishes rows one by one through the app's sidecar, in order, stopping at a failure.
-
-    (Dapr's bulk publish API can replace the loop: `publish_batch` is the only place to change.)
-    """
-
-    def __init__(self, sidecar: Sidecar | Callable[[], Sidecar]) -> None:
-        self._sidecar = sidecar
-
-    @property
-    def sidecar(self) -> Sidecar:
-        return self._sidecar if isinstance(self._sidecar, Sidecar) else self._sidecar()
-
-    async def publish_batch(self, rows: Sequence[Row]) -> BatchResult:
-        result = BatchResult()
-        for row in rows:
-            try:
-                event = parse_event(row.topic, row.payload)
-            except InvalidInput as exc:
-                return BatchResult(result.published, row, exc.message, permanent=True)
-            try:
-                await self.sidecar.publish(event, partition_key=row.partition_key)
-            except LearnFlowError as exc:
-                return BatchResult(result.published, row, exc.message)
-            result.published.append(row.id)
-        return result
 
 
 # --- waking relays from writers ----------------------------------------------------------------
@@ -179,40 +135,40 @@ class Relay:
                 return BatchResult()
             result = await self.publisher.publish_batch(rows)
             await store.mark_published(conn, ids=result.published)
-            if result.failed is not None:
-                if result.permanent:
-                    await store.set_aside(conn, event_id=result.failed.id, error=result.error)
+            for failure in result.failures:
+                if failure.permanent:
+                    await store.set_aside(conn, event_id=failure.row.id, error=failure.error)
                 else:
-                    await store.record_failure(conn, event_id=result.failed.id, error=result.error)
+                    await store.record_failure(conn, event_id=failure.row.id, error=failure.error)
         self._count(result)
         return result
 
     async def drain(self) -> int:
-        """Publish everything pending now, batch after batch; stops at the first row that
-        cannot be published. Returns how many were published."""
+        """Publish everything pending now, batch after batch; stops when a row cannot be
+        published yet (rows set aside do not stop it). Returns how many were published."""
         published = 0
         while True:
             result = await self.drain_once()
             published += len(result.published)
-            if result.failed is not None or len(result.published) < self.batch_size:
+            if result.retrying or result.handled < self.batch_size:
                 return published
 
     def _count(self, result: BatchResult) -> None:
         if result.published:
             self.stats.published += len(result.published)
             self.stats.last_published_at = time.time()
-        if result.failed is not None:
+        self.stats.failed_attempts += len(result.retrying)
+        if result.retrying:
             self.stats.last_error = result.error
-            if result.permanent:
-                self.stats.set_aside += 1
-                log.error(
-                    "outbox row %s (%s) can never be published and was set aside: %s",
-                    result.failed.id,
-                    result.failed.topic,
-                    result.error,
-                )
-            else:
-                self.stats.failed_attempts += 1
+        for failure in result.set_aside:
+            self.stats.set_aside += 1
+            self.stats.last_error = failure.error
+            log.error(
+                "outbox row %s (%s) can never be published and was set aside: %s",
+                failure.row.id,
+                failure.row.topic,
+                failure.error,
+            )
 
     async def purge(self) -> int:
         conn = await self._connection()
@@ -249,7 +205,7 @@ class Relay:
                     await self._drop_connection()
                     result = BatchResult()
                     problem = f"the database is unreachable ({type(exc).__name__})"
-                if result.failed is not None and not result.permanent:
+                if result.retrying:
                     problem = result.error
                 if problem is not None:
                     if outage is None:
@@ -264,7 +220,7 @@ class Relay:
                     log.info("outbox of %s: publishing again", self.app_id)
                     outage = None
                 delay = 0.0
-                if len(result.published) >= self.batch_size:
+                if result.handled >= self.batch_size:
                     self._wakeup.set()  # more behind this batch: go on at once
         finally:
             with _relays_lock:
@@ -284,3 +240,8 @@ class Relay:
         if conn is not None:
             with contextlib.suppress(Exception):
                 await conn.close()
+
+    async def aclose(self) -> None:
+        """Close the relay's database connection (a relay driven by `drain`, not `run`, e.g. a
+        benchmark's; `run` closes it itself when cancelled)."""
+        await self._drop_connection()

@@ -85,10 +85,12 @@ async def pending(conn: Conn, *, app_id: str, limit: int) -> list[Row]:
 
 
 async def mark_published(conn: Conn, *, ids: list[str]) -> None:
+    """Mark the rows published; a row marked already keeps its first mark (marking twice,
+    e.g. after a redelivery, changes nothing)."""
     if ids:
         await conn.execute(
             "update event_outbox set published_at = clock_timestamp(), attempts = attempts + 1,"
-            " last_error = null where id = any(%s)",
+            " last_error = null where id = any(%s) and published_at is null",
             (ids,),
         )
 

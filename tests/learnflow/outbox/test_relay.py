@@ -1,5 +1,6 @@
 """The outbox: rows written in the effect's transaction, published in order by one relay per
-app, held back (never skipped) while the broker is away, set aside only when unpublishable."""
+app, held back (never skipped) while the broker is away, set aside only when unpublishable.
+(The bulk publisher's ordering and partial failures: test_relay_bulk.py.)"""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import psycopg
 
 from learnflow import outbox
 from learnflow.events import ProgressUpdated, StruggleDetected
-from learnflow.outbox import BatchResult, Relay, Row
+from learnflow.outbox import BatchResult, Failure, Relay, Row
+from learnflow.testing import FakeSidecar
 from tests.waiting import eventually
 
 
@@ -26,9 +28,11 @@ class ScriptedBroker:
     async def publish_batch(self, rows: Sequence[Row]) -> BatchResult:
         self.calls += 1
         result = BatchResult()
-        for row in rows:
+        for n, row in enumerate(rows):
             if self.down:
-                return BatchResult(result.published, row, "the broker is unreachable")
+                result.failures.append(Failure(row, "the broker is unreachable"))
+                result.held_back.extend(r.id for r in rows[n + 1 :])
+                return result
             result.published.append(row.id)
             self.published.append(row.id)
         return result
@@ -98,7 +102,8 @@ async def test_while_the_broker_is_away_nothing_is_skipped_and_order_holds(db_ur
 
     for _ in range(3):
         result = await the_relay.drain_once()
-        assert result.failed is not None and not result.permanent
+        assert [f.row.id for f in result.retrying] == [progress(1).id]
+        assert result.held_back == [progress(2).id]
 
     assert broker.published == []
     assert await pending(db_url) == [(progress(1).id, 3, True), (progress(2).id, 0, False)]
@@ -119,21 +124,13 @@ async def test_a_row_that_breaks_its_contract_is_set_aside_not_blocking(db_url: 
             "update event_outbox set payload = payload - 'mastery' where id = %s",
             (progress(1).id,),
         )
-    published: list[str] = []
+    sidecar = FakeSidecar()
+    the_relay = Relay(app_id="debrief", conninfo=db_url, publisher=outbox.SidecarPublisher(sidecar))
 
-    class Sidecar:
-        async def publish(self, event: object, *, partition_key: str | None = None) -> None:
-            published.append(getattr(event, "id", ""))
+    await the_relay.drain()  # one round: the bad row does not hold back the good one
 
-    the_relay = Relay(
-        app_id="debrief",
-        conninfo=db_url,
-        publisher=outbox.SidecarPublisher(lambda: Sidecar()),  # type: ignore[arg-type, return-value]
-    )
-    await the_relay.drain()
-    await the_relay.drain()
-
-    assert published == [progress(2).id]
+    assert [e.id for e in sidecar.published] == [progress(2).id]
+    assert the_relay.stats.set_aside == 1
     async with await psycopg.AsyncConnection.connect(db_url) as conn:
         cur = await conn.execute("select last_error from event_outbox where failed_at is not null")
         (reason,) = await cur.fetchone() or ("",)
@@ -217,7 +214,7 @@ async def test_struggle_alerts_keep_their_partition_key(db_url: str) -> None:
     class Recorder:
         async def publish_batch(self, batch: Sequence[Row]) -> BatchResult:
             rows.extend(batch)
-            return BatchResult([r.id for r in batch])
+            return BatchResult(published=[r.id for r in batch])
 
     await Relay(app_id="debrief", conninfo=db_url, publisher=Recorder()).drain()
 
