@@ -59,7 +59,7 @@ async def test_queueing_returns_while_the_broker_hangs(db_url: str) -> None:
     task = asyncio.create_task(relay.run())
     try:
         async with open_pool(db_url, max_size=2, name="sink-test") as pool:
-            sink = OutboxSink(pool)
+            sink = OutboxSink(pool, app_id=APP)
             await eventually(lambda: asyncio.sleep(0, relay._wakeup), what="the relay runs")
             await sink.queue(progress(1))  # wakes the relay, whose publish then hangs
             await eventually(lambda: asyncio.sleep(0, broker.stalled), what="a hung publish")
