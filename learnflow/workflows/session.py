@@ -34,6 +34,7 @@ from pydantic import ValidationError
 
 from learnflow.contracts import SessionSummaryRequest
 from learnflow.progress.struggle import StruggleTrigger, episode_key
+from learnflow.workflows.live import absorb
 from learnflow.workflows.models import (
     SEEN_IDS_KEPT,
     FinalizeOutcome,
@@ -66,6 +67,7 @@ SUMMARY = "request_session_summary"
 STORE_DEBRIEF = "store_session_debrief"
 PUBLISH_FINALIZED = "publish_session_finalized"
 STORE_EXAM_RESULT = "store_exam_result"
+READ_LIVE = "read_live_session"  # learnflow.workflows.live_activities
 
 
 def instance_id(session_id: str) -> str:
@@ -262,8 +264,16 @@ def session_workflow(ctx: wf.DaprWorkflowContext, state: SessionState) -> Steps:
                 continue
             waiter = None
             if winner.is_failed:  # the wait timed out: the loop re-checks what is due
+                if state.live:
+                    state = yield from _sync_live(ctx, state)
                 continue
-            state = yield from _on_event(ctx, state, winner.get_result())
+            if state.live:  # a raised event only says "look now": the projection has it
+                state = yield from _sync_live(ctx, state)
+                state = yield from _grade_pending(ctx, state)
+            else:
+                state = yield from _on_event(ctx, state, winner.get_result())
+        if state.live:  # the tally to grade; no learner event is taken after this read
+            state = yield from _sync_live(ctx, state, close=True)
         state = yield from _finalize(ctx, state)
     except StepFailed as failed:
         state.phase = "failed"
@@ -304,6 +314,53 @@ def _on_event(ctx: wf.DaprWorkflowContext, state: SessionState, raw: Any) -> Ste
     set_status(ctx, SessionView.of(state))
     if accepted and event.kind == "submission" and state.mode == "practice":
         state = yield from _grade_now(ctx, state, event)
+    return state
+
+
+def _sync_live(ctx: wf.DaprWorkflowContext, state: SessionState, *, close: bool = False) -> Steps:
+    """Live mode: take what the learner's events added up to from the projection.
+
+    A wake that cannot read it (the database down past the retries) goes on with what it knew;
+    the closing read before finalize must succeed, like grading.
+    """
+    payload = {"session_id": state.session_id, "close": close}
+    try:
+        read = yield from call(ctx, "read_live", READ_LIVE, payload, state.timings)
+    except StepFailed as failed:
+        if close:
+            raise
+        yield from record_failure(ctx, WORKFLOW, failed.failure, state.timings)
+        return state
+    if read.get("state") is not None:
+        state = absorb(state, SessionState.model_validate(read["state"]))
+    state.events_in_generation += 1  # a turn of this generation's history, like an event
+    set_status(ctx, SessionView.of(state))
+    return state
+
+
+def _grade_pending(ctx: wf.DaprWorkflowContext, state: SessionState) -> Steps:
+    """Live mode, practice: grade every submission not graded yet, so the learner sees the
+    verdict in the status (an exam's wait for the deadline)."""
+    if state.mode != "practice" or not state.pending:
+        return state
+    payload = {
+        "session_id": state.session_id,
+        "student_id": state.student_id,
+        "submissions": [
+            {"exercise_id": e, "submission_id": s} for e, s in sorted(state.pending.items())
+        ],
+        "quiz": {},
+        "quiz_topics": {},
+    }
+    try:
+        result = yield from call(ctx, "grade", GRADE, payload, state.timings)
+    except StepFailed as failed:  # stays pending: finalize grades it again
+        yield from record_failure(ctx, WORKFLOW, failed.failure, state.timings)
+        return state
+    graded = [GradeResult.model_validate(g) for g in result["graded"]]
+    state = apply_grades(state, graded)
+    state.graded_ids = [*state.graded_ids, *(g.submission_id for g in graded)]
+    set_status(ctx, SessionView.of(state))
     return state
 
 
