@@ -12,7 +12,7 @@ from typing import Any
 
 from learnflow.workflows import session as s
 from learnflow.workflows.live import absorb, live_view, must_notify
-from learnflow.workflows.models import GradeResult, SessionEvent, SessionState
+from learnflow.workflows.models import GradeResult, SessionEvent, SessionState, Timings
 from tests.learnflow.workflows.engine import FakeEngine
 from tests.learnflow.workflows.test_session_workflow import HANDLERS, STUDENT, T0, TIMINGS
 
@@ -20,14 +20,14 @@ from tests.learnflow.workflows.test_session_workflow import HANDLERS, STUDENT, T
 class LiveSession:
     """One live session: the projection row (in memory) and its workflow on the fake engine."""
 
-    def __init__(self, mode: str = "practice", **fields: Any) -> None:
+    def __init__(self, mode: str = "practice", timings: Timings = TIMINGS, **fields: Any) -> None:
         self.row = SessionState(
             session_id="s-1",
             student_id=STUDENT,
             mode=mode,  # type: ignore[arg-type]
             topic="control-flow",
             started_at=T0,
-            timings=TIMINGS,
+            timings=timings,
             live=True,
             **fields,
         )
@@ -157,6 +157,24 @@ def test_an_idle_live_session_finalizes_from_what_the_projection_says() -> None:
     assert live.engine.status == "COMPLETED"
     assert live.engine.output["finalize_reason"] == "idle"
     assert live.engine.output["tally"]["messages"] == 2
+
+
+def test_a_long_live_session_continues_as_new_on_its_own_turns_and_keeps_everything() -> None:
+    live = LiveSession(timings=TIMINGS.model_copy(update={"events_per_generation": 3}))
+    for n in range(5):  # each submission is a workflow turn (graded at once)
+        live.send("message")
+        live.send("submission", exercise_id=f"control-flow.ex{n}", submission_id=f"sub-{n}")
+
+    shown = live.view()
+    assert shown["generation"] >= 1
+    assert shown["tally"]["messages"] == 5
+    assert sorted(shown["graded"]) == [f"sub-{n}" for n in range(5)]
+    assert shown["pending_submissions"] == 0
+    live.send("finalize")
+    assert live.engine.status == "COMPLETED"
+    grades = [b for name, b in _calls(live.engine) if name == s.GRADE]
+    graded_once = [sub["submission_id"] for g in grades for sub in g["submissions"]]
+    assert sorted(graded_once) == [f"sub-{n}" for n in range(5)]  # none graded twice
 
 
 def test_absorb_keeps_what_the_workflow_decided() -> None:
