@@ -16,11 +16,14 @@ this machine sustained (`at_capacity`: one event per session every N seconds), a
 skip the 5-second cadence they cannot meet. A level that would start after the time budget is
 skipped; each skip says why.
 
-`LEARNFLOW_BENCH_WF_RATES=10,25,50` runs the short form instead (`rates`): 100 live sessions
-(20 of them probes), then one `LEARNFLOW_BENCH_WF_LIVE_S`-second phase (default 15) per offered
-rate, the backlog drained between phases: the workflow event path (one
-`raise_workflow_event` per learner event) at each rate. `LEARNFLOW_BENCH_PORT_OFFSET` moves the
-stack (default 3000).
+`LEARNFLOW_BENCH_WF_RATES=10,25,50` runs the short form instead (`rates`), which compares the
+two event paths in one stack and one time window: a group of sessions started while triage ran
+with `LEARNFLOW_WORKFLOW_LIVE_SESSIONS=false` (every learner event is a `raise_workflow_event`)
+and a group started after triage was restarted with it on (events fold into the `session_live`
+projection; learnflow.workflows.live). A session keeps the path it started with, so both groups
+run side by side on the same processes; for each offered rate, one
+`LEARNFLOW_BENCH_WF_LIVE_S`-second phase (default 15) per path, alternating, the backlog drained
+between phases. `LEARNFLOW_BENCH_PORT_OFFSET` moves the stack (default 3000).
 """
 
 from __future__ import annotations
@@ -281,33 +284,52 @@ class Bench:
         result["rss_mb"] = memory(self.stack)
         return result
 
+    def _restart_triage(self, *, live_sessions: bool) -> None:
+        self.stack.app_settings["LEARNFLOW_WORKFLOW_LIVE_SESSIONS"] = str(live_sessions).lower()
+        self.stack.stop_app("triage")
+        self.stack.start_app("triage")
+
+    async def _group(
+        self, sessions: int, *, live_sessions: bool
+    ) -> tuple[list[Live], dict[str, Any]]:
+        await asyncio.to_thread(self._restart_triage, live_sessions=live_sessions)
+        started, per_s, failures = await self.start_sessions(sessions)
+        return started, {"per_s": round(per_s, 1), "failed": failures}
+
     async def rates(self, rates: list[float], sessions: int = 100) -> dict[str, Any]:
-        """The event path at each offered rate (events/s over all sessions), same sessions.
+        """Both event paths at each offered rate (events/s over one group's sessions).
 
         Each session sends at most one event every `INTERVAL_S`, so the highest rate needs
-        rate × INTERVAL_S sessions: that many are started (at least `sessions`)."""
+        rate × INTERVAL_S sessions per group: that many are started (at least `sessions`)."""
         began = time.perf_counter()
         sessions = max(sessions, math.ceil(max(rates) * INTERVAL_S))
+        groups: dict[str, list[Live]] = {}
+        starts: dict[str, dict[str, Any]] = {}
         try:
-            started, per_s, failures = await self.start_sessions(sessions)
-            self.probes, self.sessions = started[:PROBES], started[PROBES:]
+            for path, live_sessions in (("workflow_event", False), ("live_projection", True)):
+                print(f"[bench-wf] starting {sessions} sessions ({path})", file=sys.stderr)
+                groups[path], starts[path] = await self._group(
+                    sessions, live_sessions=live_sessions
+                )
             phases: list[dict[str, Any]] = []
             for rate in rates:
-                # probes send every min(interval, 5 s); the rest make up the offered rate
-                probe_rate = len(self.probes) / INTERVAL_S
-                interval = max(INTERVAL_S, len(self.sessions) / max(0.1, rate - probe_rate))
-                print(f"[bench-wf] {rate}/s offered", file=sys.stderr, flush=True)
-                figures = self._phase(await self.live_phase(interval), interval)
-                figures["load_average_1m"] = round(os.getloadavg()[0], 2)
-                figures["drained_backlog_in_s"] = await self.drain()
-                phases.append({"target_per_s": rate, **figures})
+                for path, group in groups.items():
+                    self.probes, self.sessions = group[:PROBES], group[PROBES:]
+                    # probes send every min(interval, 5 s); the rest make up the offered rate
+                    probe_rate = len(self.probes) / INTERVAL_S
+                    interval = max(INTERVAL_S, len(self.sessions) / max(0.1, rate - probe_rate))
+                    print(f"[bench-wf] {rate}/s offered ({path})", file=sys.stderr, flush=True)
+                    figures = self._phase(await self.live_phase(interval), interval)
+                    figures["load_average_1m"] = round(os.getloadavg()[0], 2)
+                    figures["drained_backlog_in_s"] = await self.drain()
+                    phases.append({"path": path, "target_per_s": rate, **figures})
         finally:
             await self.client.aclose()
-        live = len(self.sessions) + len(self.probes)
+        live = sum(len(g) for g in groups.values())
         rss = memory(self.stack)
         return {
             "live_sessions": live,
-            "started": {"per_s": round(per_s, 1), "failed": failures},
+            "started": starts,
             "phases": phases,
             "rss_mb": rss,
             # growth over the idle stack (apps, daprds, scheduler, placement; not PostgreSQL)

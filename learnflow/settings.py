@@ -100,6 +100,12 @@ class Settings(BaseSettings):
         description="Events a session handles before it continues as new: every turn replays "
         "the generation's history, so a turn costs O(events in the generation).",
     )
+    workflow_live_sessions: bool = Field(
+        default=True,
+        description="New sessions fold learner events into the live projection (PostgreSQL "
+        "table session_live) and raise their workflow only for what it must act on; False: "
+        "every event is raised on the workflow (the old path, kept for comparison).",
+    )
     workflow_activity_timeout_s: float = Field(default=45, gt=0)
     workflow_retry_max_attempts: int = Field(default=4, ge=1, le=20)
     workflow_retry_first_interval_s: float = Field(default=2, ge=0)

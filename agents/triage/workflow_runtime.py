@@ -64,6 +64,8 @@ class WorkflowHost:
         # session id -> student id (never changes), and sessions known to be over
         self.owners: OrderedDict[str, str] = OrderedDict()
         self.closed: OrderedDict[str, None] = OrderedDict()
+        # live sessions (learnflow.workflows.live) -> student id, read from their projection row
+        self.live_owners: OrderedDict[str, str] = OrderedDict()
 
     @property
     def ready(self) -> bool:
@@ -94,6 +96,9 @@ class WorkflowHost:
 
     def remember_closed(self, session_id: str) -> None:
         _remember(self.closed, session_id, None)
+
+    def remember_live_owner(self, session_id: str, student_id: str) -> None:
+        _remember(self.live_owners, session_id, student_id)
 
 
 def _remember(cache: OrderedDict[str, Any], key: str, value: Any) -> None:

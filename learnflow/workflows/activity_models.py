@@ -34,7 +34,7 @@ from pydantic import (
 )
 
 from learnflow.contracts import SessionSummaryRequest, SessionTally
-from learnflow.workflows.models import GradeResult, MasteryChange, SessionMode
+from learnflow.workflows.models import GradeResult, MasteryChange, SessionMode, SessionState
 
 In = TypeVar("In", bound=BaseModel)
 Out = TypeVar("Out", bound=BaseModel)
@@ -249,3 +249,15 @@ class Welcomed(_Wire):
 
 class ClassFigures(_Wire):
     enrolled: int
+
+
+# --- live sessions (learnflow.workflows.live) -------------------------------------------------
+
+
+class ReadLiveInput(_Wire):
+    session_id: str = Field(min_length=1)
+    close: bool = False  # before finalize: the row takes no event after this read
+
+
+class LiveRead(_Wire):
+    state: SessionState | None  # None: no live row (no learner event to take)

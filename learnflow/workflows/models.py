@@ -149,6 +149,9 @@ class SessionState(_Model):
     # False (an exam gives no help); True by default, which is also how instances recorded before
     # the field existed replay (their histories hold the alert)
     stuck_alerts: bool = True
+    # whether learner events go to the live projection (learnflow.workflows.live) instead of the
+    # workflow: False is how instances recorded before the projection existed replay
+    live: bool = False
     timings: Timings = Field(default_factory=Timings)
 
     generation: int = 0
@@ -165,6 +168,7 @@ class SessionState(_Model):
     quiz: dict[str, bool] = Field(default_factory=dict)  # question id -> answered correctly
     quiz_topics: dict[str, str] = Field(default_factory=dict)  # question id -> module id
     choices: dict[str, int] = Field(default_factory=dict)  # question id -> choice (exams)
+    graded_ids: list[str] = Field(default_factory=list)  # live mode: submissions already graded
     seen_ids: list[str] = Field(default_factory=list)
     events: int = 0
     events_in_generation: int = 0
@@ -200,6 +204,7 @@ class SessionView(_Model):
     tally: SessionTally
     current_exercise: str | None
     pending_submissions: int
+    graded: list[str] = Field(default_factory=list)  # live mode: submission ids graded so far
     last_result: GradeResult | None
     struggles: list[str]
     finalize_reason: str | None
@@ -226,6 +231,7 @@ class SessionView(_Model):
             tally=state.tally,
             current_exercise=state.current_exercise,
             pending_submissions=len(state.pending),
+            graded=list(state.graded_ids),
             last_result=state.last_result,
             struggles=list(state.stuck_episodes),
             finalize_reason=state.finalize_reason,

@@ -10,6 +10,7 @@ import dapr.ext.workflow as wf
 
 from learnflow.workflows import enrollment, publishing, session
 from learnflow.workflows import enrollment_activities as _enrollment_activities  # noqa: F401
+from learnflow.workflows import live_activities as _live_activities  # noqa: F401
 from learnflow.workflows import publishing_activities as _publishing_activities  # noqa: F401
 from learnflow.workflows import session_activities as _session_activities  # noqa: F401
 from learnflow.workflows.activities import ACTIVITIES, WireActivity

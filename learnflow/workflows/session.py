@@ -43,9 +43,11 @@ from learnflow.workflows.activity_models import (
     FinalizedInput,
     GradeInput,
     GradeOutput,
+    LiveRead,
     MasteryChanges,
     MasteryInput,
     Published,
+    ReadLiveInput,
     SessionDebriefDetails,
     StoreDebriefInput,
     StuckAlertInput,
@@ -53,6 +55,7 @@ from learnflow.workflows.activity_models import (
     SubmissionRef,
     SummaryInput,
 )
+from learnflow.workflows.live import absorb
 from learnflow.workflows.models import (
     SEEN_IDS_KEPT,
     FinalizeOutcome,
@@ -85,6 +88,7 @@ SUMMARY = ActivitySpec("request_session_summary", SummaryInput, SessionSummary)
 STORE_DEBRIEF = ActivitySpec("store_session_debrief", StoreDebriefInput, DebriefStored)
 PUBLISH_FINALIZED = ActivitySpec("publish_session_finalized", FinalizedInput, Published)
 STORE_EXAM_RESULT = ActivitySpec("store_exam_result", ExamResultInput, ExamResultStored)
+READ_LIVE = ActivitySpec("read_live_session", ReadLiveInput, LiveRead)  # live_activities
 
 
 def instance_id(session_id: str) -> str:
@@ -281,8 +285,16 @@ def session_workflow(ctx: wf.DaprWorkflowContext, state: SessionState) -> Steps:
                 continue
             waiter = None
             if winner.is_failed:  # the wait timed out: the loop re-checks what is due
+                if state.live:
+                    state = yield from _sync_live(ctx, state)
                 continue
-            state = yield from _on_event(ctx, state, winner.get_result())
+            if state.live:  # a raised event only says "look now": the projection has it
+                state = yield from _sync_live(ctx, state)
+                state = yield from _grade_pending(ctx, state)
+            else:
+                state = yield from _on_event(ctx, state, winner.get_result())
+        if state.live:  # the tally to grade; no learner event is taken after this read
+            state = yield from _sync_live(ctx, state, close=True)
         state = yield from _finalize(ctx, state)
     except StepFailed as failed:
         state.phase = "failed"
@@ -320,6 +332,50 @@ def _on_event(ctx: wf.DaprWorkflowContext, state: SessionState, raw: Any) -> Ste
     set_status(ctx, SessionView.of(state))
     if accepted and event.kind == "submission" and state.mode == "practice":
         state = yield from _grade_now(ctx, state, event)
+    return state
+
+
+def _sync_live(ctx: wf.DaprWorkflowContext, state: SessionState, *, close: bool = False) -> Steps:
+    """Live mode: take what the learner's events added up to from the projection.
+
+    A wake that cannot read it (the database down past the retries) goes on with what it knew;
+    the closing read before finalize must succeed, like grading.
+    """
+    ask = ReadLiveInput(session_id=state.session_id, close=close)
+    try:
+        read = yield from call(ctx, "read_live", READ_LIVE, ask, state.timings)
+    except StepFailed as failed:
+        if close:
+            raise
+        yield from record_failure(ctx, WORKFLOW, failed.failure, state.timings)
+        return state
+    if read.state is not None:
+        state = absorb(state, read.state)
+    state.events_in_generation += 1  # a turn of this generation's history, like an event
+    set_status(ctx, SessionView.of(state))
+    return state
+
+
+def _grade_pending(ctx: wf.DaprWorkflowContext, state: SessionState) -> Steps:
+    """Live mode, practice: grade every submission not graded yet, so the learner sees the
+    verdict in the status (an exam's wait for the deadline)."""
+    if state.mode != "practice" or not state.pending:
+        return state
+    payload = GradeInput(
+        session_id=state.session_id,
+        student_id=state.student_id,
+        submissions=[
+            SubmissionRef(exercise_id=e, submission_id=s) for e, s in sorted(state.pending.items())
+        ],
+    )
+    try:
+        result = yield from call(ctx, "grade", GRADE, payload, state.timings)
+    except StepFailed as failed:  # stays pending: finalize grades it again
+        yield from record_failure(ctx, WORKFLOW, failed.failure, state.timings)
+        return state
+    state = apply_grades(state, result.graded)
+    state.graded_ids = [*state.graded_ids, *(g.submission_id for g in result.graded)]
+    set_status(ctx, SessionView.of(state))
     return state
 
 

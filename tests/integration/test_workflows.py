@@ -230,7 +230,9 @@ async def test_a_full_practice_session(mesh: Mesh, student: Api) -> None:
     await student.send(session_id, kind="heartbeat", id="hb-1")  # a retry: counted once
 
     before_finalize = await student.until(session_id, lambda b: b["status"]["events"] == 9)
-    assert before_finalize["status"]["generation"] >= 1  # continued as new after 8 events
+    # a live session: nine events, but the workflow took only the turns it had to (the run that
+    # opened an exercise, the stuck timer, the submission) - fewer than a generation's 8
+    assert before_finalize["status"]["generation"] == 0
     await student.send(session_id, kind="finalize")
     done = await student.finished(session_id)
 

@@ -74,6 +74,7 @@ class FakeEngine:
         self.generation = 0
         self.turns = 0
         self.scheduled: list[str] = []  # every activity ever scheduled, in order
+        self.calls: list[tuple[str, Any]] = []  # the same, with each one's input
         self._start(payload)
 
     # --- what the test does ----------------------------------------------------------------------
@@ -181,6 +182,7 @@ class FakeEngine:
             body = json.loads(task.input.value) if task.input.value else None
             self.activities[action.id] = (task.name, body)
             self.scheduled.append(task.name)
+            self.calls.append((task.name, body))
         elif action.HasField("completeWorkflow"):
             self._complete(action.completeWorkflow)
         else:  # pragma: no cover - the workflows under test use no other action

@@ -49,7 +49,7 @@ def replay(recorded: dict[str, Any], registry: Any = None) -> Any:
 
 # View fields added after a history was recorded, with the value an instance of that time shows
 # (it never set them). Anything else new or changed in a replayed output is a regression.
-ADDED_VIEW_FIELDS: dict[str, Any] = {"exam_id": None, "choices": {}, "saved": {}}
+ADDED_VIEW_FIELDS: dict[str, Any] = {"exam_id": None, "choices": {}, "saved": {}, "graded": []}
 
 
 def same_view(replayed: dict[str, Any], recorded: dict[str, Any]) -> None:

@@ -37,13 +37,14 @@ from learnflow.api.deps import PoolDep, SettingsDep
 from learnflow.api.ranges import ranged_response
 from learnflow.auth.deps import CurrentUser
 from learnflow.db.models import Role
-from learnflow.db.pool import Conn
-from learnflow.db.repos import classes, exams, submissions
+from learnflow.db.pool import Conn, Pool
+from learnflow.db.repos import classes, exams, session_live, submissions
 from learnflow.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from learnflow.speech import MEDIA_TYPE, Speaker
 from learnflow.workflows import session as wf_session
-from learnflow.workflows.models import SessionState, Timings
+from learnflow.workflows.models import SessionEvent, SessionState, SessionView, Timings
 from triage_agent import exams as papers
+from triage_agent import live_sessions
 from triage_agent.api.deps import Staff
 from triage_agent.limits import AnswerQuota
 from triage_agent.sessions import ID_PATTERN, MAX_CODE_CHARS, SessionEventIn, to_event
@@ -194,8 +195,12 @@ class Held:
 
 
 async def _held(conn: Conn, host: WorkflowHost, attempt: exams.Attempt) -> Held:
-    instance = await host.client.get(wf_session.instance_id(str(attempt.id)))
-    view = instance.custom_status if instance is not None else None
+    live = await session_live.get(conn, str(attempt.id))
+    if live is not None:
+        view: Any = SessionView.of(live).model_dump(mode="json")
+    else:
+        instance = await host.client.get(wf_session.instance_id(str(attempt.id)))
+        view = instance.custom_status if instance is not None else None
     if not isinstance(view, dict):
         return Held()
     answered = view.get("answered")
@@ -330,7 +335,10 @@ async def start_exam(
             started_at=now,
             deadline=deadline,
             timings=Timings.from_settings(settings),
+            live=settings.workflow_live_sessions,
         )
+        if state.live:  # the answers' projection row, in the attempt's transaction
+            await session_live.create(conn, state)
         # inside the transaction: if the workflow does not start, no attempt is written
         await host.client.start(
             wf_session.WORKFLOW, wf_session.instance_id(state.session_id), state
@@ -386,8 +394,17 @@ async def answer(
         )
     session_id = str(attempt.id)
     event = await to_event(event_in, session_id=session_id, student_id=str(user.user_id), pool=pool)
-    await host.client.raise_event(wf_session.instance_id(session_id), wf_session.EVENT, event)
+    await _send(pool, host, session_id, event)
     return Accepted(exam_id=exam_id, item_id=item.id, event_id=event.id, message="Answer saved.")
+
+
+async def _send(pool: Pool, host: WorkflowHost, session_id: str, event: SessionEvent) -> None:
+    """To the attempt's live row (attempts started since the projection exists), else raised on
+    its workflow as before."""
+    if await live_sessions.owner(pool, host, session_id) is not None:
+        await live_sessions.apply(pool, host, session_id, event)
+        return
+    await host.client.raise_event(wf_session.instance_id(session_id), wf_session.EVENT, event)
 
 
 @router.post("/{exam_id}/submit", response_model=Accepted, status_code=status.HTTP_202_ACCEPTED)
@@ -402,7 +419,7 @@ async def submit(exam_id: UUID, user: AnswerQuota, pool: PoolDep, host: HostDep)
         student_id=str(user.user_id),
         pool=pool,
     )
-    await host.client.raise_event(wf_session.instance_id(session_id), wf_session.EVENT, event)
+    await _send(pool, host, session_id, event)
     return Accepted(
         exam_id=exam_id, event_id=event.id, message="Submitted: your result is being graded."
     )

@@ -28,6 +28,7 @@ from learnflow.events import SessionActivity
 from learnflow.workflows import session as wf_session
 from learnflow.workflows.client import Instance
 from learnflow.workflows.models import SessionView
+from triage_agent import live_sessions
 from triage_agent.api.deps import Student
 from triage_agent.sessions import (
     EventAccepted,
@@ -44,13 +45,14 @@ internal_router = APIRouter(tags=["sessions"])
 HostDep = Annotated[WorkflowHost, Depends(require_ready)]
 
 
-def _public(session_id: str, instance: Instance) -> SessionPublic:
+async def _public(session_id: str, instance: Instance, pool: Pool | None) -> SessionPublic:
     view = instance.custom_status if isinstance(instance.custom_status, dict) else None
+    shown = await live_sessions.status(pool, session_id, view)
     return SessionPublic(
         session_id=session_id,
         workflow_id=instance.instance_id,
         runtime_status=instance.runtime_status,
-        status=view,
+        status=None if shown is None else dict(shown),
         failure=instance.failure,
     )
 
@@ -70,9 +72,18 @@ async def _owned(host: WorkflowHost, session_id: str, user_id: str, role: Role) 
 
 @router.post("", response_model=SessionPublic, status_code=status.HTTP_201_CREATED)
 async def start_session(
-    body: SessionCreate, user: Student, host: HostDep, settings: SettingsDep, response: Response
+    body: SessionCreate,
+    user: Student,
+    host: HostDep,
+    settings: SettingsDep,
+    response: Response,
+    request: Request,
 ) -> SessionPublic:
     state = new_session(body, student_id=user.user_id, settings=settings)
+    pool = optional_pool_of(request)
+    if pool is not None and settings.workflow_live_sessions:
+        state.live = True
+        state = await live_sessions.create(pool, state)
     instance_id = wf_session.instance_id(state.session_id)
     created = await host.client.start(wf_session.WORKFLOW, instance_id, state)
     if not created:
@@ -81,7 +92,7 @@ async def start_session(
             existing = await _owned(host, state.session_id, str(user.user_id), user.role)
         except NotFound:
             raise Conflict(f"session id {state.session_id} is taken; choose another") from None
-        return _public(state.session_id, existing)
+        return await _public(state.session_id, existing, pool)
     host.remember_owner(state.session_id, state.student_id)
     # the instance's first turn publishes exactly this view; answer with it without waiting
     return SessionPublic(
@@ -93,9 +104,11 @@ async def start_session(
 
 
 @router.get("/{session_id}", response_model=SessionPublic)
-async def read_session(session_id: str, user: CurrentUser, host: HostDep) -> SessionPublic:
+async def read_session(
+    session_id: str, user: CurrentUser, host: HostDep, request: Request
+) -> SessionPublic:
     instance = await _owned(host, session_id, str(user.user_id), user.role)
-    return _public(session_id, instance)
+    return await _public(session_id, instance, optional_pool_of(request))
 
 
 async def _deliver(
@@ -106,6 +119,12 @@ async def _deliver(
     body: SessionEventIn,
     at: datetime | None = None,
 ) -> EventAccepted:
+    if pool is not None and (live_owner := await live_sessions.owner(pool, host, session_id)):
+        if live_owner != user_id:
+            raise NotFound(f"no session {session_id} of yours")
+        event = await to_event(body, session_id=session_id, student_id=user_id, pool=pool, at=at)
+        await live_sessions.apply(pool, host, session_id, event)
+        return EventAccepted(session_id=session_id, event_id=event.id, kind=event.kind)
     owner = host.owners.get(session_id)
     if owner is None:  # the owner never changes: read it once per process
         await _owned(host, session_id, user_id, Role.STUDENT)
@@ -138,14 +157,16 @@ async def _on_session_activity(event: SessionActivity, request: Request) -> None
         body = SessionEventIn.model_validate(data)
     except ValidationError as exc:  # a poison message: dead-letter it, do not retry
         raise InvalidInput(f"session.activity {event.id} is not a session event: {exc}") from exc
+    pool = optional_pool_of(request)
     owner = event.user_id or host.owners.get(event.session_id)
+    if owner is None and pool is not None:
+        owner = await live_sessions.owner(pool, host, event.session_id)
     if owner is None:
         instance = await host.client.get(wf_session.instance_id(event.session_id))
         view = instance.custom_status if instance is not None else None
         owner = view.get("student_id") if isinstance(view, dict) else None
         if not isinstance(owner, str):
             raise NotFound(f"no session {event.session_id}")
-    pool = optional_pool_of(request)
     await _deliver(host, pool, event.session_id, owner, body, at=event.occurred_at)
 
 
