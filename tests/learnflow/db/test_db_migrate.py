@@ -52,6 +52,7 @@ EXPECTED_TABLES = {
     "exams",  # 0012: timed exams (attempts and per-item results)
     "exam_attempts",
     "exam_item_results",
+    "session_live",  # 0013: live sessions (learnflow.workflows.live)
     "dead_letters",  # 0014: the dead-letter watcher (debrief)
     "schema_migrations",
 }
