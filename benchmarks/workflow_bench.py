@@ -1,4 +1,4 @@
-"""Durable sessions under load, on a real stack of its own (port offset 3000, .run/bench-wf).
+"""Durable sessions under load, on a real stack of its own (port offset 3200, .run/bench-wf).
 
 For each level (100, 1,000, then 5,000 live sessions, added cumulatively) the benchmark:
 1. starts the new sessions through the public API (`POST /sessions` via triage's sidecar, 32 at a
@@ -23,7 +23,7 @@ and a group started after triage was restarted with it on (events fold into the 
 projection; learnflow.workflows.live). A session keeps the path it started with, so both groups
 run side by side on the same processes; for each offered rate, one
 `LEARNFLOW_BENCH_WF_LIVE_S`-second phase (default 15) per path, alternating, the backlog drained
-between phases. `LEARNFLOW_BENCH_PORT_OFFSET` moves the stack (default 3000).
+between phases. `LEARNFLOW_BENCH_PORT_OFFSET` moves the stack (default 3200).
 """
 
 from __future__ import annotations
@@ -368,7 +368,7 @@ class Bench:
 def run() -> dict[str, Any]:
     global LIVE_S
     run_dir = REPO_ROOT / ".run" / "bench-wf"
-    offset = int(os.environ.get("LEARNFLOW_BENCH_PORT_OFFSET", "3000"))
+    offset = int(os.environ.get("LEARNFLOW_BENCH_PORT_OFFSET", "3200"))
     rates = [float(r) for r in os.environ.get("LEARNFLOW_BENCH_WF_RATES", "").split(",") if r]
     if rates:
         LIVE_S = float(os.environ.get("LEARNFLOW_BENCH_WF_LIVE_S", "15"))
