@@ -22,6 +22,7 @@ from fastapi import FastAPI, Request
 from learnflow.errors import Busy
 from learnflow.logs import route_to_root
 from learnflow.settings import Settings
+from learnflow.workflows import activities
 from learnflow.workflows.client import WorkflowClient
 from learnflow.workflows.registry import register_workflows
 
@@ -57,6 +58,7 @@ class WorkflowHost:
         quiet_sdk_logs()
         self.runtime = wf.WorkflowRuntime(host="127.0.0.1", port=str(settings.dapr_grpc_port))
         register_workflows(self.runtime)
+        activities.use_settings(settings)  # the activities' database and sidecar
         self.client = WorkflowClient(settings)
         quiet_sdk_logs()
         self._ready = threading.Event()

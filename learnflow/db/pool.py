@@ -26,7 +26,7 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from learnflow.errors import ConfigurationError, DependencyFailed
-from learnflow.settings import Settings, get_settings
+from learnflow.settings import Settings
 
 Conn: TypeAlias = psycopg.AsyncConnection[Any]
 """What every repository function takes: any async connection (pooled or not)."""
@@ -142,12 +142,9 @@ async def open_pool(
         await pool.close()
 
 
-async def connect(conninfo: str | None = None, **kwargs: Any) -> Conn:
-    """One connection outside any pool (CLI commands, migrations, tests). Give the conninfo
-    (`database_conninfo(settings)`); the process settings' default is left only for
-    `learnflow.workflows.activities.database`, which is to take it as a parameter too."""
-    if conninfo is None:
-        conninfo = database_conninfo(get_settings())
+async def connect(conninfo: str, **kwargs: Any) -> Conn:
+    """One connection outside any pool (CLI commands, migrations, workflow activities, tests):
+    `conninfo` is `database_conninfo(settings)` of the caller's settings."""
     try:
         return await psycopg.AsyncConnection.connect(conninfo, **kwargs)
     except psycopg.OperationalError as exc:

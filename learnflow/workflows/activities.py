@@ -26,9 +26,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from learnflow.db.pool import Conn, connect
+from learnflow.db.pool import Conn, connect, database_conninfo
 from learnflow.errors import InvalidInput, LearnFlowError
-from learnflow.settings import get_settings
+from learnflow.settings import Settings
 from learnflow.sidecar import Sidecar, UpstreamRejected
 from learnflow.workflows.activity_models import ActivitySpec, In, Out
 
@@ -114,17 +114,36 @@ def activity(
     return declare
 
 
+_settings: Settings | None = None
+
+
+def use_settings(settings: Settings) -> None:
+    """The settings every activity of this process uses (its database, its sidecar): the
+    workflow host hands them over when it starts, as an app hands its routes theirs."""
+    global _settings
+    _settings = settings
+
+
+def current_settings() -> Settings:
+    if _settings is None:
+        raise RuntimeError(
+            "workflow activities have no settings: the workflow host (or a test) must call "
+            "learnflow.workflows.activities.use_settings(settings) first"
+        )
+    return _settings
+
+
 @asynccontextmanager
 async def database() -> AsyncIterator[Conn]:
     """One connection and transaction: committed when the block ends, rolled back on error."""
-    conn = await connect()
+    conn = await connect(database_conninfo(current_settings()))
     async with conn:
         yield conn
 
 
 @asynccontextmanager
 async def sidecar() -> AsyncIterator[Sidecar]:
-    client = Sidecar(get_settings())
+    client = Sidecar(current_settings())
     try:
         yield client
     finally:

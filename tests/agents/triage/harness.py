@@ -19,9 +19,9 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from learnflow.auth.tokens import issue_token
-from learnflow.db import pool as db_pool
 from learnflow.db.models import Role
 from learnflow.settings import Settings
+from learnflow.workflows import activities
 from learnflow.workflows import session as wf_session
 from tests.agents.triage.fakes import FakeDapr
 from triage_agent import bucket_actor
@@ -43,10 +43,9 @@ def app_settings(**values: Any) -> Settings:
 
 
 def activities_use(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
-    """Workflow activities run outside any app: they connect with `learnflow.db.pool.connect()`'s
-    default, the process settings (`learnflow.workflows.activities.database`). Hand them
-    `settings` instead for this test."""
-    monkeypatch.setattr(db_pool, "get_settings", lambda: settings)
+    """Workflow activities run outside any app, with the settings the workflow host hands
+    them (`learnflow.workflows.activities.use_settings`): hand them `settings` for this test."""
+    monkeypatch.setattr(activities, "_settings", settings)
 
 
 def bearer(user_id: UUID, role: Role, **kwargs: object) -> dict[str, str]:
