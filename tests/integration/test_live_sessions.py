@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from tests.integration.conftest import Mesh
+from tests.integration.harness import Mesh
 
 from learnflow.db.models import Role
 from learnflow.workflows import session as wf_session
