@@ -361,40 +361,32 @@ def _grade_pending(ctx: wf.DaprWorkflowContext, state: SessionState) -> Steps:
     verdict in the status (an exam's wait for the deadline)."""
     if state.mode != "practice" or not state.pending:
         return state
-    payload = GradeInput(
-        session_id=state.session_id,
-        student_id=state.student_id,
-        submissions=[
-            SubmissionRef(exercise_id=e, submission_id=s) for e, s in sorted(state.pending.items())
-        ],
-    )
-    try:
-        result = yield from call(ctx, "grade", GRADE, payload, state.timings)
-    except StepFailed as failed:  # stays pending: finalize grades it again
-        yield from record_failure(ctx, WORKFLOW, failed.failure, state.timings)
-        return state
-    state = apply_grades(state, result.graded)
-    state.graded_ids = [*state.graded_ids, *(g.submission_id for g in result.graded)]
-    set_status(ctx, SessionView.of(state))
-    return state
+    refs = [SubmissionRef(exercise_id=e, submission_id=s) for e, s in sorted(state.pending.items())]
+    return (yield from _grade(ctx, state, refs, remember=True))
 
 
 def _grade_now(ctx: wf.DaprWorkflowContext, state: SessionState, event: SessionEvent) -> Steps:
     """Practice: grade a submission at once, so the learner sees the verdict in the status."""
     assert event.exercise_id is not None and event.submission_id is not None  # SessionEvent checks
-    payload = GradeInput(
-        session_id=state.session_id,
-        student_id=state.student_id,
-        submissions=[
-            SubmissionRef(exercise_id=event.exercise_id, submission_id=event.submission_id)
-        ],
-    )
+    ref = SubmissionRef(exercise_id=event.exercise_id, submission_id=event.submission_id)
+    return (yield from _grade(ctx, state, [ref], remember=False))
+
+
+def _grade(
+    ctx: wf.DaprWorkflowContext, state: SessionState, refs: list[SubmissionRef], *, remember: bool
+) -> Steps:
+    """Grade `refs` in the sandbox now; a failure leaves them pending (finalize grades them).
+    `remember`: keep their ids as graded (live mode, where the projection still lists them;
+    instances before it never recorded any, and replay so)."""
+    payload = GradeInput(session_id=state.session_id, student_id=state.student_id, submissions=refs)
     try:
         result = yield from call(ctx, "grade", GRADE, payload, state.timings)
-    except StepFailed as failed:  # stays pending: finalize grades it again
+    except StepFailed as failed:
         yield from record_failure(ctx, WORKFLOW, failed.failure, state.timings)
         return state
     state = apply_grades(state, result.graded)
+    if remember:
+        state.graded_ids = [*state.graded_ids, *(g.submission_id for g in result.graded)]
     set_status(ctx, SessionView.of(state))
     return state
 
