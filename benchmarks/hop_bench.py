@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -36,15 +35,16 @@ from typing import Any
 import httpx
 import yaml
 
-from benchmarks.mesh_bench import interleaved
-from benchmarks.stats import summary_ms
+from benchmarks.stacks import clean_stack, running
+from benchmarks.stats import interleaved, summary_ms
 from learnflow.mesh import services
 from learnflow.mesh.processes import group_members
 from learnflow.mesh.stack import Stack
 from learnflow.mesh.toolchain import ensure_toolchain
-from learnflow.settings import REPO_ROOT, Settings
+from learnflow.settings import REPO_ROOT
 
 N = 200
+WARMUP = 10  # untimed calls a side first (mesh_bench's warm-up)
 ROUNDS = 2
 APPS = ("triage", "concepts")
 CPU_OF = ("triage-dapr", "concepts-dapr", "concepts")
@@ -154,7 +154,7 @@ async def _measure(stack: Stack) -> tuple[list[float], list[float]]:
         async def hop_direct() -> None:
             (await client.post(direct, json=respond, headers=app_token)).raise_for_status()
 
-        return await interleaved(hop, hop_direct, N)
+        return await interleaved(hop, hop_direct, N, warmup=WARMUP)
 
 
 def _figures(stack: Stack) -> dict[str, Any]:
@@ -212,17 +212,9 @@ def _figures(stack: Stack) -> dict[str, Any]:
 
 
 def run() -> dict[str, Any]:
-    offset = int(os.environ.get("LEARNFLOW_BENCH_PORT_OFFSET", "2000"))
-    run_dir = REPO_ROOT / ".run" / "bench-hop"
-    settings = Settings(run_dir=run_dir, port_offset=offset)
-    stack = Stack(settings, lambda m: print(f"[bench-hop stack] {m}", file=sys.stderr))
-    stack.down(quiet=True)
-    shutil.rmtree(run_dir, ignore_errors=True)
+    stack = clean_stack("bench-hop", default_offset=2000, label="bench-hop")
     began = time.perf_counter()
-    try:
-        stack.up()
+    with running(stack):
         figures = _figures(stack)
-    finally:
-        stack.down(quiet=True)
     figures["seconds"] = round(time.perf_counter() - began, 1)
     return figures

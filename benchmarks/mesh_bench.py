@@ -28,11 +28,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from typing import Any, ClassVar
 
@@ -40,11 +38,12 @@ import httpx
 from confluent_kafka import Producer
 
 from benchmarks.direct import DirectSidecar
-from benchmarks.stats import summary_ms
+from benchmarks.stacks import clean_stack, load_average_1m, running
+from benchmarks.stats import interleaved, summary_ms
 from learnflow.events import Event, LearningResponse
 from learnflow.mesh import kafka_security, services
 from learnflow.mesh.stack import Stack
-from learnflow.settings import REPO_ROOT, Settings
+from learnflow.settings import Settings
 
 N = 300
 WARMUP = 10
@@ -54,29 +53,12 @@ BENCH_TOPICS = ("bench.events", "bench.direct")
 # the chat limits are abuse limits for learners, not for a benchmark's one user
 NO_LIMITS = {"LEARNFLOW_LIMIT_CHAT_BURST": "100000", "LEARNFLOW_LIMIT_CHAT_PER_MINUTE": "100000"}
 
-Call = Callable[[], Awaitable[object]]
-
 
 class BenchEvent(Event):
     """The throughput benchmark's event (its own topic, granted to triage on the bench stack)."""
 
     topic: ClassVar[str] = BENCH_TOPICS[0]
     i: int
-
-
-async def interleaved(a: Call, b: Call, n: int = N) -> tuple[list[float], list[float]]:
-    """n timed calls of each, one of each in turn (order swapped every call), after a warm-up."""
-    for _ in range(WARMUP):
-        await a()
-        await b()
-    samples: tuple[list[float], list[float]] = ([], [])
-    for i in range(n):
-        pair = ((0, a), (1, b)) if i % 2 == 0 else ((1, b), (0, a))
-        for side, call in pair:
-            started = time.perf_counter()
-            await call()
-            samples[side].append(time.perf_counter() - started)
-    return samples
 
 
 def _bench_topics(bootstrap: str, run_secrets: services.RunSecrets) -> None:
@@ -204,11 +186,11 @@ async def _figures(stack: Stack, run_secrets: services.RunSecrets) -> dict[str, 
         async def publish_direct() -> None:
             await direct.publish(event())
 
-        chat_m, chat_l = await interleaved(chat_mesh, chat_local)
+        chat_m, chat_l = await interleaved(chat_mesh, chat_local, N, warmup=WARMUP)
         _progress("chat", chat_m, chat_l)
-        hop_m, hop_d = await interleaved(hop, hop_direct)
+        hop_m, hop_d = await interleaved(hop, hop_direct, N, warmup=WARMUP)
         _progress("hop", hop_m, hop_d)
-        pub_m, pub_d = await interleaved(publish_mesh, publish_direct)
+        pub_m, pub_d = await interleaved(publish_mesh, publish_direct, N, warmup=WARMUP)
         _progress("publish_one", pub_m, pub_d)
         eps = await _throughput(client, dapr_base, dapr, kafka_triage)
 
@@ -301,23 +283,11 @@ def _ratios(f: dict[str, Any]) -> dict[str, float]:
 
 
 def run() -> dict[str, Any]:
-    offset = int(os.environ.get("LEARNFLOW_BENCH_PORT_OFFSET", "2000"))
-    run_dir = REPO_ROOT / ".run" / "bench"
     os.environ.update(NO_LIMITS)  # the stack passes LEARNFLOW_LIMIT_* on to the apps
-    settings = Settings(run_dir=run_dir, port_offset=offset)
-    stack = Stack(settings, lambda m: print(f"[bench stack] {m}", file=sys.stderr))
-    stack.down(quiet=True)
-    shutil.rmtree(run_dir, ignore_errors=True)
+    stack = clean_stack("bench", default_offset=2000)
     load_before = os.getloadavg()
-    try:
-        stack.up()
-        run_secrets = services.RunSecrets.load_or_create(run_dir)
+    with running(stack) as run_secrets:
         figures = asyncio.run(_figures(stack, run_secrets))
-    finally:
-        stack.down(quiet=True)
     figures["ratios"] = _ratios(figures)
-    figures["load_average_1m"] = {
-        "before": round(load_before[0], 2),
-        "after": round(os.getloadavg()[0], 2),
-    }
+    figures["load_average_1m"] = load_average_1m(load_before)
     return figures

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import statistics
 import sys
 import time
@@ -32,13 +31,14 @@ from typing import Any
 
 import psycopg
 
+from benchmarks.stacks import clean_stack, load_average_1m, running
 from learnflow import outbox
 from learnflow.events import Event, LearningResponse, LearningRouted
 from learnflow.mesh import services
 from learnflow.mesh.stack import Stack
 from learnflow.mesh.topology import APPS
 from learnflow.outbox import Relay, SidecarPublisher
-from learnflow.settings import REPO_ROOT, Settings
+from learnflow.settings import Settings
 from learnflow.sidecar import Sidecar
 
 ROWS = 1000
@@ -143,24 +143,14 @@ async def _figures(stack: Stack, run_secrets: services.RunSecrets) -> dict[str, 
 
 
 def run() -> dict[str, Any]:
-    offset = int(os.environ.get("LEARNFLOW_BENCH_PORT_OFFSET", "2500"))
-    run_dir = REPO_ROOT / ".run" / os.environ.get("LEARNFLOW_BENCH_RUN_DIR", "bench-outbox")
-    settings = Settings(run_dir=run_dir, port_offset=offset)
     only_triage = [app_id for app_id in APPS if app_id != "triage"]
-    stack = Stack(
-        settings, lambda m: print(f"[bench stack] {m}", file=sys.stderr), without=only_triage
+    stack = clean_stack(
+        os.environ.get("LEARNFLOW_BENCH_RUN_DIR", "bench-outbox"),
+        default_offset=2500,
+        without=only_triage,
     )
-    stack.down(quiet=True)
-    shutil.rmtree(run_dir, ignore_errors=True)
     load_before = os.getloadavg()
-    try:
-        stack.up()
-        run_secrets = services.RunSecrets.load_or_create(run_dir)
+    with running(stack) as run_secrets:
         figures = asyncio.run(_figures(stack, run_secrets))
-    finally:
-        stack.down(quiet=True)
-    figures["load_average_1m"] = {
-        "before": round(load_before[0], 2),
-        "after": round(os.getloadavg()[0], 2),
-    }
+    figures["load_average_1m"] = load_average_1m(load_before)
     return figures

@@ -26,20 +26,18 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import sys
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from benchmarks.stats import summary_ms
+from benchmarks.stacks import clean_stack, load_average_1m, running
+from benchmarks.stats import interleaved, summary_ms
 from learnflow.db import open_pool
 from learnflow.db.pool import Conn, Pool
 from learnflow.db.repos._rows import fetch_value
 from learnflow.mesh import services
-from learnflow.mesh.stack import Stack
-from learnflow.settings import REPO_ROOT, Settings
+from learnflow.settings import Settings
 from learnflow.sidecar import Sidecar
 from triage_agent import bucket_actor
 
@@ -79,20 +77,6 @@ async def take_token_row(conn: Conn, *, key: str, capacity: int, per_second: flo
     )
     missing = 1 - float(have if have is not None else 0)
     return max(missing / per_second, 0.001)
-
-
-async def interleaved(a: Call, b: Call, n: int) -> tuple[list[float], list[float]]:
-    for _ in range(WARMUP):
-        await a()
-        await b()
-    samples: tuple[list[float], list[float]] = ([], [])
-    for i in range(n):
-        pair = ((0, a), (1, b)) if i % 2 == 0 else ((1, b), (0, a))
-        for side, call in pair:
-            started = time.perf_counter()
-            await call()
-            samples[side].append(time.perf_counter() - started)
-    return samples
 
 
 def _checks(
@@ -138,7 +122,7 @@ async def measure(
                 for call in (actor, row):  # both sides give the expected answer
                     await call()  # (the refused case's one token goes here)
                     assert (await call() > 0) == (name == "refused"), name
-                actor_s, row_s = await interleaved(actor, row, n)
+                actor_s, row_s = await interleaved(actor, row, n, warmup=WARMUP)
                 figures[name] = {"actor": summary_ms(actor_s), "row": summary_ms(row_s)}
                 figures[name]["actor_vs_row_p50"] = round(
                     figures[name]["actor"]["p50_ms"] / figures[name]["row"]["p50_ms"], 2
@@ -150,18 +134,9 @@ async def measure(
 
 
 def run() -> dict[str, Any]:
-    offset = int(os.environ.get("LEARNFLOW_BENCH_PORT_OFFSET", "2000"))
-    run_dir = REPO_ROOT / ".run" / "bench"
-    stack = Stack(
-        Settings(run_dir=run_dir, port_offset=offset),
-        lambda m: print(f"[bench stack] {m}", file=sys.stderr),
-    )
-    stack.down(quiet=True)
-    shutil.rmtree(run_dir, ignore_errors=True)
+    stack = clean_stack("bench", default_offset=2000)
     load_before = os.getloadavg()
-    try:
-        stack.up()
-        run_secrets = services.RunSecrets.load_or_create(run_dir)
+    with running(stack) as run_secrets:
         triage = stack.topo.app("triage")
         figures = asyncio.run(
             measure(
@@ -170,10 +145,5 @@ def run() -> dict[str, Any]:
                 services.app_conninfo(stack.topo, run_secrets),
             )
         )
-    finally:
-        stack.down(quiet=True)
-    figures["load_average_1m"] = {
-        "before": round(load_before[0], 2),
-        "after": round(os.getloadavg()[0], 2),
-    }
+    figures["load_average_1m"] = load_average_1m(load_before)
     return figures

@@ -36,3 +36,25 @@ async def time_calls(
         await call()
         samples.append(time.perf_counter() - started)
     return samples
+
+
+async def interleaved(
+    a: Callable[[], Awaitable[object]],
+    b: Callable[[], Awaitable[object]],
+    n: int,
+    *,
+    warmup: int,
+) -> tuple[list[float], list[float]]:
+    """n timed calls of each, one of each in turn (the order swapped every call), after `warmup`
+    untimed calls of each: both sides see the same machine load."""
+    for _ in range(warmup):
+        await a()
+        await b()
+    samples: tuple[list[float], list[float]] = ([], [])
+    for i in range(n):
+        pair = ((0, a), (1, b)) if i % 2 == 0 else ((1, b), (0, a))
+        for side, call in pair:
+            started = time.perf_counter()
+            await call()
+            samples[side].append(time.perf_counter() - started)
+    return samples

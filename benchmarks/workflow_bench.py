@@ -33,7 +33,6 @@ import contextlib
 import math
 import os
 import random
-import shutil
 import sys
 import time
 import uuid
@@ -44,13 +43,14 @@ from typing import Any
 import httpx
 import psycopg
 
+from benchmarks.stacks import clean_stack, running
 from benchmarks.stats import summary_ms
 from learnflow.auth.tokens import issue_token
 from learnflow.db.models import Role
 from learnflow.mesh import services
 from learnflow.mesh.processes import group_members
 from learnflow.mesh.stack import Stack
-from learnflow.settings import REPO_ROOT, Settings
+from learnflow.settings import Settings
 
 LEVELS = (100, 1000, 5000)
 INTERVAL_S = 5.0
@@ -367,26 +367,17 @@ class Bench:
 
 def run() -> dict[str, Any]:
     global LIVE_S
-    run_dir = REPO_ROOT / ".run" / "bench-wf"
-    offset = int(os.environ.get("LEARNFLOW_BENCH_PORT_OFFSET", "3200"))
     rates = [float(r) for r in os.environ.get("LEARNFLOW_BENCH_WF_RATES", "").split(",") if r]
     if rates:
         LIVE_S = float(os.environ.get("LEARNFLOW_BENCH_WF_LIVE_S", "15"))
-    settings = Settings(run_dir=run_dir, port_offset=offset)
-    stack = Stack(settings, lambda m: print(f"[bench-wf stack] {m}", file=sys.stderr))
-    stack.down(quiet=True)
-    shutil.rmtree(run_dir, ignore_errors=True)
-    try:
-        stack.up()
-        run_secrets = services.RunSecrets.load_or_create(run_dir)
+    stack = clean_stack("bench-wf", default_offset=3200, label="bench-wf")
+    with running(stack) as run_secrets:
         idle = memory(stack)
         bench = Bench(stack, run_secrets)
         bench.idle = idle
         figures = asyncio.run(bench.rates(rates) if rates else bench.run())
         figures["rss_mb_idle"] = idle
         figures["load_average_1m_after"] = round(os.getloadavg()[0], 2)
-    finally:
-        stack.down(quiet=True)
     figures["notes"] = (
         "all processes share this machine's cores with the load generator; events and status "
         "reads go through triage's daprd (Dapr ingress), as a client's would"

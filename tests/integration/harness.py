@@ -11,16 +11,19 @@ import json
 import os
 import sys
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from confluent_kafka import Consumer, TopicPartition
 
+from learnflow.events import Event
 from learnflow.mesh import kafka_security, services
 from learnflow.mesh.stack import Stack
 from learnflow.mesh.topology import Topology
 from learnflow.settings import Settings
+from learnflow.sidecar import Sidecar
 
 # LEARNFLOW_TEST_PORT_OFFSET / LEARNFLOW_TEST_RUN_DIR let a second test stack run beside this one.
 TEST_PORT_OFFSET = int(os.environ.get("LEARNFLOW_TEST_PORT_OFFSET", "1000"))
@@ -83,6 +86,39 @@ class Mesh:
     def dapr_headers_for(self, app_id: str) -> dict[str, str]:
         """Each sidecar accepts only its own app's token."""
         return {"dapr-api-token": self.secrets.dapr_token(app_id)}
+
+    async def publish_as(self, app_id: str, event: Event) -> None:
+        """Publish `event` through `app_id`'s sidecar: Kafka's ACLs let only the app that
+        produces a topic write it."""
+        sidecar = Sidecar(
+            Settings(
+                app_id=app_id,
+                dapr_http_port=self.topo.app(app_id).dapr_http_port,
+                dapr_api_token=self.dapr_headers_for(app_id)["dapr-api-token"],
+            )
+        )
+        try:
+            await sidecar.publish(event)
+        finally:
+            await sidecar.aclose()
+
+    def group_caught_up(self, group: str, topics: Iterable[str]) -> bool:
+        """Whether consumer group `group` has committed offsets at the end of every partition
+        of `topics` (an empty partition counts as caught up)."""
+        consumer = Consumer({**self.kafka_config(), "group.id": group, "enable.auto.commit": False})
+        try:
+            for topic in topics:
+                partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+                committed = consumer.committed(
+                    [TopicPartition(topic, p) for p in partitions], timeout=10
+                )
+                for tp in committed:
+                    end = consumer.get_watermark_offsets(tp, timeout=10)[1]
+                    if end > 0 and tp.offset < end:
+                        return False
+        finally:
+            consumer.close()
+        return True
 
     def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
         with psycopg.connect(self.conninfo) as conn:

@@ -14,9 +14,7 @@ from typing import Any
 
 import pytest
 
-from learnflow.events import CodeExecuted
-from learnflow.settings import Settings
-from learnflow.sidecar import Sidecar
+from tests.dead_letters import failed_run
 from tests.integration.harness import Mesh
 from tests.waiting import eventually_sync
 
@@ -49,34 +47,6 @@ def _letters(mesh: Mesh, event_id: str) -> list[dict[str, Any]]:
     return [m for m in report["messages"] if m["event_id"] == event_id]
 
 
-def _run(user_id: str) -> CodeExecuted:
-    return CodeExecuted(
-        id=str(uuid.uuid4()),
-        user_id=user_id,
-        source="code-runner",
-        submission_id=str(uuid.uuid4()),
-        status="error",
-        exit_code=1,
-        duration_ms=3.0,
-        error_type="NameError",
-        code="print(undefined)",
-    )
-
-
-async def _publish_as_code_runner(mesh: Mesh, event: CodeExecuted) -> None:
-    sidecar = Sidecar(
-        Settings(
-            app_id="code-runner",
-            dapr_http_port=mesh.topo.app("code-runner").dapr_http_port,
-            dapr_api_token=mesh.dapr_headers_for("code-runner")["dapr-api-token"],
-        )
-    )
-    try:
-        await sidecar.publish(event)
-    finally:
-        await sidecar.aclose()
-
-
 def _applied(mesh: Mesh, event_id: str) -> int:
     rows = mesh.sql("select count(*) from code_submissions where event_id = %s", event_id)
     return int(rows[0][0])
@@ -84,8 +54,8 @@ def _applied(mesh: Mesh, event_id: str) -> int:
 
 async def test_a_dead_letter_is_listed_and_replayed_once_the_user_exists(mesh: Mesh) -> None:
     user_id = str(uuid.uuid4())  # nobody yet: debrief dead-letters the event
-    event = _run(user_id)
-    await _publish_as_code_runner(mesh, event)
+    event = failed_run(user_id)
+    await mesh.publish_as("code-runner", event)
 
     [letter] = eventually_sync(
         lambda: _letters(mesh, event.id), timeout_s=60, what="the event on code.executed.dlq"
@@ -123,8 +93,8 @@ async def test_a_dead_letter_is_listed_and_replayed_once_the_user_exists(mesh: M
         what="the event and its two replays on code.executed",
     )
     assert {c["id"] for c in copies} == {event.id}
-    later = _run(user_id)  # same user, so the same partition: delivered after the replays
-    await _publish_as_code_runner(mesh, later)
+    later = failed_run(user_id)  # same user, so the same partition: delivered after the replays
+    await mesh.publish_as("code-runner", later)
     eventually_sync(lambda: _applied(mesh, later.id), timeout_s=60, what="the later run applied")
     assert _applied(mesh, event.id) == 1
     assert mesh.sql(

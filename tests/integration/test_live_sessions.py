@@ -15,10 +15,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from tests.integration.harness import Mesh
 
 from learnflow.db.models import Role
 from learnflow.workflows import session as wf_session
+from tests.integration.harness import Mesh
 from tests.integration.test_workflows import Api, admin, make_person
 from tests.integration.test_workflows import student as student  # the fixture
 

@@ -7,7 +7,6 @@ import uuid
 
 import httpx
 import pytest
-from confluent_kafka import Consumer, TopicPartition
 
 from tests.integration.harness import Mesh
 from tests.waiting import eventually, eventually_sync
@@ -119,7 +118,7 @@ async def test_a_retried_message_is_answered_once(mesh: Mesh, http: httpx.AsyncC
         assert copies
     # ... and debrief's consumer group has consumed past them
     eventually_sync(
-        lambda: _group_caught_up(mesh, "debrief", ("learning.routed", "learning.response")),
+        lambda: mesh.group_caught_up("debrief", ("learning.routed", "learning.response")),
         what="debrief to consume every event",
     )
     for topic in ("learning.routed", "learning.response"):
@@ -131,24 +130,6 @@ async def test_a_retried_message_is_answered_once(mesh: Mesh, http: httpx.AsyncC
     )
     entries = answer.json()["entries"]
     assert sorted(e["topic"] for e in entries) == ["learning.response", "learning.routed"]
-
-
-def _group_caught_up(mesh: Mesh, group: str, topics: tuple[str, ...]) -> bool:
-    """Whether consumer group `group` has committed offsets at the end of every partition."""
-    consumer = Consumer({**mesh.kafka_config(), "group.id": group, "enable.auto.commit": False})
-    try:
-        for topic in topics:
-            partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-            committed = consumer.committed(
-                [TopicPartition(topic, p) for p in partitions], timeout=10
-            )
-            for tp in committed:
-                end = consumer.get_watermark_offsets(tp, timeout=10)[1]
-                if end > 0 and tp.offset < end:
-                    return False
-    finally:
-        consumer.close()
-    return True
 
 
 @pytest.mark.parametrize(

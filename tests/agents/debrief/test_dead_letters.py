@@ -14,8 +14,9 @@ import pytest
 
 from debrief_agent.dead_letters import read_letter, redact, watch
 from learnflow.db.models import Role
-from learnflow.events import CodeExecuted, to_wire
+from learnflow.events import to_wire
 from tests.agents.debrief.harness import Debrief
+from tests.dead_letters import failed_run
 from tests.learnflow.db.factories import make_user
 
 SECRET_CODE = "password = 'hunter2'"
@@ -23,16 +24,7 @@ SECRET_CODE = "password = 'hunter2'"
 
 def _event(user_id: str | None = None) -> dict[str, Any]:
     """The CloudEvent daprd delivered to debrief for a run (as it lands on the dead letter)."""
-    run = CodeExecuted(
-        user_id=user_id or str(uuid.uuid4()),
-        source="code-runner",
-        submission_id=str(uuid.uuid4()),
-        status="error",
-        exit_code=1,
-        duration_ms=3.0,
-        error_type="NameError",
-        code=SECRET_CODE,
-    )
+    run = failed_run(user_id or str(uuid.uuid4()), code=SECRET_CODE)
     return {
         "id": run.id,
         "type": "learnflow.code.executed.v1",
