@@ -11,7 +11,9 @@ workflow needs when a timer fires or when it finalizes, not at once. So a live s
                   └► raise on the workflow only when it must act now (`must_notify`): a practice
                      submission to grade, a finalize request, a newly opened exercise (its
                      "stuck" clock starts earlier than anything the workflow is waiting for)
-    workflow wake (timer or a raised event) ─► activity `read_live_session` ─► `absorb`
+    raised event ─► the workflow applies it to its own state and acts (grades the submission,
+                    starts finalizing, re-arms the stuck wake), as sessions always did
+    timer wake ─► activity `read_live_session` ─► `absorb` (everything the learner did since)
     finalize ─► `read_live_session` with close=True: the row takes no event after the tally
                 the workflow grades (a late event gets 409, never silently dropped)
 

@@ -288,11 +288,9 @@ def session_workflow(ctx: wf.DaprWorkflowContext, state: SessionState) -> Steps:
                 if state.live:
                     state = yield from _sync_live(ctx, state)
                 continue
-            if state.live:  # a raised event only says "look now": the projection has it
-                state = yield from _sync_live(ctx, state)
-                state = yield from _grade_pending(ctx, state)
-            else:
-                state = yield from _on_event(ctx, state, winner.get_result())
+            # live mode too: what is raised is what the workflow must act on (the event itself,
+            # already in the projection, which the next read absorbs)
+            state = yield from _on_event(ctx, state, winner.get_result())
         if state.live:  # the tally to grade; no learner event is taken after this read
             state = yield from _sync_live(ctx, state, close=True)
         state = yield from _finalize(ctx, state)
@@ -356,20 +354,11 @@ def _sync_live(ctx: wf.DaprWorkflowContext, state: SessionState, *, close: bool 
     return state
 
 
-def _grade_pending(ctx: wf.DaprWorkflowContext, state: SessionState) -> Steps:
-    """Live mode, practice: grade every submission not graded yet, so the learner sees the
-    verdict in the status (an exam's wait for the deadline)."""
-    if state.mode != "practice" or not state.pending:
-        return state
-    refs = [SubmissionRef(exercise_id=e, submission_id=s) for e, s in sorted(state.pending.items())]
-    return (yield from _grade(ctx, state, refs, remember=True))
-
-
 def _grade_now(ctx: wf.DaprWorkflowContext, state: SessionState, event: SessionEvent) -> Steps:
     """Practice: grade a submission at once, so the learner sees the verdict in the status."""
     assert event.exercise_id is not None and event.submission_id is not None  # SessionEvent checks
     ref = SubmissionRef(exercise_id=event.exercise_id, submission_id=event.submission_id)
-    return (yield from _grade(ctx, state, [ref], remember=False))
+    return (yield from _grade(ctx, state, [ref], remember=state.live))
 
 
 def _grade(
