@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 
 from pydantic import BaseModel
 from starlette.responses import StreamingResponse
@@ -39,15 +39,24 @@ class EventStream(StreamingResponse):
         events: AsyncGenerator[bytes, None],
         status_code: int = 200,  # FastAPI's OpenAPI reads a response class's default status
         headers: Mapping[str, str] | None = None,
+        *,
+        on_close: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
+        """`on_close` runs after the body is closed, whatever happened: it releases what the
+        route opened for the body (an upstream stream), even if the body never started."""
         super().__init__(events, status_code, headers={**NO_BUFFERING, **(headers or {})})
         self.events = events
+        self.on_close = on_close
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)
         finally:
-            await self.events.aclose()
+            try:
+                await self.events.aclose()
+            finally:
+                if self.on_close is not None:
+                    await self.on_close()
 
 
 def error_event(exc: LearnFlowError) -> bytes:
