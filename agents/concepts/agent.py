@@ -217,8 +217,8 @@ async def explain(
 def explain_streamed(
     agent: Agent[None], question: str, *, code: str | None = None, max_turns: int = MAX_TURNS
 ) -> StreamedRun:
-    """`explain`, streamed: the run starts at once (a question that cannot be asked raises
-    `InvalidInput` before it does); `answer_of(run.result)` once its text has ended."""
+    """`explain`, streamed: a question that cannot be asked raises `InvalidInput` here; the run
+    starts when its text is read; `answer_of(run.result)` once the text has ended."""
     return StreamedRun(agent, agent_input(question, code), who="concepts", max_turns=max_turns)
 
 

@@ -390,10 +390,10 @@ async def run_turn(
     offline = context.offline if offline is None else offline
     try:
         if streamed:
+            run = StreamedRun(agent, message, who="tutor", max_turns=MAX_TURNS, context=context)
             with held_back():  # not paced: nobody sees it being written
-                run = StreamedRun(agent, message, who="tutor", max_turns=MAX_TURNS, context=context)
-            async for _ in run.text():
-                pass  # held back until the guardrail has passed the whole reply
+                async for _ in run.text():
+                    pass  # held back until the guardrail has passed the whole reply
             result: RunResultBase = run.result
         else:
             result = await run_agent(

@@ -79,10 +79,21 @@ async def test_the_pause_spaces_the_phrases_out() -> None:
 async def test_a_run_held_back_is_not_paced() -> None:
     """Text nobody sees yet (the tutor's, before its guardrail) is not written out slowly."""
     model = OfflineModel(ScriptedPolicy(Answer("One. Two. Three.")), stream_pause_s=10)
-    with held_back():
-        run = StreamedRun(agent_on(model), "count", who="t", max_turns=2)
+    run = StreamedRun(agent_on(model), "count", who="t", max_turns=2)
     async with asyncio.timeout(5):
-        assert [text async for text in run.text()] == ["One. ", "Two. ", "Three."]
+        with held_back():
+            assert [text async for text in run.text()] == ["One. ", "Two. ", "Three."]
+
+
+async def test_a_run_whose_text_is_never_read_never_starts() -> None:
+    """A response that was never sent (the client left before it started) leaves no run."""
+    policy = ScriptedPolicy(Answer("One."))
+    run = StreamedRun(agent_on(OfflineModel(policy)), "count", who="t", max_turns=2)
+    await run.text().aclose()
+    await asyncio.sleep(0)
+    assert policy.seen == []
+    with pytest.raises(RuntimeError, match="has not started"):
+        run.result  # noqa: B018
 
 
 async def test_leaving_the_stream_cancels_the_run() -> None:
