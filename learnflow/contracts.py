@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -28,6 +30,19 @@ class SpecialistReply(BaseModel):
     reply: str
     sources: list[str] = Field(default_factory=list)
     follow_up: str | None = None
+
+
+class StreamedReply(SpecialistReply):
+    """The `done` event of a specialist's `POST /respond/stream` (`learnflow.sse`): the reply
+    `POST /respond` answers, and how it was made."""
+
+    agent: str = Field(description="The app that answered (concepts, tutor).")
+    model: str = Field(description='"offline", or the OpenAI-compatible endpoint\'s model.')
+    guardrail: Literal["passed", "blocked"] | None = Field(
+        default=None,
+        description="The output guardrail's verdict (agents that have one): `blocked` means the "
+        "reply is the guardrail's replacement, never the model's text.",
+    )
 
 
 class SessionTally(BaseModel):

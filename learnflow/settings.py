@@ -82,6 +82,13 @@ class Settings(BaseSettings):
         description="The local model server's OpenAI-compatible base URL (`learnflow ask --llm "
         "local`).",
     )
+    offline_stream_pause_s: float = Field(
+        default=0.02,
+        ge=0,
+        le=1,
+        description="A streamed offline answer waits this long before each phrase, so it is "
+        "written out like a model's (learnflow.llm.streaming); 0 = as fast as possible.",
+    )
 
     # --- durable workflows (learnflow.workflows); frozen into each instance's input at start --
     workflow_stuck_after_s: float = Field(

@@ -21,7 +21,8 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -165,6 +166,38 @@ def _raise_if_unavailable(response: httpx.Response, app_id: str) -> None:
     )
 
 
+def _raise_for_invocation(response: httpx.Response, app_id: str, method: str) -> None:
+    """Raise what an invocation's answer means when it is not a success (see `Sidecar.invoke`).
+
+    An app's 4xx or 503 travels as 200 + `x-learnflow-status` (so Dapr's circuit breaker
+    does not count it against the app, see `learnflow.api.guard`); it is restored here."""
+    status = response.status_code
+    marked = response.headers.get(STATUS_HEADER, "")
+    if marked.isdigit():  # the app's own problem (see the module docstring)
+        status = int(marked)
+        if status in (424, 503):
+            _raise_if_unavailable(response, app_id)
+        if status in (429, 503):
+            retry_after = response.headers.get("retry-after", "1")
+            error = RateLimited if status == 429 else Busy
+            raise error(
+                _error_message(response),
+                retry_after_s=int(retry_after) if retry_after.isdigit() else 1,
+                app_id=app_id,
+            )
+        raise UpstreamRejected(_error_message(response), status, app_id)
+    if status in (424, 503):  # an app's own answer that did not come through the guard
+        _raise_if_unavailable(response, app_id)
+    if 400 <= status < 500 and status not in (403, 404, 408, 429):
+        raise UpstreamRejected(_error_message(response), status, app_id)
+    if status >= 400:  # daprd's own answer (403: access control, 404: no such app) or 5xx
+        raise DependencyFailed(
+            f"{app_id} failed on {method} with HTTP {status}: {_error_message(response)}",
+            dependency=app_id,
+            upstream_status=status,
+        )
+
+
 class Mesh(Protocol):
     """What a service needs from its sidecar for invocation and state: `Sidecar` provides it,
     and so does the in-memory `learnflow.testing.FakeSidecar` (unit tests, in-process tools)."""
@@ -211,15 +244,25 @@ class Sidecar:
         await self._client.aclose()
 
     async def _request(
-        self, what: str, method: str, url: str, *, waiting_on: str = "daprd", **kwargs: Any
+        self,
+        what: str,
+        method: str,
+        url: str,
+        *,
+        waiting_on: str = "daprd",
+        stream: bool = False,
+        **kwargs: Any,
     ) -> httpx.Response:
         """One call to daprd, answered within `timeout_s` in all (httpx's own timeouts are per
         read): a call that takes longer is `DependencyFailed` on `waiting_on` — the app invoked,
-        for a service invocation, so the caller can say which app did not answer in time."""
+        for a service invocation, so the caller can say which app did not answer in time.
+        `stream`: only the status and headers must come within `timeout_s`; the body is left
+        to the caller to read (and to close)."""
         kwargs["headers"] = {**trace_headers(), **(kwargs.get("headers") or {})}
+        request = self._client.build_request(method, url, **kwargs)
         try:
             async with asyncio.timeout(self.timeout_s):
-                return await self._client.request(method, url, **kwargs)
+                return await self._client.send(request, stream=stream)
         except (TimeoutError, httpx.TimeoutException) as exc:
             who = "the Dapr sidecar" if waiting_on == "daprd" else waiting_on
             raise DependencyFailed(
@@ -251,9 +294,7 @@ class Sidecar:
         headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Call `method` on app `app_id` through the sidecars; returns the decoded JSON answer.
-
-        An app's 4xx or 503 travels as 200 + `x-learnflow-status` (so Dapr's circuit breaker
-        does not count it against the app, see `learnflow.api.guard`); it is restored here."""
+        An app's problems raise as `_raise_for_invocation` says."""
         response = await self._request(
             f"invoke {app_id}/{method}",
             http_method,
@@ -262,34 +303,44 @@ class Sidecar:
             json=json_body,
             headers={**(headers or {}), PROBLEMS_HEADER: PROBLEMS_IN_HEADER},
         )
-        status = response.status_code
-        marked = response.headers.get(STATUS_HEADER, "")
-        if marked.isdigit():  # the app's own problem (see the module docstring)
-            status = int(marked)
-            if status in (424, 503):
-                _raise_if_unavailable(response, app_id)
-            if status in (429, 503):
-                retry_after = response.headers.get("retry-after", "1")
-                error = RateLimited if status == 429 else Busy
-                raise error(
-                    _error_message(response),
-                    retry_after_s=int(retry_after) if retry_after.isdigit() else 1,
-                    app_id=app_id,
-                )
-            raise UpstreamRejected(_error_message(response), status, app_id)
-        if status in (424, 503):  # an app's own answer that did not come through the guard
-            _raise_if_unavailable(response, app_id)
-        if 400 <= status < 500 and status not in (403, 404, 408, 429):
-            raise UpstreamRejected(_error_message(response), status, app_id)
-        if status >= 400:  # daprd's own answer (403: access control, 404: no such app) or 5xx
-            raise DependencyFailed(
-                f"{app_id} failed on {method} with HTTP {status}: {_error_message(response)}",
-                dependency=app_id,
-                upstream_status=status,
-            )
+        _raise_for_invocation(response, app_id, method)
         if not response.content:
             return None
         return response.json()
+
+    @asynccontextmanager
+    async def invoke_stream(
+        self,
+        app_id: str,
+        method: str,
+        *,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[httpx.Response]:
+        """`invoke` (POST) for a route that streams its answer (`learnflow.sse`): yields the
+        open response once its status and headers came, within `timeout_s`; the caller reads
+        the body (`aiter_lines()`, each read within the client's read timeout). An app's
+        problem raises as `invoke` raises it. Leaving the block closes the connection: daprd
+        then closes its call to the app, which cancels what it was generating.
+
+        No `Accept: text/event-stream` goes to daprd: it would take daprd's separate SSE path;
+        its ordinary invocation path streams the body as the app writes it (daprd >= 1.18)."""
+        response = await self._request(
+            f"invoke {app_id}/{method}",
+            "POST",
+            f"/v1.0/invoke/{app_id}/method/{method.lstrip('/')}",
+            waiting_on=app_id,
+            stream=True,
+            json=json_body,
+            headers={**(headers or {}), PROBLEMS_HEADER: PROBLEMS_IN_HEADER},
+        )
+        try:
+            if response.status_code >= 400 or STATUS_HEADER in response.headers:
+                await response.aread()  # a problem: its body says what
+                _raise_for_invocation(response, app_id, method)
+            yield response
+        finally:
+            await response.aclose()
 
     # --- pub/sub -----------------------------------------------------------------------------
     async def publish(self, event: Event, *, partition_key: str | None = None) -> None:

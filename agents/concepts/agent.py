@@ -24,12 +24,13 @@ from agents import (
     set_tracing_disabled,
 )
 from agents.items import RunItem, ToolCallItem, ToolCallOutputItem
+from agents.result import RunResultBase
 
 from concepts_agent.offline_policy import ConceptsOfflinePolicy
 from learnflow.errors import InvalidInput, NotFound
 from learnflow.llm.offline import OfflineModel
 from learnflow.llm.provider import chosen_model
-from learnflow.llm.running import run_agent
+from learnflow.llm.running import StreamedRun, run_agent
 from learnflow.retrieval import LessonIndex, lesson_index
 from learnflow.settings import Settings
 
@@ -212,6 +213,19 @@ async def explain(
     result = await run_agent(
         agent, agent_input(question, code), who="concepts", max_turns=max_turns
     )
+    return answer_of(result)
+
+
+def explain_streamed(
+    agent: Agent[None], question: str, *, code: str | None = None, max_turns: int = MAX_TURNS
+) -> StreamedRun:
+    """`explain`, streamed: a question that cannot be asked raises `InvalidInput` here; the run
+    starts when its text is read; `answer_of(run.result)` once the text has ended."""
+    return StreamedRun(agent, agent_input(question, code), who="concepts", max_turns=max_turns)
+
+
+def answer_of(result: RunResultBase) -> ConceptAnswer:
+    """The answer of a finished run, with the sources it cited and retrieved."""
     answer = str(result.final_output or "").strip()
     read, seen = _retrieved(result.new_items)
     return ConceptAnswer(

@@ -23,10 +23,12 @@ from agents import (
     function_tool,
     set_tracing_disabled,
 )
+from agents.result import RunResultBase
 
 from learnflow.errors import LearnFlowError, NotFound
 from learnflow.llm.provider import chosen_model
-from learnflow.llm.running import run_agent
+from learnflow.llm.running import StreamedRun, run_agent
+from learnflow.llm.streaming import held_back
 from learnflow.settings import Settings
 
 from .context import GradedSubmission, TutorContext
@@ -364,13 +366,32 @@ def _shown_code(context: TutorContext, reply: str) -> list[str]:
 
 
 async def run_turn(
-    agent: Agent[TutorContext], context: TutorContext, message: str, *, offline: bool | None = None
+    agent: Agent[TutorContext],
+    context: TutorContext,
+    message: str,
+    *,
+    offline: bool | None = None,
+    streamed: bool = False,
 ) -> TurnResult:
     """Run the agent on one learner message. A reply the guardrail blocks is replaced by its
-    refusal-and-hint; code the reply shows is remembered in the session state."""
+    refusal-and-hint; code the reply shows is remembered in the session state.
+
+    `streamed` runs it on the streaming runner (`Runner.run_streamed`, the path of
+    `POST /respond/stream`) and holds every chunk back: the output guardrail decides on the
+    whole reply, so no chunk of a reply it would block may reach the learner first. Cancelling
+    the task (the learner left) cancels the run either way."""
     offline = context.offline if offline is None else offline
     try:
-        result = await run_agent(agent, message, who="tutor", max_turns=MAX_TURNS, context=context)
+        if streamed:
+            run = StreamedRun(agent, message, who="tutor", max_turns=MAX_TURNS, context=context)
+            with held_back():  # not paced: nobody sees it being written
+                async for _ in run.text():
+                    pass  # held back until the guardrail has passed the whole reply
+            result: RunResultBase = run.result
+        else:
+            result = await run_agent(
+                agent, message, who="tutor", max_turns=MAX_TURNS, context=context
+            )
     except OutputGuardrailTripwireTriggered as tripped:
         blocked = tripped.guardrail_result.output.output_info
         if not isinstance(blocked, Blocked):

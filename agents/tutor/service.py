@@ -9,18 +9,22 @@ attempt once per submission id.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import uuid
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
 from typing import Any
 
 from agents import Agent
 
-from learnflow.contracts import SpecialistReply
+from learnflow.contracts import SpecialistReply, StreamedReply
 from learnflow.curriculum import Catalog
 from learnflow.errors import InvalidInput, PayloadTooLarge
 from learnflow.events import CodeSubmitted, ExerciseGraded
 from learnflow.intents import extract_code
+from learnflow.llm.streaming import phrases
 from learnflow.outbox import EventSink
 
 from .agent import SUBMISSION_NAMESPACE, TurnResult, run_turn
@@ -42,7 +46,7 @@ from .models import (
 from .review import review_code
 from .state import TutorState, TutorStateStore
 
-__all__ = ["APP_ID", "TutorService", "event_id"]
+__all__ = ["APP_ID", "PreparedTurn", "TutorService", "event_id"]
 
 APP_ID = "tutor"
 _STUCK = re.compile(r"\b(stuck|(don'?t|do not) (understand|get it))\b", re.I)
@@ -63,6 +67,17 @@ def _check_code(code: str) -> str:
             limit=MAX_CODE_CHARS,
         )
     return code
+
+
+@dataclass(frozen=True)
+class PreparedTurn:
+    """A learner message ready for the agent (`TutorService.prepare`)."""
+
+    request: TutorRequest
+    state: TutorState
+    etag: str | None
+    context: TutorContext
+    agent_input: str
 
 
 class TutorService:
@@ -89,8 +104,13 @@ class TutorService:
         #: The last turn `respond` ran (its guardrail verdict), for logs and evaluations.
         self.last_turn: TurnResult | None = None
 
-    # --- POST /respond --------------------------------------------------------------------------
+    # --- POST /respond, POST /respond/stream -------------------------------------------------
     async def respond(self, request: TutorRequest) -> SpecialistReply:
+        return await self.answer(await self.prepare(request))
+
+    async def prepare(self, request: TutorRequest) -> PreparedTurn:
+        """Everything before the agent runs: the session loaded, the turn's context built (an
+        unknown exercise id or the state store being down fail here, before a stream starts)."""
         state, etag = await self.states.load(request.session_id)
         code = request.code or extract_code(request.message)[0]
         if code and split_traceback(code)[0] is not None:
@@ -115,10 +135,18 @@ class TutorService:
             context.start(find_exercise(self.catalog, request.exercise_id))
         if _STUCK.search(request.message):
             context.change(lambda state: state.count_stuck())
-        turn = self.last_turn = await run_turn(
-            self.agent, context, self._agent_input(request, code)
+        return PreparedTurn(request, state, etag, context, self._agent_input(request, code))
+
+    async def answer(self, turn: PreparedTurn, *, streamed: bool = False) -> SpecialistReply:
+        """Run the agent (`streamed`: on the streaming runner), then commit the session and
+        queue the grading events."""
+        request, context = turn.request, turn.context
+        result = self.last_turn = await run_turn(
+            self.agent, context, turn.agent_input, streamed=streamed
         )
-        saved = await self.states.commit(request.session_id, context.changes, base=(state, etag))
+        saved = await self.states.commit(
+            request.session_id, context.changes, base=(turn.state, turn.etag)
+        )
         for graded in context.graded:
             await self._queue_events(graded, request.session_id, request.user_id)
         current = saved.current_exercise
@@ -127,7 +155,27 @@ class TutorService:
             follow_up = "Paste your code when you're ready: I'll run the hidden tests."
         sources = list(dict.fromkeys(context.cited_lessons))
         sources += sorted(context.in_play | ({current} if current else set()))
-        return SpecialistReply(reply=turn.reply, sources=sources, follow_up=follow_up)
+        return SpecialistReply(reply=result.reply, sources=sources, follow_up=follow_up)
+
+    async def stream(
+        self, turn: PreparedTurn, *, model: str, pause_s: float = 0.0
+    ) -> AsyncGenerator[str | StreamedReply, None]:
+        """`answer`, streamed for `learnflow.api.streaming.reply_events`: the reply's phrases
+        (`pause_s` apart), then the reply with the guardrail's verdict. Nothing is sent before
+        the guardrail has decided on the whole reply (`run_turn`): a reply it blocks never
+        reaches the learner, not even in part; what streams is the reply it passed, or its
+        replacement."""
+        reply = await self.answer(turn, streamed=True)
+        for phrase in phrases(reply.reply):
+            await asyncio.sleep(pause_s)
+            yield phrase
+        blocked = self.last_turn is not None and self.last_turn.blocked is not None
+        yield StreamedReply(
+            **reply.model_dump(),
+            agent=APP_ID,
+            model=model,
+            guardrail="blocked" if blocked else "passed",
+        )
 
     @staticmethod
     def _agent_input(request: TutorRequest, code: str | None) -> str:

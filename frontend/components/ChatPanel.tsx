@@ -4,6 +4,7 @@ import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 
 import { agentName } from "@/lib/agents";
 import { api, ApiError } from "@/lib/api";
 import { chatSession, rememberChatSession } from "@/lib/chatSession";
+import { streamChat } from "@/lib/chatStream";
 import type { ChatHistory, ChatReply, QuizView } from "@/lib/types";
 import { ErrorNotice } from "./ErrorNotice";
 import { Markdown } from "./Markdown";
@@ -13,6 +14,8 @@ interface Turn {
   id: string; // the message id: sending it again returns the same reply (no repeat)
   message: string;
   reply?: ChatReply;
+  /** The reply's text so far, while it is being written (replaced by `reply` when done). */
+  partial?: string;
   error?: unknown;
   pending: boolean;
   withCode?: string;
@@ -25,9 +28,11 @@ function newId(): string {
 const isQuizStart = (quiz: ChatReply["quiz"]): quiz is QuizView => Boolean(quiz && "question" in quiz && "topic_title" in quiz);
 
 /**
- * Chat with the tutors through triage (`POST /api/chat`): who answered, from which lessons; the
- * exercise open in the editor goes with every message (and its code when ticked). The
- * conversation is stored server-side per user and comes back after a reload.
+ * Chat with the tutors through triage (`POST /api/chat/stream`, `POST /api/chat` where the stream
+ * is not available): the answer appears as it is written, then who answered, from which lessons;
+ * the exercise open in the editor goes with every message (and its code when ticked). The
+ * conversation is stored server-side per user and comes back after a reload. Leaving the page
+ * stops an answer being written (it is not saved; asking again gets a fresh one).
  */
 export function ChatPanel({
   code,
@@ -44,6 +49,9 @@ export function ChatPanel({
   const [historyError, setHistoryError] = useState<unknown>(null);
   const sessionId = useRef<string | null>(null);
   const logRef = useRef<HTMLDivElement>(null);
+  const writing = useRef<AbortController | null>(null);
+
+  useEffect(() => () => writing.current?.abort(), []);
 
   useEffect(() => {
     sessionId.current = chatSession();
@@ -69,23 +77,27 @@ export function ChatPanel({
   }, [turns]);
 
   async function send(turn: Turn) {
-    setTurns((all) => all.map((t) => (t.id === turn.id ? { ...t, pending: true, error: undefined } : t)));
+    const update = (change: Partial<Turn>) => setTurns((all) => all.map((t) => (t.id === turn.id ? { ...t, ...change } : t)));
+    update({ pending: true, error: undefined, partial: undefined });
+    const aborter = new AbortController();
+    writing.current = aborter;
     try {
-      const reply = await api<ChatReply>("chat", {
-        method: "POST",
-        body: {
-          message: turn.message,
-          message_id: turn.id,
-          ...(sessionId.current ? { session_id: sessionId.current } : {}),
-          ...(exerciseId ? { exercise_id: exerciseId } : {}),
-          ...(turn.withCode ? { code: turn.withCode } : {}),
-        },
-      });
+      const body = {
+        message: turn.message,
+        message_id: turn.id,
+        ...(sessionId.current ? { session_id: sessionId.current } : {}),
+        ...(exerciseId ? { exercise_id: exerciseId } : {}),
+        ...(turn.withCode ? { code: turn.withCode } : {}),
+      };
+      const reply = await streamChat(body, (partial) => update({ partial }), aborter.signal);
       sessionId.current = reply.session_id;
       rememberChatSession(reply.session_id);
-      setTurns((all) => all.map((t) => (t.id === turn.id ? { ...t, reply, pending: false } : t)));
+      update({ reply, partial: undefined, pending: false });
     } catch (error) {
-      setTurns((all) => all.map((t) => (t.id === turn.id ? { ...t, error, pending: false } : t)));
+      if (aborter.signal.aborted) return; // the page is going away
+      update({ error, pending: false });
+    } finally {
+      if (writing.current === aborter) writing.current = null;
     }
   }
 
@@ -141,14 +153,25 @@ export function ChatPanel({
                 <Markdown text={turn.message} />
               </div>
             </div>
-            {turn.pending && (
+            {turn.pending && !turn.partial && (
               <p className="loading" role="status">
                 Thinking…
               </p>
             )}
+            {turn.partial && !turn.reply && (
+              <div className="msg agent writing" aria-busy={turn.pending} data-testid="answer-so-far">
+                <div className="meta">{turn.pending ? "Writing…" : "Cut off before the end"}</div>
+                <div className="body">
+                  <Markdown text={turn.partial} headingBase={3} />
+                </div>
+              </div>
+            )}
             {turn.error !== undefined && (
               <div className="msg agent">
-                <ErrorNotice error={turn.error} title="Your message was not answered" />
+                <ErrorNotice
+                  error={turn.error}
+                  title={turn.partial ? "The answer stopped before the end" : "Your message was not answered"}
+                />
                 {!(turn.error instanceof ApiError && [400, 401, 403, 409, 422].includes(turn.error.status)) && (
                   <button type="button" className="secondary" onClick={() => void send(turn)}>
                     Try again

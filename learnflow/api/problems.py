@@ -36,6 +36,15 @@ def problem(status: int, code: str, message: str, **details: Any) -> JSONRespons
     )
 
 
+def problem_details(exc: LearnFlowError) -> dict[str, Any]:
+    """What a problem body says of `exc` beside its code and message (JSON-safe details, and
+    when to retry a busy or unavailable dependency)."""
+    details = {k: v for k, v in exc.details.items() if _json_safe(v)}
+    if isinstance(exc, Busy | Unavailable):
+        details["retry_after_s"] = exc.retry_after_s
+    return details
+
+
 def _describe_validation(exc: RequestValidationError) -> tuple[int, str]:
     """(status, message): 400 when the body cannot be parsed, 422 when it has the wrong shape."""
     parts = []
@@ -57,10 +66,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _learnflow_error(_: Request, exc: LearnFlowError) -> JSONResponse:
         if exc.status_code >= 500:
             log.warning("%s: %s", exc.code, exc.message)
-        details = {k: v for k, v in exc.details.items() if _json_safe(v)}
-        if isinstance(exc, Busy | Unavailable):
-            details["retry_after_s"] = exc.retry_after_s
-        return problem(exc.status_code, exc.code, exc.message, **details)
+        return problem(exc.status_code, exc.code, exc.message, **problem_details(exc))
 
     # The database went away mid-request (a lost connection; or, from psycopg_pool, which
     # derives its errors from this one, no connection to be had): the transaction rolled back,

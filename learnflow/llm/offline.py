@@ -23,11 +23,12 @@ from agents.handoffs import Handoff
 from agents.items import TResponseInputItem, TResponseStreamEvent
 from openai.types.responses import (
     Response,
-    ResponseCompletedEvent,
     ResponseFunctionToolCall,
     ResponseOutputMessage,
     ResponseOutputText,
 )
+
+from learnflow.llm.streaming import stream_events
 
 OFFLINE_MODEL_NAME = "learnflow-offline"
 _ids = itertools.count(1)
@@ -156,9 +157,13 @@ def _output_item(step: CallTool | Answer) -> ResponseFunctionToolCall | Response
 class OfflineModel(Model):
     """Drives an agent with a deterministic policy instead of a language model."""
 
-    def __init__(self, policy: OfflinePolicy, *, max_tool_calls: int = 6) -> None:
+    def __init__(
+        self, policy: OfflinePolicy, *, max_tool_calls: int = 6, stream_pause_s: float = 0.0
+    ) -> None:
         self.policy = policy
         self.max_tool_calls = max_tool_calls
+        #: streamed answers wait this long before each phrase (`learnflow.llm.streaming`)
+        self.stream_pause_s = stream_pause_s
 
     def _step(
         self,
@@ -218,6 +223,5 @@ class OfflineModel(Model):
             tools=[],
             status="completed",
         )
-        yield ResponseCompletedEvent(
-            type="response.completed", response=response, sequence_number=0
-        )
+        async for event in stream_events(response, pause_s=self.stream_pause_s):
+            yield event

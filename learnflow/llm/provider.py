@@ -16,7 +16,7 @@ def build_model(offline_policy: OfflinePolicy, settings: Settings) -> Model:
     # Learner conversations are never exported to a hosted tracing service.
     set_tracing_disabled(True)
     if settings.uses_offline_model:
-        return OfflineModel(offline_policy)
+        return OfflineModel(offline_policy, stream_pause_s=settings.offline_stream_pause_s)
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
     client = AsyncOpenAI(
         base_url=settings.llm_base_url,

@@ -235,6 +235,42 @@ def test_triage_problems_pass_through_and_a_missing_route_says_so(bff: Bff) -> N
     )
 
 
+def test_a_chat_stream_passes_through_as_an_uncompressed_event_stream(bff: Bff) -> None:
+    events = (
+        b": triage is answering\n\n"
+        b'event: delta\ndata: {"text": "A for loop "}\n\n'
+        b'event: done\ndata: {"reply": "A for loop repeats.", "routed_to": "concepts"}\n\n'
+    )
+    stream = {"content-type": "text/event-stream"}
+    bff.fake.answer_file(bff.route("chat/stream"), 200, stream, events)
+    with bff.client() as client:
+        _log_in(bff, client)
+        response = client.post(
+            "/api/chat/stream", json={"message": "loops?"}, headers={"accept-encoding": "gzip"}
+        )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert "no-transform" in response.headers["cache-control"]  # never held back to compress
+    assert "content-encoding" not in response.headers
+    assert response.content == events
+    seen = bff.fake.seen[-1]
+    assert seen.body == {"message": "loops?"}
+    assert seen.headers["authorization"] == f"Bearer {TOKEN}"
+    assert seen.headers["x-learnflow-problems"] == "in-header"
+    # daprd's separate SSE path is not asked for: its plain invocation path streams
+    assert "text/event-stream" not in seen.headers.get("accept", "")
+
+
+def test_a_problem_before_the_chat_stream_is_json_with_its_status(bff: Bff) -> None:
+    problem = {"error": "rate_limited", "message": "You are sending messages too fast"}
+    bff.fake.files.pop(bff.route("chat/stream"), None)  # the stream another test scripted
+    bff.fake.answer(bff.route("chat/stream"), 429, problem)
+    with bff.client() as client:
+        _log_in(bff, client)
+        response = client.post("/api/chat/stream", json={"message": "loops?"})
+    assert (response.status_code, response.json()) == (429, problem)
+
+
 def test_byte_ranges_of_a_file_pass_through_unchanged(bff: Bff) -> None:
     """A media element's `Range: bytes=0-` reaches triage; 206/416 and the range headers come
     back as triage sent them (without `accept-ranges`, Chromium takes a WAV for a live stream)."""

@@ -17,6 +17,7 @@ export const EDGE_ROUTES = [
   route("GET", "auth/me"),
   // learning
   route("POST", "chat"),
+  route("POST", "chat/stream"), // server-sent events: see STREAM_ROUTES
   route("GET", "chat/history"),
   route("GET", `drafts/${ID}`),
   route("POST", `drafts/${ID}`),
@@ -82,4 +83,13 @@ export function isDownloadRoute(method: string, segments: readonly string[]): bo
   }
   const path = segments.join("/");
   return DOWNLOAD_ROUTES.some((r) => r.method === method && r.regex.test(path));
+}
+
+/** Edge routes whose answer is a stream of server-sent events, passed on as it comes. */
+export const STREAM_ROUTES = [route("POST", "chat/stream")];
+
+/** Whether `method /path` is a forwarded event stream (see STREAM_ROUTES). */
+export function isStreamRoute(method: string, segments: readonly string[]): boolean {
+  const path = segments.join("/");
+  return isEdgeRoute(method, segments) && STREAM_ROUTES.some((r) => r.method === method && r.regex.test(path));
 }

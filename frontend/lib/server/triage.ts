@@ -199,3 +199,98 @@ export async function downloadFromTriage(
   }
   return { ok: false, ...ranges, status, problem: normaliseProblem(status, body, text, { method: "GET", ...call }) };
 }
+
+export type TriageStream =
+  | { ok: true; body: ReadableStream<Uint8Array> }
+  | { ok: false; status: number; problem: Problem };
+
+/**
+ * A POST whose answer is a stream of server-sent events (`chat/stream`, learnflow.sse): the
+ * open body, to pass on as it comes. Only the status and headers must come within the upstream
+ * timeout (they come once the specialist has started); a problem before the stream comes back
+ * as a Problem, like `callTriage`'s. `signal` (the browser's request) aborts the call when the
+ * learner leaves: the stream closes through Dapr, and the specialist cancels the generation.
+ *
+ * No `accept: text/event-stream`: Dapr would route the call through its separate SSE path; its
+ * ordinary invocation path streams the body as triage writes it.
+ */
+export async function streamFromTriage(call: TriageCall & { signal: AbortSignal }): Promise<TriageStream> {
+  let target;
+  try {
+    target = upstream();
+  } catch (error) {
+    if (error instanceof UpstreamConfigError) {
+      return { ok: false, status: 500, problem: { error: "bff_misconfigured", message: error.message } };
+    }
+    throw error;
+  }
+  const url = `${target.base}/${call.path}${call.search ? `?${call.search}` : ""}`;
+  const headers: Record<string, string> = { "x-learnflow-problems": "in-header", ...target.headers };
+  if (call.token) headers.authorization = `Bearer ${call.token}`;
+  if (call.json !== undefined) headers["content-type"] = "application/json";
+  const timeoutMs = upstreamTimeoutMs();
+  const aborter = new AbortController();
+  const leave = () => aborter.abort(call.signal.reason);
+  call.signal.addEventListener("abort", leave, { once: true });
+  const timer = setTimeout(() => aborter.abort(new DOMException("no answer in time", "TimeoutError")), timeoutMs);
+
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: call.method,
+      headers,
+      body: call.json === undefined ? undefined : JSON.stringify(call.json),
+      cache: "no-store",
+      redirect: "manual",
+      signal: aborter.signal,
+    });
+  } catch (error) {
+    call.signal.removeEventListener("abort", leave);
+    if (aborter.signal.reason instanceof DOMException && aborter.signal.reason.name === "TimeoutError") {
+      return {
+        ok: false,
+        status: 504,
+        problem: {
+          error: "upstream_timeout",
+          message: `The LearnFlow API did not start answering within ${Math.round(timeoutMs / 1000)} s; try again.`,
+        },
+      };
+    }
+    return {
+      ok: false,
+      status: 502,
+      problem: {
+        error: "upstream_unreachable",
+        message: `Cannot reach the LearnFlow API (${target.describe}): ${causeOf(error)}. Is the stack running (make up)?`,
+      },
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+
+  const marked = response.headers.get("x-learnflow-status");
+  const status = marked && /^\d{3}$/.test(marked) ? Number(marked) : response.status;
+  const isStream = (response.headers.get("content-type") ?? "").startsWith("text/event-stream");
+  if (status >= 200 && status < 300 && isStream && response.body) {
+    return { ok: true, body: response.body };
+  }
+  call.signal.removeEventListener("abort", leave);
+  const text = await response.text();
+  let body: unknown = undefined;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (status >= 200 && status < 300) {
+    return {
+      ok: false,
+      status: 502,
+      problem: {
+        error: "bad_upstream_response",
+        message: `The LearnFlow API answered ${call.method} /${call.path} without an event stream: ${text.slice(0, 200)}`,
+      },
+    };
+  }
+  return { ok: false, status, problem: normaliseProblem(status, body, text, call) };
+}

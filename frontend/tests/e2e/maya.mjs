@@ -58,12 +58,16 @@ try {
     await story.shots(page, "dashboard");
   }, { needs: ["dashboard"], page });
 
-  await story.step("chat", 'Maya asks "How do for loops work in Python?" and the concepts agent answers with examples and sources', async () => {
+  await story.step("chat", 'Maya asks "How do for loops work in Python?" and the concepts agent answers, written out as it streams, with examples and sources', async () => {
     await page.getByRole("link", { name: "Learn", exact: true }).click();
     await page.waitForURL(/\/learn/);
     const input = page.getByLabel("Your message");
     await input.fill("How do for loops work in Python?");
+    const streamed = page.waitForRequest((r) => r.method() === "POST" && new URL(r.url()).pathname === "/api/chat/stream", { timeout: 10_000 });
     await input.press("Enter");
+    await streamed.catch(() => { throw new Error("the chat should ask for the answer as a stream (POST /api/chat/stream)"); });
+    await page.getByTestId("answer-so-far").waitFor({ timeout: 30_000 })
+      .catch(() => { throw new Error("the answer should appear as it is written, before it is complete"); });
     const answer = page.locator("article.msg.agent", { has: page.locator(".sources") }).last();
     await waitForOutcome(page.getByRole("region", { name: "Ask your tutors" }), answer, 60_000);
     expect((await answer.getAttribute("data-agent")) === "concepts", `answered by ${await answer.getAttribute("data-agent")}, not concepts`);

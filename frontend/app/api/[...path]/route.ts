@@ -1,11 +1,14 @@
-/** The BFF: `/api/<route>` → triage `/<route>`, with the session's token as the bearer. */
+/**
+ * The BFF: `/api/<route>` → triage `/<route>`, with the session's token as the bearer. An event
+ * stream (`chat/stream`) is passed on as it comes; the learner leaving aborts it upstream.
+ */
 
 import { NextResponse, type NextRequest } from "next/server";
 import { fromOwnOrigin } from "@/lib/server/origin";
-import { problemResponse } from "@/lib/server/problems";
-import { isDownloadRoute, isEdgeRoute, type Method } from "@/lib/server/routes";
+import { problemResponse, type Problem } from "@/lib/server/problems";
+import { isDownloadRoute, isEdgeRoute, isStreamRoute, type Method } from "@/lib/server/routes";
 import { clearedSessionCookie, SESSION_COOKIE } from "@/lib/server/session";
-import { callTriage, downloadFromTriage } from "@/lib/server/triage";
+import { callTriage, downloadFromTriage, streamFromTriage } from "@/lib/server/triage";
 
 export const dynamic = "force-dynamic";
 
@@ -54,25 +57,38 @@ async function forward(request: NextRequest, context: Context): Promise<Response
     }
     json = body.value;
   }
-  const result = await callTriage({
+  const call = {
     method,
     path: path.map(encodeURIComponent).join("/"),
     search: request.nextUrl.search.replace(/^\?/, ""),
     token,
     json,
-  });
-  if (!result.ok) {
-    const response = NextResponse.json(result.problem, {
-      status: result.status,
-      headers: { "cache-control": "no-store" },
+  };
+  if (isStreamRoute(method, path)) {
+    const stream = await streamFromTriage({ ...call, signal: request.signal });
+    if (!stream.ok) return failure(request, stream.status, stream.problem);
+    // no-transform: Next's compression would hold the events back until the stream ends
+    return new Response(stream.body, {
+      headers: {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-store, no-transform",
+        "x-accel-buffering": "no",
+      },
     });
-    if (result.status === 401) {
-      // the token expired or was revoked: drop it; the page offers to log in again
-      response.cookies.set(clearedSessionCookie(request));
-    }
-    return response;
   }
+  const result = await callTriage(call);
+  if (!result.ok) return failure(request, result.status, result.problem);
   return Response.json(result.body, { status: result.status, headers: { "cache-control": "no-store" } });
+}
+
+/** Triage's problem, as JSON with its status. */
+function failure(request: NextRequest, status: number, problem: Problem): Response {
+  const response = NextResponse.json(problem, { status, headers: { "cache-control": "no-store" } });
+  if (status === 401) {
+    // the token expired or was revoked: drop it; the page offers to log in again
+    response.cookies.set(clearedSessionCookie(request));
+  }
+  return response;
 }
 
 /** A file from triage (a report's CSV), passed through byte for byte with its name. */
