@@ -125,7 +125,10 @@ def _snapshot(mesh: Mesh, student: str) -> dict[str, Any]:
         "struggle_state": mesh.sql(
             "SELECT state FROM struggle_states WHERE student_id = %s", student
         ),
-        "outbox": mesh.sql("SELECT count(*) FROM event_outbox")[0][0],
+        # this student's events only: the stack is shared, other tests' apps queue theirs
+        "outbox": mesh.sql(
+            "SELECT count(*) FROM event_outbox WHERE payload->>'user_id' = %s", student
+        )[0][0],
     }
 
 
