@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from typing import Any
 
 from pydantic import BaseModel
 from starlette.responses import StreamingResponse
@@ -29,6 +30,11 @@ __all__ = ["EventStream", "error_event", "reply_events"]
 
 log = logging.getLogger("learnflow.streaming")
 NO_BUFFERING = {"cache-control": "no-cache", "x-accel-buffering": "no"}
+
+#: OpenAPI of a route answering `EventStream` (learnflow.sse's events).
+STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/event-stream": {}}, "description": "SSE (learnflow.sse)"}
+}
 
 
 class EventStream(StreamingResponse):

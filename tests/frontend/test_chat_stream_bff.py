@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.frontend.conftest import Frontend
+from tests.frontend.harness import Frontend
 from tests.waiting import eventually_sync
 
 pytestmark = pytest.mark.integration

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from learnflow import sse
-from tests.integration.conftest import Mesh
+from tests.integration.harness import Mesh
 from tests.integration.test_walking_skeleton import CONCEPT_QUESTION, login
 from tests.waiting import eventually
 

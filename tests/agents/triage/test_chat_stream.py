@@ -19,8 +19,8 @@ from concepts_agent.main import create_app as create_concepts
 from learnflow import sse
 from learnflow.db.models import Role
 from learnflow.settings import Settings
-from tests.agents.triage.conftest import bearer, serve_triage
 from tests.agents.triage.fakes import FakeDapr, Invocation
+from tests.agents.triage.harness import bearer, serve_triage
 from triage_agent.main import create_app as create_triage
 
 MAYA, JAMES = uuid4(), uuid4()

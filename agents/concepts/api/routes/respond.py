@@ -16,13 +16,12 @@ from pydantic import BaseModel
 from concepts_agent.agent import AGENT_NAME, answer_of, explain, explain_streamed
 from concepts_agent.api.deps import ConceptsAgentDep
 from learnflow.api.deps import SettingsDep
-from learnflow.api.streaming import EventStream, reply_events
+from learnflow.api.streaming import STREAM_RESPONSES, EventStream, reply_events
 from learnflow.contracts import SpecialistReply, SpecialistRequest, StreamedReply
 from learnflow.llm.provider import model_label
 from learnflow.llm.running import StreamedRun
 
 router = APIRouter(tags=["agent"])
-STREAM_RESPONSES = {200: {"content": {"text/event-stream": {}}, "description": "SSE"}}
 
 
 @router.post("/respond", response_model=SpecialistReply)

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 from contextlib import AsyncExitStack
 from functools import partial
+from typing import Any
 
 from fastapi import APIRouter
 
 from learnflow.api.deps import EventsDep, OptionalPoolDep, SettingsDep, SidecarDep
-from learnflow.api.streaming import EventStream
+from learnflow.api.streaming import STREAM_RESPONSES, EventStream
 from learnflow.contracts import SpecialistReply
 from learnflow.errors import DependencyFailed
 from triage_agent import turns
@@ -33,8 +34,9 @@ from triage_agent.models import ChatReply, ChatRequest
 from triage_agent.relay import relay, whole
 
 router = APIRouter(tags=["chat"])
-TOO_MANY = {429: {"description": "Too many messages: wait Retry-After seconds"}}
-EVENT_STREAM = {200: {"content": {"text/event-stream": {}}, "description": "SSE (learnflow.sse)"}}
+TOO_MANY: dict[int | str, dict[str, Any]] = {
+    429: {"description": "Too many messages: wait Retry-After seconds"}
+}
 
 
 @router.post("/chat", response_model=ChatReply, responses=TOO_MANY)
@@ -63,7 +65,7 @@ async def chat(
     return await turns.finish(sidecar, events, pool, begun, outcome)
 
 
-@router.post("/chat/stream", response_class=EventStream, responses={**EVENT_STREAM, **TOO_MANY})
+@router.post("/chat/stream", response_class=EventStream, responses={**STREAM_RESPONSES, **TOO_MANY})
 async def chat_stream(
     body: ChatRequest,
     sidecar: SidecarDep,

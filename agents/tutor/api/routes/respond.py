@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from learnflow.api.deps import SettingsDep
-from learnflow.api.streaming import EventStream, reply_events
+from learnflow.api.streaming import STREAM_RESPONSES, EventStream, reply_events
 from learnflow.contracts import SpecialistReply
 from learnflow.llm.provider import model_label
 
@@ -20,7 +20,6 @@ from ...service import APP_ID
 from ..deps import TutorDep
 
 router = APIRouter(tags=["agent"])
-STREAM_RESPONSES = {200: {"content": {"text/event-stream": {}}, "description": "SSE"}}
 
 
 @router.post("/respond", response_model=SpecialistReply)
