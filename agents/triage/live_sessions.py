@@ -53,10 +53,15 @@ async def apply(pool: Pool, host: WorkflowHost, session_id: str, event: SessionE
             conn, session_id, [event], wf_session.apply_event
         )
     # a duplicate pokes again: the first delivery may have stored the event and then failed to
-    # raise it (the workflow treats a poke as "read the projection", so an extra one is harmless)
-    if must_notify(before, after, event):
+    # raise it (the workflow dedupes it on its id); not once the row is closed (it is finalizing)
+    if must_notify(before, after, event) and not await _closed(pool, session_id):
         await host.client.raise_event(wf_session.instance_id(session_id), wf_session.EVENT, event)
     return accepted[0]
+
+
+async def _closed(pool: Pool, session_id: str) -> bool:
+    async with pool.connection() as conn:
+        return await session_live.is_closed(conn, session_id)
 
 
 async def read(pool: Pool, session_id: str) -> SessionState | None:

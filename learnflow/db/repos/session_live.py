@@ -52,7 +52,8 @@ async def apply(
     """Fold `events` into the session's state in this transaction: (before, after, accepted
     per event). `fold(state, event) -> (state, accepted)` is the workflow's `apply_event`.
 
-    NotFound when the session has no live row; Conflict once the workflow has closed it.
+    NotFound when the session has no live row; Conflict once the workflow has closed it,
+    unless every event is one it already took (a retry: nothing changes, no error).
     """
     cur = await conn.execute(
         "select state, closed_at from session_live where session_id = %s for update",
@@ -61,9 +62,11 @@ async def apply(
     row = await cur.fetchone()
     if row is None:
         raise NotFound(f"no session {session_id}")
-    if row[1] is not None:
-        raise Conflict(f"session {session_id} is finalized (or finalizing); start a new one")
     before = SessionState.model_validate(row[0])
+    if row[1] is not None:
+        if all(event.id in before.seen_ids for event in events):  # a retry of what it took
+            return before, before, [False] * len(events)
+        raise Conflict(f"session {session_id} is finalized (or finalizing); start a new one")
     state = before.model_copy(deep=True)
     accepted: list[bool] = []
     for event in events:
@@ -75,6 +78,14 @@ async def apply(
             (Jsonb(state.model_dump(mode="json")), session_id),
         )
     return before, state, accepted
+
+
+async def is_closed(conn: Conn, session_id: str) -> bool:
+    cur = await conn.execute(
+        "select closed_at is not null from session_live where session_id = %s", (session_id,)
+    )
+    row = await cur.fetchone()
+    return bool(row and row[0])
 
 
 async def close(conn: Conn, session_id: str) -> SessionState | None:
