@@ -18,9 +18,8 @@ import pytest_asyncio
 from concepts_agent.main import create_app as create_concepts
 from learnflow import sse
 from learnflow.db.models import Role
-from learnflow.settings import Settings
 from tests.agents.triage.fakes import FakeDapr, Invocation
-from tests.agents.triage.harness import bearer, serve_triage
+from tests.agents.triage.harness import app_settings, bearer, serve_triage
 from triage_agent.main import create_app as create_triage
 
 MAYA, JAMES = uuid4(), uuid4()
@@ -36,7 +35,7 @@ def maya() -> dict[str, str]:
 async def dapr(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDapr]:
     """The real concepts app (offline model, not paced) behind the fake daprd."""
     monkeypatch.delenv("LEARNFLOW_LLM_BASE_URL", raising=False)
-    concepts = create_concepts(Settings(offline_stream_pause_s=0))
+    concepts = create_concepts(app_settings(offline_stream_pause_s=0))
     async with concepts.router.lifespan_context(concepts):
         yield FakeDapr(apps={"concepts": concepts})
 
@@ -204,7 +203,7 @@ async def test_a_learner_who_leaves_closes_the_specialists_stream() -> None:
         return httpx.Response(200, stream=generating, headers={"content-type": sse.MEDIA_TYPE})
 
     dapr = FakeDapr(answers={("concepts", "respond/stream"): answer})
-    app = create_triage(Settings(app_id="triage"), database=False)
+    app = create_triage(app_settings(app_id="triage"), database=False)
     left = asyncio.Event()
     sent: list[dict[str, Any]] = []
     body = json.dumps({"message": QUESTION}).encode()
