@@ -40,7 +40,36 @@ function causeOf(error: unknown): string {
   return String(error);
 }
 
-export async function callTriage(call: TriageCall): Promise<TriageResult> {
+/** What `send` got: triage's answer, or the Problem that stands for a call that never got one. */
+type Sent =
+  | { ok: true; response: Response; status: number; release: () => void }
+  | { ok: false; status: number; problem: Problem };
+
+interface SendOptions {
+  /** The `accept` header; none for the event stream (see `streamFromTriage`). */
+  accept?: string;
+  /** Headers that follow the bearer token (the client address, a byte range). */
+  headers?: Record<string, string | null | undefined>;
+  /**
+   * The browser's request. When given, the timeout covers only the start of the answer (status
+   * and headers) and this signal aborts the call, body included, until `release()`. Without it,
+   * `AbortSignal.timeout` covers the whole exchange, reading the body too.
+   */
+  signal?: AbortSignal;
+  /** A timeout is a 504 `upstream_timeout`; otherwise (the download) a 502 like any failure. */
+  timeoutIs504?: boolean;
+}
+
+function isTimeout(value: unknown): boolean {
+  return value instanceof DOMException && value.name === "TimeoutError";
+}
+
+/**
+ * The steps every call to triage shares: find triage (a misconfigured BFF is a 500), ask for
+ * problems in a header, send the token and a JSON body, give up after the upstream timeout
+ * (504) or on a network failure (502), and read the real status from `x-learnflow-status`.
+ */
+async function send(call: TriageCall, options: SendOptions): Promise<Sent> {
   let target;
   try {
     target = upstream();
@@ -52,14 +81,34 @@ export async function callTriage(call: TriageCall): Promise<TriageResult> {
   }
   const url = `${target.base}/${call.path}${call.search ? `?${call.search}` : ""}`;
   const headers: Record<string, string> = {
-    accept: "application/json",
+    ...(options.accept ? { accept: options.accept } : {}),
     "x-learnflow-problems": "in-header",
     ...target.headers,
   };
   if (call.token) headers.authorization = `Bearer ${call.token}`;
-  if (call.clientAddress) headers["x-learnflow-client-address"] = call.clientAddress;
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    if (value) headers[name] = value;
+  }
   if (call.json !== undefined) headers["content-type"] = "application/json";
   const timeoutMs = upstreamTimeoutMs();
+
+  let signal: AbortSignal;
+  let timedOut: (error: unknown) => boolean;
+  let release = () => {};
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const browser = options.signal;
+  if (browser) {
+    const aborter = new AbortController();
+    const leave = () => aborter.abort(browser.reason);
+    browser.addEventListener("abort", leave, { once: true });
+    timer = setTimeout(() => aborter.abort(new DOMException("no answer in time", "TimeoutError")), timeoutMs);
+    signal = aborter.signal;
+    timedOut = () => isTimeout(aborter.signal.reason);
+    release = () => browser.removeEventListener("abort", leave);
+  } else {
+    signal = AbortSignal.timeout(timeoutMs);
+    timedOut = isTimeout;
+  }
 
   let response: Response;
   try {
@@ -69,16 +118,18 @@ export async function callTriage(call: TriageCall): Promise<TriageResult> {
       body: call.json === undefined ? undefined : JSON.stringify(call.json),
       cache: "no-store",
       redirect: "manual",
-      signal: AbortSignal.timeout(timeoutMs),
+      signal,
     });
   } catch (error) {
-    if (error instanceof DOMException && error.name === "TimeoutError") {
+    release();
+    if (options.timeoutIs504 && timedOut(error)) {
+      const until = browser ? "start answering" : "answer";
       return {
         ok: false,
         status: 504,
         problem: {
           error: "upstream_timeout",
-          message: `The LearnFlow API did not answer within ${Math.round(timeoutMs / 1000)} s; try again.`,
+          message: `The LearnFlow API did not ${until} within ${Math.round(timeoutMs / 1000)} s; try again.`,
         },
       };
     }
@@ -90,37 +141,55 @@ export async function callTriage(call: TriageCall): Promise<TriageResult> {
         message: `Cannot reach the LearnFlow API (${target.describe}): ${causeOf(error)}. Is the stack running (make up)?`,
       },
     };
+  } finally {
+    clearTimeout(timer);
   }
-
   const marked = response.headers.get("x-learnflow-status");
   const status = marked && /^\d{3}$/.test(marked) ? Number(marked) : response.status;
+  return { ok: true, response, status, release };
+}
+
+/** The answer's text, and its JSON if it is JSON. */
+async function readBody(response: Response): Promise<{ text: string; body: unknown }> {
   const text = await response.text();
   let body: unknown = undefined;
-  if (text) {
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
   }
-  if (status >= 200 && status < 300) {
-    if (text && body === undefined) {
-      return {
-        ok: false,
-        status: 502,
-        problem: {
-          error: "bad_upstream_response",
-          message: `The LearnFlow API answered ${call.method} /${call.path} with something that is not JSON: ${text.slice(0, 200)}`,
-        },
-      };
-    }
-    return { ok: true, status, body: body ?? null };
+  return { text, body };
+}
+
+/** Triage's problem (a 4xx, maybe in a header), in the shape the pages show. */
+async function problemOf(response: Response, status: number, call: { method: string; path: string }): Promise<Problem> {
+  const { text, body } = await readBody(response);
+  return normaliseProblem(status, body, text, call);
+}
+
+export async function callTriage(call: TriageCall): Promise<TriageResult> {
+  const sent = await send(call, {
+    accept: "application/json",
+    headers: { "x-learnflow-client-address": call.clientAddress },
+    timeoutIs504: true,
+  });
+  if (!sent.ok) return sent;
+  const { status } = sent;
+  if (status < 200 || status >= 300) {
+    return { ok: false, status, problem: await problemOf(sent.response, status, call) };
   }
-  return {
-    ok: false,
-    status,
-    problem: normaliseProblem(status, body, text, call),
-  };
+  const { text, body } = await readBody(sent.response);
+  if (text && body === undefined) {
+    return {
+      ok: false,
+      status: 502,
+      problem: {
+        error: "bad_upstream_response",
+        message: `The LearnFlow API answered ${call.method} /${call.path} with something that is not JSON: ${text.slice(0, 200)}`,
+      },
+    };
+  }
+  return { ok: true, status, body: body ?? null };
 }
 
 /** The byte-range headers of a file's answer (RFC 9110 §14), passed back to the browser as is. */
@@ -139,43 +208,12 @@ export type DownloadResult =
 export async function downloadFromTriage(
   call: Omit<TriageCall, "method" | "json"> & { range?: string | null },
 ): Promise<DownloadResult> {
-  let target;
-  try {
-    target = upstream();
-  } catch (error) {
-    if (error instanceof UpstreamConfigError) {
-      return { ok: false, status: 500, problem: { error: "bff_misconfigured", message: error.message } };
-    }
-    throw error;
-  }
-  const url = `${target.base}/${call.path}${call.search ? `?${call.search}` : ""}`;
-  const headers: Record<string, string> = {
-    accept: "text/csv, audio/wav, application/json",
-    "x-learnflow-problems": "in-header",
-    ...target.headers,
-  };
-  if (call.token) headers.authorization = `Bearer ${call.token}`;
-  if (call.range) headers.range = call.range;
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      headers,
-      cache: "no-store",
-      redirect: "manual",
-      signal: AbortSignal.timeout(upstreamTimeoutMs()),
-    });
-  } catch (error) {
-    return {
-      ok: false,
-      status: 502,
-      problem: {
-        error: "upstream_unreachable",
-        message: `Cannot reach the LearnFlow API (${target.describe}): ${causeOf(error)}. Is the stack running (make up)?`,
-      },
-    };
-  }
-  const marked = response.headers.get("x-learnflow-status");
-  const status = marked && /^\d{3}$/.test(marked) ? Number(marked) : response.status;
+  const sent = await send(
+    { method: "GET", path: call.path, search: call.search, token: call.token },
+    { accept: "text/csv, audio/wav, application/json", headers: { range: call.range } },
+  );
+  if (!sent.ok) return sent;
+  const { response, status } = sent;
   const ranges: RangeHeaders = {
     acceptRanges: response.headers.get("accept-ranges"),
     contentRange: response.headers.get("content-range"),
@@ -190,14 +228,7 @@ export async function downloadFromTriage(
       disposition: response.headers.get("content-disposition"),
     };
   }
-  const text = await response.text();
-  let body: unknown = undefined;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = undefined;
-  }
-  return { ok: false, ...ranges, status, problem: normaliseProblem(status, body, text, { method: "GET", ...call }) };
+  return { ok: false, ...ranges, status, problem: await problemOf(response, status, { method: "GET", ...call }) };
 }
 
 export type TriageStream =
@@ -215,74 +246,16 @@ export type TriageStream =
  * ordinary invocation path streams the body as triage writes it.
  */
 export async function streamFromTriage(call: TriageCall & { signal: AbortSignal }): Promise<TriageStream> {
-  let target;
-  try {
-    target = upstream();
-  } catch (error) {
-    if (error instanceof UpstreamConfigError) {
-      return { ok: false, status: 500, problem: { error: "bff_misconfigured", message: error.message } };
-    }
-    throw error;
-  }
-  const url = `${target.base}/${call.path}${call.search ? `?${call.search}` : ""}`;
-  const headers: Record<string, string> = { "x-learnflow-problems": "in-header", ...target.headers };
-  if (call.token) headers.authorization = `Bearer ${call.token}`;
-  if (call.json !== undefined) headers["content-type"] = "application/json";
-  const timeoutMs = upstreamTimeoutMs();
-  const aborter = new AbortController();
-  const leave = () => aborter.abort(call.signal.reason);
-  call.signal.addEventListener("abort", leave, { once: true });
-  const timer = setTimeout(() => aborter.abort(new DOMException("no answer in time", "TimeoutError")), timeoutMs);
-
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: call.method,
-      headers,
-      body: call.json === undefined ? undefined : JSON.stringify(call.json),
-      cache: "no-store",
-      redirect: "manual",
-      signal: aborter.signal,
-    });
-  } catch (error) {
-    call.signal.removeEventListener("abort", leave);
-    if (aborter.signal.reason instanceof DOMException && aborter.signal.reason.name === "TimeoutError") {
-      return {
-        ok: false,
-        status: 504,
-        problem: {
-          error: "upstream_timeout",
-          message: `The LearnFlow API did not start answering within ${Math.round(timeoutMs / 1000)} s; try again.`,
-        },
-      };
-    }
-    return {
-      ok: false,
-      status: 502,
-      problem: {
-        error: "upstream_unreachable",
-        message: `Cannot reach the LearnFlow API (${target.describe}): ${causeOf(error)}. Is the stack running (make up)?`,
-      },
-    };
-  } finally {
-    clearTimeout(timer);
-  }
-
-  const marked = response.headers.get("x-learnflow-status");
-  const status = marked && /^\d{3}$/.test(marked) ? Number(marked) : response.status;
+  const sent = await send(call, { signal: call.signal, timeoutIs504: true });
+  if (!sent.ok) return sent;
+  const { response, status, release } = sent;
   const isStream = (response.headers.get("content-type") ?? "").startsWith("text/event-stream");
   if (status >= 200 && status < 300 && isStream && response.body) {
     return { ok: true, body: response.body };
   }
-  call.signal.removeEventListener("abort", leave);
-  const text = await response.text();
-  let body: unknown = undefined;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = undefined;
-  }
+  release();
   if (status >= 200 && status < 300) {
+    const { text } = await readBody(response);
     return {
       ok: false,
       status: 502,
@@ -292,5 +265,5 @@ export async function streamFromTriage(call: TriageCall & { signal: AbortSignal 
       },
     };
   }
-  return { ok: false, status, problem: normaliseProblem(status, body, text, call) };
+  return { ok: false, status, problem: await problemOf(response, status, call) };
 }
