@@ -100,8 +100,18 @@ try {
     await page.keyboard.insertText(
       ["fruits = ['apple', 'banana', 'cherry']", "for index, fruit in enumerate(fruits, start=1):", "    print(index, fruit)"].join("\n"),
     );
+    // Monaco draws its lines on a later frame: wait for the view to show the text, then check
+    // (read at once, it was still empty in one CI run though the code was there a moment later)
+    const loop = "for index, fruit in enumerate(fruits, start=1):";
+    await page
+      .waitForFunction(
+        (wanted) => (document.querySelector(".monaco-editor .view-lines")?.textContent ?? "").replace(/\u00a0/g, " ").includes(wanted),
+        loop,
+        { timeout: 10_000 },
+      )
+      .catch(() => {});
     const typed = await editorText(page);
-    expect(typed.includes("for index, fruit in enumerate(fruits, start=1):"), `the editor holds: ${typed}`);
+    expect(typed.includes(loop), `the editor holds: ${typed}`);
     await page.getByRole("button", { name: "Run", exact: true }).click();
     const output = page.getByTestId("run-output");
     await waitForOutcome(page.getByRole("region", { name: "Your code" }), output, 30_000);
