@@ -49,19 +49,12 @@ async def apply(pool: Pool, host: WorkflowHost, session_id: str, event: SessionE
     """Fold one event into the session's row; True if it was accepted (False: a duplicate, or
     late for an exam). Conflict once the workflow has closed the row to finalize."""
     async with pool.connection() as conn, conn.transaction():
-        before, after, accepted = await session_live.apply(
-            conn, session_id, [event], wf_session.apply_event
-        )
+        done = await session_live.apply(conn, session_id, [event], wf_session.apply_event)
     # a duplicate pokes again: the first delivery may have stored the event and then failed to
     # raise it (the workflow dedupes it on its id); not once the row is closed (it is finalizing)
-    if must_notify(before, after, event) and not await _closed(pool, session_id):
+    if not done.closed and must_notify(done.before, done.after, event):
         await host.client.raise_event(wf_session.instance_id(session_id), wf_session.EVENT, event)
-    return accepted[0]
-
-
-async def _closed(pool: Pool, session_id: str) -> bool:
-    async with pool.connection() as conn:
-        return await session_live.is_closed(conn, session_id)
+    return done.accepted[0]
 
 
 async def read(pool: Pool, session_id: str) -> SessionState | None:

@@ -8,6 +8,7 @@ redelivery and a retried HTTP request may all apply the same event.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from psycopg.types.json import Jsonb
 
@@ -43,14 +44,21 @@ async def owner(conn: Conn, session_id: str) -> str | None:
     return None if row is None else str(row[0])
 
 
+class Applied(NamedTuple):
+    before: SessionState
+    after: SessionState
+    accepted: list[bool]  # per event: False for a duplicate, or late for an exam
+    closed: bool  # the workflow had closed the row (only retries of what it took get here)
+
+
 async def apply(
     conn: Conn,
     session_id: str,
     events: Sequence[SessionEvent],
     fold: Callable[[SessionState, SessionEvent], tuple[SessionState, bool]],
-) -> tuple[SessionState, SessionState, list[bool]]:
-    """Fold `events` into the session's state in this transaction: (before, after, accepted
-    per event). `fold(state, event) -> (state, accepted)` is the workflow's `apply_event`.
+) -> Applied:
+    """Fold `events` into the session's state in this transaction. `fold(state, event) ->
+    (state, accepted)` is the workflow's `apply_event`.
 
     NotFound when the session has no live row; Conflict once the workflow has closed it,
     unless every event is one it already took (a retry: nothing changes, no error).
@@ -65,7 +73,7 @@ async def apply(
     before = SessionState.model_validate(row[0])
     if row[1] is not None:
         if all(event.id in before.seen_ids for event in events):  # a retry of what it took
-            return before, before, [False] * len(events)
+            return Applied(before, before, [False] * len(events), closed=True)
         raise Conflict(f"session {session_id} is finalized (or finalizing); start a new one")
     state = before.model_copy(deep=True)
     accepted: list[bool] = []
@@ -77,15 +85,7 @@ async def apply(
             "update session_live set state = %s, updated_at = now() where session_id = %s",
             (Jsonb(state.model_dump(mode="json")), session_id),
         )
-    return before, state, accepted
-
-
-async def is_closed(conn: Conn, session_id: str) -> bool:
-    cur = await conn.execute(
-        "select closed_at is not null from session_live where session_id = %s", (session_id,)
-    )
-    row = await cur.fetchone()
-    return bool(row and row[0])
+    return Applied(before, state, accepted, closed=False)
 
 
 async def close(conn: Conn, session_id: str) -> SessionState | None:
