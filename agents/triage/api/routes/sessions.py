@@ -77,10 +77,9 @@ async def start_session(
     host: HostDep,
     settings: SettingsDep,
     response: Response,
-    request: Request,
+    pool: OptionalPoolDep,
 ) -> SessionPublic:
     state = new_session(body, student_id=user.user_id, settings=settings)
-    pool = optional_pool_of(request)
     if pool is not None and settings.workflow_live_sessions:
         state.live = True
         state = await live_sessions.create(pool, state)
@@ -105,10 +104,10 @@ async def start_session(
 
 @router.get("/{session_id}", response_model=SessionPublic)
 async def read_session(
-    session_id: str, user: CurrentUser, host: HostDep, request: Request
+    session_id: str, user: CurrentUser, host: HostDep, pool: OptionalPoolDep
 ) -> SessionPublic:
     instance = await _owned(host, session_id, str(user.user_id), user.role)
-    return await _public(session_id, instance, optional_pool_of(request))
+    return await _public(session_id, instance, pool)
 
 
 async def _deliver(
