@@ -72,6 +72,17 @@ class Settings(BaseSettings):
     )
 
     # --- models ------------------------------------------------------------------------------
+    llm: Literal["configured", "local"] = Field(
+        default="configured",
+        description="local = `learnflow up` also starts the local model server "
+        "(learnflow.mesh.model_server) and points every agent at it through its Dapr sidecar; "
+        "configured = LEARNFLOW_LLM_BASE_URL when set, else the built-in offline model.",
+    )
+    llm_through_sidecar: bool = Field(
+        default=False,
+        description="LEARNFLOW_LLM_BASE_URL is the app's own daprd (an HTTPEndpoint): requests "
+        "carry its API token. Set by the stack for LEARNFLOW_LLM=local.",
+    )
     llm_base_url: str | None = Field(
         default=None, description="Any OpenAI-compatible endpoint; unset = built-in offline model."
     )

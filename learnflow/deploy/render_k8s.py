@@ -66,6 +66,7 @@ API_VERSIONS: dict[str, frozenset[str]] = {
     "Configuration": frozenset({"dapr.io/v1alpha1"}),
     "Resiliency": frozenset({"dapr.io/v1alpha1"}),
     "Subscription": frozenset({"dapr.io/v1alpha1", "dapr.io/v2alpha1"}),
+    "HTTPEndpoint": frozenset({"dapr.io/v1alpha1"}),
 }
 LOCAL_SECRET_STORES = frozenset({"secretstores.local.env", "secretstores.local.file"})
 # The store of secrets that belong to one sidecar alone (its app's Kafka password): it reads the
@@ -112,6 +113,8 @@ class Target:
     # Where the sidecars export spans; None: no exporter (the trace context is still made and
     # passed on, so the apps' log lines still share a trace id per request).
     trace_collector: str | None
+    # HTTPEndpoint name -> its base URL in this variant (the local model server's Service)
+    http_endpoints: dict[str, str]
 
 
 K8S = Target(
@@ -125,6 +128,7 @@ K8S = Target(
     name_resolution=None,
     kustomization=True,
     trace_collector=K8S_TRACE_COLLECTOR,
+    http_endpoints={"llm": f"http://model-server.{NAMESPACE}.svc.cluster.local:8080"},
 )
 COMPOSE = Target(
     name="compose",
@@ -137,6 +141,7 @@ COMPOSE = Target(
     name_resolution=COMPOSE_NAME_RESOLUTION,
     kustomization=False,
     trace_collector=None,  # docker-compose.yaml runs no collector
+    http_endpoints={"llm": "http://model-server:8080"},
 )
 TARGETS = (K8S, COMPOSE)
 
@@ -257,6 +262,17 @@ def _render_configuration(doc: Doc, target: Target) -> Doc:
     return doc
 
 
+def _render_http_endpoint(doc: Doc, target: Target, where: str) -> Doc:
+    name = doc["metadata"]["name"]
+    if name not in target.http_endpoints:
+        raise RenderError(
+            f"{where}: the {target.name} variant has no address for HTTPEndpoint {name!r}; "
+            "add it to the target's http_endpoints in learnflow/deploy/render_k8s.py"
+        )
+    doc.setdefault("spec", {})["baseUrl"] = target.http_endpoints[name]
+    return doc
+
+
 def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
     if isinstance(value, str):
         yield path, value
@@ -276,6 +292,8 @@ def render_document(doc: Doc, target: Target, where: str = "document") -> Doc:
         out = _render_component(out, target, where)
     elif kind == "Configuration":
         out = _render_configuration(out, target)
+    elif kind == "HTTPEndpoint":
+        out = _render_http_endpoint(out, target, where)
     if target.namespace is not None:
         out["metadata"]["namespace"] = target.namespace
     for path, text in _strings(out, ""):

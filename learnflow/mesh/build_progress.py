@@ -30,6 +30,8 @@ _GO_DOWNLOAD = re.compile(r"^go: downloading (\S+) (\S+)")
 # `go build -v` prints the import path of each package as it compiles it
 _IMPORT_PATH = re.compile(r"^[A-Za-z0-9_.~-]+(?:/[A-Za-z0-9_.~+-]+)*$")
 _LAST_CHARS = 100
+# `[97/193] /usr/bin/g++ ... -c /tmp/.../llama-model.cpp` (ninja, in a CMake build via pip -v)
+_NINJA_STEP = re.compile(r"^\[(\d+)/(\d+)\]\s.*?(?:\s-c\s+(\S+))?$")
 
 
 def format_duration(seconds: float) -> str:
@@ -80,6 +82,9 @@ class BuildReporter:
         if download:
             self.downloaded += 1
             self.last = f"{download[1]} {download[2]}"
+        elif ninja := _NINJA_STEP.match(text):
+            source = ninja[3].rsplit("/", 1)[-1] if ninja[3] else "linking"
+            self.last = f"step {ninja[1]} of {ninja[2]}: {source}"
         elif self.compiling and _IMPORT_PATH.match(text):
             self.compiled += 1
             self.last = text

@@ -438,6 +438,7 @@ def render_resources(run_dir: Path, topo: Topology) -> Path:
         text = path.read_text()
         text = text.replace("127.0.0.1:29092", f"127.0.0.1:{topo.kafka_port}")
         text = text.replace("127.0.0.1:19418", f"127.0.0.1:{topo.trace_collector_port}")
+        text = text.replace("127.0.0.1:18089", f"127.0.0.1:{topo.model_server_port}")
         text = text.replace(".run/dev/nameresolution.db", str(run_dir / "nameresolution.db"))
         (out / path.name).write_text(text)
     shared = yaml.safe_load((out / "config.yaml").read_text())

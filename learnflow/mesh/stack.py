@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 
 from learnflow.errors import SetupError
-from learnflow.mesh import kafka_security, services
+from learnflow.mesh import kafka_security, model_server, services
 from learnflow.mesh.processes import ProcessTable, Recorded
 from learnflow.mesh.supervisor import Supervision, describe_restarts
 from learnflow.mesh.toolchain import Progress, Toolchain, check_disk, ensure_toolchain
@@ -39,6 +39,10 @@ TRACE_COLLECTOR = "trace-collector"
 # the trace collector first: every sidecar exports its spans to it from its start
 INFRA = (TRACE_COLLECTOR, "postgres", "kafka", "sentry", "placement", "scheduler")
 WATCHDOG = "watchdog"
+#: llama.cpp's server with the local model; part of the stack only with LEARNFLOW_LLM=local
+MODEL_SERVER = "model-server"
+#: the HTTPEndpoint (components/model-endpoint.yaml) the agents reach it by, through daprd
+MODEL_ENDPOINT = "llm"
 #: Settings in the environment of `up` that reach the Python apps.
 PASSED_SETTINGS = (
     "LEARNFLOW_LLM_",
@@ -137,7 +141,20 @@ class Stack:
     # --- what each process is -----------------------------------------------------------------
     def names(self) -> list[str]:
         """Every process of the stack, in start order (the watchdog comes last)."""
-        return [*INFRA, *(s.app_id for s in self.apps), *(f"{s.app_id}-dapr" for s in self.apps)]
+        return [
+            *self.infra,
+            *(s.app_id for s in self.apps),
+            *(f"{s.app_id}-dapr" for s in self.apps),
+        ]
+
+    @property
+    def infra(self) -> tuple[str, ...]:
+        """The processes that are not apps: INFRA, and the model server when it is local."""
+        return (*INFRA, MODEL_SERVER) if self.local_model else INFRA
+
+    @property
+    def local_model(self) -> bool:
+        return self.settings.llm == "local"
 
     @staticmethod
     def prerequisites(name: str) -> tuple[str, ...]:
@@ -149,7 +166,7 @@ class Stack:
             return ("postgres", "kafka", "sentry")
         if name in ("placement", "scheduler"):
             return ("sentry",)  # they get their mTLS certificate from it at start
-        if name in INFRA or name in (WATCHDOG, WEB_APP):
+        if name in INFRA or name in (WATCHDOG, WEB_APP, MODEL_SERVER):
             return ()
         return ("postgres",)
 
@@ -175,6 +192,10 @@ class Stack:
                 lambda: _http_ok(f"http://127.0.0.1:{t.trace_collector_port}/healthz"),
             ),
         }
+        if self.local_model:
+            checks[MODEL_SERVER] = Check(
+                MODEL_SERVER, lambda: _http_ok(f"http://127.0.0.1:{t.model_server_port}/v1/models")
+            )
         for spec in self.apps:
             checks[spec.app_id] = Check(
                 spec.app_id, partial(_http_ok, f"http://127.0.0.1:{spec.app_port}/healthz")
@@ -228,7 +249,21 @@ class Stack:
         for key, value in {**os.environ, **self.app_settings}.items():
             if key.startswith(PASSED_SETTINGS):
                 env[key] = value
+        if self.local_model:
+            env.update(self.local_model_env(spec))
         return env
+
+    def local_model_env(self, spec: AppSpec) -> dict[str, str]:
+        """The local model as the app's model: reached through its own daprd (the HTTPEndpoint
+        `llm`, under the Resiliency policy), retrieve-then-write (a 135M model cannot drive
+        tools, learnflow.llm.grounded)."""
+        return {
+            "LEARNFLOW_LLM_BASE_URL": f"http://127.0.0.1:{spec.dapr_http_port}/v1.0/invoke/"
+            f"{MODEL_ENDPOINT}/method/v1",
+            "LEARNFLOW_LLM_THROUGH_SIDECAR": "true",
+            "LEARNFLOW_LLM_MODEL": model_server.SMOLLM2.alias,
+            "LEARNFLOW_LLM_TOOL_CALLS": "false",
+        }
 
     def trust(self) -> Trust:
         """This stack's CA and Sentry tokens (created on first use, reused after)."""
@@ -269,6 +304,7 @@ class Stack:
         env = {**os.environ, **self.app_settings}
         env.update(
             {
+                "LEARNFLOW_LLM": self.settings.llm,
                 "LEARNFLOW_RUN_DIR": str(self.run_dir),
                 "LEARNFLOW_PORT_OFFSET": str(self.settings.port_offset),
                 "LEARNFLOW_CACHE_DIR": str(self.settings.cache_dir),
@@ -339,6 +375,10 @@ class Stack:
             command = services.trace_collector_command(t, traces_path(self.run_dir))
             env = {**launch.base_env, **self._log_settings(), "PYTHONUNBUFFERED": "1"}
             return self.table.start(TRACE_COLLECTOR, command, env=env, cwd=REPO_ROOT)
+        if name == MODEL_SERVER:
+            server = model_server.ensure_model_server(self.settings.cache_dir, self.progress)
+            command = model_server.server_command(server, t.model_server_port)
+            return self.table.start(MODEL_SERVER, command, env=launch.base_env, cwd=self.run_dir)
         if name == WATCHDOG:
             command = [sys.executable, "-m", "learnflow.mesh.watchdog"]
             return self.table.start(WATCHDOG, command, env=self.watchdog_env(), cwd=REPO_ROOT)
@@ -405,6 +445,8 @@ class Stack:
         if self.table.recorded():
             return self._repair(tools)
         tools = tools or ensure_toolchain(self.settings.cache_dir, self.progress)
+        if self.local_model:  # built before anything starts: a cold build takes minutes
+            model_server.ensure_model_server(self.settings.cache_dir, self.progress)
         self._preflight()
         self.supervision.forget()
         launch = self.launch_context(tools, render=True)
@@ -425,6 +467,9 @@ class Stack:
         )
         for name in (TRACE_COLLECTOR, "postgres", "kafka", "sentry"):
             self.spawn(name, launch)
+        if self.local_model:  # loads its model while the rest starts
+            self.progress(f"starting the local model server on 127.0.0.1:{t.model_server_port}")
+            self.spawn(MODEL_SERVER, launch)
         self._wait(["sentry"], checks, 60)  # placement and scheduler get their certificate
         for name in ("placement", "scheduler"):
             self.spawn(name, launch)
@@ -436,7 +481,7 @@ class Stack:
         self.progress(
             "starting the apps and their Dapr sidecars: " + ", ".join(s.app_id for s in self.apps)
         )
-        apps = [n for n in self.names() if n not in INFRA]
+        apps = [n for n in self.names() if n not in self.infra]
         sidecars = [n for n in apps if n.endswith("-dapr")]
         for name in apps:
             if name not in sidecars:
@@ -447,7 +492,7 @@ class Stack:
         self._wait(sidecars[:1], checks, 120)
         for name in sidecars[1:]:
             self.spawn(name, launch)
-        self._wait(apps, checks, 180)
+        self._wait([*apps, *([MODEL_SERVER] if self.local_model else [])], checks, 180)
         self.spawn(WATCHDOG, launch)
         self.progress("the watchdog is watching (it restarts any process that dies)")
 
@@ -550,7 +595,8 @@ class Stack:
         records = {r.name: r for r in self.table.recorded()}
         order = [WATCHDOG]  # first, or it would restart what is being stopped
         order += [f"{s.app_id}-dapr" for s in self.topo.apps] + [s.app_id for s in self.topo.apps]
-        order += ["scheduler", "placement", "sentry", "kafka", "postgres", TRACE_COLLECTOR]
+        order += [MODEL_SERVER, "scheduler", "placement", "sentry", "kafka", "postgres"]
+        order += [TRACE_COLLECTOR]
         order += [n for n in records if n not in order]
         stopped = 0
         for name in order:
@@ -631,7 +677,7 @@ class Stack:
         public = self.topo.app(PUBLIC_APP)
         web = self.topo.app(WEB_APP)
         logins = self.run_dir / "demo-logins.json"
-        return {
+        found = {
             "web app": f"http://127.0.0.1:{web.app_port}",
             "demo logins (generated)": str(logins),
             "public API (triage)": f"http://127.0.0.1:{public.app_port}",
@@ -640,6 +686,11 @@ class Stack:
             "logs": str(self.table.log_dir),
             "traces (`learnflow trace <trace id>`)": str(traces_path(self.run_dir)),
         }
+        if self.local_model:
+            found["local model (OpenAI-compatible; `learnflow ask --llm local`)"] = (
+                f"http://127.0.0.1:{self.topo.model_server_port}/v1 ({model_server.SMOLLM2.alias})"
+            )
+        return found
 
 
 def _tail(path: Path, lines: int = 15) -> str:

@@ -61,6 +61,7 @@ class Topology:
     kube_apiserver_port: int
     # the sidecars' spans (learnflow.mesh.collector, Zipkin v2 API)
     trace_collector_port: int
+    model_server_port: int  # the local model server (`LEARNFLOW_LLM=local`)
     apps: tuple[AppSpec, ...]
 
     def app(self, app_id: str) -> AppSpec:
@@ -87,6 +88,7 @@ class Topology:
             "sentry-healthz": self.sentry_healthz_port,
             "kube-apiserver": self.kube_apiserver_port,
             "trace-collector": self.trace_collector_port,
+            "model-server": self.model_server_port,
         }
         for spec in self.apps:
             ports[f"{spec.app_id}"] = spec.app_port
@@ -131,5 +133,7 @@ def topology(settings: Settings) -> Topology:
         kube_apiserver_port=26448 + o,  # last digit 8: no other port ends in it near 26448
         # last digit 8 too, but 7030 below 26448: more than any two stacks' offsets apart
         trace_collector_port=19418 + o,
+        # last digit 9: near it only 25379, further apart than any two stacks' offsets
+        model_server_port=18089 + o,
         apps=apps,
     )

@@ -156,3 +156,20 @@ def test_a_missing_tool_is_one_clear_line(tmp_path: Path) -> None:
     with pytest.raises(SetupError) as caught:
         run_reported([str(tmp_path / "mvn")], "resolving Kafka", BuildReporter("k", print))
     assert "`" + str(tmp_path / "mvn") + "` is not installed" in caught.value.message
+
+
+def test_a_cmake_build_reports_ninja_steps_by_source_file() -> None:
+    said: list[str] = []
+    clock = FakeClock()
+    reporter = BuildReporter("llama-cpp-python 0.3.36", said.append, clock=clock)
+    reporter.begin("compiling llama.cpp")
+    clock.now += 16
+    reporter.line(
+        "  [97/193] /usr/bin/g++ -DGGML_BUILD -O3 -o x.o -c /tmp/pip/vendor/llama.cpp/src/llama-model.cpp\n"
+    )
+    assert said[-1] == (
+        "llama-cpp-python 0.3.36 [16 s] compiling llama.cpp: last: step 97 of 193: llama-model.cpp"
+    )
+    clock.now += 16
+    reporter.line("  [193/193] : && /usr/bin/g++ -shared -o libllama.so\n")
+    assert said[-1].endswith("last: step 193 of 193: linking")

@@ -53,3 +53,21 @@ def test_each_stack_exports_its_spans_to_its_own_collector(tmp_path: Path) -> No
                 "endpointAddress": f"http://127.0.0.1:{topo.trace_collector_port}/api/v2/spans"
             },
         }
+
+
+def test_each_stack_reaches_its_own_model_server_through_the_llm_endpoint(tmp_path: Path) -> None:
+    import yaml
+
+    from learnflow.mesh.services import render_resources
+
+    topo = topology(Settings(port_offset=1000))
+    out = render_resources(tmp_path, topo)
+
+    endpoint = yaml.safe_load((out / "model-endpoint.yaml").read_text())
+    assert endpoint["kind"] == "HTTPEndpoint" and endpoint["metadata"]["name"] == "llm"
+    assert endpoint["spec"]["baseUrl"] == f"http://127.0.0.1:{topo.model_server_port}"
+    resiliency = yaml.safe_load((out / "resiliency.yaml").read_text())
+    assert resiliency["spec"]["targets"]["apps"]["llm"] == {
+        "timeout": "llm",
+        "circuitBreaker": "llmBreaker",
+    }
