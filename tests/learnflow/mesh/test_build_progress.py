@@ -165,7 +165,7 @@ def test_a_cmake_build_reports_ninja_steps_by_source_file() -> None:
     reporter.begin("compiling llama.cpp")
     clock.now += 16
     reporter.line(
-        "  [97/193] /usr/bin/g++ -DGGML_BUILD -O3 -o x.o -c /tmp/pip/vendor/llama.cpp/src/llama-model.cpp\n"
+        "  [97/193] /usr/bin/g++ -DGGML_BUILD -O3 -c /tmp/pip/llama.cpp/src/llama-model.cpp\n"
     )
     assert said[-1] == (
         "llama-cpp-python 0.3.36 [16 s] compiling llama.cpp: last: step 97 of 193: llama-model.cpp"
