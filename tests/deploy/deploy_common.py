@@ -37,6 +37,7 @@ CRD_SCHEMAS: dict[tuple[str, str], str] = {
     ("dapr.io/v2alpha1", "Subscription"): "dapr-subscription.json",
     ("configuration.konghq.com/v1", "KongPlugin"): "kong-plugin.json",
     ("configuration.konghq.com/v1", "KongConsumer"): "kong-consumer.json",
+    ("dapr.io/v1alpha1", "HTTPEndpoint"): "dapr-httpendpoint.json",
     ("keda.sh/v1alpha1", "ScaledObject"): "keda-scaledobject.json",
     ("keda.sh/v1alpha1", "TriggerAuthentication"): "keda-triggerauthentication.json",
 }
