@@ -15,6 +15,7 @@ SERVICE_PACKAGES := code_runner:code-runner triage_agent:agents/triage concepts_
 
 help:
 	@echo "make up       set up (first run: several minutes) and start the whole mesh"
+	@echo "              make up LLM=local: with the local model server (SmolLM2-135M) behind the agents"
 	@echo "make test     set up and run every test (unit + integration on the real stack)"
 	@echo "make down     stop every process of the mesh"
 	@echo "make status   show each process and its health"
@@ -37,10 +38,11 @@ bootstrap: $(STAMP)
 	@$(BIN)/learnflow bootstrap > /dev/null
 
 bootstrap-tests: $(STAMP)
-	@$(BIN)/learnflow bootstrap --with-browser --with-kube > /dev/null
+	@$(BIN)/learnflow bootstrap --with-browser --with-kube --with-model > /dev/null
 
+# `make up LLM=local`: also the local model server, which every agent then answers with
 up: $(STAMP)
-	@$(BIN)/learnflow up
+	@$(if $(LLM),LEARNFLOW_LLM=$(LLM) )$(BIN)/learnflow up
 
 down: $(STAMP)
 	@$(BIN)/learnflow down

@@ -154,7 +154,9 @@ class Stack:
 
     @property
     def local_model(self) -> bool:
-        return self.settings.llm == "local"
+        """Asked for (LEARNFLOW_LLM=local), or running: `make status`/`make down` without
+        LLM=local still see a model server `make up LLM=local` started."""
+        return self.settings.llm == "local" or self.table.get(MODEL_SERVER) is not None
 
     @staticmethod
     def prerequisites(name: str) -> tuple[str, ...]:

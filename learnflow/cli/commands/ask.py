@@ -9,9 +9,10 @@ code (grading runs in the real sandbox, `code_runner.sandbox`, when code and an 
 given), and debrief for progress questions (which, with no logged-in learner here, answers as
 it does for an anonymous caller). Prints JSON `{"agent", "intent", "reply", "sources", "model"}`.
 
-`--llm` picks the model: `offline` (the built-in one), `local` (the local model server, from
-`LEARNFLOW_LLM_LOCAL_BASE_URL`), or the base URL of any OpenAI-compatible endpoint. Without it,
-the configured model is used (`LEARNFLOW_LLM_BASE_URL`, else offline).
+`--llm` picks the model: `offline` (the built-in one), `local` (the local model server that
+`make up LLM=local` runs, or the one at `LEARNFLOW_LLM_LOCAL_BASE_URL`; retrieve-then-write, as
+the mesh runs it), or the base URL of any OpenAI-compatible endpoint. Without it, the configured
+model is used (`LEARNFLOW_LLM_BASE_URL`, else offline).
 """
 
 from __future__ import annotations
@@ -25,10 +26,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from learnflow.contracts import SpecialistReply
 from learnflow.errors import ConfigurationError, InvalidInput
 from learnflow.intent_fallback import classify_with_fallback
 from learnflow.llm.provider import model_label
+from learnflow.mesh.model_server import SMOLLM2
+from learnflow.mesh.topology import topology
 from learnflow.settings import Settings, get_settings
 from learnflow.testing import FakeSidecar, sandbox_runner
 
@@ -59,16 +64,35 @@ def settings_for(llm: str | None, settings: Settings) -> Settings:
     if llm == "offline":
         return settings.model_copy(update={"llm_base_url": None})
     if llm == "local":
-        if not settings.llm_local_base_url:
+        base_url = settings.llm_local_base_url or _running_local_server(settings)
+        if base_url is None:
+            port = topology(settings).model_server_port
             raise ConfigurationError(
-                "--llm local needs the local model server: start it with `make up LLM=local` "
-                "(which sets LEARNFLOW_LLM_LOCAL_BASE_URL), or set LEARNFLOW_LLM_LOCAL_BASE_URL "
-                "to its OpenAI-compatible base URL (e.g. http://127.0.0.1:8080/v1)"
+                f"--llm local needs the local model server, and none answers on port {port}: "
+                "start it with `make up LLM=local`, or set LEARNFLOW_LLM_LOCAL_BASE_URL to an "
+                "OpenAI-compatible base URL (e.g. http://127.0.0.1:8080/v1)"
             )
-        return settings.model_copy(update={"llm_base_url": settings.llm_local_base_url})
+        return settings.model_copy(
+            update={
+                "llm_base_url": base_url,
+                "llm_model": SMOLLM2.alias,
+                "llm_tool_calls": False,  # a 135M model cannot drive tools: retrieve-then-write
+                "llm_through_sidecar": False,
+            }
+        )
     if llm.startswith(("http://", "https://")):
         return settings.model_copy(update={"llm_base_url": llm})
     raise InvalidInput(f"--llm must be offline, local or an http(s) URL, not {llm!r}")
+
+
+def _running_local_server(settings: Settings) -> str | None:
+    """The base URL of this stack's local model server (`make up LLM=local`) if it answers."""
+    base_url = f"http://127.0.0.1:{topology(settings).model_server_port}/v1"
+    try:
+        answered = httpx.get(f"{base_url}/models", timeout=2.0).status_code == 200
+    except httpx.HTTPError:
+        answered = False
+    return base_url if answered else None
 
 
 #: The agents built so far, per (agent, model settings): an agent is configuration (tools,

@@ -25,6 +25,11 @@ def _bootstrap(args: argparse.Namespace) -> int:
 
         kube = ensure_kube(cache_dir, stderr_progress)
         found |= {"kube_apiserver": str(kube.kube_apiserver), "etcd": str(kube.etcd)}
+    if args.with_model or get_settings().llm == "local":
+        from learnflow.mesh.model_server import ensure_model_server
+
+        server = ensure_model_server(cache_dir, stderr_progress)
+        found |= {"model_server_python": str(server.python), "model": str(server.model)}
     stderr_progress(f"toolchain ready in {time.monotonic() - started:.1f} s")
     print(json.dumps(found, indent=2))
     return 0
@@ -68,6 +73,12 @@ def register(subparsers: Any) -> None:
         "--with-kube",
         action="store_true",
         help="also kube-apiserver and etcd (built from Go modules), for the deploy tests",
+    )
+    p.add_argument(
+        "--with-model",
+        action="store_true",
+        help="also the local model server (llama-cpp-python built from its sdist) and its "
+        "model, for the real-model tests (LEARNFLOW_LLM=local implies it)",
     )
     p.add_argument(
         "--web-packages-only",

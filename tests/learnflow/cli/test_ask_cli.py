@@ -45,7 +45,9 @@ def test_llm_local_without_a_server_says_what_to_set(capsys: pytest.CaptureFixtu
     from learnflow.cli.commands.ask import settings_for
     from learnflow.errors import ConfigurationError
 
-    with pytest.raises(ConfigurationError, match="LEARNFLOW_LLM_LOCAL_BASE_URL"):
-        settings_for("local", Settings(llm_local_base_url=None))
+    # an offset where no stack runs: nothing answers on its model server port
+    with pytest.raises(ConfigurationError, match="make up LLM=local"):
+        settings_for("local", Settings(llm_local_base_url=None, port_offset=3370))
     local = settings_for("local", Settings(llm_local_base_url="http://127.0.0.1:8080/v1"))
     assert local.llm_base_url == "http://127.0.0.1:8080/v1"
+    assert local.llm_model == "smollm2-135m-instruct" and not local.llm_tool_calls
