@@ -182,6 +182,55 @@ def test_network_check_catches_open_ports_and_code_runner_egress(docs: list[Doc]
     assert "beyond the mesh" in problems
 
 
+# --- the local model server (HTTPEndpoint llm) ---------------------------------------------------
+def test_http_endpoints_reach_their_servers_from_the_agents_only(docs: list[Doc]) -> None:
+    backends = k8s_checks.endpoint_backends(docs)
+    assert backends and all(servers for _, servers in backends.values())
+    assert not k8s_checks.check_http_endpoints(docs)
+
+
+def test_http_endpoint_check_catches_open_unreachable_or_meshed_servers(docs: list[Doc]) -> None:
+    broken, policy = _broken(docs, "NetworkPolicy", "model-server")
+    policy["spec"]["ingress"][0]["from"].append(
+        {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "code-runner"}}}
+    )
+    broken.remove(_find(broken, "NetworkPolicy", "agents-to-model-server"))
+    server = _find(broken, "Deployment", "model-server")["spec"]["template"]["metadata"]
+    server["annotations"] = {"dapr.io/enabled": "true"}
+    problems = "\n".join(k8s_checks.check_http_endpoints(broken))
+    for expected in (
+        "NetworkPolicy model-server: admits more than the agents' pods on 8080",
+        "Deployment tutor: no egress rule reaches Deployment model-server",
+        "Deployment model-server: is reached as an HTTPEndpoint, not a Dapr app",
+    ):
+        assert expected in problems, expected
+    moved, service = _broken(docs, "Service", "model-server")
+    service["spec"]["ports"][0]["port"] = 80
+    assert k8s_checks.check_http_endpoints(moved) == [
+        "HTTPEndpoint llm (Service model-server): selects no workload, or has no port 8080"
+    ]
+    gone = [d for d in copy.deepcopy(docs) if d["metadata"]["name"] != "model-server"]
+    assert k8s_checks.check_http_endpoints(gone) == [
+        "HTTPEndpoint llm: http://model-server.learnflow.svc.cluster.local:8080 names no "
+        "Service in k8s/"
+    ]
+
+
+def test_the_model_server_uses_as_many_threads_as_its_cpu_limit(docs: list[Doc]) -> None:
+    """llama.cpp's default is half the CPUs it sees (the node's, in a pod): far more than the
+    limit lets it run, so every token would wait on throttling."""
+    deployment = _find(docs, "Deployment", "model-server")
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e.get("valueFrom", {}).get("resourceFieldRef") for e in container["env"]}
+    for name in ("N_THREADS", "N_THREADS_BATCH"):
+        assert env[name] == {
+            "containerName": container["name"],
+            "resource": "limits.cpu",
+            "divisor": "1",
+        }
+    assert container["resources"]["limits"]["memory"] == "1Gi"
+
+
 # --- ingress and kustomize -----------------------------------------------------------------------
 def test_kong_ingress_is_wired(docs: list[Doc]) -> None:
     assert not k8s_checks.check_ingress(docs)
