@@ -6,13 +6,23 @@ Every check also runs on a deliberately broken copy, so none of them can pass va
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.deploy import k8s_checks
-from tests.deploy.deploy_common import REPO_ROOT, Doc, apps, k8s_docs, k8s_manifest_files, load_docs
+from tests.deploy.deploy_common import (
+    REPO_ROOT,
+    Doc,
+    apps,
+    k8s_docs,
+    k8s_manifest_files,
+    load_docs,
+    local_model_settings,
+)
 from tests.deploy.deploy_common import manifest_errors as schema_problems
 
 K8S = REPO_ROOT / "k8s"
@@ -229,6 +239,41 @@ def test_the_model_server_uses_as_many_threads_as_its_cpu_limit(docs: list[Doc])
             "divisor": "1",
         }
     assert container["resources"]["limits"]["memory"] == "1Gi"
+
+
+def _settings_lines(lines: list[str]) -> dict[str, str]:
+    """`LEARNFLOW_LLM_*: value` lines (YAML; a trailing `# comment` is dropped) as a mapping."""
+    loaded: dict[str, str] = yaml.safe_load("\n".join(lines))
+    return loaded
+
+
+def test_the_documented_settings_turn_the_local_model_on_as_the_stack_does(
+    docs: list[Doc], tmp_path: Path
+) -> None:
+    """settings.yaml's commented lines and README's are what `learnflow up` with
+    LEARNFLOW_LLM=local gives each agent, and every agent reads that ConfigMap."""
+    expected = local_model_settings(tmp_path)
+    settings = (K8S / "settings.yaml").read_text(encoding="utf-8").splitlines()
+    commented = [
+        m[1] for line in settings if (m := re.match(r"^  # (LEARNFLOW_LLM_\w+: .*)$", line))
+    ]
+    assert _settings_lines(commented) == expected
+    readme = (K8S / "README.md").read_text(encoding="utf-8").splitlines()
+    shown = [line.strip() for line in readme if re.match(r"^ {4}LEARNFLOW_LLM_\w+: ", line)]
+    assert _settings_lines(shown) == expected
+    config_map = _find(docs, "ConfigMap", "learnflow-settings")
+    agents = [
+        d
+        for d in docs
+        if d["kind"] == "Deployment"
+        and k8s_checks.AGENT_LABELS.items() <= d["spec"]["template"]["metadata"]["labels"].items()
+    ]
+    assert agents
+    for agent in agents:
+        [container] = [
+            c for c in agent["spec"]["template"]["spec"]["containers"] if c["name"] == "app"
+        ]
+        assert {"configMapRef": {"name": config_map["metadata"]["name"]}} in container["envFrom"]
 
 
 # --- ingress and kustomize -----------------------------------------------------------------------
