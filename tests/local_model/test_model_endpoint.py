@@ -69,3 +69,17 @@ async def test_the_model_is_not_reachable_through_a_sidecar_without_its_token(
         headers=local_mesh.dapr_headers_for("tutor"),  # another app's token
     )
     assert response.status_code == 401
+
+
+async def test_code_runners_sidecar_has_no_route_to_the_model(
+    local_mesh: Mesh, http: httpx.AsyncClient
+) -> None:
+    # the endpoint is scoped to the agents: the sidecar of the app that runs learners' code
+    # never loaded it, so `llm` is no name it can call
+    response = await http.post(
+        _llm_url(local_mesh, "code-runner", "chat/completions"),
+        json={"model": SMOLLM2.alias, "messages": [QUESTION], "max_tokens": 4},
+        headers=local_mesh.dapr_headers_for("code-runner"),
+    )
+    assert response.status_code >= 400, response.text
+    assert "choices" not in response.text
