@@ -51,19 +51,26 @@ FACT_CHARS = 160
 QUESTION_CHARS = 200
 #: Most items of one list of facts.
 LIST_ITEMS = 4
-MAX_TOKENS = 140
+MAX_TOKENS = 100
 
-_ONLY_FACTS = (
-    "Use only the facts below. Use no number that is not in the facts. Do not list the facts "
-    "again: they are shown after your text."
-)
+#: The system prompts: who it is and the rules (a 135M model keeps one or two).
 STUDENT_INSTRUCTIONS = (
-    "You are a friendly Python coach talking to a student. Write 3 short sentences of "
-    "encouragement, then one sentence with one concrete next step. " + _ONLY_FACTS
+    "You are a friendly Python coach talking to a student. Use only the facts given, and no "
+    "number that is not in them."
 )
 TEACHER_INSTRUCTIONS = (
-    "You write for a Python teacher. Write 2 or 3 short, plain sentences on how things are "
-    "going, then one sentence with one concrete suggestion for the teacher. " + _ONLY_FACTS
+    "You are writing for a Python teacher. Use only the facts given, and no number that is "
+    "not in them."
+)
+#: The last line of each prompt (a tiny model follows the last thing it read); the facts are
+#: shown after the model's text, so it is not asked to list them.
+STUDENT_TASK = (
+    "Write three short sentences to encourage {name}, then one sentence with one concrete next "
+    "step."
+)
+TEACHER_TASK = (
+    "Write two or three short, plain sentences on how {name} is doing, then one sentence with "
+    "one concrete suggestion for the teacher."
 )
 
 
@@ -72,9 +79,9 @@ def _trimmed(text: str, limit: int = FACT_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _fitted(instructions: str, facts: dict[str, Any], question: str = "") -> str:
-    """The prompt: the facts as compact JSON (texts trimmed, lists capped) and the question.
-    While it is over the budget, the longest list loses its last item."""
+def _fitted(instructions: str, facts: dict[str, Any], task: str, question: str = "") -> str:
+    """The prompt: the facts as compact JSON (texts trimmed, lists capped), the question, and
+    the task last. While it is over the budget, the longest list loses its last item."""
     facts = {
         key: [_trimmed(str(v)) for v in value[:LIST_ITEMS]]
         if isinstance(value, list)
@@ -84,11 +91,11 @@ def _fitted(instructions: str, facts: dict[str, Any], question: str = "") -> str
         for key, value in facts.items()
         if value not in (None, [], "")
     }
+    asked = f"Student asked: {_trimmed(question, QUESTION_CHARS)}" if question.strip() else ""
 
     def render() -> str:
-        shown = json.dumps(facts, ensure_ascii=False)
-        asked = f"\n\nStudent asked: {_trimmed(question, QUESTION_CHARS)}" if question else ""
-        return f"Facts: {shown}{asked}"
+        shown = f"Facts: {json.dumps(facts, ensure_ascii=False)}"
+        return "\n\n".join(part for part in (shown, asked, task) if part)
 
     prompt = render()
     while len(instructions) + len(prompt) > PROMPT_BUDGET:
@@ -99,6 +106,27 @@ def _fitted(instructions: str, facts: dict[str, Any], question: str = "") -> str
         facts[longest] = facts[longest][:-1]
         prompt = render()
     return prompt
+
+
+def _student(facts: dict[str, Any], tail: str, question: str = "") -> Writing:
+    name = _trimmed(str(facts.get("student") or "the student"), 40)
+    task = STUDENT_TASK.format(name=name)
+    return Writing(
+        instructions=STUDENT_INSTRUCTIONS,
+        prompt=_fitted(STUDENT_INSTRUCTIONS, facts, task, question),
+        tail=tail,
+        max_tokens=MAX_TOKENS,
+    )
+
+
+def _teacher(facts: dict[str, Any], name: str, tail: str) -> Writing:
+    task = TEACHER_TASK.format(name=_trimmed(name, 40))
+    return Writing(
+        instructions=TEACHER_INSTRUCTIONS,
+        prompt=_fitted(TEACHER_INSTRUCTIONS, facts, task),
+        tail=tail,
+        max_tokens=MAX_TOKENS,
+    )
 
 
 def _tail(lines: list[str]) -> str:
@@ -137,12 +165,7 @@ def progress_writing(
             facts["to_next_level"] = f"{points} more points reach {level.label}"
             facts["quickest_way_up"] = COMPONENT_ADVICE[weakest_component(focus)]
     facts["next_exercise"] = _card(next_exercise)
-    return Writing(
-        instructions=STUDENT_INSTRUCTIONS,
-        prompt=_fitted(STUDENT_INSTRUCTIONS, facts, question),
-        tail=_tail(progress_lines(progress, next_exercise, question)),
-        max_tokens=MAX_TOKENS,
-    )
+    return _student(facts, _tail(progress_lines(progress, next_exercise, question)), question)
 
 
 def session_writing(facts: SessionFacts) -> Writing:
@@ -160,12 +183,7 @@ def session_writing(facts: SessionFacts) -> Writing:
     }
     if facts.progress is not None and facts.progress.started:
         shown["mastery_now"] = f"{facts.progress.mastery}% ({facts.progress.level_label})"
-    return Writing(
-        instructions=STUDENT_INSTRUCTIONS,
-        prompt=_fitted(STUDENT_INSTRUCTIONS, shown),
-        tail=session_summary_text(facts),
-        max_tokens=MAX_TOKENS,
-    )
+    return _student(shown, session_summary_text(facts))
 
 
 def student_report_writing(report: StudentReport) -> Writing:
@@ -186,12 +204,7 @@ def student_report_writing(report: StudentReport) -> Writing:
         "open_alerts": [trigger_words(a.trigger) for a in report.open_alerts],
         "suggested_next": _card(report.next_exercise),
     }
-    return Writing(
-        instructions=TEACHER_INSTRUCTIONS,
-        prompt=_fitted(TEACHER_INSTRUCTIONS, facts),
-        tail=_tail(student_report_lines(report)),
-        max_tokens=MAX_TOKENS,
-    )
+    return _teacher(facts, student.display_name, _tail(student_report_lines(report)))
 
 
 def class_report_writing(report: ClassReport) -> Writing:
@@ -209,9 +222,4 @@ def class_report_writing(report: ClassReport) -> Writing:
         "weakest_topic": topics.label_of(report.weakest_topic) if report.weakest_topic else None,
         "students_needing_attention": len(report.needs_attention),
     }
-    return Writing(
-        instructions=TEACHER_INSTRUCTIONS,
-        prompt=_fitted(TEACHER_INSTRUCTIONS, facts),
-        tail=_tail(class_report_lines(report)),
-        max_tokens=MAX_TOKENS,
-    )
+    return _teacher(facts, f"the class {overview.name}", _tail(class_report_lines(report)))

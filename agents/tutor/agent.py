@@ -131,7 +131,6 @@ def session_status(ctx: RunContextWrapper[TutorContext]) -> str:
                 "title": exercise.title,
                 "topic": exercise.module,
                 "difficulty": exercise.difficulty,
-                "prompt": exercise.prompt.strip(),
             },
             "hint_rung": progress.hint_rung,
             "hint_rungs": len(exercise.hints.rungs) if exercise else 0,

@@ -197,18 +197,15 @@ class TutorPolicy:
             words = split_traceback(message)[1]
             if "text" not in explained or presses_for_solution(words):
                 return None
-            return error_writing(current, explained, code, words)
+            return error_writing(current, explained, words)
         if presses_for_solution(message):
             return None
         hint = _tool_json(transcript, "get_hint")
         if hint is not None:
-            if not hint.get("hint"):
-                return None
-            same = (current or {}).get("id") == hint.get("exercise_id")
-            return hint_writing(current if same else None, hint, message)
+            return hint_writing(hint, message) if hint.get("hint") else None
         review = _tool_json(transcript, "review_code")
         if review is not None and code.strip() and status.get("intent") != "submission":
-            return review_writing(current, review, code, message)
+            return review_writing(current, review, message)
         return None
 
     # --- errors -------------------------------------------------------------------------------

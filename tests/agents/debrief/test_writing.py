@@ -40,7 +40,7 @@ from debrief_agent.offline_policy import (
     DebriefOfflinePolicy,
 )
 from debrief_agent.reports import needs_attention, session_facts
-from debrief_agent.writing import PROMPT_BUDGET
+from debrief_agent.writing import PROMPT_BUDGET, STUDENT_TASK, TEACHER_TASK
 from learnflow.contracts import SessionSummaryRequest, SessionTally
 from learnflow.llm.offline import Answer, ToolResult, Transcript
 from learnflow.llm.writing import Writing, WritingPolicy
@@ -135,6 +135,12 @@ def assert_grounded(writing: Writing | None, output: str) -> Writing:
     return writing
 
 
+def facts_of(writing: Writing) -> dict[str, Any]:
+    """The facts JSON of the prompt (its first paragraph)."""
+    found: dict[str, Any] = json.loads(writing.prompt.split("\n\n", 1)[0].removeprefix("Facts: "))
+    return found
+
+
 def test_the_debrief_policy_is_a_writing_policy() -> None:
     assert isinstance(DebriefOfflinePolicy(), WritingPolicy)
 
@@ -151,11 +157,12 @@ def test_how_am_i_doing_keeps_every_figure_in_the_tail() -> None:
     assert f"Overall: {maya.overall_mastery}%" in writing.tail
     assert NEXT.exercise is not None
     assert f"Next: “{NEXT.exercise.title}”" in writing.tail
-    facts = json.loads(writing.prompt.split("Facts: ", 1)[1].split("\n\n", 1)[0])
+    facts = facts_of(writing)
     assert facts["student"] == "Maya"
     assert facts["focus_topic"] == "Control Flow: 23% (Beginner)"
     assert facts["next_exercise"].startswith(f"“{NEXT.exercise.title}”")
     assert "Student asked: How am I doing?" in writing.prompt
+    assert writing.prompt.endswith(STUDENT_TASK.format(name="Maya"))
 
 
 def test_a_question_on_one_topic_gives_the_model_that_topic_only() -> None:
@@ -210,7 +217,7 @@ def test_a_session_debrief_is_prose_before_the_sessions_figures() -> None:
     assert writing.tail == session_summary_text(facts)
     assert "You passed 1 of 2 exercises and ran code 6 times." in writing.tail
     assert "The error you met most was TypeError (3×)." in writing.tail
-    shown = json.loads(writing.prompt.removeprefix("Facts: "))
+    shown = facts_of(writing)
     assert shown["student"] == "Maya" and shown["minutes"] == 25
     assert shown["next_step"] == facts.next_steps[0]
     assert shown["practised"] == facts.practised[:4]
@@ -266,7 +273,7 @@ def test_a_student_report_keeps_its_figures_in_the_tail() -> None:
     assert writing.tail == "\n".join(student_report_lines(report)).strip()
     assert draft.text.endswith(writing.tail)
     assert "14 runs, 9 failed; most common error: TypeError (5×)." in writing.tail
-    shown = json.loads(writing.prompt.removeprefix("Facts: "))
+    shown = facts_of(writing)
     assert shown["weakest_topic"] == "Control Flow" and shown["strongest_topic"] == "Basics"
     assert shown["open_alerts"][0] == "the same error again and again"
     assert len(shown["not_passed_yet"]) <= 4
@@ -311,5 +318,6 @@ def test_a_class_report_names_nobody_to_the_model() -> None:
     assert "- Maya: open alert: stuck on one exercise" in writing.tail
     assert "Python 101: 2 students, average mastery 44%" in writing.tail
     assert "Maya" not in writing.prompt and "James" not in writing.prompt
-    shown = json.loads(writing.prompt.removeprefix("Facts: "))
+    shown = facts_of(writing)
     assert shown["students_needing_attention"] == 1
+    assert writing.prompt.endswith(TEACHER_TASK.format(name="the class Python 101"))

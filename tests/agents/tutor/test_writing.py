@@ -23,13 +23,7 @@ from tutor_agent.exercises import default_catalog
 from tutor_agent.models import TutorRequest
 from tutor_agent.offline_policy import OFFLINE_LABEL, TutorPolicy
 from tutor_agent.service import TutorService
-from tutor_agent.writing import (
-    PROMPT_BUDGET,
-    error_writing,
-    hint_writing,
-    review_writing,
-    trimmed_code,
-)
+from tutor_agent.writing import PROMPT_BUDGET, error_writing, hint_writing, review_writing
 
 TRACEBACK = """Traceback (most recent call last):
   File "/home/maya/main.py", line 2, in <module>
@@ -97,13 +91,14 @@ def assert_safe(writing: Writing, exercise: Exercise) -> None:
         if len(line.strip()) >= 8 and line.strip() not in public:
             assert line.strip() not in material, line
     assert OFFLINE_LABEL not in writing.prompt + writing.tail
+    assert "```" not in writing.prompt  # shown code, a tiny model writes code
 
 
 def test_the_tutor_policy_is_a_writing_policy() -> None:
     assert isinstance(TutorPolicy(), WritingPolicy)
 
 
-async def test_each_hint_rung_is_written_with_the_rung_and_partial_code_in_the_tail(
+async def test_each_hint_rung_is_written_with_the_rung_and_the_hint_in_the_tail(
     session: Session,
 ) -> None:
     await session.say(f"I want to do {WORD_COUNT.id}", intent="exercise_request")
@@ -112,12 +107,14 @@ async def test_each_hint_rung_is_written_with_the_rung_and_partial_code_in_the_t
         assert writing is not None
         assert f"Hint {rung} of 3" in draft.text
         assert writing.tail.startswith(f"Hint {rung} of 3 for “{WORD_COUNT.title}”")
-        assert WORD_COUNT.prompt.strip().splitlines()[0] in writing.prompt
-        assert "can I have a hint?" in writing.prompt
+        assert f"Exercise: {WORD_COUNT.title}" in writing.prompt
+        assert "Learner: can I have a hint?" in writing.prompt
         if hint.level == "partial":
             assert f"```python\n{hint.text.strip()}\n```" in writing.tail
+            assert "...)" in writing.prompt.splitlines()[-1]  # the task names the blanks
         else:
-            assert hint.text.strip() in writing.prompt and hint.text.strip() in writing.tail
+            assert f"Hint: {hint.text.strip()}" in writing.prompt
+            assert writing.tail.endswith(hint.text.strip())
         for later in WORD_COUNT.hints.rungs[rung:]:
             assert later.text.strip().splitlines()[0] not in writing.prompt + writing.tail
         assert_safe(writing, WORD_COUNT)
@@ -141,14 +138,14 @@ async def test_the_end_of_the_ladder_keeps_the_draft(session: Session) -> None:
     assert "all 3 hints" in draft.text and writing is None
 
 
-async def test_a_hint_for_another_exercise_is_not_told_with_the_current_statement(
+async def test_a_hint_for_another_exercise_is_told_with_that_exercise(
     session: Session,
 ) -> None:
     await session.say(f"I want to do {SUM_EVENS.id}", intent="exercise_request")
     draft, writing = await session.say(f"a hint for {WORD_COUNT.id} please")
     assert f"Hint 1 of 3 for “{WORD_COUNT.title}”" in draft.text
-    assert writing is not None and WORD_COUNT.title in writing.prompt
-    assert SUM_EVENS.prompt.strip().splitlines()[0] not in writing.prompt
+    assert writing is not None and f"Exercise: {WORD_COUNT.title}" in writing.prompt
+    assert SUM_EVENS.title not in writing.prompt
     assert_safe(writing, WORD_COUNT)
 
 
@@ -192,7 +189,9 @@ async def test_a_review_without_tests_is_written_with_the_whole_review_in_the_ta
     review = draft.text.split("Code review — ", 1)[1].split("\n\nWhat would you like", 1)[0]
     assert writing.tail == "Code review — " + review
     assert "Code quality:" in writing.tail and "mutable default" in writing.tail
-    assert "def f(items=[]):" in writing.prompt and "mutable default" in writing.prompt
+    assert "Comment: line 1: mutable default" in writing.prompt
+    assert "Learner: is this good code?" in writing.prompt
+    assert "def f(" not in writing.prompt  # the comments name the lines; code is not shown
     assert len(writing.instructions + writing.prompt) <= PROMPT_BUDGET
 
 
@@ -211,9 +210,10 @@ async def test_an_error_is_written_from_the_explanation_with_its_line_in_the_tai
     assert "TypeError" in draft.text and writing is not None
     assert writing.tail.startswith("(TypeError on line 2.")
     assert "errors.exception-types" in writing.tail
-    assert 'print("You are " + age)' in writing.prompt
-    assert "what does this mean?" in writing.prompt
-    assert FIRST_REPEAT.title in writing.prompt
+    assert 'Line 2: print("You are " + age)' in writing.prompt
+    assert "Learner: what does this mean?" in writing.prompt
+    assert f"Exercise: {FIRST_REPEAT.title}" in writing.prompt
+    assert "Traceback" not in writing.prompt
     assert_safe(writing, FIRST_REPEAT)
 
 
@@ -241,7 +241,6 @@ _HUGE_CODE = "\n".join(f"value_{i} = compute(value_{i - 1}) * {i}  # step {i}" f
 def test_every_hint_of_the_curriculum_fits_the_budget_and_hides_the_solution(
     exercise: Exercise,
 ) -> None:
-    current = {"id": exercise.id, "title": exercise.title, "prompt": exercise.prompt.strip()}
     for rung, hint in enumerate(exercise.hints.rungs, start=1):
         found = {
             "exercise_id": exercise.id,
@@ -251,15 +250,14 @@ def test_every_hint_of_the_curriculum_fits_the_budget_and_hides_the_solution(
             "level": hint.level,
             "hint": hint.text.strip(),
         }
-        writing = hint_writing(current, found, _HUGE_MESSAGE)
+        writing = hint_writing(found, _HUGE_MESSAGE)
         assert_safe(writing, exercise)
         assert writing.tail.startswith(f"Hint {rung} of {len(exercise.hints.rungs)} for ")
-        if hint.level == "partial":
-            assert hint.text.strip() in writing.tail
+        assert hint.text.strip() in writing.tail
 
 
-def test_oversized_code_and_messages_are_trimmed_under_the_budget() -> None:
-    current: dict[str, Any] = {"id": "x", "title": "T" * 300, "prompt": "P " * 2000}
+def test_oversized_input_is_trimmed_under_the_budget() -> None:
+    current: dict[str, Any] = {"id": "x", "title": "T" * 300}
     found = {
         "exception": "ValueError",
         "message": "m" * 2000,
@@ -270,7 +268,7 @@ def test_oversized_code_and_messages_are_trimmed_under_the_budget() -> None:
         "hint": "hint " * 300,
         "lessons": ["errors.a", "errors.b"],
     }
-    error = error_writing(current, found, _HUGE_CODE, _HUGE_MESSAGE)
+    error = error_writing(current, found, _HUGE_MESSAGE)
     assert len(error.instructions + error.prompt) <= PROMPT_BUDGET
     assert error.tail == "(ValueError on line 7. Read more: `errors.a`, `errors.b`.)"
     review = {
@@ -279,15 +277,25 @@ def test_oversized_code_and_messages_are_trimmed_under_the_budget() -> None:
         "praise": ["nice " * 300] * 5,
         "text": "Code quality: 41/100 (...)",
     }
-    written = review_writing(current, review, _HUGE_CODE, _HUGE_MESSAGE)
+    written = review_writing(current, review, _HUGE_MESSAGE)
     assert len(written.instructions + written.prompt) <= PROMPT_BUDGET
     assert written.tail == "Code review — Code quality: 41/100 (...)"
     assert "Quality score: 41/100" in written.prompt
 
 
-def test_trimmed_code_keeps_whole_lines_and_says_more_were_left_out() -> None:
-    code = trimmed_code(_HUGE_CODE)
-    assert code.startswith("value_0 = compute(value_-1) * 0")
-    assert code.endswith("# … (more lines)")
-    assert all(line in _HUGE_CODE for line in code.splitlines()[:-1])
-    assert trimmed_code("x = 1\n") == "x = 1"
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [
+        (f"why doesn't this work?\n```python\n{_HUGE_CODE}\n```", "why doesn't this work?"),
+        (_HUGE_CODE, None),
+        ("help", "help"),
+    ],
+)
+def test_code_the_learner_pasted_is_not_shown_to_the_model(message: str, said: str | None) -> None:
+    review = {"score": 90, "comments": [], "praise": [], "text": "Code quality: 90/100"}
+    prompt = review_writing(None, review, message).prompt
+    assert "compute(" not in prompt and "```" not in prompt
+    if said is None:
+        assert "Learner:" not in prompt
+    else:
+        assert f"Learner: {said}" in prompt
