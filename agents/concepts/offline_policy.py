@@ -21,7 +21,7 @@ from learnflow.llm.offline import Answer, CallTool, Transcript
 from learnflow.retrieval import LessonIndex, analyze
 
 OFFLINE_MARKER = (
-    "_Offline tutor (no AI model connected): this answer is built from the LearnFlow lessons._"
+    "_Offline tutor: this answer is built from the LearnFlow lessons, not written by an AI model._"
 )
 
 #: A lesson answers the question only if it covers this share of the question's content

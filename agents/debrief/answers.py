@@ -22,8 +22,10 @@ from debrief_agent.models import (
 from debrief_agent.reports import SessionFacts, trigger_words
 from learnflow.progress.mastery import LEVEL_CEILINGS, WEIGHTS, Level
 
-OFFLINE_MARKER = "_Offline tutor (no AI model connected): this is read from your stored progress._"
-OFFLINE_DEBRIEF = "_Offline debrief (no AI model connected), written from the stored record._"
+OFFLINE_MARKER = (
+    "_Offline tutor: this is read from your stored progress, not written by an AI model._"
+)
+OFFLINE_DEBRIEF = "_Offline debrief, written from the stored record (not by an AI model)._"
 
 _WORD = re.compile(r"[a-z]+")
 # words of module titles and topics too common to name a topic on their own

@@ -36,8 +36,8 @@ __all__ = ["OFFLINE_LABEL", "TutorPolicy", "asks_for_hint", "presses_for_solutio
 
 OFFLINE_LABEL = "[offline tutor]"
 _FOOTER = (
-    "(I'm LearnFlow's offline tutor: no AI model is configured, so I answer from the "
-    "curriculum, its hints and the code runner.)"
+    "(I'm LearnFlow's offline tutor: this answer comes from the curriculum, its hints and the "
+    "code runner, not from an AI model.)"
 )
 
 _SOLUTION_PRESSURE = re.compile(
