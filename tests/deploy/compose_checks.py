@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from tests.deploy import dockerfile_checks
 from tests.deploy.deploy_common import DAPR_HTTP_PORT, App
 
 PINNED_IMAGE = re.compile(r"^[^:@\s]+(:[0-9]+(\.[0-9]+)+[-\w.]*|@sha256:[0-9a-f]{64})$")
@@ -137,6 +139,57 @@ def _check_sidecar(
             problems.append(f"{where}: --config {config} is not a file in {DAPR_RESOURCES}")
     else:
         problems.append(f"{where}: --config must be a file under --resources-path")
+    return problems
+
+
+def _exposed_ports(dockerfile: Path) -> set[str]:
+    instructions = dockerfile_checks.parse(dockerfile.read_text(encoding="utf-8"))
+    final = dockerfile_checks.stages(instructions)[-1]
+    return {w.split("/")[0] for i in final if i.keyword == "EXPOSE" for w in i.args.split()}
+
+
+def check_http_endpoints(
+    compose: dict[str, Any], dapr_docs: list[dict[str, Any]], repo_root: Path
+) -> list[str]:
+    """Every HTTPEndpoint of compose/dapr/ is a service here, on a port its image exposes; an
+    opt-in one (it has `profiles`), hardened like the apps, on internal networks only, that
+    every agent's sidecar (in the agent's network namespace) shares a network with and
+    code-runner does not."""
+    problems: list[str] = []
+    services: dict[str, dict[str, Any]] = compose.get("services", {})
+    agents = [
+        name
+        for name, spec in services.items()
+        if (spec.get("build") or {}).get("dockerfile") == "agents/Dockerfile"
+    ]
+    if not agents:
+        problems.append("no service is built from agents/Dockerfile")
+    for doc in dapr_docs:
+        if doc.get("kind") != "HTTPEndpoint":
+            continue
+        url = urlsplit(doc["spec"]["baseUrl"])
+        host, where = url.hostname or "", f"HTTPEndpoint {doc['metadata']['name']}"
+        service = services.get(host)
+        if service is None:
+            problems.append(f"{where}: {url.geturl()} names no service {host!r}")
+            continue
+        dockerfile = repo_root / (service.get("build") or {}).get("dockerfile", "<none>")
+        if not dockerfile.is_file():
+            problems.append(f"{host}: build.dockerfile {dockerfile} does not exist")
+        elif str(url.port) not in _exposed_ports(dockerfile):
+            problems.append(f"{where}: port {url.port} is not one {dockerfile} exposes")
+        if not service.get("profiles"):
+            problems.append(f"{host}: must be opt-in (a profile), like the model it serves")
+        if service.get("read_only") is not True or "ALL" not in service.get("cap_drop", []):
+            problems.append(f"{host}: read_only and cap_drop ALL are required")
+        open_nets = [n for n in service.get("networks", []) if not _network_is_internal(compose, n)]
+        if open_nets or not service.get("networks"):
+            problems.append(f"{host} must join internal networks only, not {open_nets}")
+        for agent in agents:
+            if not shares_a_network(compose, agent, host):
+                problems.append(f"{agent}: its sidecar cannot reach {host} (no shared network)")
+        if "code-runner" in services and shares_a_network(compose, "code-runner", host):
+            problems.append(f"code-runner must not reach {host}")
     return problems
 
 

@@ -7,6 +7,7 @@ written for the fields we use.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ import kubernetes_validate
 import yaml
 from referencing import Registry, Resource
 
+from learnflow.mesh.stack import Stack
 from learnflow.mesh.topology import topology
 from learnflow.settings import Settings
 
@@ -37,6 +39,7 @@ CRD_SCHEMAS: dict[tuple[str, str], str] = {
     ("dapr.io/v2alpha1", "Subscription"): "dapr-subscription.json",
     ("configuration.konghq.com/v1", "KongPlugin"): "kong-plugin.json",
     ("configuration.konghq.com/v1", "KongConsumer"): "kong-consumer.json",
+    ("dapr.io/v1alpha1", "HTTPEndpoint"): "dapr-httpendpoint.json",
     ("keda.sh/v1alpha1", "ScaledObject"): "keda-scaledobject.json",
     ("keda.sh/v1alpha1", "TriggerAuthentication"): "keda-triggerauthentication.json",
 }
@@ -61,6 +64,15 @@ def apps() -> dict[str, App]:
         for a in topo.apps
         if not a.asgi.startswith("next:")
     }
+
+
+def local_model_settings(run_dir: Path) -> dict[str, str]:
+    """What `learnflow up` with LEARNFLOW_LLM=local tells each agent (learnflow.mesh.stack: the
+    model behind its own daprd), for a daprd on DAPR_HTTP_PORT: what an agent's container or
+    pod must be told to use the local model server. `run_dir`: any empty folder."""
+    stack = Stack(Settings(run_dir=run_dir, port_offset=0, llm="local"), lambda _: None)
+    spec = dataclasses.replace(stack.apps[0], dapr_http_port=DAPR_HTTP_PORT)
+    return stack.local_model_env(spec)
 
 
 def load_docs(path: Path) -> list[Doc]:

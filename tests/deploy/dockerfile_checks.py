@@ -127,6 +127,17 @@ def expand(instructions: list[Instruction], build_args: dict[str, str]) -> list[
     return result
 
 
+def arg_defaults(instructions: list[Instruction]) -> dict[str, str | None]:
+    """Every ARG's default as written (None: declared without one); a later ARG of the same
+    name wins."""
+    return {
+        name: default
+        for ins in instructions
+        if ins.keyword == "ARG"
+        for name, default in _assignments(ins.args)
+    }
+
+
 def declared_args(instructions: list[Instruction]) -> set[str]:
     return {
         name for ins in instructions if ins.keyword == "ARG" for name, _ in _assignments(ins.args)
@@ -142,7 +153,8 @@ def stage_env(stage: list[Instruction]) -> dict[str, str]:
     return env
 
 
-def _exec_form(args: str) -> list[str] | None:
+def exec_form(args: str) -> list[str] | None:
+    """An instruction's JSON-array (exec) form, or None for the shell form."""
     if args.startswith("["):
         try:
             loaded = json.loads(args)
@@ -210,8 +222,11 @@ def check_dockerfile(
     repo_root: Path,
     app: App | None = None,
     build_args: dict[str, str] | None = None,
+    health_path: str = "/healthz",
 ) -> list[str]:
-    """The rules, for the image these build arguments make (none: the ARG defaults)."""
+    """The rules, for the image these build arguments make (none: the ARG defaults).
+    `health_path`: what the HEALTHCHECK must probe (our apps' /healthz; a server we do not
+    write answers on its own route)."""
     text = path.read_text(encoding="utf-8")
     parsed = parse(text)
     instructions = expand(parsed, build_args or {})
@@ -252,8 +267,8 @@ def check_dockerfile(
     health = [i for i in final if i.keyword == "HEALTHCHECK"]
     if not health or health[-1].args.strip().upper() == "NONE":
         problems.append("the final stage has no HEALTHCHECK")
-    elif "/healthz" not in health[-1].args:
-        problems.append(f"line {health[-1].line}: HEALTHCHECK must probe /healthz")
+    elif health_path not in health[-1].args:
+        problems.append(f"line {health[-1].line}: HEALTHCHECK must probe {health_path}")
     if app is not None:
         problems += _check_app(final, app)
     return problems
@@ -262,7 +277,7 @@ def check_dockerfile(
 def _check_copy(
     ins: Instruction, repo_root: Path, rules: list[tuple[bool, re.Pattern[str]]]
 ) -> list[str]:
-    words = _exec_form(ins.args) or shlex.split(ins.args)
+    words = exec_form(ins.args) or shlex.split(ins.args)
     if any(w.startswith("--from") for w in words):
         return []
     sources = [w for w in words if not w.startswith("--")][:-1]
@@ -298,7 +313,7 @@ def _check_app(final: list[Instruction], app: App) -> list[str]:
     if health is not None and f":{app.port}/healthz" not in _probe(health.args, env):
         problems.append(f"HEALTHCHECK must probe port {app.port}")
     cmd = next((i for i in reversed(final) if i.keyword in {"CMD", "ENTRYPOINT"}), None)
-    argv = _exec_form(cmd.args) if cmd else None
+    argv = exec_form(cmd.args) if cmd else None
     if argv is None:
         problems.append("CMD must be in exec form (JSON array), so signals reach the server")
     else:
@@ -483,7 +498,7 @@ def check_copies_build_inputs(path: Path, pkg: Packaging) -> list[str]:
     for ins in parse(path.read_text(encoding="utf-8")):
         if ins.keyword != "COPY":
             continue
-        words = _exec_form(ins.args) or shlex.split(ins.args)
+        words = exec_form(ins.args) or shlex.split(ins.args)
         if any(w.startswith("--from") for w in words):
             continue
         copied |= {w.strip("/").rstrip("/") for w in words if not w.startswith("--")}

