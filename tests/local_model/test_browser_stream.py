@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import pytest
 
+from learnflow.mesh.model_server import SMOLLM2
 from tests.frontend.harness import Frontend, StoryRun, run_story
 
 pytestmark = pytest.mark.integration
 
 STORY = "model"
 STEPS = ("login", "stream", "model", "sources", "guards")
-MODEL_NAME = "smollm2-135m-instruct"  # what the stack's local model server is called
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def model_story(local_model_stack: Frontend, tmp_path_factory: pytest.TempPathFa
         STORY,
         results=tmp_path_factory.mktemp("e2e-results"),
         screenshots=tmp_path_factory.mktemp("e2e-shots"),
-        env={"E2E_EXPECT_MODEL": MODEL_NAME},
+        env={"E2E_EXPECT_MODEL": SMOLLM2.alias},  # the name the stack gives the agents' model
     )
 
 
