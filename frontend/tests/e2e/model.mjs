@@ -18,6 +18,8 @@ const QUESTION = "How do for loops work in Python?";
 const EXPECTED_MODEL = process.env.E2E_EXPECT_MODEL || "smollm2-135m-instruct";
 const ANSWER_TIMEOUT_MS = Number(process.env.E2E_ANSWER_TIMEOUT_MS || 180_000);
 const SAMPLE_EVERY_MS = 100;
+// triage's reply when the agent could not answer (agents/triage/degraded.py): no model wrote it
+const DEGRADED = /is unavailable right now/;
 
 /**
  * Starts sampling the answer being written, in the page (no round trip per sample): every
@@ -101,6 +103,7 @@ try {
     const seen = growing(samples);
     const shown = seen.map((s) => `${s.at} ms: ${s.text.length} chars`).join(", ");
     const text = (await answer.innerText()).replace(/\s+/g, " ");
+    expect(!DEGRADED.test(text), `the agent could not answer; triage's degraded reply came instead: ${text.slice(0, 300)}`);
     expect(
       seen.length >= 3,
       `only ${seen.length} growing text(s) were seen in ${samples.length} samples before the answer appeared ` +
@@ -122,8 +125,10 @@ try {
     return text;
   }, { needs: ["login"], page });
 
-  await story.step("sources", "the answer lists control-flow.for-loops as a source", async () => {
+  await story.step("sources", "the model's answer lists control-flow.for-loops as a source", async () => {
     expect(answer, "no finished answer to look at");
+    const text = (await answer.innerText()).replace(/\s+/g, " ");
+    expect(!DEGRADED.test(text), `not the model's answer but triage's degraded reply: ${text.slice(0, 200)}`);
     const sources = await answer.locator(".sources li").allInnerTexts();
     expect(sources.map((s) => s.trim()).includes("control-flow.for-loops"), `sources: ${sources.join(", ") || "none"}`);
     return `sources: ${sources.join(", ")}`;
