@@ -153,7 +153,7 @@ class _GarbageServer(http.server.ThreadingHTTPServer):
 
 
 class _Garbage(http.server.BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 - the http.server API
+    def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length)
         self.send_response(200)
