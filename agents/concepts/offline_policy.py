@@ -8,9 +8,9 @@ the worked example, the common mistake closest to the question, the sources, and
 question (the quiz question tied to the lesson, else one made from the lesson title).
 
 With a real model that only writes (`learnflow.llm.grounded`), `writing()` hands it the same
-lesson the draft answers from — the same opening and best-fitting paragraphs, trimmed, and the
-worked example — and keeps the draft's sources and check question as the tail; the "no lesson
-covers this" answers stay the draft.
+lesson the draft answers from — the same opening and best-fitting paragraphs, trimmed — to
+explain in a few sentences; the draft's worked example, sources and check question follow it
+verbatim (the tail). The "no lesson covers this" answers stay the draft.
 """
 
 from __future__ import annotations
@@ -54,15 +54,24 @@ _MISTAKE_CHARS = 900
 _CODE_FENCE = re.compile(r"^\s*```")
 _MISTAKE_START = re.compile(r"^\*\*\s*\d+[.)]")
 
-#: Retrieve-then-write (`writing`): the writer model's system prompt — a few concrete rules, as
-#: many as a 135M model follows — and how much of the lesson's explanation its material takes
-#: (a small model reads a short text much better than a long one).
-WRITING_INSTRUCTIONS = """\
-You are a friendly Python tutor. Answer the beginner's question using only the lesson below.
-Write about 120 words in short, simple sentences. Show one small code example from the lesson.
-Do not talk about any other topic."""
+#: Retrieve-then-write (`writing`), tuned by hand on SmolLM2-135M-Instruct: the model explains
+#: the lesson's text in a few sentences of prose; the worked example, the sources and the check
+#: question follow verbatim (the tail). Its own code was wrong in most tries (invented functions,
+#: made-up outputs), its prose mostly right for two or three sentences, then rambling: hence
+#: no code and a short answer. The rules sit at the end of the user message, where a model this
+#: small follows them best; "Question:"-style labels made it echo them and go on with new ones.
+WRITING_INSTRUCTIONS = (
+    "You are a friendly Python tutor. You explain things to beginners in simple words, using "
+    "only the lesson you are given."
+)
+WRITING_REQUEST = (
+    "Using only this lesson, explain to a beginner: {question}\n"
+    "Use 2 to 4 short sentences. Do not write code."
+)
+#: How much of the lesson's explanation the material takes: a small model reads a short text
+#: much better than a long one (and reads it faster).
 WRITING_EXPLANATION_CHARS = 1200
-WRITING_MAX_TOKENS = 320
+WRITING_MAX_TOKENS = 160
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,29 +144,28 @@ class ConceptsOfflinePolicy:
         return step
 
     def writing(self, transcript: Transcript, draft: Answer) -> Writing | None:
-        """A model's explanation of the lesson the draft answers from, with the draft's sources
-        and check question as its tail; `None` (the draft stands) when no lesson answers."""
+        """A model's explanation of the lesson the draft answers from (the same paragraphs,
+        trimmed), followed by the draft's worked example, sources and check question; `None`
+        (the draft stands) when no lesson answers."""
         step = self.decide(transcript)
         if not isinstance(step, FromLesson):
             return None
         lesson = step.lesson
         weights = self._question_weights(step.question)
-        parts = [
-            f"Lesson: {lesson['title']}",
-            self._explanation(lesson, weights, budget=WRITING_EXPLANATION_CHARS),
-        ]
+        explanation = self._explanation(lesson, weights, budget=WRITING_EXPLANATION_CHARS)
+        request = WRITING_REQUEST.format(question=step.question)
+        tail = [""]
         example = self._worked_example(str(lesson.get("worked_example", "")))
         if example:
-            parts.append(f"Example:\n\n{example}")
-        parts.append(f"Question: {step.question}")
-        tail = (
-            f"\n\n{sources_line(lesson, step.related)}"
-            f"\n\n**Check question:** {check_question(lesson)}"
-        )
+            tail.append(f"**Worked example**\n\n{example}")
+        tail += [
+            sources_line(lesson, step.related),
+            f"**Check question:** {check_question(lesson)}",
+        ]
         return Writing(
             instructions=WRITING_INSTRUCTIONS,
-            prompt="\n\n".join(part for part in parts if part.strip()),
-            tail=tail,
+            prompt=f"Lesson: {lesson['title']}\n\n{explanation}\n\n{request}",
+            tail="\n\n".join(tail),
             max_tokens=WRITING_MAX_TOKENS,
         )
 

@@ -172,7 +172,8 @@ async def test_a_written_answer_cites_the_lesson_retrieved_and_asks_its_check_qu
 
     answer = await explain(agent, "How do for loops work?")
 
-    assert answer.answer.startswith(WRITTEN + "\n\nSources: `control-flow.for-loops`")
+    assert answer.answer.startswith(WRITTEN + "\n\n**Worked example**\n\n")
+    assert "\n\nSources: `control-flow.for-loops`" in answer.answer
     assert answer.sources == ("control-flow.for-loops",)
     assert answer.follow_up is not None
     assert answer.follow_up.startswith("What does `list(range(2, 8, 2))` give?")
@@ -187,7 +188,7 @@ async def test_a_streamed_written_answer_is_the_text_streamed(index: LessonIndex
     )
     text = "".join([delta async for delta in run.text()])
     answer = answer_of(run.result)
-    assert text.startswith("A for loop runs its block once for each item.\n\nSources:")
+    assert text.startswith("A for loop runs its block once for each item.\n\n**Worked example**")
     assert answer.answer == text.strip()
     assert answer.sources == ("control-flow.for-loops",)
 

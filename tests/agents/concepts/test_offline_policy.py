@@ -16,6 +16,7 @@ from concepts_agent.agent import (
 from concepts_agent.offline_policy import (
     OFFLINE_MARKER,
     WRITING_INSTRUCTIONS,
+    WRITING_REQUEST,
     ConceptsOfflinePolicy,
     check_question,
     split_blocks,
@@ -197,23 +198,32 @@ def test_the_writer_gets_the_lesson_the_draft_answers_from(index: LessonIndex) -
     # the draft's selection: the opening paragraph and the one that fits the question
     assert "runs the same block of code **once for each item**" in writing.prompt
     assert "produces numbers to loop over" in writing.prompt
-    assert "total += price" in writing.prompt  # the worked example
-    assert "Resetting the accumulator" not in writing.prompt  # no common mistakes: one topic
-    assert writing.prompt.endswith("Question: how does range work in a for loop")
+    # one topic: no worked example (it follows verbatim) and no common mistakes
+    assert "total += price" not in writing.prompt
+    assert "Resetting the accumulator" not in writing.prompt
+    assert writing.prompt.endswith(
+        WRITING_REQUEST.format(question="how does range work in a for loop")
+    )
     assert OFFLINE_MARKER not in writing.prompt
 
 
-def test_the_writings_tail_is_the_drafts_sources_and_check_question(index: LessonIndex) -> None:
+def test_the_writings_tail_is_the_drafts_example_sources_and_check_question(
+    index: LessonIndex,
+) -> None:
     writing, draft = writing_for(index, "How do for loops work?")
     assert writing is not None
-    assert writing.tail.startswith("\n\nSources: `control-flow.for-loops` (For loops)")
-    assert draft.endswith(writing.tail)  # the very lines the offline answer ends with
-    assert "**Check question:** What does `list(range(2, 8, 2))` give?" in writing.tail
+    example, rest = writing.tail.split("\n\nSources: ", 1)
+    assert example.startswith("\n\n**Worked example**\n\nAdding up a basket of prices:")
+    assert "total += price" in example and "Total: 8.0" in example
+    assert example.strip() in draft
+    assert draft.endswith("\n\nSources: " + rest)  # the very lines the offline answer ends with
+    assert rest.startswith("`control-flow.for-loops` (For loops)")
+    assert "**Check question:** What does `list(range(2, 8, 2))` give?" in rest
 
 
 def test_the_writers_material_keeps_to_its_budget(index: LessonIndex) -> None:
     writing, _ = writing_for(index, "How do for loops work?")
-    assert writing is not None and len(writing.prompt) < 1200 + 600
+    assert writing is not None and len(writing.prompt) < 1200 + 300
 
 
 @pytest.mark.parametrize("question", ["   ", "sourdough bread oven loop", "quantum chromodynamics"])
