@@ -13,7 +13,9 @@ take too long, stall mid-answer, write nothing or loop on one word. None of thos
 learner as an error: every wait on the writer is bounded (`answer_timeout_s` for the whole
 answer, `stall_s` between two tokens once it has started), and a failure gives the offline
 draft with one line saying why — or, once part of a streamed answer has been shown, a notice and
-the draft after it, so the final output is always exactly the text that was streamed.
+the draft after it, so the final output is always exactly the text that was streamed. A written
+answer cut off by `max_tokens` is closed (`closing`) before the tail, so an open code block does
+not swallow the sources.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ from openai.types.responses import (
 from learnflow.llm.offline import Answer, CallTool, OfflineModel, OfflinePolicy, read_transcript
 from learnflow.llm.writing import Writing, WritingPolicy
 
-__all__ = ["GroundedModel", "unusable"]
+__all__ = ["GroundedModel", "closing", "unusable"]
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +91,18 @@ def unusable(text: str) -> str | None:
         if 2 * count > len(words):
             return "one word repeated"
     return None
+
+
+def closing(text: str) -> str:
+    """What follows a written answer before its tail: a closing code fence when the model
+    stopped inside a code block (at `max_tokens`: the tail would render as code), or " …" when
+    it stopped mid-sentence; else nothing."""
+    fences = sum(1 for line in text.splitlines() if line.lstrip().startswith("```"))
+    if fences % 2:
+        return "\n```"
+    if text[-1:].isalnum() or text[-1:] in ",;(":
+        return " …"
+    return ""
 
 
 class _Failed(Exception):
@@ -296,7 +310,7 @@ class GroundedModel(Model):
         except _Failed as failed:
             _warn(failed, started)
             return self.offline.respond(Answer(f"{failed.note}\n\n{step.text}"))
-        answer = self.offline.respond(Answer(text + writing.tail))
+        answer = self.offline.respond(Answer(text + closing(text) + writing.tail))
         return ModelResponse(output=answer.output, usage=response.usage, response_id=None)
 
     async def _written(self, writing: Writing, tracing: ModelTracing) -> ModelResponse:
@@ -400,15 +414,16 @@ class GroundedModel(Model):
             if why is not None:
                 failed = _Failed(why, NOTE_UNUSABLE, UNUSABLE_AFTER)
         if failed is None:
-            if writing.tail:
-                yield message.delta(writing.tail)
+            ending = closing(message.text) + writing.tail
+            if ending:
+                yield message.delta(ending)
         else:
             _warn(failed, started)
             if not message.started:
                 async for event in self.offline.stream(Answer(f"{failed.note}\n\n{draft.text}")):
                     yield event
                 return
-            yield message.delta(failed.notice + draft.text)
+            yield message.delta(closing(message.text) + failed.notice + draft.text)
         for event in message.finish(completed):
             yield event
 

@@ -24,6 +24,7 @@ from learnflow.llm.grounded import (
     STOPPED_MID_ANSWER,
     UNUSABLE_AFTER,
     GroundedModel,
+    closing,
     unusable,
 )
 from learnflow.llm.offline import Answer, CallTool, Transcript
@@ -234,7 +235,7 @@ async def test_a_stream_stopping_mid_answer_ends_with_the_notice_and_the_draft(
     with anyio.fail_after(BOUND_S):
         deltas, final = await streamed(agent_on(writer, stall_s=0.2))
     assert deltas[:2] == ["A for", " loop"]
-    assert final == "".join(deltas) == "A for loop" + STOPPED_MID_ANSWER + DRAFT
+    assert final == "".join(deltas) == "A for loop …" + STOPPED_MID_ANSWER + DRAFT
     assert writer.closed.is_set()
 
 
@@ -242,7 +243,7 @@ async def test_the_answer_timeout_bounds_a_stream_that_keeps_going_slowly() -> N
     writer = ScriptedWriter("A for", " loop", then="hang")
     with anyio.fail_after(BOUND_S):
         deltas, final = await streamed(agent_on(writer, answer_timeout_s=0.2))
-    assert final == "".join(deltas) == "A for loop" + STOPPED_MID_ANSWER + DRAFT
+    assert final == "".join(deltas) == "A for loop …" + STOPPED_MID_ANSWER + DRAFT
 
 
 async def test_a_streamed_loop_is_followed_by_the_draft() -> None:
@@ -260,6 +261,37 @@ async def test_a_learner_who_leaves_closes_the_writers_stream() -> None:
         assert await anext(text) == "A for"
         await text.aclose()  # type: ignore[attr-defined]
         await writer.closed.wait()
+
+
+async def test_an_answer_cut_inside_a_code_block_is_closed_before_the_tail() -> None:
+    cut = "Like this:\n\n```python\nfor x in items:"
+    result = await Runner.run(agent_on(ScriptedWriter(cut)), QUESTION)
+    assert result.final_output == cut + "\n```" + TAIL
+    deltas, final = await streamed(agent_on(ScriptedWriter("Like this:\n\n", "```python\nfor")))
+    assert final == "".join(deltas) == "Like this:\n\n```python\nfor\n```" + TAIL
+
+
+async def test_a_stream_broken_inside_a_code_block_closes_it_before_the_notice() -> None:
+    writer = ScriptedWriter("Like this:\n\n", "```python\nfor", then=httpx.ReadError("reset"))
+    deltas, final = await streamed(agent_on(writer))
+    assert (
+        final == "".join(deltas) == "Like this:\n\n```python\nfor\n```" + STOPPED_MID_ANSWER + DRAFT
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "after"),
+    [
+        ("A loop repeats.", ""),
+        ("A loop repeats its block for each", " …"),
+        ("Use `range(3)`", ""),
+        ("```python\nx = 1\n```", ""),
+        ("Like this:\n```python\nx = 1", "\n```"),
+        ("Like this:\n  ```\nx = 1\n  ```\nand\n```\ny", "\n```"),
+    ],
+)
+def test_closing(text: str, after: str) -> None:
+    assert closing(text) == after
 
 
 # --- the unusable rule -------------------------------------------------------------------------
