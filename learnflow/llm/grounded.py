@@ -15,7 +15,8 @@ answer, `stall_s` between two tokens once it has started), and a failure gives t
 draft with one line saying why — or, once part of a streamed answer has been shown, a notice and
 the draft after it, so the final output is always exactly the text that was streamed. A written
 answer cut off by `max_tokens` is closed (`closing`) before the tail, so an open code block does
-not swallow the sources.
+not swallow the sources; one that starts repeating a sentence is stopped there
+(`repeated_sentence`: a whole answer before the repetition, a stream right after it).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import re
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -50,7 +52,7 @@ from openai.types.responses import (
 from learnflow.llm.offline import Answer, CallTool, OfflineModel, OfflinePolicy, read_transcript
 from learnflow.llm.writing import Writing, WritingPolicy
 
-__all__ = ["GroundedModel", "closing", "unusable"]
+__all__ = ["GroundedModel", "closing", "repeated_sentence", "unusable"]
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +92,32 @@ def unusable(text: str) -> str | None:
         _, count = Counter(words).most_common(1)[0]
         if 2 * count > len(words):
             return "one word repeated"
+    return None
+
+
+#: `repeated_sentence`: a sentence this long said a second time is a loop, not emphasis.
+LOOP_SENTENCE_CHARS = 24
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def repeated_sentence(text: str) -> int | None:
+    """Where the first complete sentence that repeats an earlier one starts, else `None`.
+
+    Small models loop by sentences more than by words ("Think of it as a big box..." twice):
+    the written answer stops there. Only sentences of `LOOP_SENTENCE_CHARS` characters or more
+    count, and code lines (inside fences) never do.
+    """
+    seen: set[str] = set()
+    in_code = False
+    start = 0
+    for boundary in _SENTENCE_END.finditer(text):
+        sentence, at, start = text[start : boundary.start()].strip(), start, boundary.end()
+        if sentence.startswith("```"):
+            in_code = not in_code
+        elif not in_code and len(sentence) >= LOOP_SENTENCE_CHARS:
+            if sentence in seen:
+                return at
+            seen.add(sentence)
     return None
 
 
@@ -304,6 +332,9 @@ class GroundedModel(Model):
         try:
             response = await self._written(writing, tracing)
             text = _text_of(response).strip()
+            loop = repeated_sentence(text)
+            if loop is not None:
+                text = text[:loop].rstrip()
             why = unusable(text)
             if why is not None:
                 raise _Failed(why, NOTE_UNUSABLE, UNUSABLE_AFTER)
@@ -407,6 +438,8 @@ class GroundedModel(Model):
                     for framing in message.start():
                         yield framing
                 yield message.delta(shown, like=event)
+                if repeated_sentence(message.text + held) is not None:
+                    break  # a loop: what is shown stays, the writer is stopped
         finally:
             await self._close(stream)
         if failed is None:

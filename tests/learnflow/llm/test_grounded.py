@@ -25,6 +25,7 @@ from learnflow.llm.grounded import (
     UNUSABLE_AFTER,
     GroundedModel,
     closing,
+    repeated_sentence,
     unusable,
 )
 from learnflow.llm.offline import Answer, CallTool, Transcript
@@ -277,6 +278,44 @@ async def test_a_stream_broken_inside_a_code_block_closes_it_before_the_notice()
     assert (
         final == "".join(deltas) == "Like this:\n\n```python\nfor\n```" + STOPPED_MID_ANSWER + DRAFT
     )
+
+
+LOOPING = (
+    "A loop repeats a block of code. ",
+    "It runs once for each item. ",
+    "A loop repeats a block of code. ",
+    "Never shown.",
+)
+
+
+async def test_a_looping_answer_stops_before_the_repetition() -> None:
+    result = await Runner.run(agent_on(ScriptedWriter(*LOOPING)), QUESTION)
+    assert (
+        result.final_output == "A loop repeats a block of code. It runs once for each item." + TAIL
+    )
+
+
+async def test_a_looping_stream_stops_after_the_repetition() -> None:
+    writer = ScriptedWriter(*LOOPING, then="hang")  # it would go on; the loop stops it at once
+    with anyio.fail_after(BOUND_S):
+        deltas, final = await streamed(agent_on(writer))
+    assert final == "".join(deltas)
+    assert final == "".join(LOOPING[:3]).rstrip() + TAIL
+    assert writer.closed.is_set()
+
+
+@pytest.mark.parametrize(
+    ("text", "at"),
+    [
+        ("A loop repeats a block of code. A loop repeats a block of code. ", 32),
+        ("A loop repeats a block of code.\nA loop repeats a block of code.\n", 32),
+        ("A loop repeats a block of code. A loop repeats a block of code", None),  # unfinished
+        ("Yes, it is. Yes, it is. ", None),  # short: emphasis, not a loop
+        ("```python\nprint('a value that repeats')\nprint('a value that repeats')\n```\n", None),
+    ],
+)
+def test_repeated_sentence(text: str, at: int | None) -> None:
+    assert repeated_sentence(text) == at
 
 
 @pytest.mark.parametrize(
