@@ -15,8 +15,8 @@ answer, `stall_s` between two tokens once it has started), and a failure gives t
 draft with one line saying why — or, once part of a streamed answer has been shown, a notice and
 the draft after it, so the final output is always exactly the text that was streamed. A written
 answer cut off by `max_tokens` is closed (`closing`) before the tail, so an open code block does
-not swallow the sources; one that starts repeating a sentence is stopped there
-(`repeated_sentence`: a whole answer before the repetition, a stream right after it).
+not swallow the sources; one that starts repeating a sentence, or saying its request back, is
+stopped there (`repeated_sentence`: a whole answer before it, a stream right after it).
 """
 
 from __future__ import annotations
@@ -100,14 +100,16 @@ LOOP_SENTENCE_CHARS = 24
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
-def repeated_sentence(text: str) -> int | None:
-    """Where the first complete sentence that repeats an earlier one starts, else `None`.
+def repeated_sentence(text: str, said: frozenset[str] = frozenset()) -> int | None:
+    """Where the first complete sentence that repeats an earlier one, or one of `said`, starts;
+    else `None`.
 
-    Small models loop by sentences more than by words ("Think of it as a big box..." twice):
-    the written answer stops there. Only sentences of `LOOP_SENTENCE_CHARS` characters or more
-    count, and code lines (inside fences) never do.
+    Small models loop by sentences more than by words ("Think of it as a big box..." twice), and
+    echo their request back ("Use 2 to 4 short sentences."): the written answer stops there.
+    Only sentences of `LOOP_SENTENCE_CHARS` characters or more count, and code lines (inside
+    fences) never do.
     """
-    seen: set[str] = set()
+    seen = set(said)
     in_code = False
     start = 0
     for boundary in _SENTENCE_END.finditer(text):
@@ -119,6 +121,18 @@ def repeated_sentence(text: str) -> int | None:
                 return at
             seen.add(sentence)
     return None
+
+
+def requested(writing: Writing) -> frozenset[str]:
+    """The sentences a writer must not say back: its instructions and the request that ends its
+    prompt (the last paragraph)."""
+    request = writing.prompt.rsplit("\n\n", 1)[-1]
+    return frozenset(
+        sentence.strip()
+        for text in (writing.instructions, request)
+        for sentence in _SENTENCE_END.split(text)
+        if len(sentence.strip()) >= LOOP_SENTENCE_CHARS
+    )
 
 
 def closing(text: str) -> str:
@@ -332,7 +346,7 @@ class GroundedModel(Model):
         try:
             response = await self._written(writing, tracing)
             text = _text_of(response).strip()
-            loop = repeated_sentence(text)
+            loop = repeated_sentence(text, requested(writing))
             if loop is not None:
                 text = text[:loop].rstrip()
             why = unusable(text)
@@ -410,6 +424,7 @@ class GroundedModel(Model):
             prompt=None,
         )
         message = _Message()
+        said = requested(writing)
         held = ""  # whitespace not shown yet: shown only if more text follows
         completed: Response | None = None
         failed: _Failed | None = None
@@ -438,8 +453,8 @@ class GroundedModel(Model):
                     for framing in message.start():
                         yield framing
                 yield message.delta(shown, like=event)
-                if repeated_sentence(message.text + held) is not None:
-                    break  # a loop: what is shown stays, the writer is stopped
+                if repeated_sentence(message.text + held, said) is not None:
+                    break  # a loop or an echo: what is shown stays, the writer is stopped
         finally:
             await self._close(stream)
         if failed is None:

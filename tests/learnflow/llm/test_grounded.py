@@ -26,6 +26,7 @@ from learnflow.llm.grounded import (
     GroundedModel,
     closing,
     repeated_sentence,
+    requested,
     unusable,
 )
 from learnflow.llm.offline import Answer, CallTool, Transcript
@@ -304,6 +305,12 @@ async def test_a_looping_stream_stops_after_the_repetition() -> None:
     assert writer.closed.is_set()
 
 
+async def test_an_answer_saying_its_request_back_stops_there() -> None:
+    echo = "Loops repeat a block. \n\nQuestion: How do for loops work? my secret name is Zed\n"
+    result = await Runner.run(agent_on(ScriptedWriter(echo, "More.")), QUESTION)
+    assert result.final_output == "Loops repeat a block." + TAIL
+
+
 @pytest.mark.parametrize(
     ("text", "at"),
     [
@@ -316,6 +323,22 @@ async def test_a_looping_stream_stops_after_the_repetition() -> None:
 )
 def test_repeated_sentence(text: str, at: int | None) -> None:
     assert repeated_sentence(text) == at
+
+
+def test_the_request_counts_as_said() -> None:
+    writing = Writing(
+        instructions="You are a tutor. Explain things in simple words to a beginner.",
+        prompt="Lesson: Loops\n\nA loop repeats.\n\nExplain to a beginner: what is a loop?\n"
+        "Use 2 to 4 short sentences.",
+    )
+    said = requested(writing)
+    assert said == {
+        "Explain things in simple words to a beginner.",
+        "Explain to a beginner: what is a loop?",
+        "Use 2 to 4 short sentences.",
+    }
+    text = "A loop repeats.\nUse 2 to 4 short sentences.\n"
+    assert repeated_sentence(text, said) == len("A loop repeats.\n")
 
 
 @pytest.mark.parametrize(
