@@ -5,6 +5,7 @@ from __future__ import annotations
 from agents import Model, OpenAIChatCompletionsModel, set_tracing_disabled
 from openai import AsyncOpenAI
 
+from learnflow.errors import ConfigurationError
 from learnflow.llm.grounded import GroundedModel
 from learnflow.llm.offline import OfflineModel, OfflinePolicy
 from learnflow.settings import Settings
@@ -39,13 +40,25 @@ def build_model(offline_policy: OfflinePolicy, settings: Settings) -> Model:
 
 
 def openai_client(settings: Settings, *, max_retries: int) -> AsyncOpenAI:
-    """The client for the configured endpoint: the one place it is built."""
+    """The client for the configured endpoint: the one place it is built.
+
+    With `llm_through_sidecar` the base URL is the app's own daprd (the HTTPEndpoint `llm`,
+    under the Resiliency policy), which accepts only requests carrying its API token."""
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
+    headers: dict[str, str] = {}
+    if settings.llm_through_sidecar:
+        if settings.dapr_api_token is None:
+            raise ConfigurationError(
+                "LEARNFLOW_LLM_THROUGH_SIDECAR is set but the app has no DAPR_API_TOKEN: the "
+                "sidecar would refuse every model call"
+            )
+        headers["dapr-api-token"] = settings.dapr_api_token.get_secret_value()
     return AsyncOpenAI(
         base_url=settings.llm_base_url,
         api_key=key,
         max_retries=max_retries,
         timeout=settings.invoke_timeout_s,
+        default_headers=headers or None,
     )
 
 
