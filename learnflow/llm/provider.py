@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from agents import Model, OpenAIChatCompletionsModel, set_tracing_disabled
-from openai import AsyncOpenAI
+from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 
 from learnflow.errors import ConfigurationError
 from learnflow.llm.grounded import GroundedModel
 from learnflow.llm.offline import OfflineModel, OfflinePolicy
+from learnflow.llm.whole_streams import WholeStreams
 from learnflow.settings import Settings
 
 
@@ -59,6 +60,8 @@ def openai_client(settings: Settings, *, max_retries: int) -> AsyncOpenAI:
         max_retries=max_retries,
         timeout=settings.invoke_timeout_s,
         default_headers=headers or None,
+        # a streamed answer cut before `[DONE]` (the server died) is an error, not an answer
+        http_client=DefaultAsyncHttpxClient(transport=WholeStreams()),
     )
 
 

@@ -81,6 +81,12 @@ def _model_server_held(mesh: Mesh) -> Iterator[None]:
             os.kill(record.pid, signal.SIGCONT)  # a hung drill's server, if it failed midway
 
 
+@pytest.fixture(autouse=True)
+def _model_server_running(local_mesh: Mesh) -> None:
+    """Each drill starts with the model server up (the one before may have failed midway)."""
+    eventually_sync(lambda: _model_server_up(local_mesh), timeout_s=120, what="the model server up")
+
+
 async def _model_answers_again(http: httpx.AsyncClient, mesh: Mesh) -> None:
     """After a drill: the watchdog has the server back, and the next answer is the model's."""
     eventually_sync(lambda: _model_server_up(mesh), timeout_s=120, what="the model server back")
