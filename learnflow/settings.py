@@ -6,10 +6,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+#: An agent's own work around a written answer (retrieval, guardrail) and the hop back to triage.
+ANSWER_MARGIN_S = 5.0
 
 
 class Settings(BaseSettings):
@@ -100,10 +104,11 @@ class Settings(BaseSettings):
         "(learnflow.llm.grounded) — for small local models that cannot drive tools.",
     )
     llm_answer_timeout_s: float = Field(
-        default=30,
+        default=20,
         gt=0,
         description="Retrieve-then-write: the model's written answer must be complete within "
-        "this; else the offline answer.",
+        "this; else the offline answer. Below invoke_timeout_s with room for the retrieval, or "
+        "the caller (triage) would give up on the agent before the agent gives up on the model.",
     )
     llm_stall_s: float = Field(
         default=10,
@@ -225,6 +230,18 @@ class Settings(BaseSettings):
     @property
     def dapr_http_endpoint(self) -> str:
         return f"http://127.0.0.1:{self.dapr_http_port}"
+
+    @model_validator(mode="after")
+    def _model_answers_before_the_caller_gives_up(self) -> Settings:
+        grounded = self.llm_base_url and not self.llm_tool_calls
+        if grounded and self.llm_answer_timeout_s > self.invoke_timeout_s - ANSWER_MARGIN_S:
+            raise ValueError(
+                f"LEARNFLOW_LLM_ANSWER_TIMEOUT_S ({self.llm_answer_timeout_s:g}) must be at least "
+                f"{ANSWER_MARGIN_S:g} s below LEARNFLOW_INVOKE_TIMEOUT_S "
+                f"({self.invoke_timeout_s:g}): triage would give up on the agent before the "
+                "agent gives up on the model and answers offline"
+            )
+        return self
 
     @property
     def uses_offline_model(self) -> bool:

@@ -26,7 +26,7 @@ RUN_DIR = os.environ.get("LEARNFLOW_TEST_LLM_RUN_DIR", "test-local-model")
 #: Short enough that the failure drills finish quickly, long enough for a whole answer of the
 #: 135M model on 2 busy cores (~3-8 s measured).
 LOCAL_MODEL_SETTINGS = {
-    "LEARNFLOW_LLM_ANSWER_TIMEOUT_S": "40",
+    "LEARNFLOW_LLM_ANSWER_TIMEOUT_S": "20",
     "LEARNFLOW_LLM_STALL_S": "10",
 }
 

@@ -54,3 +54,15 @@ def test_through_the_sidecar_without_a_token_is_a_clear_configuration_error() ->
     settings = Settings(llm_base_url="http://x/v1", llm_through_sidecar=True, dapr_api_token=None)
     with pytest.raises(ConfigurationError, match="DAPR_API_TOKEN"):
         openai_client(settings, max_retries=0)
+
+
+def test_a_written_answer_must_end_before_the_caller_gives_up_on_the_agent() -> None:
+    with pytest.raises(ValueError, match="LEARNFLOW_LLM_ANSWER_TIMEOUT_S"):
+        Settings(
+            llm_base_url="http://x/v1",
+            llm_tool_calls=False,
+            llm_answer_timeout_s=30,
+            invoke_timeout_s=30,
+        )
+    # a tool-calling model's turn is bounded by the invoke timeout alone
+    Settings(llm_base_url="http://x/v1", llm_answer_timeout_s=30, invoke_timeout_s=30)
