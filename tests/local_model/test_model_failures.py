@@ -88,12 +88,19 @@ def _model_server_running(local_mesh: Mesh) -> None:
 
 
 async def _model_answers_again(http: httpx.AsyncClient, mesh: Mesh) -> None:
-    """After a drill: the watchdog has the server back, and the next answer is the model's."""
+    """After a drill: the watchdog has the server back, and the model writes answers again.
+
+    Asked until it does (a few tries at most): the first answers after a restart may still time
+    out on a busy machine, and then say so — that is the fallback working, not the model back."""
     eventually_sync(lambda: _model_server_up(mesh), timeout_s=120, what="the model server back")
-    reply = await _chat(http, mesh, CONCEPT_QUESTION)
-    assert reply["model"] != "offline"
-    assert not SAID_THE_MODEL_FAILED.search(reply["reply"]), reply["reply"]
-    assert LESSON in reply["sources"]
+    replies: list[str] = []
+    for _ in range(4):
+        reply = await _chat(http, mesh, CONCEPT_QUESTION)
+        assert LESSON in reply["sources"]
+        if not SAID_THE_MODEL_FAILED.search(reply["reply"]):
+            return
+        replies.append(reply["reply"].splitlines()[0])
+    raise AssertionError(f"the model never answered again after the drill: {replies}")
 
 
 async def test_a_model_killed_mid_answer_ends_the_chat_with_the_offline_answer(
