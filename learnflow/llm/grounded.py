@@ -17,6 +17,14 @@ the draft after it, so the final output is always exactly the text that was stre
 answer cut off by `max_tokens` is closed (`closing`) before the tail, so an open code block does
 not swallow the sources; one that starts repeating a sentence, or saying its request back, is
 stopped there (`repeated_sentence`: a whole answer before it, a stream right after it).
+
+Who wrote the answer is marked on it, because the learner is told (`learnflow.llm.authorship`):
+the final response of an answer the writer wrote — its text, cut or closed, plus the tail — has
+a `response_id` starting with `WRITTEN_ID_PREFIX` (`model_wrote`); drafts, fallbacks and an
+answer broken mid-stream (its notice and the draft after it) have none. The mark is the
+response's id, not the message's, because a streamed message's id is sent with its first token,
+before the answer's fate is known; the SDK keeps the id of the `response.completed` event's
+response in `RunResult.raw_responses`, as it keeps a whole answer's `ModelResponse`.
 """
 
 from __future__ import annotations
@@ -52,7 +60,14 @@ from openai.types.responses import (
 from learnflow.llm.offline import Answer, CallTool, OfflineModel, OfflinePolicy, read_transcript
 from learnflow.llm.writing import Writing, WritingPolicy
 
-__all__ = ["GroundedModel", "closing", "repeated_sentence", "unusable"]
+__all__ = [
+    "WRITTEN_ID_PREFIX",
+    "GroundedModel",
+    "closing",
+    "model_wrote",
+    "repeated_sentence",
+    "unusable",
+]
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +88,20 @@ UNUSABLE_AFTER = (
 #: `unusable`: from this many words on, one word making up more than half of them is a loop.
 REPEAT_MIN_WORDS = 8
 
+#: The start of the `response_id` of an answer the writer model wrote (`model_wrote`).
+WRITTEN_ID_PREFIX = "resp_grounded_written_"
+
 _ids = itertools.count(1)
+
+
+def model_wrote(response: ModelResponse) -> bool:
+    """Whether `response` is a `GroundedModel` answer the writer model wrote (module docstring):
+    false for a draft, a fallback, a tool call, and any other model's response."""
+    return (response.response_id or "").startswith(WRITTEN_ID_PREFIX)
+
+
+def _response_id(*, written: bool) -> str:
+    return f"{WRITTEN_ID_PREFIX if written else 'resp_grounded_'}{next(_ids)}"
 
 
 def unusable(text: str) -> str | None:
@@ -223,10 +251,13 @@ class _Message:
             return like.model_copy(update=fields)
         return ResponseTextDeltaEvent(type="response.output_text.delta", logprobs=[], **fields)
 
-    def finish(self, completed: Response | None) -> Iterator[TResponseStreamEvent]:
+    def finish(
+        self, completed: Response | None, *, written: bool
+    ) -> Iterator[TResponseStreamEvent]:
         """The closing events; the completed response (the writer's, for its usage and model
         name, when it sent one) holds this message and nothing else, so the run's final output
-        is exactly the streamed text."""
+        is exactly the streamed text. Its id is ours, marked when the writer `written` it all
+        (`model_wrote`)."""
         part = ResponseOutputText(type="output_text", text=self.text, annotations=[])
         item = self._item("completed", [part])
         yield ResponseTextDoneEvent(
@@ -254,7 +285,7 @@ class _Message:
         )
         if completed is None:
             completed = Response(
-                id=f"resp_grounded_{next(_ids)}",
+                id="",
                 created_at=time.time(),
                 model=GROUNDED_MODEL_NAME,
                 object="response",
@@ -266,7 +297,13 @@ class _Message:
             )
         yield ResponseCompletedEvent(
             type="response.completed",
-            response=completed.model_copy(update={"output": [item], "status": "completed"}),
+            response=completed.model_copy(
+                update={
+                    "id": _response_id(written=written),
+                    "output": [item],
+                    "status": "completed",
+                }
+            ),
             sequence_number=next(self._numbers),
         )
 
@@ -356,7 +393,9 @@ class GroundedModel(Model):
             _warn(failed, started)
             return self.offline.respond(Answer(f"{failed.note}\n\n{step.text}"))
         answer = self.offline.respond(Answer(text + closing(text) + writing.tail))
-        return ModelResponse(output=answer.output, usage=response.usage, response_id=None)
+        return ModelResponse(
+            output=answer.output, usage=response.usage, response_id=_response_id(written=True)
+        )
 
     async def _written(self, writing: Writing, tracing: ModelTracing) -> ModelResponse:
         input, settings = self._writer_input(writing)
@@ -472,7 +511,7 @@ class GroundedModel(Model):
                     yield event
                 return
             yield message.delta(closing(message.text) + failed.notice + draft.text)
-        for event in message.finish(completed):
+        for event in message.finish(completed, written=failed is None):
             yield event
 
     async def _next(
