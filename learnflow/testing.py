@@ -263,7 +263,16 @@ def scripted_model(*steps: ScriptedStep) -> OfflineModel:
 SCRIPTED_MODEL = "scripted-llm"
 
 
-def on_a_model(settings: Settings, name: str = SCRIPTED_MODEL) -> Settings:
+def on_a_model(
+    settings: Settings, name: str = SCRIPTED_MODEL, *, tool_calls: bool = True
+) -> Settings:
     """`settings` with an OpenAI-compatible endpoint configured whose model is `name` (nothing
-    is ever sent to it: a test scripts the model the agent runs on)."""
-    return settings.model_copy(update={"llm_base_url": "http://llm.invalid/v1", "llm_model": name})
+    is ever sent to it: a test scripts the model the agent runs on). `tool_calls` false: the
+    model only writes answers (retrieve-then-write, a `GroundedModel` on a scripted writer)."""
+    return settings.model_copy(
+        update={
+            "llm_base_url": "http://llm.invalid/v1",
+            "llm_model": name,
+            "llm_tool_calls": tool_calls,
+        }
+    )

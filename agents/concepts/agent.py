@@ -4,7 +4,8 @@ One OpenAI Agents SDK `Agent` with two tools over the lesson index — `search_l
 `read_lesson(lesson_id)`, both returning JSON text — and a model from `build_model`: the
 configured OpenAI-compatible endpoint, or the built-in offline model driven by
 `ConceptsOfflinePolicy`. `explain()` runs it and returns the answer with its sources (the lesson
-ids it cites on its `Sources:` line that this run actually retrieved) and its check question.
+ids it cites on its `Sources:` line that this run actually retrieved), its check question and who
+wrote it (`learnflow.llm.authorship.written_by`: the model, or LearnFlow's offline tutor).
 The service routes, the `learnflow explain` command and the evaluation all call `explain()`.
 """
 
@@ -28,6 +29,7 @@ from agents.result import RunResultBase
 
 from concepts_agent.offline_policy import ConceptsOfflinePolicy
 from learnflow.errors import InvalidInput, NotFound
+from learnflow.llm.authorship import OFFLINE, written_by
 from learnflow.llm.offline import OfflineModel
 from learnflow.llm.provider import chosen_model
 from learnflow.llm.running import StreamedRun, run_agent
@@ -74,11 +76,13 @@ _CHECK_LINE = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class ConceptAnswer:
-    """What `explain()` returns: the answer text, its lesson ids and its check question."""
+    """What `explain()` returns: the answer text, its lesson ids, its check question, and who
+    wrote the text (`SpecialistReply.model`: "offline" or the model's name)."""
 
     answer: str
     sources: tuple[str, ...]
     follow_up: str | None
+    model: str = OFFLINE
 
 
 # --- tools -------------------------------------------------------------------------------------
@@ -207,29 +211,40 @@ def agent_input(question: str, code: str | None = None) -> str:
 
 
 async def explain(
-    agent: Agent[None], question: str, *, code: str | None = None, max_turns: int = MAX_TURNS
+    agent: Agent[None],
+    question: str,
+    *,
+    code: str | None = None,
+    max_turns: int = MAX_TURNS,
+    settings: Settings | None = None,
 ) -> ConceptAnswer:
-    """Run the agent on one question; model failures become `DependencyFailed` (502)."""
+    """Run the agent on one question; model failures become `DependencyFailed` (502).
+    `settings`: those the agent's model was built from, which name its author (`answer_of`)."""
     result = await run_agent(
         agent, agent_input(question, code), who="concepts", max_turns=max_turns
     )
-    return answer_of(result)
+    return answer_of(result, settings)
 
 
 def explain_streamed(
     agent: Agent[None], question: str, *, code: str | None = None, max_turns: int = MAX_TURNS
 ) -> StreamedRun:
     """`explain`, streamed: a question that cannot be asked raises `InvalidInput` here; the run
-    starts when its text is read; `answer_of(run.result)` once the text has ended."""
+    starts when its text is read; `answer_of(run.result, settings)` once the text has ended."""
     return StreamedRun(agent, agent_input(question, code), who="concepts", max_turns=max_turns)
 
 
-def answer_of(result: RunResultBase) -> ConceptAnswer:
-    """The answer of a finished run, with the sources it cited and retrieved."""
+def answer_of(result: RunResultBase, settings: Settings | None = None) -> ConceptAnswer:
+    """The answer of a finished run, with the sources it cited and retrieved, and who wrote it
+    on the model `settings` configure (`written_by`; `None`: no configured model, so the
+    offline tutor)."""
     answer = str(result.final_output or "").strip()
     read, seen = _retrieved(result.new_items)
     return ConceptAnswer(
-        answer=answer, sources=cited_sources(answer, read, seen), follow_up=follow_up_of(answer)
+        answer=answer,
+        sources=cited_sources(answer, read, seen),
+        follow_up=follow_up_of(answer),
+        model=written_by(result, settings),
     )
 
 

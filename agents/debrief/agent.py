@@ -25,6 +25,7 @@ from debrief_agent.models import ClassReport, NextExercise, StudentProgress, Stu
 from debrief_agent.offline_policy import DebriefOfflinePolicy
 from debrief_agent.reports import SessionFacts
 from learnflow.errors import DependencyFailed
+from learnflow.llm.authorship import written_by
 from learnflow.llm.provider import chosen_model
 from learnflow.llm.running import run_agent
 from learnflow.settings import Settings
@@ -133,14 +134,36 @@ def build_debrief_agent(
     )
 
 
-async def run(agent: Agent[DebriefContext], message: str, context: DebriefContext) -> str:
-    """Run the agent once; model failures become `DependencyFailed` (502)."""
+@dataclass(frozen=True)
+class Written:
+    """The agent's answer, and who wrote it (`SpecialistReply.model`: "offline" or the model's
+    name, `learnflow.llm.authorship.written_by`)."""
+
+    text: str
+    model: str
+
+
+async def run(
+    agent: Agent[DebriefContext],
+    message: str,
+    context: DebriefContext,
+    *,
+    settings: Settings | None = None,
+) -> Written:
+    """Run the agent once; model failures become `DependencyFailed` (502). `settings`: those
+    the agent's model was built from, which name its author (`None`: no configured model)."""
     result = await run_agent(agent, message, who="debrief", max_turns=MAX_TURNS, context=context)
     answer = str(result.final_output or "").strip()
     if not answer:
         raise DependencyFailed("the debrief model gave an empty answer", dependency="llm")
-    return answer
+    return Written(answer, written_by(result, settings))
 
 
-async def run_task(agent: Agent[DebriefContext], task: str, context: DebriefContext) -> str:
-    return await run(agent, TASK_PROMPTS[task], context)
+async def run_task(
+    agent: Agent[DebriefContext],
+    task: str,
+    context: DebriefContext,
+    *,
+    settings: Settings | None = None,
+) -> Written:
+    return await run(agent, TASK_PROMPTS[task], context, settings=settings)

@@ -26,6 +26,7 @@ from agents import (
 from agents.result import RunResultBase
 
 from learnflow.errors import LearnFlowError, NotFound
+from learnflow.llm.authorship import OFFLINE, written_by
 from learnflow.llm.provider import chosen_model
 from learnflow.llm.running import StreamedRun, run_agent
 from learnflow.llm.streaming import held_back
@@ -340,10 +341,12 @@ def build_tutor_agent(
 
 @dataclass(frozen=True)
 class TurnResult:
-    """The tutor's answer for one message, and the guardrail's verdict when it replaced it."""
+    """The tutor's answer for one message, the guardrail's verdict when it replaced it, and who
+    wrote the reply (`SpecialistReply.model`: "offline" or the model's name)."""
 
     reply: str
     blocked: Blocked | None = None
+    model: str = OFFLINE
 
 
 def _shown_code(context: TutorContext, reply: str) -> list[str]:
@@ -372,9 +375,13 @@ async def run_turn(
     *,
     offline: bool | None = None,
     streamed: bool = False,
+    settings: Settings | None = None,
 ) -> TurnResult:
     """Run the agent on one learner message. A reply the guardrail blocks is replaced by its
     refusal-and-hint; code the reply shows is remembered in the session state.
+
+    The result names who wrote the reply (`written_by` on the model `settings` configure;
+    `None`: no configured model): a replacement is LearnFlow's own text, never the model's.
 
     `streamed` runs it on the streaming runner (`Runner.run_streamed`, the path of
     `POST /respond/stream`) and holds every chunk back: the output guardrail decides on the
@@ -397,9 +404,9 @@ async def run_turn(
         if not isinstance(blocked, Blocked):
             raise
         text = f"{OFFLINE_LABEL} {blocked.replacement}" if offline else blocked.replacement
-        return TurnResult(reply=text, blocked=blocked)
+        return TurnResult(reply=text, blocked=blocked, model=OFFLINE)
     reply = str(result.final_output or "").strip()
     pieces = _shown_code(context, reply)
     if pieces:
         context.change(lambda state: state.remember_shown_code(pieces))
-    return TurnResult(reply=reply)
+    return TurnResult(reply=reply, model=written_by(result, settings))

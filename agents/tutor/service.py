@@ -26,6 +26,7 @@ from learnflow.events import CodeSubmitted, ExerciseGraded
 from learnflow.intents import extract_code
 from learnflow.llm.streaming import phrases
 from learnflow.outbox import EventSink
+from learnflow.settings import Settings
 
 from .agent import SUBMISSION_NAMESPACE, TurnResult, run_turn
 from .context import GradedSubmission, TutorContext
@@ -92,6 +93,7 @@ class TutorService:
         offline: bool,
         events: EventSink,
         leak_check_timeout_s: float,
+        settings: Settings | None = None,
     ) -> None:
         self.mesh = mesh
         self.events = events
@@ -100,15 +102,17 @@ class TutorService:
         self.offline = offline
         #: `settings.tutor_leak_check_timeout_s`: how long the solution-leak guardrail may run
         self.leak_check_timeout_s = leak_check_timeout_s
+        #: the settings the agent's model was built from: they name who wrote a reply
+        #: (`learnflow.llm.authorship.written_by`); `None`: no configured model, the offline tutor
+        self.settings = settings
         self.states = TutorStateStore(mesh)
         #: The last turn `respond` ran (its guardrail verdict), for logs and evaluations.
         self.last_turn: TurnResult | None = None
 
     # --- POST /respond, POST /respond/stream -------------------------------------------------
-    async def respond(self, request: TutorRequest, *, model: str | None = None) -> SpecialistReply:
-        """The reply to `request`; `model`: who writes the tutor's replies
-        (`SpecialistReply.model`)."""
-        return await self.answer(await self.prepare(request), model=model)
+    async def respond(self, request: TutorRequest) -> SpecialistReply:
+        """The reply to `request`, naming who wrote it (`SpecialistReply.model`)."""
+        return await self.answer(await self.prepare(request))
 
     async def prepare(self, request: TutorRequest) -> PreparedTurn:
         """Everything before the agent runs: the session loaded, the turn's context built (an
@@ -139,14 +143,13 @@ class TutorService:
             context.change(lambda state: state.count_stuck())
         return PreparedTurn(request, state, etag, context, self._agent_input(request, code))
 
-    async def answer(
-        self, turn: PreparedTurn, *, model: str | None = None, streamed: bool = False
-    ) -> SpecialistReply:
+    async def answer(self, turn: PreparedTurn, *, streamed: bool = False) -> SpecialistReply:
         """Run the agent (`streamed`: on the streaming runner), then commit the session and
-        queue the grading events; the reply names `model` as its author."""
+        queue the grading events; the reply names who wrote it: the model, or the offline tutor
+        (a grade, a refusal, a guardrail's replacement, a fallback after the model failed)."""
         request, context = turn.request, turn.context
         result = self.last_turn = await run_turn(
-            self.agent, context, turn.agent_input, streamed=streamed
+            self.agent, context, turn.agent_input, streamed=streamed, settings=self.settings
         )
         saved = await self.states.commit(
             request.session_id, context.changes, base=(turn.state, turn.etag)
@@ -160,18 +163,18 @@ class TutorService:
         sources = list(dict.fromkeys(context.cited_lessons))
         sources += sorted(context.in_play | ({current} if current else set()))
         return SpecialistReply(
-            reply=result.reply, sources=sources, follow_up=follow_up, model=model
+            reply=result.reply, sources=sources, follow_up=follow_up, model=result.model
         )
 
     async def stream(
-        self, turn: PreparedTurn, *, model: str, pause_s: float = 0.0
+        self, turn: PreparedTurn, *, pause_s: float = 0.0
     ) -> AsyncGenerator[str | StreamedReply, None]:
         """`answer`, streamed for `learnflow.api.streaming.reply_events`: the reply's phrases
         (`pause_s` apart), then the reply with the guardrail's verdict. Nothing is sent before
         the guardrail has decided on the whole reply (`run_turn`): a reply it blocks never
         reaches the learner, not even in part; what streams is the reply it passed, or its
         replacement."""
-        reply = await self.answer(turn, model=model, streamed=True)
+        reply = await self.answer(turn, streamed=True)
         for phrase in phrases(reply.reply):
             await asyncio.sleep(pause_s)
             yield phrase

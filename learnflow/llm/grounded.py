@@ -17,6 +17,18 @@ the draft after it, so the final output is always exactly the text that was stre
 answer cut off by `max_tokens` is closed (`closing`) before the tail, so an open code block does
 not swallow the sources; one that starts repeating a sentence, or saying its request back, is
 stopped there (`repeated_sentence`: a whole answer before it, a stream right after it).
+
+The writer is always asked for a streamed answer, even for a whole one (`get_response` collects
+it): a stream given up on closes its connection, which is what makes a model server stop
+generating for a learner who will never read the rest.
+
+Who wrote the answer is marked on it, because the learner is told (`learnflow.llm.authorship`):
+the final response of an answer the writer wrote — its text, cut or closed, plus the tail — has
+a `response_id` starting with `WRITTEN_ID_PREFIX` (`model_wrote`); drafts, fallbacks and an
+answer broken mid-stream (its notice and the draft after it) have none. The mark is the
+response's id, not the message's, because a streamed message's id is sent with its first token,
+before the answer's fate is known; the SDK keeps the id of the `response.completed` event's
+response in `RunResult.raw_responses`, as it keeps a whole answer's `ModelResponse`.
 """
 
 from __future__ import annotations
@@ -32,7 +44,7 @@ from typing import Any
 
 import httpx
 import openai
-from agents import Model, ModelResponse, ModelSettings, ModelTracing, Tool
+from agents import Model, ModelResponse, ModelSettings, ModelTracing, Tool, Usage
 from agents.agent_output import AgentOutputSchemaBase
 from agents.handoffs import Handoff
 from agents.items import TResponseInputItem, TResponseStreamEvent
@@ -52,7 +64,14 @@ from openai.types.responses import (
 from learnflow.llm.offline import Answer, CallTool, OfflineModel, OfflinePolicy, read_transcript
 from learnflow.llm.writing import Writing, WritingPolicy
 
-__all__ = ["GroundedModel", "closing", "repeated_sentence", "unusable"]
+__all__ = [
+    "WRITTEN_ID_PREFIX",
+    "GroundedModel",
+    "closing",
+    "model_wrote",
+    "repeated_sentence",
+    "unusable",
+]
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +92,20 @@ UNUSABLE_AFTER = (
 #: `unusable`: from this many words on, one word making up more than half of them is a loop.
 REPEAT_MIN_WORDS = 8
 
+#: The start of the `response_id` of an answer the writer model wrote (`model_wrote`).
+WRITTEN_ID_PREFIX = "resp_grounded_written_"
+
 _ids = itertools.count(1)
+
+
+def model_wrote(response: ModelResponse) -> bool:
+    """Whether `response` is a `GroundedModel` answer the writer model wrote (module docstring):
+    false for a draft, a fallback, a tool call, and any other model's response."""
+    return (response.response_id or "").startswith(WRITTEN_ID_PREFIX)
+
+
+def _response_id(*, written: bool) -> str:
+    return f"{WRITTEN_ID_PREFIX if written else 'resp_grounded_'}{next(_ids)}"
 
 
 def unusable(text: str) -> str | None:
@@ -171,13 +203,18 @@ def _warn(failed: _Failed, started: float) -> None:
     )
 
 
-def _text_of(response: ModelResponse) -> str:
-    return "".join(
-        part.text
-        for item in response.output
-        if isinstance(item, ResponseOutputMessage)
-        for part in item.content
-        if isinstance(part, ResponseOutputText)
+def _usage(response: Response) -> Usage:
+    """A streamed answer's usage as a whole answer reports it (none: the writer sent none)."""
+    used = response.usage
+    if used is None:
+        return Usage()
+    return Usage(
+        requests=1,
+        input_tokens=used.input_tokens,
+        output_tokens=used.output_tokens,
+        total_tokens=used.total_tokens,
+        input_tokens_details=used.input_tokens_details,
+        output_tokens_details=used.output_tokens_details,
     )
 
 
@@ -223,10 +260,18 @@ class _Message:
             return like.model_copy(update=fields)
         return ResponseTextDeltaEvent(type="response.output_text.delta", logprobs=[], **fields)
 
-    def finish(self, completed: Response | None) -> Iterator[TResponseStreamEvent]:
+    def rewrite(self, text: str) -> None:
+        """Make `text` the message's text, in an answer nobody watches (`get_response`: its
+        deltas go nowhere): only the completed response, which `finish` builds from it, counts."""
+        self.text = text
+
+    def finish(
+        self, completed: Response | None, *, written: bool
+    ) -> Iterator[TResponseStreamEvent]:
         """The closing events; the completed response (the writer's, for its usage and model
         name, when it sent one) holds this message and nothing else, so the run's final output
-        is exactly the streamed text."""
+        is exactly the streamed text. Its id is ours, marked when the writer `written` it all
+        (`model_wrote`)."""
         part = ResponseOutputText(type="output_text", text=self.text, annotations=[])
         item = self._item("completed", [part])
         yield ResponseTextDoneEvent(
@@ -254,7 +299,7 @@ class _Message:
         )
         if completed is None:
             completed = Response(
-                id=f"resp_grounded_{next(_ids)}",
+                id="",
                 created_at=time.time(),
                 model=GROUNDED_MODEL_NAME,
                 object="response",
@@ -266,7 +311,13 @@ class _Message:
             )
         yield ResponseCompletedEvent(
             type="response.completed",
-            response=completed.model_copy(update={"output": [item], "status": "completed"}),
+            response=completed.model_copy(
+                update={
+                    "id": _response_id(written=written),
+                    "output": [item],
+                    "status": "completed",
+                }
+            ),
             sequence_number=next(self._numbers),
         )
 
@@ -338,44 +389,22 @@ class GroundedModel(Model):
         conversation_id: str | None,
         prompt: Any | None,
     ) -> ModelResponse:
+        """The answer, whole. The writer is asked for a streamed answer all the same, collected
+        here: giving up on a stream (a timeout) closes its HTTP connection, and llama.cpp's
+        server stops generating for a client that left — a whole (non-streamed) request it would
+        finish anyway, holding the single-threaded model while the next learner waits."""
         step, writing = self._plan(system_instructions, input, tools, output_schema)
         if writing is None:
             return self.offline.respond(step)
         assert isinstance(step, Answer)  # a tool call is never written
-        started = time.monotonic()
-        try:
-            response = await self._written(writing, tracing)
-            text = _text_of(response).strip()
-            loop = repeated_sentence(text, requested(writing))
-            if loop is not None:
-                text = text[:loop].rstrip()
-            why = unusable(text)
-            if why is not None:
-                raise _Failed(why, NOTE_UNUSABLE, UNUSABLE_AFTER)
-        except _Failed as failed:
-            _warn(failed, started)
-            return self.offline.respond(Answer(f"{failed.note}\n\n{step.text}"))
-        answer = self.offline.respond(Answer(text + closing(text) + writing.tail))
-        return ModelResponse(output=answer.output, usage=response.usage, response_id=None)
-
-    async def _written(self, writing: Writing, tracing: ModelTracing) -> ModelResponse:
-        input, settings = self._writer_input(writing)
-        try:
-            async with asyncio.timeout(self.answer_timeout_s):
-                return await self.writer.get_response(
-                    writing.instructions,
-                    input,
-                    settings,
-                    [],
-                    None,
-                    [],
-                    tracing,
-                    previous_response_id=None,
-                    conversation_id=None,
-                    prompt=None,
-                )
-        except Exception as exc:  # whatever the writer does, the learner gets an answer
-            raise _failure(exc) from exc
+        completed: Response | None = None
+        async for event in self._stream_written(writing, step, tracing, watched=False):
+            if isinstance(event, ResponseCompletedEvent):
+                completed = event.response
+        assert completed is not None  # an answer nobody watches always ends completed
+        return ModelResponse(
+            output=list(completed.output), usage=_usage(completed), response_id=completed.id
+        )
 
     # --- streamed answers ------------------------------------------------------------------
 
@@ -403,11 +432,16 @@ class GroundedModel(Model):
             yield event
 
     async def _stream_written(
-        self, writing: Writing, draft: Answer, tracing: ModelTracing
+        self, writing: Writing, draft: Answer, tracing: ModelTracing, *, watched: bool = True
     ) -> AsyncIterator[TResponseStreamEvent]:
         """The writer's tokens as they come (leading and trailing whitespace held back, so the
         text is the stripped answer), then the tail; on a failure, the fallback (module
-        docstring)."""
+        docstring).
+
+        Not `watched` (a whole answer, `get_response`), no delta is shown to anyone, so the
+        answer can take words back: it stops before a repeated sentence rather than after it,
+        and a failure gives the draft with its note alone, the writer's words dropped. It
+        always ends with a `response.completed` event holding the whole answer."""
         started = time.monotonic()
         deadline = started + self.answer_timeout_s
         input, settings = self._writer_input(writing)
@@ -453,8 +487,11 @@ class GroundedModel(Model):
                     for framing in message.start():
                         yield framing
                 yield message.delta(shown, like=event)
-                if repeated_sentence(message.text + held, said) is not None:
-                    break  # a loop or an echo: what is shown stays, the writer is stopped
+                loop = repeated_sentence(message.text + held, said)
+                if loop is not None:  # a loop or an echo: the writer is stopped
+                    if not watched:  # unseen, so it can stop before the repetition
+                        message.rewrite(message.text[:loop].rstrip())
+                    break
         finally:
             await self._close(stream)
         if failed is None:
@@ -467,12 +504,16 @@ class GroundedModel(Model):
                 yield message.delta(ending)
         else:
             _warn(failed, started)
-            if not message.started:
-                async for event in self.offline.stream(Answer(f"{failed.note}\n\n{draft.text}")):
+            fallback = f"{failed.note}\n\n{draft.text}"
+            if not watched:
+                message.rewrite(fallback)
+            elif not message.started:
+                async for event in self.offline.stream(Answer(fallback)):
                     yield event
                 return
-            yield message.delta(closing(message.text) + failed.notice + draft.text)
-        for event in message.finish(completed):
+            else:
+                yield message.delta(closing(message.text) + failed.notice + draft.text)
+        for event in message.finish(completed, written=failed is None):
             yield event
 
     async def _next(

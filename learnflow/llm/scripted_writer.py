@@ -27,7 +27,9 @@ from openai.types.responses import (
     ResponseOutputMessage,
     ResponseOutputText,
     ResponseTextDeltaEvent,
+    ResponseUsage,
 )
+from openai.types.responses.response_usage import InputTokensDetails, OutputTokensDetails
 
 __all__ = ["ScriptedWriter", "WriterCall"]
 
@@ -137,6 +139,15 @@ class ScriptedWriter(Model):
                     tool_choice="auto",
                     tools=[],
                     status="completed",
+                    usage=ResponseUsage(
+                        input_tokens=0,
+                        input_tokens_details=InputTokensDetails(
+                            cached_tokens=0, cache_write_tokens=0
+                        ),
+                        output_tokens=len(self.deltas),
+                        output_tokens_details=OutputTokensDetails(reasoning_tokens=0),
+                        total_tokens=len(self.deltas),
+                    ),
                 ),
                 sequence_number=len(self.deltas) + 1,
             )

@@ -32,6 +32,7 @@ def _tutor(request: Request) -> TutorService:
         offline=settings.uses_offline_model,
         events=state.events,
         leak_check_timeout_s=settings.tutor_leak_check_timeout_s,
+        settings=settings,
     )
 
 

@@ -31,7 +31,6 @@ import httpx
 from learnflow.contracts import SpecialistReply
 from learnflow.errors import ConfigurationError, InvalidInput
 from learnflow.intent_fallback import classify_with_fallback
-from learnflow.llm.provider import model_label
 from learnflow.mesh.model_server import SMOLLM2
 from learnflow.mesh.topology import topology
 from learnflow.settings import Settings, get_settings
@@ -133,8 +132,8 @@ async def ask(
         agent = _agent(
             "concepts", settings, lambda: concepts.build_concepts_agent(settings=settings)
         )
-        found = await concepts.explain(agent, message, code=code)
-        answer = SpecialistReply(reply=found.answer, sources=list(found.sources))
+        found = await concepts.explain(agent, message, code=code, settings=settings)
+        answer = SpecialistReply(reply=found.answer, sources=list(found.sources), model=found.model)
     elif decision.agent == "tutor":
         answer = await _tutor(message, intent, exercise_id, code, settings)
     else:
@@ -145,7 +144,7 @@ async def ask(
         "intent": intent,
         "reply": answer.reply,
         "sources": answer.sources,
-        "model": model_label(settings),
+        "model": answer.model,  # who wrote it, as the services say; None: a fixed message
     }
 
 
@@ -164,6 +163,7 @@ async def _tutor(
         offline=settings.uses_offline_model,
         events=mesh,
         leak_check_timeout_s=settings.tutor_leak_check_timeout_s,
+        settings=settings,
     )
     request = models.TutorRequest(
         message=message,

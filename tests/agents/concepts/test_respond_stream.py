@@ -14,8 +14,12 @@ from fastapi import FastAPI
 
 from concepts_agent.agent import build_concepts_agent
 from concepts_agent.main import create_app
+from concepts_agent.offline_policy import OFFLINE_MARKER, ConceptsOfflinePolicy
 from learnflow import sse
+from learnflow.llm.grounded import GroundedModel
 from learnflow.llm.offline import Answer, CallTool, OfflineModel, Transcript
+from learnflow.llm.scripted_writer import ScriptedWriter
+from learnflow.retrieval import lesson_index
 from learnflow.settings import Settings
 from learnflow.testing import SCRIPTED_MODEL, on_a_model, scripted_model
 from tests.agents.concepts.test_respond import routed
@@ -91,3 +95,58 @@ async def test_on_a_model_both_routes_name_it(app: FastAPI, client: httpx.AsyncC
     whole = (await client.post("/respond", json=routed("How do for loops work?"))).json()
 
     assert done.data["model"] == whole["model"] == SCRIPTED_MODEL
+
+
+# --- retrieve-then-write: the reply names who actually wrote it ---------------------------------
+
+WRITTEN = "A for loop runs its block once for each item of a list."
+
+
+def on_the_grounded_model(app: FastAPI, writer: ScriptedWriter) -> None:
+    """The concepts agent on a model that only writes (`llm_tool_calls` off)."""
+    app.state.settings = on_a_model(app.state.settings, tool_calls=False)
+    policy = ConceptsOfflinePolicy(lesson_index())
+    model = GroundedModel(policy, writer, answer_timeout_s=5, stall_s=5)
+    app.state.concepts_agent = build_concepts_agent(model=model)
+
+
+async def both(client: httpx.AsyncClient, question: str) -> tuple[dict[str, Any], ...]:
+    """The `done` reply of `/respond/stream` and the reply of `/respond`."""
+    *_, done = await stream(client, routed(question))
+    return done.data, (await client.post("/respond", json=routed(question))).json()
+
+
+async def test_on_the_grounded_model_a_written_answer_is_the_models(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    on_the_grounded_model(app, ScriptedWriter(WRITTEN))
+    for reply in await both(client, "How do for loops work?"):
+        assert reply["reply"].startswith(WRITTEN)
+        assert reply["model"] == SCRIPTED_MODEL
+
+
+@pytest.mark.parametrize(
+    "writer",
+    [ScriptedWriter(before=httpx.ConnectError("refused")), ScriptedWriter("the " * 20)],
+    ids=["error", "garbage"],
+)
+async def test_on_the_grounded_model_a_fallback_is_the_offline_tutors(
+    app: FastAPI, client: httpx.AsyncClient, writer: ScriptedWriter
+) -> None:
+    # garbage streamed is shown, then the notice and the offline answer; whole, only the latter
+    on_the_grounded_model(app, writer)
+    for reply in await both(client, "How do for loops work?"):
+        assert "the offline tutor's answer" in reply["reply"]
+        assert OFFLINE_MARKER in reply["reply"]
+        assert reply["model"] == "offline"
+
+
+async def test_on_the_grounded_model_no_lesson_found_is_the_offline_tutors(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    writer = ScriptedWriter(WRITTEN)
+    on_the_grounded_model(app, writer)
+    for reply in await both(client, "what is a decorator"):
+        assert "couldn't find" in reply["reply"]
+        assert reply["model"] == "offline"
+    assert writer.calls == []

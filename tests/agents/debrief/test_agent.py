@@ -6,11 +6,15 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import httpx
+
 from debrief_agent.agent import build_debrief_agent
-from debrief_agent.offline_policy import OFFLINE_DEBRIEF, OFFLINE_MARKER
+from debrief_agent.offline_policy import OFFLINE_DEBRIEF, OFFLINE_MARKER, DebriefOfflinePolicy
 from learnflow.contracts import SessionTally
 from learnflow.events import CodeExecuted, ExerciseGraded
+from learnflow.llm.grounded import NOTE_ERROR, GroundedModel
 from learnflow.llm.offline import Answer, CallTool, OfflineModel, Transcript
+from learnflow.llm.scripted_writer import ScriptedWriter
 from learnflow.testing import SCRIPTED_MODEL, on_a_model
 from tests.agents.debrief.harness import Debrief
 
@@ -226,3 +230,28 @@ async def test_teacher_reports_on_a_student_and_a_class(debrief: Debrief) -> Non
         ("James", "open alert: the same error again and again")
     ]
     assert "Needs attention:\n- James" in klass.json()["summary"]
+
+
+async def test_on_the_grounded_model_only_what_the_model_wrote_names_it(debrief: Debrief) -> None:
+    # retrieve-then-write: the policy reads the progress, the model writes the prose
+    await _some_progress(debrief)
+    debrief.app.state.settings = on_a_model(debrief.app.state.settings, tool_calls=False)
+    maya = question(debrief.school.maya.id)
+
+    writer = ScriptedWriter("You are doing well with control flow.")
+    debrief.app.state.agent = build_debrief_agent(model=on_the_grounded_model(writer))
+    written = (await debrief.client.post("/respond", json=maya)).json()
+    assert written["reply"].startswith("You are doing well with control flow.")
+    assert written["model"] == SCRIPTED_MODEL
+    taught = await debrief.client.post("/respond", json=question(debrief.school.teacher.id))
+    assert taught.json()["model"] == SCRIPTED_MODEL  # every class report written
+
+    failing = ScriptedWriter(before=httpx.ConnectError("refused"))
+    debrief.app.state.agent = build_debrief_agent(model=on_the_grounded_model(failing))
+    fallback = (await debrief.client.post("/respond", json=maya)).json()
+    assert fallback["reply"].startswith(NOTE_ERROR)
+    assert fallback["model"] == "offline"
+
+
+def on_the_grounded_model(writer: ScriptedWriter) -> GroundedModel:
+    return GroundedModel(DebriefOfflinePolicy(), writer, answer_timeout_s=5, stall_s=5)

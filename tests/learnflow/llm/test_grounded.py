@@ -123,10 +123,16 @@ async def test_the_policy_calls_the_tools_and_the_writer_writes_the_answer() -> 
     assert result.final_output == "A for loop repeats its block for each item." + TAIL
     assert policy.seen[1].tool_results[0].arguments == {"topic": "for loops"}
     (call,) = writer.calls  # the tool step never reached the writer
+    assert call.streamed  # a whole answer is streamed too, and collected
     assert call.instructions == "Explain to a beginner."
     assert call.prompt.startswith("Fact: for loops repeat a block for each item")
     assert call.tools == []
     assert (call.settings.max_tokens, call.settings.temperature) == (50, 0.2)
+
+
+async def test_a_whole_answer_counts_the_writers_usage() -> None:
+    result = await Runner.run(agent_on(ScriptedWriter("A for loop ", "repeats.")), QUESTION)
+    assert result.context_wrapper.usage.output_tokens == 2  # one token per scripted delta
 
 
 async def test_the_written_text_is_stripped_before_the_tail() -> None:
@@ -170,6 +176,28 @@ async def test_a_failing_writer_gives_the_draft_with_a_note(
     with anyio.fail_after(BOUND_S):
         result = await Runner.run(agent_on(writer, answer_timeout_s=0.2), QUESTION)
     assert result.final_output == f"{note}\n\n{DRAFT}"
+
+
+@pytest.mark.parametrize(
+    "writer",
+    [ScriptedWriter(before="hang"), ScriptedWriter("A for", " loop", then="hang")],
+    ids=["before-its-first-token", "mid-answer"],
+)
+async def test_a_whole_answer_given_up_on_closes_the_writers_stream(writer: ScriptedWriter) -> None:
+    # closing the stream closes its HTTP connection: llama.cpp's server then stops generating,
+    # where a whole (non-streamed) request would hold the model until it had finished
+    with anyio.fail_after(BOUND_S):
+        result = await Runner.run(agent_on(writer, answer_timeout_s=0.2, stall_s=0.2), QUESTION)
+        await writer.closed.wait()
+    assert result.final_output == f"{NOTE_TIMEOUT}\n\n{DRAFT}"
+
+
+async def test_a_whole_answer_broken_mid_answer_is_the_draft_with_a_note() -> None:
+    # nobody saw the writer's first words: unlike a stream, the answer need not keep them
+    writer = ScriptedWriter("A for", " loop", then=httpx.RemoteProtocolError("reset"))
+    result = await Runner.run(agent_on(writer), QUESTION)
+    assert result.final_output == f"{NOTE_ERROR}\n\n{DRAFT}"
+    assert writer.closed.is_set()
 
 
 async def test_the_warning_names_the_reason_and_never_the_learners_text(

@@ -15,38 +15,45 @@ from pydantic import BaseModel
 
 from concepts_agent.agent import AGENT_NAME, ConceptAnswer, answer_of, explain, explain_streamed
 from concepts_agent.api.deps import ConceptsAgentDep
-from learnflow.api.deps import ModelLabelDep
+from learnflow.api.deps import SettingsDep
 from learnflow.api.streaming import STREAM_RESPONSES, EventStream, reply_events
 from learnflow.contracts import SpecialistReply, SpecialistRequest, StreamedReply
 from learnflow.llm.running import StreamedRun
+from learnflow.settings import Settings
 
 router = APIRouter(tags=["agent"])
 
 
 @router.post("/respond", response_model=SpecialistReply)
 async def respond(
-    body: SpecialistRequest, agent: ConceptsAgentDep, model: ModelLabelDep
+    body: SpecialistRequest, agent: ConceptsAgentDep, settings: SettingsDep
 ) -> SpecialistReply:
-    return _reply(await explain(agent, body.message, code=body.code), model)
+    return _reply(await explain(agent, body.message, code=body.code, settings=settings))
 
 
 @router.post("/respond/stream", response_class=EventStream, responses=STREAM_RESPONSES)
 async def respond_stream(
-    body: SpecialistRequest, agent: ConceptsAgentDep, model: ModelLabelDep
+    body: SpecialistRequest, agent: ConceptsAgentDep, settings: SettingsDep
 ) -> EventStream:
     """`delta` events as the answer is written, then `done` with `POST /respond`'s reply (plus
     the agent); a learner who leaves cancels the run."""
     run = explain_streamed(agent, body.message, code=body.code)  # bad input: 422, not a stream
-    return EventStream(reply_events(_parts(run, model), who=AGENT_NAME))
+    return EventStream(reply_events(_parts(run, settings), who=AGENT_NAME))
 
 
-def _reply(answer: ConceptAnswer, model: str) -> SpecialistReply:
+def _reply(answer: ConceptAnswer) -> SpecialistReply:
+    """The reply, named after who wrote this answer (the model, or the offline tutor when it
+    fell back or never wrote), not after the configured model."""
     return SpecialistReply(
-        reply=answer.answer, sources=list(answer.sources), follow_up=answer.follow_up, model=model
+        reply=answer.answer,
+        sources=list(answer.sources),
+        follow_up=answer.follow_up,
+        model=answer.model,
     )
 
 
-async def _parts(run: StreamedRun, model: str) -> AsyncGenerator[str | BaseModel, None]:
+async def _parts(run: StreamedRun, settings: Settings) -> AsyncGenerator[str | BaseModel, None]:
     async for text in run.text():
         yield text
-    yield StreamedReply(**_reply(answer_of(run.result), model).model_dump(), agent=AGENT_NAME)
+    answer = answer_of(run.result, settings)
+    yield StreamedReply(**_reply(answer).model_dump(), agent=AGENT_NAME)

@@ -39,5 +39,6 @@ async def class_report(
         report = await reports.class_report(
             conn, school_class, active_gap_s=settings.workflow_active_gap_s
         )
-    summary = await agent.run_task(debrief, "class-report", DebriefContext(class_report=report))
+    written = await agent.run_task(debrief, "class-report", DebriefContext(class_report=report))
+    summary = written.text
     return report.model_copy(update={"summary": summary})

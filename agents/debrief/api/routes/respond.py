@@ -8,11 +8,12 @@ from debrief_agent import agent, reports, views
 from debrief_agent.agent import DebriefContext
 from debrief_agent.api.deps import AgentDep
 from debrief_agent.progress_consumer import student_of
-from learnflow.api.deps import ModelLabelDep, PoolDep
+from learnflow.api.deps import PoolDep, SettingsDep
 from learnflow.contracts import SpecialistReply, SpecialistRequest
 from learnflow.db.models import Role
 from learnflow.db.repos.classes import list_classes_for_teacher
 from learnflow.db.repos.users import get_user
+from learnflow.llm.authorship import OFFLINE
 
 router = APIRouter(tags=["agent"])
 NO_CLASSES = "You are not teaching any class yet, so there is no progress to report."
@@ -25,11 +26,13 @@ NOT_SIGNED_IN = (
 
 @router.post("/respond", response_model=SpecialistReply)
 async def respond(
-    body: SpecialistRequest, pool: PoolDep, debrief: AgentDep, model: ModelLabelDep
+    body: SpecialistRequest, pool: PoolDep, debrief: AgentDep, settings: SettingsDep
 ) -> SpecialistReply:
     """Students get their stored progress per topic and the next exercise; teachers get a short
     report on each of their classes. `user_id` is the principal triage verified. Only what the
-    agent wrote names the `model`; the fixed messages (not signed in, no classes) do not."""
+    agent answered names a `model`: the model when it wrote the text, else "offline" (a teacher's
+    reports are the model's only when it wrote every one of them); the fixed messages (not
+    signed in, no classes) name none."""
     user_id = student_of(body.user_id)
     if user_id is None:
         return SpecialistReply(reply=NOT_SIGNED_IN)
@@ -46,14 +49,20 @@ async def respond(
             classes = await list_classes_for_teacher(conn, teacher_id=user.id)
             class_reports = [await reports.class_report(conn, c) for c in classes]
     if user.role is Role.STUDENT:
-        reply = await agent.run(debrief, body.message, context)
+        written = await agent.run(debrief, body.message, context, settings=settings)
         return SpecialistReply(
-            reply=reply, follow_up="Would you like the recommended exercise now?", model=model
+            reply=written.text,
+            follow_up="Would you like the recommended exercise now?",
+            model=written.model,
         )
     if not class_reports:
         return SpecialistReply(reply=NO_CLASSES)
     parts = [
-        await agent.run_task(debrief, "class-report", DebriefContext(class_report=report))
+        await agent.run_task(
+            debrief, "class-report", DebriefContext(class_report=report), settings=settings
+        )
         for report in class_reports
     ]
-    return SpecialistReply(reply="\n\n".join(parts), model=model)
+    authors = {part.model for part in parts}
+    model = authors.pop() if len(authors) == 1 else OFFLINE  # one label must not claim too much
+    return SpecialistReply(reply="\n\n".join(part.text for part in parts), model=model)

@@ -43,7 +43,8 @@ async def student_report(
     async with pool.connection() as conn:
         student = await access.student_for_teacher(conn, caller, student_id)
         report = await reports.student_report(conn, student)
-    summary = await agent.run_task(debrief, "student-report", DebriefContext(student_report=report))
+    facts = DebriefContext(student_report=report)
+    summary = (await agent.run_task(debrief, "student-report", facts)).text
     return report.model_copy(update={"summary": summary})
 
 

@@ -67,7 +67,7 @@ async def summarise_session(
             progress = await views.student_progress(conn, student)
             next_card = (await views.next_exercise(conn, progress)).exercise
     facts = reports.session_facts(body, student=student, progress=progress, next_exercise=next_card)
-    text = await agent.run_task(debrief, "session-summary", DebriefContext(session=facts))
+    text = (await agent.run_task(debrief, "session-summary", DebriefContext(session=facts))).text
     details = {
         "practised": facts.practised,
         "mistakes": facts.mistakes,
