@@ -68,12 +68,27 @@ def _model_server_up(mesh: Mesh) -> bool:
         return False
 
 
+def _others(mesh: Mesh) -> dict[str, int | None]:
+    """Every other process of the stack: its pid while it is alive, else None."""
+    return {
+        r.name: (r.pid if r.alive() else None)
+        for r in mesh.stack.table.recorded()
+        if r.name != MODEL_SERVER
+    }
+
+
 @contextmanager
 def _model_server_held(mesh: Mesh) -> Iterator[None]:
-    """The watchdog leaves the model server alone inside; afterwards it is running again."""
+    """The watchdog leaves the model server alone inside; afterwards it is running again. And
+    nothing else of the stack died meanwhile: an agent giving up on a model's stream once
+    crashed its daprd (components/resiliency.yaml, the `llm` target)."""
+    before = _others(mesh)
     mesh.stack.hold(MODEL_SERVER)
     try:
         yield
+        after = _others(mesh)
+        changed = {n for n in before if after.get(n) != before[n]}
+        assert not changed, f"died or restarted during the drill: {sorted(changed)}"
     finally:
         mesh.stack.release(MODEL_SERVER)
         record = mesh.stack.table.get(MODEL_SERVER)

@@ -67,7 +67,6 @@ def test_each_stack_reaches_its_own_model_server_through_the_llm_endpoint(tmp_pa
     assert endpoint["kind"] == "HTTPEndpoint" and endpoint["metadata"]["name"] == "llm"
     assert endpoint["spec"]["baseUrl"] == f"http://127.0.0.1:{topo.model_server_port}"
     resiliency = yaml.safe_load((out / "resiliency.yaml").read_text())
-    assert resiliency["spec"]["targets"]["apps"]["llm"] == {
-        "timeout": "llm",
-        "circuitBreaker": "llmBreaker",
-    }
+    # a breaker, no timeout: daprd 1.18.2's timeout runner keeps writing a streamed answer
+    # after the agent left, and dies of it (components/resiliency.yaml)
+    assert resiliency["spec"]["targets"]["apps"]["llm"] == {"circuitBreaker": "llmBreaker"}
