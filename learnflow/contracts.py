@@ -30,6 +30,12 @@ class SpecialistReply(BaseModel):
     reply: str
     sources: list[str] = Field(default_factory=list)
     follow_up: str | None = None
+    model: str | None = Field(
+        default=None,
+        description='Who wrote the reply: "offline" (the offline tutor, built from the lessons), '
+        "or the OpenAI-compatible endpoint's model; None for a reply no model wrote (a fixed "
+        "message).",
+    )
 
 
 class StreamedReply(SpecialistReply):

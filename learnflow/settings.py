@@ -93,6 +93,24 @@ class Settings(BaseSettings):
         description="The local model server's OpenAI-compatible base URL (`learnflow ask --llm "
         "local`).",
     )
+    llm_tool_calls: bool = Field(
+        default=True,
+        description="true = the configured model calls the agents' tools itself; false = "
+        "retrieve-then-write: LearnFlow's policies retrieve, the model only writes the answer "
+        "(learnflow.llm.grounded) — for small local models that cannot drive tools.",
+    )
+    llm_answer_timeout_s: float = Field(
+        default=30,
+        gt=0,
+        description="Retrieve-then-write: the model's written answer must be complete within "
+        "this; else the offline answer.",
+    )
+    llm_stall_s: float = Field(
+        default=10,
+        gt=0,
+        description="Retrieve-then-write: no new token for this long mid-answer = the model is "
+        "stuck; the offline answer follows what it wrote.",
+    )
     offline_stream_pause_s: float = Field(
         default=0.02,
         ge=0,

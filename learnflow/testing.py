@@ -18,7 +18,9 @@ takes each entry, also kept in `published`, or refuses the ids listed in `refuse
 through the offline model's machinery, so the Agents SDK sees exactly the outputs scripted. A
 step may also be an exception, raised where the model would have answered (an endpoint failure),
 and the policy keeps every transcript it was shown (instructions, tools offered, tool results) so
-a test can check what the real tools returned.
+a test can check what the real tools returned. `on_a_model` gives an app the settings of a
+configured endpoint, so what its replies say about their author (`SpecialistReply.model`) is the
+model's name while a scripted model answers.
 """
 
 from __future__ import annotations
@@ -34,9 +36,11 @@ from typing import Any
 from learnflow.errors import Conflict, DependencyFailed, InvalidInput
 from learnflow.events import Event
 from learnflow.llm.offline import Answer, CallTool, OfflineModel, Transcript
+from learnflow.settings import Settings
 from learnflow.sidecar import BULK_MAX_ENTRIES, BulkPublishResult
 
 __all__ = [
+    "SCRIPTED_MODEL",
     "BulkRequest",
     "FakeSidecar",
     "Handler",
@@ -45,6 +49,7 @@ __all__ = [
     "ScriptedPolicy",
     "ScriptedStep",
     "failing",
+    "on_a_model",
     "passing",
     "sandbox_runner",
     "scripted_model",
@@ -252,3 +257,13 @@ class ScriptedPolicy:
 def scripted_model(*steps: ScriptedStep) -> OfflineModel:
     """A stand-in for a language model: the SDK sees exactly the outputs scripted."""
     return OfflineModel(ScriptedPolicy(*steps))
+
+
+#: The model name `on_a_model` configures.
+SCRIPTED_MODEL = "scripted-llm"
+
+
+def on_a_model(settings: Settings, name: str = SCRIPTED_MODEL) -> Settings:
+    """`settings` with an OpenAI-compatible endpoint configured whose model is `name` (nothing
+    is ever sent to it: a test scripts the model the agent runs on)."""
+    return settings.model_copy(update={"llm_base_url": "http://llm.invalid/v1", "llm_model": name})

@@ -6,6 +6,11 @@ the question well, say so and list the closest lessons instead of guessing; othe
 short explanation (the lesson's opening paragraph plus the one that best matches the question),
 the worked example, the common mistake closest to the question, the sources, and a check
 question (the quiz question tied to the lesson, else one made from the lesson title).
+
+With a real model that only writes (`learnflow.llm.grounded`), `writing()` hands it the same
+lesson the draft answers from — the same opening and best-fitting paragraphs, trimmed — to
+explain in a few sentences; the draft's worked example, sources and check question follow it
+verbatim (the tail). The "no lesson covers this" answers stay the draft.
 """
 
 from __future__ import annotations
@@ -18,10 +23,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from learnflow.llm.offline import Answer, CallTool, Transcript
+from learnflow.llm.writing import Writing
 from learnflow.retrieval import LessonIndex, analyze
 
 OFFLINE_MARKER = (
-    "_Offline tutor (no AI model connected): this answer is built from the LearnFlow lessons._"
+    "_Offline tutor: this answer is built from the LearnFlow lessons, not written by an AI model._"
 )
 
 #: A lesson answers the question only if it covers this share of the question's content
@@ -47,6 +53,26 @@ _CODE_LINES = 16
 _MISTAKE_CHARS = 900
 _CODE_FENCE = re.compile(r"^\s*```")
 _MISTAKE_START = re.compile(r"^\*\*\s*\d+[.)]")
+
+#: Retrieve-then-write (`writing`), tuned by hand on SmolLM2-135M-Instruct: the model explains
+#: the lesson's text in a few sentences of prose; the worked example, the sources and the check
+#: question follow verbatim (the tail). Its own code was wrong in most tries (invented functions,
+#: made-up outputs), its prose mostly right for two or three sentences, then rambling (it
+#: ignores "2 to 4 sentences"): hence no code and at most 120 tokens, ~6 s on this machine.
+#: The rules sit at the end of the user message, where a model this small follows them best;
+#: "Question:"-style labels made it echo them and go on with new ones.
+WRITING_INSTRUCTIONS = (
+    "You are a friendly Python tutor. You explain things to beginners in simple words, using "
+    "only the lesson you are given."
+)
+WRITING_REQUEST = (
+    "Using only this lesson, explain to a beginner: {question}\n"
+    "Use 2 to 4 short sentences. Do not write code."
+)
+#: How much of the lesson's explanation the material takes: a small model reads a short text
+#: much better than a long one (and reads it faster).
+WRITING_EXPLANATION_CHARS = 1200
+WRITING_MAX_TOKENS = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +123,15 @@ def _code_question(message: str) -> str:
     return (prose or message)[:1000]
 
 
+@dataclass(frozen=True, slots=True)
+class FromLesson:
+    """The policy's decision to answer `question` from `lesson` (a `read_lesson` result)."""
+
+    question: str
+    lesson: Mapping[str, Any]
+    related: Sequence[Mapping[str, Any]]
+
+
 class ConceptsOfflinePolicy:
     """Search, read the best lesson, answer from it (see the module docstring)."""
 
@@ -104,6 +139,39 @@ class ConceptsOfflinePolicy:
         self.index = index
 
     def next_step(self, transcript: Transcript) -> CallTool | Answer:
+        step = self.decide(transcript)
+        if isinstance(step, FromLesson):
+            return Answer(self.compose(step.question, step.lesson, step.related))
+        return step
+
+    def writing(self, transcript: Transcript, draft: Answer) -> Writing | None:
+        """A model's explanation of the lesson the draft answers from (the same paragraphs,
+        trimmed), followed by the draft's worked example, sources and check question; `None`
+        (the draft stands) when no lesson answers."""
+        step = self.decide(transcript)
+        if not isinstance(step, FromLesson):
+            return None
+        lesson = step.lesson
+        weights = self._question_weights(step.question)
+        explanation = self._explanation(lesson, weights, budget=WRITING_EXPLANATION_CHARS)
+        request = WRITING_REQUEST.format(question=step.question)
+        tail = [""]
+        example = self._worked_example(str(lesson.get("worked_example", "")))
+        if example:
+            tail.append(f"**Worked example**\n\n{example}")
+        tail += [
+            sources_line(lesson, step.related),
+            f"**Check question:** {check_question(lesson)}",
+        ]
+        return Writing(
+            instructions=WRITING_INSTRUCTIONS,
+            prompt=f"Lesson: {lesson['title']}\n\n{explanation}\n\n{request}",
+            tail="\n\n".join(tail),
+            max_tokens=WRITING_MAX_TOKENS,
+        )
+
+    def decide(self, transcript: Transcript) -> CallTool | Answer | FromLesson:
+        """The next tool call, an answer without a lesson, or the lesson to answer from."""
         question = _code_question(transcript.user_message)
         if not question.strip():
             return Answer(f"{OFFLINE_MARKER}\n\nWhat would you like me to explain?")
@@ -133,7 +201,7 @@ class ConceptsOfflinePolicy:
             if float(r["score"]) >= RELATED_SHARE * top_score
             and r["lesson_id"] != lesson["lesson_id"]
         ]
-        return Answer(self.compose(question, lesson, related))
+        return FromLesson(question, lesson, related)
 
     # --- answers ---------------------------------------------------------------------------
 
@@ -179,8 +247,14 @@ class ConceptsOfflinePolicy:
     def _overlap(text: str, weights: Mapping[str, float]) -> float:
         return sum(weights.get(term, 0.0) for term in set(analyze(text)))
 
-    def _explanation(self, lesson: Mapping[str, Any], weights: Mapping[str, float]) -> str:
-        """The opening paragraph (and its code), plus the paragraph that best fits the question."""
+    def _explanation(
+        self,
+        lesson: Mapping[str, Any],
+        weights: Mapping[str, float],
+        budget: int = _EXPLANATION_CHARS,
+    ) -> str:
+        """The opening paragraph (and its code), plus the paragraph that best fits the question;
+        over `budget` characters, only the first two of those blocks."""
         blocks = split_blocks(str(lesson.get("explanation", "")))
         prose = [i for i, block in enumerate(blocks) if block.kind == "prose"]
         if not prose:
@@ -201,7 +275,7 @@ class ConceptsOfflinePolicy:
             if follower and fits and (follower.kind != "prose" or introduces):
                 picked.append(follower.text)
         text = "\n\n".join(picked)
-        return text if len(text) <= _EXPLANATION_CHARS else "\n\n".join(picked[:2])
+        return text if len(text) <= budget else "\n\n".join(picked[:2])
 
     @staticmethod
     def _worked_example(markdown: str) -> str:

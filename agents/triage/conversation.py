@@ -29,6 +29,7 @@ class Turn(BaseModel):
     sources: list[str] = Field(default_factory=list)
     quiz: dict[str, Any] | None = None  # a quiz view or answer outcome shown with the reply
     exercise_id: str | None = None  # the exercise the reply offers
+    model: str | None = None  # who wrote the reply (`ChatReply.model`); None in older turns
     at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
     @property

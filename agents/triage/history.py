@@ -30,6 +30,7 @@ async def record_turn(pool: Pool | None, user_id: UUID, session_id: str, turn: T
         "sources": turn.sources,
         "quiz": turn.quiz,
         "exercise_id": turn.exercise_id,
+        "model": turn.model,
     }
     async with pool.connection() as conn, conn.transaction():
         found = await create_conversation(conn, student_id=user_id, session_id=session_id)
@@ -91,6 +92,7 @@ async def latest_history(pool: Pool, user_id: UUID, limit: int = 50) -> dict[str
                     "sources": meta.get("sources") or [],
                     "quiz": meta.get("quiz"),
                     "exercise_id": meta.get("exercise_id"),
+                    "model": meta.get("model"),
                 },
             }
         )

@@ -75,3 +75,9 @@ class ChatReply(BaseModel):
     exercise_id: str | None = Field(
         default=None, description="The exercise the reply offers (the page can open it)."
     )
+    model: str | None = Field(
+        default=None,
+        description='Who wrote the reply: "offline" (the offline tutor, built from the lessons) '
+        "or the model's name, as the specialist said (`SpecialistReply.model`); None for "
+        "triage's own replies (off-topic, unsafe, quizzes, an app unavailable).",
+    )

@@ -143,6 +143,7 @@ def _reply(
         sources=turn.sources,
         quiz=turn.quiz,
         exercise_id=turn.exercise_id,
+        model=turn.model,
         unavailable=unavailable or [],
     )
 
@@ -209,6 +210,7 @@ def answered(begun: Begun, decision: Classification, answer: SpecialistReply) ->
         confidence=round(decision.confidence, 3),
         sources=answer.sources,
         exercise_id=offered if decision.agent == "tutor" else None,
+        model=answer.model,
     )
     return Outcome(turn)
 

@@ -27,15 +27,17 @@ import re
 from typing import Any
 
 from learnflow.llm.offline import Answer, CallTool, ToolResult, Transcript
+from learnflow.llm.writing import Writing
 
 from .error_help import parse_error, split_traceback
+from .writing import RUNG_LABELS, error_writing, hint_writing, review_writing
 
 __all__ = ["OFFLINE_LABEL", "TutorPolicy", "asks_for_hint", "presses_for_solution"]
 
 OFFLINE_LABEL = "[offline tutor]"
 _FOOTER = (
-    "(I'm LearnFlow's offline tutor: no AI model is configured, so I answer from the "
-    "curriculum, its hints and the code runner.)"
+    "(I'm LearnFlow's offline tutor: this answer comes from the curriculum, its hints and the "
+    "code runner, not from an AI model.)"
 )
 
 _SOLUTION_PRESSURE = re.compile(
@@ -122,6 +124,17 @@ def _difficulty_of(message: str, status: dict[str, Any]) -> str:
     return ""
 
 
+#: Answers from these tools stay the offline draft: a grade, an exercise statement.
+_KEEP_DRAFT = ("grade_submission", "get_exercise", "recommend_exercise")
+
+
+def _tool_json(transcript: Transcript, name: str) -> dict[str, Any] | None:
+    """Tool `name`'s JSON object this turn; None when it was not called or returned an error."""
+    found = transcript.result(name)
+    data = found.json() if found is not None else None
+    return data if isinstance(data, dict) and "error" not in data else None
+
+
 def _code_block(code: str) -> str:
     return f"```python\n{code.rstrip()}\n```"
 
@@ -161,6 +174,39 @@ class TutorPolicy:
         if asks_for_hint(message) or intent == "code_help":
             return self._hint(transcript, status, current["id"], pressed)
         return self._nudge(current)
+
+    # --- what a real model may write instead (retrieve-then-write) ----------------------------
+    def writing(self, transcript: Transcript, draft: Answer) -> Writing | None:
+        """A hint, an error explanation or a code review (no tests run) for the model to write;
+        None keeps `draft`: a grade (its numbers and pass/fail must not change), an exercise
+        statement, a refusal or any push for the answer, a question back to the learner, the
+        end of the hint ladder, a tool's error. Decided from this turn's tool results, the ones
+        `next_step` answered from."""
+        found = transcript.result("session_status")
+        status = found.json() if found is not None else None
+        if not isinstance(status, dict):
+            return None
+        message = transcript.user_message
+        current = status.get("current_exercise")
+        code = str(status.get("learner_code") or "")
+        if any(transcript.result(name) is not None for name in _KEEP_DRAFT):
+            return None
+        explained = _tool_json(transcript, "explain_error")
+        if explained is not None:
+            # the learner's words, not a traceback's file name ("solution.py"), may push
+            words = split_traceback(message)[1]
+            if "text" not in explained or presses_for_solution(words):
+                return None
+            return error_writing(current, explained, words)
+        if presses_for_solution(message):
+            return None
+        hint = _tool_json(transcript, "get_hint")
+        if hint is not None:
+            return hint_writing(hint, message) if hint.get("hint") else None
+        review = _tool_json(transcript, "review_code")
+        if review is not None and code.strip() and status.get("intent") != "submission":
+            return review_writing(current, review, message)
+        return None
 
     # --- errors -------------------------------------------------------------------------------
     @staticmethod
@@ -280,9 +326,7 @@ class TutorPolicy:
             "concept": "How could you use that in your function? Try it on the first example.",
             "partial": "Fill in each `...` — which one will you start with, and why?",
         }.get(str(hint.get("level")), "What will you try next?")
-        label = {"nudge": "a nudge", "concept": "the idea", "partial": "partial code"}.get(
-            str(hint.get("level")), str(hint.get("level"))
-        )
+        label = RUNG_LABELS.get(str(hint.get("level")), str(hint.get("level")))
         text = str(hint["hint"])
         body = _code_block(text) if hint.get("level") == "partial" else text
         return _labelled(

@@ -105,8 +105,10 @@ class TutorService:
         self.last_turn: TurnResult | None = None
 
     # --- POST /respond, POST /respond/stream -------------------------------------------------
-    async def respond(self, request: TutorRequest) -> SpecialistReply:
-        return await self.answer(await self.prepare(request))
+    async def respond(self, request: TutorRequest, *, model: str | None = None) -> SpecialistReply:
+        """The reply to `request`; `model`: who writes the tutor's replies
+        (`SpecialistReply.model`)."""
+        return await self.answer(await self.prepare(request), model=model)
 
     async def prepare(self, request: TutorRequest) -> PreparedTurn:
         """Everything before the agent runs: the session loaded, the turn's context built (an
@@ -137,9 +139,11 @@ class TutorService:
             context.change(lambda state: state.count_stuck())
         return PreparedTurn(request, state, etag, context, self._agent_input(request, code))
 
-    async def answer(self, turn: PreparedTurn, *, streamed: bool = False) -> SpecialistReply:
+    async def answer(
+        self, turn: PreparedTurn, *, model: str | None = None, streamed: bool = False
+    ) -> SpecialistReply:
         """Run the agent (`streamed`: on the streaming runner), then commit the session and
-        queue the grading events."""
+        queue the grading events; the reply names `model` as its author."""
         request, context = turn.request, turn.context
         result = self.last_turn = await run_turn(
             self.agent, context, turn.agent_input, streamed=streamed
@@ -155,7 +159,9 @@ class TutorService:
             follow_up = "Paste your code when you're ready: I'll run the hidden tests."
         sources = list(dict.fromkeys(context.cited_lessons))
         sources += sorted(context.in_play | ({current} if current else set()))
-        return SpecialistReply(reply=result.reply, sources=sources, follow_up=follow_up)
+        return SpecialistReply(
+            reply=result.reply, sources=sources, follow_up=follow_up, model=model
+        )
 
     async def stream(
         self, turn: PreparedTurn, *, model: str, pause_s: float = 0.0
@@ -165,16 +171,13 @@ class TutorService:
         the guardrail has decided on the whole reply (`run_turn`): a reply it blocks never
         reaches the learner, not even in part; what streams is the reply it passed, or its
         replacement."""
-        reply = await self.answer(turn, streamed=True)
+        reply = await self.answer(turn, model=model, streamed=True)
         for phrase in phrases(reply.reply):
             await asyncio.sleep(pause_s)
             yield phrase
         blocked = self.last_turn is not None and self.last_turn.blocked is not None
         yield StreamedReply(
-            **reply.model_dump(),
-            agent=APP_ID,
-            model=model,
-            guardrail="blocked" if blocked else "passed",
+            **reply.model_dump(), agent=APP_ID, guardrail="blocked" if blocked else "passed"
         )
 
     @staticmethod

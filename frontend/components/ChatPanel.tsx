@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
-import { agentName } from "@/lib/agents";
+import { agentName, writtenBy } from "@/lib/agents";
 import { api, ApiError } from "@/lib/api";
 import { chatSession, rememberChatSession } from "@/lib/chatSession";
 import { streamChat } from "@/lib/chatStream";
@@ -25,12 +25,24 @@ function newId(): string {
   return crypto.randomUUID();
 }
 
+/** The caption saying who wrote an answer; nothing for triage's own words. */
+function AnswerModel({ model }: { model: ChatReply["model"] }) {
+  const author = writtenBy(model);
+  if (!author) return null;
+  return (
+    <p className="answer-model" data-testid="answer-model">
+      {author}
+    </p>
+  );
+}
+
 const isQuizStart = (quiz: ChatReply["quiz"]): quiz is QuizView => Boolean(quiz && "question" in quiz && "topic_title" in quiz);
 
 /**
  * Chat with the tutors through triage (`POST /api/chat/stream`, `POST /api/chat` where the stream
- * is not available): the answer appears as it is written, then who answered, from which lessons;
- * the exercise open in the editor goes with every message (and its code when ticked). The
+ * is not available): the answer appears as it is written, then which agent answered, who wrote it
+ * (the offline tutor or a named model) and from which lessons; the exercise open in the editor
+ * goes with every message (and its code when ticked). The
  * conversation is stored server-side per user and comes back after a reload. Leaving the page
  * stops an answer being written (it is not saved; asking again gets a fresh one).
  */
@@ -194,6 +206,7 @@ export function ChatPanel({
                     <Markdown text={turn.reply.reply} headingBase={3} />
                   </div>
                 )}
+                <AnswerModel model={turn.reply.model} />
                 {turn.reply.exercise_id && turn.reply.exercise_id !== exerciseId && (
                   <button type="button" className="secondary small" onClick={() => onOpenExercise(turn.reply!.exercise_id!)}>
                     Open in editor<span className="visually-hidden">: {turn.reply.exercise_id}</span>

@@ -36,6 +36,9 @@ export interface ChatReply {
   sources: string[];
   quiz?: (QuizView | QuizOutcome) | null;
   exercise_id?: string | null;
+  /** Who wrote the reply: "offline" (the offline tutor, built from the lessons) or the model's
+   * name; null or absent for triage's own replies (off-topic, quizzes, an app unavailable). */
+  model?: string | null;
 }
 
 export type RunStatus = "ok" | "error" | "timeout" | "memory_limit" | "output_limit" | "killed" | "rejected";

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from learnflow.db.pool import Pool
+from learnflow.llm.provider import model_label
 from learnflow.outbox import EventSink
 from learnflow.settings import Settings
 from learnflow.sidecar import Sidecar
@@ -41,8 +42,16 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
+def _model_label(request: Request) -> str:
+    """Who writes the app's agent replies: "offline" or the configured model's name. One place
+    for every reply that carries it (`SpecialistReply.model`, `StreamedReply.model`), so a
+    learner is told the same author whether the reply came whole or streamed."""
+    return model_label(_settings(request))
+
+
 SidecarDep = Annotated[Sidecar, Depends(_sidecar)]
 PoolDep = Annotated[Pool, Depends(pool_of)]
 OptionalPoolDep = Annotated[Pool | None, Depends(optional_pool_of)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 EventsDep = Annotated[EventSink, Depends(_events)]
+ModelLabelDep = Annotated[str, Depends(_model_label)]

@@ -165,13 +165,8 @@ class OfflineModel(Model):
         #: streamed answers wait this long before each phrase (`learnflow.llm.streaming`)
         self.stream_pause_s = stream_pause_s
 
-    def _step(
-        self,
-        system_instructions: str | None,
-        input: str | list[TResponseInputItem],
-        tools: list[Tool],
-    ) -> CallTool | Answer:
-        transcript = read_transcript(system_instructions, input, tools)
+    def step(self, transcript: Transcript) -> CallTool | Answer:
+        """The policy's next step, checked: a known tool, and not one call too many."""
         step = self.policy.next_step(transcript)
         if isinstance(step, CallTool):
             if step.name not in transcript.tool_names:
@@ -179,6 +174,34 @@ class OfflineModel(Model):
             if len(transcript.tool_results) >= self.max_tool_calls:
                 raise RuntimeError("offline policy kept calling tools; it must answer")
         return step
+
+    def respond(self, step: CallTool | Answer) -> ModelResponse:
+        """`step` as `get_response` returns it."""
+        return ModelResponse(output=[_output_item(step)], usage=Usage(), response_id=None)
+
+    async def stream(self, step: CallTool | Answer) -> AsyncIterator[TResponseStreamEvent]:
+        """`step` as `stream_response` streams it (an answer phrase by phrase)."""
+        response = Response(
+            id=f"resp_offline_{next(_ids)}",
+            created_at=time.time(),
+            model=OFFLINE_MODEL_NAME,
+            object="response",
+            output=[_output_item(step)],
+            parallel_tool_calls=False,
+            tool_choice="auto",
+            tools=[],
+            status="completed",
+        )
+        async for event in stream_events(response, pause_s=self.stream_pause_s):
+            yield event
+
+    def _step(
+        self,
+        system_instructions: str | None,
+        input: str | list[TResponseInputItem],
+        tools: list[Tool],
+    ) -> CallTool | Answer:
+        return self.step(read_transcript(system_instructions, input, tools))
 
     async def get_response(
         self,
@@ -194,8 +217,7 @@ class OfflineModel(Model):
         conversation_id: str | None,
         prompt: Any | None,
     ) -> ModelResponse:
-        step = self._step(system_instructions, input, tools)
-        return ModelResponse(output=[_output_item(step)], usage=Usage(), response_id=None)
+        return self.respond(self._step(system_instructions, input, tools))
 
     async def stream_response(
         self,
@@ -211,17 +233,5 @@ class OfflineModel(Model):
         conversation_id: str | None,
         prompt: Any | None,
     ) -> AsyncIterator[TResponseStreamEvent]:
-        step = self._step(system_instructions, input, tools)
-        response = Response(
-            id=f"resp_offline_{next(_ids)}",
-            created_at=time.time(),
-            model=OFFLINE_MODEL_NAME,
-            object="response",
-            output=[_output_item(step)],
-            parallel_tool_calls=False,
-            tool_choice="auto",
-            tools=[],
-            status="completed",
-        )
-        async for event in stream_events(response, pause_s=self.stream_pause_s):
+        async for event in self.stream(self._step(system_instructions, input, tools)):
             yield event

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -269,6 +270,59 @@ def test_a_problem_before_the_chat_stream_is_json_with_its_status(bff: Bff) -> N
         _log_in(bff, client)
         response = client.post("/api/chat/stream", json={"message": "loops?"})
     assert (response.status_code, response.json()) == (429, problem)
+
+
+MODEL_REPLY = {
+    "reply": "A for loop repeats.",
+    "routed_to": "concepts",
+    "session_id": "s-1",
+    "message_id": "m-1",
+    "intent": "concept_question",
+    "confidence": 0.9,
+    "sources": ["control-flow.for-loops"],
+    "model": "smollm2-135m-instruct",
+}
+MAYA_ME = {
+    "user_id": "5f0c5c8e-5b7a-4c55-9a43-4f7b0c0b1a11",
+    "role": "student",
+    "email": "maya@x.dev",
+    "display_name": "Maya",
+    "expires_at": "2099-01-01T00:00:00Z",
+}
+
+
+def test_who_wrote_an_answer_reaches_the_page(bff: Bff) -> None:
+    """`model` passes through the BFF (whole reply, stream, history) and the learner's page
+    ships the caption that shows it."""
+    offline = {**MODEL_REPLY, "model": "offline"}
+    history = {"session_id": "s-1", "turns": [{"message": "loops?", "at": "x", "reply": offline}]}
+    events = (
+        b'event: delta\ndata: {"text": "A for loop repeats."}\n\n'
+        b"event: done\ndata: " + json.dumps(MODEL_REPLY).encode() + b"\n\n"
+    )
+    bff.fake.answer(bff.route("chat"), 200, MODEL_REPLY)
+    bff.fake.answer(bff.route("chat/history"), 200, history)
+    stream = {"content-type": "text/event-stream"}
+    bff.fake.answer_file(bff.route("chat/stream"), 200, stream, events)
+    bff.fake.answer(bff.route("auth/me"), 200, MAYA_ME)
+    with bff.client() as client:
+        _log_in(bff, client)
+        whole = client.post("/api/chat", json={"message": "loops?"})
+        streamed = client.post("/api/chat/stream", json={"message": "loops?"})
+        remembered = client.get("/api/chat/history")
+        page = client.get("/learn")
+        sources = re.findall(r'<script[^>]+src="(/_next/static/[^"]+\.js)"', page.text)
+        scripts = [client.get(src).text for src in dict.fromkeys(sources)]
+    bff.fake.files.pop(bff.route("chat/stream"))  # the fake's other tests script their own
+
+    assert whole.json()["model"] == "smollm2-135m-instruct"
+    assert streamed.content == events
+    assert remembered.json()["turns"][0]["reply"]["model"] == "offline"
+    assert page.status_code == 200, page.text[:300]
+    shipped = [js for js in scripts if '"answer-model"' in js]
+    assert shipped, f"no script of /learn renders the answer-model caption ({len(scripts)} read)"
+    assert any("Offline tutor — built from the lessons" in js for js in shipped)
+    assert any("Written by " in js and " from the lessons" in js for js in shipped)
 
 
 def test_byte_ranges_of_a_file_pass_through_unchanged(bff: Bff) -> None:

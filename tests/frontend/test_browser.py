@@ -7,18 +7,12 @@ a feature the backend lacks, fails its step. Screenshots are printed by each sto
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.diagnostics import notable_log_lines
-from tests.frontend.harness import FRONTEND, Frontend
+from tests.frontend.harness import Frontend, StoryRun, run_story
 
 pytestmark = pytest.mark.integration
 
@@ -65,13 +59,6 @@ STEPS: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True)
-class StoryRun:
-    exit_code: int
-    output: str
-    steps: dict[str, dict[str, Any]]
-
-
 def _selected_stories(items: list[pytest.Item]) -> set[str]:
     """The stories whose tests this run collected (`-k`, node ids)."""
     wanted = set()
@@ -94,53 +81,20 @@ def stories(request: pytest.FixtureRequest, frontend: Frontend) -> dict[str, Sto
     wanted = _selected_stories(request.session.items)
     results = Path(tempfile.mkdtemp(prefix="learnflow-e2e-results-"))
     shots = Path(tempfile.mkdtemp(prefix="learnflow-e2e-shots-"))
-    env = {
-        **os.environ,
-        "E2E_BASE_URL": frontend.url,
-        "E2E_LOGINS_FILE": str(frontend.logins_file),
-        "E2E_RESULTS_DIR": str(results),
-        "E2E_SCREENSHOT_DIR": str(shots),
+    return {
+        story: run_story(frontend, story, results=results, screenshots=shots)
+        for story in STEPS
+        if story in wanted
     }
-    runs = {}
-    for story in (s for s in STEPS if s in wanted):
-        proc = subprocess.run(
-            ["node", f"tests/e2e/{story}.mjs"],
-            cwd=FRONTEND,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
-        report = results / f"{story}.json"
-        reported = json.loads(report.read_text())["steps"] if report.is_file() else []
-        steps = {s["id"]: s for s in reported}
-        output = proc.stdout + proc.stderr
-        if proc.returncode != 0:  # CI's clone is gone afterwards: say what the stack logged
-            output += "\nthe stack's warnings and errors:\n" + notable_log_lines(
-                frontend.mesh.stack.run_dir
-            )
-        runs[story] = StoryRun(proc.returncode, output, steps)
-    return runs
 
 
 @pytest.mark.parametrize("story", list(STEPS))
 def test_story_runs_to_the_end(stories: dict[str, StoryRun], story: str) -> None:
-    run = stories[story]
-    print(run.output)
-    assert list(run.steps) == list(STEPS[story]), f"the steps differ from STEPS:\n{run.output}"
-    failed = [s for s in run.steps.values() if s["status"] == "FAIL"]
-    assert run.exit_code == 0 and not failed, f"{story}: exit {run.exit_code}\n{run.output}"
+    stories[story].check_ran(STEPS[story])
 
 
 @pytest.mark.parametrize(
     ("story", "step"), [(story, step) for story, steps in STEPS.items() for step in steps]
 )
 def test_acceptance_step(stories: dict[str, StoryRun], story: str, step: str) -> None:
-    result = stories[story].steps.get(step)
-    if result is None:
-        pytest.fail(f"{story} did not report step {step!r}:\n{stories[story].output}")
-    assert result["status"] == "PASS", (
-        f"{result['title']}:\n{result['detail']}\n(the story's output, with the stack's logged "
-        "warnings and errors, is in test_story_runs_to_the_end)"
-    )
+    stories[story].check_step(step)

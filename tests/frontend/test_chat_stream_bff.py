@@ -52,6 +52,7 @@ def test_the_answer_reaches_the_browser_as_it_is_written(browser: httpx.Client) 
     deltas = [r for r in received if r[1] == "delta"]
     *_, (finished, last, done) = received
     assert last == "done" and done["routed_to"] == "concepts", received[-1]
+    assert done["model"] == "offline", done  # the page captions it "Offline tutor — ..."
     assert len(deltas) >= 2
     assert finished - deltas[0][0] > 0.3, f"all {len(deltas)} deltas came at once"
 

@@ -72,6 +72,9 @@ try {
     await waitForOutcome(page.getByRole("region", { name: "Ask your tutors" }), answer, 60_000);
     expect((await answer.getAttribute("data-agent")) === "concepts", `answered by ${await answer.getAttribute("data-agent")}, not concepts`);
     expect((await answer.getByTestId("answered-by").innerText()) === "Concepts agent", "the answer must say the Concepts agent answered");
+    const caption = answer.getByTestId("answer-model");
+    const writer = (await caption.count()) ? (await caption.innerText()).trim() : "";
+    expect(/^(Offline tutor — built from the lessons|Written by \S.* from the lessons)$/.test(writer), `the answer must say who wrote it: "${writer}"`);
     const body = await answer.innerText();
     expect(/for\b/.test(body) && (await answer.locator("pre code").count()) > 0, "the answer should explain for loops with code examples");
     expect((await answer.locator("pre code .hljs-keyword").count()) > 0, "code examples should be syntax-highlighted");
@@ -80,7 +83,7 @@ try {
     const nameless = await unlabelled(page);
     expect(nameless.length === 0, `controls without an accessible name: ${nameless.join(" | ")}`);
     await story.shots(page, "chat");
-    return `sources: ${sources.join(", ")}`;
+    return `${writer}; sources: ${sources.join(", ")}`;
   }, { needs: ["login"], page });
 
   await story.step("run", "Maya writes a for loop in Monaco and runs it successfully (story step 3)", async () => {

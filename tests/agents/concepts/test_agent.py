@@ -9,13 +9,18 @@ import pytest
 from concepts_agent.agent import (
     INSTRUCTIONS,
     agent_input,
+    answer_of,
     build_concepts_agent,
     cited_sources,
     explain,
+    explain_streamed,
     follow_up_of,
 )
+from concepts_agent.offline_policy import ConceptsOfflinePolicy
 from learnflow.errors import DependencyFailed, InvalidInput
+from learnflow.llm.grounded import NOTE_ERROR, GroundedModel
 from learnflow.llm.offline import Answer, CallTool, OfflineModel
+from learnflow.llm.scripted_writer import ScriptedWriter
 from learnflow.retrieval import LessonIndex
 from learnflow.testing import ScriptedPolicy, scripted_model
 
@@ -148,3 +153,54 @@ def test_agent_input_checks_and_attaches_code() -> None:
         agent_input(" \n ")
     with pytest.raises(InvalidInput, match="the limit is 8000"):
         agent_input("x" * 8001)
+
+
+# --- retrieve-then-write: the offline policy retrieves, a writer model explains -----------------
+
+WRITTEN = "A for loop runs its block once for each item of a list."
+
+
+def grounded(index: LessonIndex, writer: ScriptedWriter) -> GroundedModel:
+    return GroundedModel(ConceptsOfflinePolicy(index), writer, answer_timeout_s=5, stall_s=5)
+
+
+async def test_a_written_answer_cites_the_lesson_retrieved_and_asks_its_check_question(
+    index: LessonIndex,
+) -> None:
+    writer = ScriptedWriter(WRITTEN)
+    agent = build_concepts_agent(index=index, model=grounded(index, writer))
+
+    answer = await explain(agent, "How do for loops work?")
+
+    assert answer.answer.startswith(WRITTEN + "\n\n**Worked example**\n\n")
+    assert "\n\nSources: `control-flow.for-loops`" in answer.answer
+    assert answer.sources == ("control-flow.for-loops",)
+    assert answer.follow_up is not None
+    assert answer.follow_up.startswith("What does `list(range(2, 8, 2))` give?")
+    (call,) = writer.calls
+    assert "Lesson: For loops" in call.prompt
+
+
+async def test_a_streamed_written_answer_is_the_text_streamed(index: LessonIndex) -> None:
+    writer = ScriptedWriter("A for loop ", "runs its block ", "once for each item.")
+    run = explain_streamed(
+        build_concepts_agent(index=index, model=grounded(index, writer)), "How do for loops work?"
+    )
+    text = "".join([delta async for delta in run.text()])
+    answer = answer_of(run.result)
+    assert text.startswith("A for loop runs its block once for each item.\n\n**Worked example**")
+    assert answer.answer == text.strip()
+    assert answer.sources == ("control-flow.for-loops",)
+
+
+async def test_when_the_writer_fails_the_offline_answer_keeps_its_sources(
+    index: LessonIndex,
+) -> None:
+    writer = ScriptedWriter(before=httpx.ConnectError("refused"))
+    agent = build_concepts_agent(index=index, model=grounded(index, writer))
+
+    answer = await explain(agent, "How do for loops work?")
+
+    assert answer.answer.startswith(NOTE_ERROR)
+    assert answer.sources == ("control-flow.for-loops",)
+    assert answer.follow_up is not None

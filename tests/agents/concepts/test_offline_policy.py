@@ -15,11 +15,14 @@ from concepts_agent.agent import (
 )
 from concepts_agent.offline_policy import (
     OFFLINE_MARKER,
+    WRITING_INSTRUCTIONS,
+    WRITING_REQUEST,
     ConceptsOfflinePolicy,
     check_question,
     split_blocks,
 )
 from learnflow.llm.offline import Answer, CallTool, ToolResult, Transcript
+from learnflow.llm.writing import Writing, WritingPolicy
 from learnflow.retrieval import LessonIndex
 
 TOOLS = frozenset({"search_lessons", "read_lesson"})
@@ -167,6 +170,67 @@ def test_an_unknown_lesson_from_read_lesson_falls_back_to_no_match(index: Lesson
         transcript(question, searched(index, question), bad_read)
     )
     assert isinstance(step, Answer) and "I couldn't find" in step.text
+
+
+# --- what a writer model is given (retrieve-then-write) -----------------------------------------
+
+
+def writing_for(index: LessonIndex, question: str) -> tuple[Writing | None, str]:
+    """The policy's `writing()` at its answer, and its draft, driven by hand like `answer_to`."""
+    policy = ConceptsOfflinePolicy(index)
+    assert isinstance(policy, WritingPolicy)
+    results: list[ToolResult] = []
+    while True:
+        step = policy.next_step(transcript(question, *results))
+        if isinstance(step, Answer):
+            return policy.writing(transcript(question, *results), step), step.text
+        query = str(step.arguments.get("query", step.arguments.get("lesson_id")))
+        results.append(
+            searched(index, query) if step.name == "search_lessons" else read(index, query)
+        )
+
+
+def test_the_writer_gets_the_lesson_the_draft_answers_from(index: LessonIndex) -> None:
+    writing, _ = writing_for(index, "how does range work in a for loop")
+    assert writing is not None
+    assert writing.instructions == WRITING_INSTRUCTIONS
+    assert writing.prompt.startswith("Lesson: For loops\n\n")
+    # the draft's selection: the opening paragraph and the one that fits the question
+    assert "runs the same block of code **once for each item**" in writing.prompt
+    assert "produces numbers to loop over" in writing.prompt
+    # one topic: no worked example (it follows verbatim) and no common mistakes
+    assert "total += price" not in writing.prompt
+    assert "Resetting the accumulator" not in writing.prompt
+    assert writing.prompt.endswith(
+        WRITING_REQUEST.format(question="how does range work in a for loop")
+    )
+    assert OFFLINE_MARKER not in writing.prompt
+
+
+def test_the_writings_tail_is_the_drafts_example_sources_and_check_question(
+    index: LessonIndex,
+) -> None:
+    writing, draft = writing_for(index, "How do for loops work?")
+    assert writing is not None
+    example, rest = writing.tail.split("\n\nSources: ", 1)
+    assert example.startswith("\n\n**Worked example**\n\nAdding up a basket of prices:")
+    assert "total += price" in example and "Total: 8.0" in example
+    assert example.strip() in draft
+    assert draft.endswith("\n\nSources: " + rest)  # the very lines the offline answer ends with
+    assert rest.startswith("`control-flow.for-loops` (For loops)")
+    assert "**Check question:** What does `list(range(2, 8, 2))` give?" in rest
+
+
+def test_the_writers_material_keeps_to_its_budget(index: LessonIndex) -> None:
+    writing, _ = writing_for(index, "How do for loops work?")
+    assert writing is not None and len(writing.prompt) < 1200 + 300
+
+
+@pytest.mark.parametrize("question", ["   ", "sourdough bread oven loop", "quantum chromodynamics"])
+def test_answers_without_a_lesson_are_never_rewritten(index: LessonIndex, question: str) -> None:
+    writing, draft = writing_for(index, question)
+    assert writing is None
+    assert draft.startswith(OFFLINE_MARKER)
 
 
 # --- through the SDK ---------------------------------------------------------------------------

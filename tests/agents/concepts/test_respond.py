@@ -21,7 +21,7 @@ from concepts_agent.offline_policy import OFFLINE_MARKER
 from learnflow.llm.offline import Answer, CallTool, OfflineModel
 from learnflow.retrieval import lesson_index
 from learnflow.settings import Settings
-from learnflow.testing import ScriptedPolicy, scripted_model
+from learnflow.testing import SCRIPTED_MODEL, ScriptedPolicy, on_a_model, scripted_model
 
 
 @pytest.fixture
@@ -68,6 +68,7 @@ async def test_respond_explains_for_loops_from_the_lesson(client: httpx.AsyncCli
     expected = quiz[0].prompt.strip() if quiz else "Can you write a short example"
     assert body["follow_up"].startswith(expected)
     assert reply.endswith(body["follow_up"])
+    assert body["model"] == "offline"  # the learner is told the offline tutor wrote it
 
 
 @pytest.mark.parametrize(
@@ -165,12 +166,14 @@ async def test_respond_on_the_llm_path_with_a_scripted_model(
         ),
     )
     app.state.concepts_agent = build_concepts_agent(model=OfflineModel(policy))
+    app.state.settings = on_a_model(app.state.settings)
 
     body = (await client.post("/respond", json=routed("How do for loops work?"))).json()
 
     assert body["reply"].startswith("A `for` loop visits each item in turn.")
     assert body["sources"] == ["control-flow.for-loops"]
     assert body["follow_up"] == "What does `for c in 'hi': print(c)` print?"
+    assert body["model"] == SCRIPTED_MODEL  # the configured model's name
     assert len(policy.seen) == 3  # search, read, answer
 
 

@@ -17,6 +17,7 @@ from concepts_agent.main import create_app
 from learnflow import sse
 from learnflow.llm.offline import Answer, CallTool, OfflineModel, Transcript
 from learnflow.settings import Settings
+from learnflow.testing import SCRIPTED_MODEL, on_a_model, scripted_model
 from tests.agents.concepts.test_respond import routed
 
 
@@ -79,3 +80,14 @@ async def test_a_model_failing_midway_is_an_error_event(
 
     assert [e.event for e in events] == ["error"]
     assert events[0].data["status"] == 502 and events[0].data["dependency"] == "llm"
+
+
+async def test_on_a_model_both_routes_name_it(app: FastAPI, client: httpx.AsyncClient) -> None:
+    answer = Answer("A `for` loop visits each item.\n\nSources: control-flow.for-loops")
+    app.state.concepts_agent = build_concepts_agent(model=scripted_model(answer, answer))
+    app.state.settings = on_a_model(app.state.settings)
+
+    *_, done = await stream(client, routed("How do for loops work?"))
+    whole = (await client.post("/respond", json=routed("How do for loops work?"))).json()
+
+    assert done.data["model"] == whole["model"] == SCRIPTED_MODEL

@@ -11,6 +11,7 @@ from debrief_agent.offline_policy import OFFLINE_DEBRIEF, OFFLINE_MARKER
 from learnflow.contracts import SessionTally
 from learnflow.events import CodeExecuted, ExerciseGraded
 from learnflow.llm.offline import Answer, CallTool, OfflineModel, Transcript
+from learnflow.testing import SCRIPTED_MODEL, on_a_model
 from tests.agents.debrief.harness import Debrief
 
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
@@ -55,6 +56,7 @@ async def test_how_am_i_doing_is_answered_from_stored_progress(debrief: Debrief)
     assert response.status_code == 200, response.text
     reply = response.json()["reply"]
     assert reply.startswith(OFFLINE_MARKER)
+    assert response.json()["model"] == "offline"
     assert f"- Module 2: Control Flow — {mastery}% (Beginner)" in reply
     assert "Next: “" in reply
     assert "solution" not in reply.lower()
@@ -79,12 +81,15 @@ async def test_no_progress_yet_and_unknown_callers(debrief: Debrief) -> None:
     assert "no graded work stored yet" in fresh["reply"]
     assert "Module 1: Basics" in fresh["reply"]  # where to start
     assert "log in" in nobody["reply"] and "log in" in stranger["reply"]
+    assert fresh["model"] == "offline"
+    assert nobody["model"] is None and stranger["model"] is None  # a fixed message, no model's
 
 
 async def test_a_teacher_asking_gets_a_report_on_their_class(debrief: Debrief) -> None:
     reply = (await debrief.client.post("/respond", json=question(debrief.school.teacher.id))).json()
     assert reply["reply"].startswith(OFFLINE_DEBRIEF)
     assert "Python 101: 2 students" in reply["reply"]
+    assert reply["model"] == "offline"
 
 
 class ScriptedModel:
@@ -110,10 +115,12 @@ async def test_with_a_model_the_agent_answers_from_the_same_tools(debrief: Debri
     await _some_progress(debrief)
     scripted = ScriptedModel()
     debrief.app.state.agent = build_debrief_agent(model=OfflineModel(scripted))
+    debrief.app.state.settings = on_a_model(debrief.app.state.settings)
 
     reply = (await debrief.client.post("/respond", json=question(debrief.school.maya.id))).json()
 
     assert reply["reply"].startswith("LLM: Module 2: Control Flow — ")
+    assert reply["model"] == SCRIPTED_MODEL
     assert scripted.calls == 2
 
 

@@ -24,7 +24,16 @@ from triage_agent.main import create_app as create_triage
 
 MAYA, JAMES = uuid4(), uuid4()
 QUESTION = "How do for loops work in Python?"
-COMPARED = ("reply", "routed_to", "intent", "confidence", "sources", "unavailable", "quiz")
+COMPARED = (
+    "reply",
+    "routed_to",
+    "intent",
+    "confidence",
+    "sources",
+    "unavailable",
+    "quiz",
+    "model",
+)
 
 
 def maya() -> dict[str, str]:
@@ -69,12 +78,14 @@ async def test_the_reply_streams_and_ends_as_chat_would_answer_saved_once(
     assert done.event == "done"
     assert {k: done.data[k] for k in COMPARED} == {k: whole.json()[k] for k in COMPARED}
     assert done.data["sources"][0] == "control-flow.for-loops"
+    assert done.data["model"] == "offline"  # the offline tutor wrote it, and the page says so
     assert "".join(e.data["text"] for e in deltas).strip() == done.data["reply"]
     streamed_calls = [c for c in dapr.invocations if c.method == "respond/stream"]
     assert len(streamed_calls) == 1 and streamed_calls[0].body["user_id"] == str(MAYA)
     session = done.data["session_id"]
     stored, _ = dapr.state[f"conversation:{session}"]
     assert [t["message_id"] for t in stored["turns"]] == ["m-1"]
+    assert stored["turns"][0]["model"] == "offline"
     mine = [(t, d) for t, d in dapr.published if d.get("session_id") == session]
     assert sorted(t for t, _ in mine) == ["learning.response", "learning.routed"]
 
@@ -96,6 +107,7 @@ async def test_triages_own_reply_streams_as_one_delta(client: httpx.AsyncClient)
     events = await streamed(client, {"message": "what's the weather like in Paris today?"})
     assert [e.event for e in events] == ["delta", "done"]
     assert events[-1].data["routed_to"] == "triage"
+    assert events[-1].data["model"] is None  # triage's own words, no model's
 
 
 async def test_a_specialist_that_is_down_gets_the_degraded_reply(
@@ -110,6 +122,7 @@ async def test_a_specialist_that_is_down_gets_the_degraded_reply(
     assert [e.event for e in events] == ["delta", "done"]
     assert events[-1].data["unavailable"] == ["concepts"]
     assert events[-1].data["reply"].startswith("The concepts tutor is unavailable right now")
+    assert events[-1].data["model"] is None
     assert f"conversation:{events[-1].data['session_id']}" not in dapr.state
 
 
@@ -143,6 +156,48 @@ async def test_a_stream_cut_after_a_delta_is_an_error_event_and_nothing_is_saved
         "Send your message again."
     )
     assert not [k for k in dapr.state if k.startswith("conversation:")]
+
+
+async def test_both_routes_name_the_model_the_specialist_says_wrote_it(
+    client: httpx.AsyncClient, dapr: FakeDapr
+) -> None:
+    said = {"reply": "A for loop repeats.", "sources": ["control-flow.for-loops"]}
+    written = {**said, "model": "smollm2-135m-instruct"}
+    dapr.answer("concepts", "respond", written)
+    dapr.answers[("concepts", "respond/stream")] = sse_answer(
+        sse.encode(sse.DELTA, {"text": "A for loop repeats."}),
+        sse.encode(sse.DONE, {**written, "agent": "concepts"}),
+    )
+
+    *_, done = await streamed(client, {"message": QUESTION, "message_id": "m-1"})
+    whole = await client.post("/chat", json={"message": QUESTION}, headers=maya())
+    again = await streamed(client, {"message": QUESTION} | _ids(done.data))
+
+    assert done.data["model"] == whole.json()["model"] == "smollm2-135m-instruct"
+    assert again[-1].data["model"] == "smollm2-135m-instruct"  # remembered with the turn
+    dapr.answer("concepts", "respond", said)  # a specialist that does not say: no model named
+    unsaid = await client.post("/chat", json={"message": QUESTION}, headers=maya())
+    assert unsaid.json()["model"] is None
+
+
+def _ids(reply: dict[str, Any]) -> dict[str, Any]:
+    return {"session_id": reply["session_id"], "message_id": reply["message_id"]}
+
+
+async def test_a_turn_stored_before_replies_named_their_model_is_replayed_without_one(
+    client: httpx.AsyncClient, dapr: FakeDapr
+) -> None:
+    *_, first = await streamed(client, {"message": QUESTION, "message_id": "m-1"})
+    key = f"conversation:{first.data['session_id']}"
+    stored, version = dapr.state[key]
+    for turn in stored["turns"]:
+        del turn["model"]
+    dapr.state[key] = (stored, version)
+
+    again = await streamed(client, {"message": QUESTION} | _ids(first.data))
+
+    assert again[-1].data["reply"] == first.data["reply"]
+    assert again[-1].data["model"] is None
 
 
 async def test_errors_before_the_stream_keep_their_json_status(

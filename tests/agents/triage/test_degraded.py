@@ -37,6 +37,7 @@ async def test_a_concept_question_with_concepts_down_is_answered_from_the_course
     assert reply["reply"].startswith("The concepts tutor is unavailable right now")
     assert "for" in reply["reply"] and "```python" in reply["reply"]  # a lesson and its example
     assert reply["sources"] == ["control-flow.for-loops"]
+    assert reply["model"] is None  # triage's own words about the outage, no model's
     # the learner asked: routed is announced; no answer was given by the specialist
     assert [topic for topic, _ in chat.dapr.published] == ["learning.routed"]
     session = reply["session_id"]

@@ -74,6 +74,25 @@ async def test_a_quiz_in_the_chat_is_answered_with_a_bare_letter(loop_mesh: Mesh
     turns = history.json()["turns"]
     assert [t["message"] for t in turns] == ["Quiz me on for loops", letter.lower()]
     assert turns[0]["reply"]["quiz"]["quiz_id"] == body["quiz"]["quiz_id"]
+    assert body["model"] is None and turns[0]["reply"]["model"] is None  # no model wrote a quiz
+
+
+async def test_the_history_says_who_wrote_each_answer(loop_mesh: Mesh) -> None:
+    headers = await loop_mesh.login(MAYA)
+    asked = await loop_mesh.client.post(
+        "/chat", json={"message": "Give me an easy exercise on loops"}, headers=headers
+    )
+    assert asked.status_code == 200, asked.text
+    assert asked.json()["routed_to"] == "tutor" and asked.json()["model"] == "offline"
+
+    turns = (await loop_mesh.client.get("/chat/history", headers=headers)).json()["turns"]
+    assert turns[-1]["reply"]["model"] == "offline"
+
+    # a reply stored before replies named their author reads as one no model wrote
+    async with loop_mesh.triage.state.pool.connection() as conn:
+        await conn.execute("update messages set meta = meta - 'model' where meta ? 'model'")
+    turns = (await loop_mesh.client.get("/chat/history", headers=headers)).json()["turns"]
+    assert turns[-1]["reply"]["model"] is None
 
 
 async def test_a_bare_letter_without_a_question_is_not_an_answer(loop_mesh: Mesh) -> None:

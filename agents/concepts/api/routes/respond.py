@@ -13,43 +13,40 @@ from collections.abc import AsyncGenerator
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from concepts_agent.agent import AGENT_NAME, answer_of, explain, explain_streamed
+from concepts_agent.agent import AGENT_NAME, ConceptAnswer, answer_of, explain, explain_streamed
 from concepts_agent.api.deps import ConceptsAgentDep
-from learnflow.api.deps import SettingsDep
+from learnflow.api.deps import ModelLabelDep
 from learnflow.api.streaming import STREAM_RESPONSES, EventStream, reply_events
 from learnflow.contracts import SpecialistReply, SpecialistRequest, StreamedReply
-from learnflow.llm.provider import model_label
 from learnflow.llm.running import StreamedRun
 
 router = APIRouter(tags=["agent"])
 
 
 @router.post("/respond", response_model=SpecialistReply)
-async def respond(body: SpecialistRequest, agent: ConceptsAgentDep) -> SpecialistReply:
-    answer = await explain(agent, body.message, code=body.code)
-    return SpecialistReply(
-        reply=answer.answer, sources=list(answer.sources), follow_up=answer.follow_up
-    )
+async def respond(
+    body: SpecialistRequest, agent: ConceptsAgentDep, model: ModelLabelDep
+) -> SpecialistReply:
+    return _reply(await explain(agent, body.message, code=body.code), model)
 
 
 @router.post("/respond/stream", response_class=EventStream, responses=STREAM_RESPONSES)
 async def respond_stream(
-    body: SpecialistRequest, agent: ConceptsAgentDep, settings: SettingsDep
+    body: SpecialistRequest, agent: ConceptsAgentDep, model: ModelLabelDep
 ) -> EventStream:
     """`delta` events as the answer is written, then `done` with `POST /respond`'s reply (plus
-    the agent and the model); a learner who leaves cancels the run."""
+    the agent); a learner who leaves cancels the run."""
     run = explain_streamed(agent, body.message, code=body.code)  # bad input: 422, not a stream
-    return EventStream(reply_events(_parts(run, model_label(settings)), who=AGENT_NAME))
+    return EventStream(reply_events(_parts(run, model), who=AGENT_NAME))
+
+
+def _reply(answer: ConceptAnswer, model: str) -> SpecialistReply:
+    return SpecialistReply(
+        reply=answer.answer, sources=list(answer.sources), follow_up=answer.follow_up, model=model
+    )
 
 
 async def _parts(run: StreamedRun, model: str) -> AsyncGenerator[str | BaseModel, None]:
     async for text in run.text():
         yield text
-    answer = answer_of(run.result)
-    yield StreamedReply(
-        reply=answer.answer,
-        sources=list(answer.sources),
-        follow_up=answer.follow_up,
-        agent=AGENT_NAME,
-        model=model,
-    )
+    yield StreamedReply(**_reply(answer_of(run.result), model).model_dump(), agent=AGENT_NAME)

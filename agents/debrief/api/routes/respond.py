@@ -8,7 +8,7 @@ from debrief_agent import agent, reports, views
 from debrief_agent.agent import DebriefContext
 from debrief_agent.api.deps import AgentDep
 from debrief_agent.progress_consumer import student_of
-from learnflow.api.deps import PoolDep
+from learnflow.api.deps import ModelLabelDep, PoolDep
 from learnflow.contracts import SpecialistReply, SpecialistRequest
 from learnflow.db.models import Role
 from learnflow.db.repos.classes import list_classes_for_teacher
@@ -24,9 +24,12 @@ NOT_SIGNED_IN = (
 
 
 @router.post("/respond", response_model=SpecialistReply)
-async def respond(body: SpecialistRequest, pool: PoolDep, debrief: AgentDep) -> SpecialistReply:
+async def respond(
+    body: SpecialistRequest, pool: PoolDep, debrief: AgentDep, model: ModelLabelDep
+) -> SpecialistReply:
     """Students get their stored progress per topic and the next exercise; teachers get a short
-    report on each of their classes. `user_id` is the principal triage verified."""
+    report on each of their classes. `user_id` is the principal triage verified. Only what the
+    agent wrote names the `model`; the fixed messages (not signed in, no classes) do not."""
     user_id = student_of(body.user_id)
     if user_id is None:
         return SpecialistReply(reply=NOT_SIGNED_IN)
@@ -45,7 +48,7 @@ async def respond(body: SpecialistRequest, pool: PoolDep, debrief: AgentDep) -> 
     if user.role is Role.STUDENT:
         reply = await agent.run(debrief, body.message, context)
         return SpecialistReply(
-            reply=reply, follow_up="Would you like the recommended exercise now?"
+            reply=reply, follow_up="Would you like the recommended exercise now?", model=model
         )
     if not class_reports:
         return SpecialistReply(reply=NO_CLASSES)
@@ -53,4 +56,4 @@ async def respond(body: SpecialistRequest, pool: PoolDep, debrief: AgentDep) -> 
         await agent.run_task(debrief, "class-report", DebriefContext(class_report=report))
         for report in class_reports
     ]
-    return SpecialistReply(reply="\n\n".join(parts))
+    return SpecialistReply(reply="\n\n".join(parts), model=model)

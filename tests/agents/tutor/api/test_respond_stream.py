@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from learnflow import sse
 from learnflow.llm.offline import Answer, CallTool
-from learnflow.testing import FakeSidecar, scripted_model
+from learnflow.testing import SCRIPTED_MODEL, FakeSidecar, on_a_model, scripted_model
 from tests.agents.tutor.api.test_routes import respond_body
 from tests.agents.tutor.sample_curriculum import SUM_EVENS, WORD_COUNT
 from tutor_agent.agent import build_tutor_agent
@@ -63,6 +63,19 @@ async def test_a_solution_the_guardrail_blocks_never_reaches_the_stream(
     assert streamed == done.data["reply"]
     solution_lines = [line.strip() for line in solution.splitlines() if len(line.strip()) > 12]
     assert solution_lines and not any(line in streamed for line in solution_lines)
+
+
+async def test_on_a_model_both_routes_name_it(app: FastAPI, client: httpx.AsyncClient) -> None:
+    answer = Answer("Start with a `for` loop over the numbers and keep a running total.")
+    app.state.tutor_agent = build_tutor_agent(model=scripted_model(answer, answer))
+    app.state.settings = on_a_model(app.state.settings)
+    asked = respond_body("how do I start?", "code_help", exercise_id=SUM_EVENS.id)
+
+    *_, done = await stream(client, asked)
+    whole = (await client.post("/respond", json={**asked, "message_id": "m-2"})).json()
+
+    assert done.data["model"] == whole["model"] == SCRIPTED_MODEL
+    assert done.data["reply"] == whole["reply"] == answer.text
 
 
 async def test_an_unknown_exercise_is_a_404_before_any_stream(client: httpx.AsyncClient) -> None:

@@ -32,6 +32,7 @@ async def test_respond_answers_a_specialist_request(
     body = response.json()
     assert SUM_EVENS.title in body["reply"] and body["sources"] == [SUM_EVENS.id]
     assert body["follow_up"]
+    assert body["model"] == "offline"
     stored, _ = sidecar.state["tutor:s-9"]
     assert TutorState.model_validate(stored).current_exercise == SUM_EVENS.id
 
