@@ -76,7 +76,9 @@ def test_decode_rate_counts_units_after_the_first() -> None:
     ("deltas", "units"),
     [([], 0), ([(1.0, "a")], 5), ([(1.0, "a"), (1.0, "b")], 2), ([(1.0, "a"), (2.0, "b")], 1)],
 )
-def test_decode_rate_is_none_when_it_cannot_say(deltas: list[tuple[float, str]], units: int) -> None:
+def test_decode_rate_is_none_when_it_cannot_say(
+    deltas: list[tuple[float, str]], units: int
+) -> None:
     assert decode_rate(deltas, units) is None
 
 
