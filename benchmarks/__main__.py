@@ -1,6 +1,6 @@
 """Run every benchmark and print one JSON report (`make bench`).
 
-`python -m benchmarks [mesh|code_runner|workflows|offline_tutor|hop|outbox ...]` runs only the
+`python -m benchmarks [mesh|code_runner|workflows|offline_tutor|hop|outbox|llm ...]` runs only the
 named ones.
 """
 
@@ -20,6 +20,7 @@ BENCHES = {
     "hop": "benchmarks.hop_bench",
     "quota": "benchmarks.quota_bench",
     "outbox": "benchmarks.outbox_bench",
+    "llm": "benchmarks.llm_bench",
 }
 
 
