@@ -84,6 +84,27 @@ async def test_without_a_configured_model_nothing_is_asked(settings) -> None:  #
     assert script.seen == []
 
 
+async def test_a_small_model_that_cannot_call_tools_is_not_asked(settings) -> None:  # type: ignore[no-untyped-def]
+    # LEARNFLOW_LLM=local: measured, SmolLM2-135M's labels made routing worse
+    local = settings.model_copy(update={"llm_base_url": "http://127.0.0.1:9/v1"})
+    local = local.model_copy(update={"llm_tool_calls": False})
+    assert await classify_with_fallback(UNSURE, settings=local) == classify(UNSURE)
+
+
+async def test_the_model_is_asked_for_a_label_not_an_essay(settings) -> None:  # type: ignore[no-untyped-def]
+    seen: list[int | None] = []
+
+    class Capped(OfflineModel):
+        async def get_response(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            model_settings = args[2] if len(args) > 2 else kwargs["model_settings"]
+            seen.append(model_settings.max_tokens)
+            return await super().get_response(*args, **kwargs)
+
+    model = Capped(ScriptedFakeModelPolicy("progress_question"))
+    await classify_with_fallback(UNSURE, settings=settings, model=model)
+    assert seen == [12]
+
+
 def test_read_intent_takes_exactly_one_label() -> None:
     assert read_intent(" Progress_Question.\n") is Intent.PROGRESS_QUESTION
     assert read_intent("exercise request") is Intent.EXERCISE_REQUEST
