@@ -53,6 +53,7 @@ from typing import Any
 
 from agents import Agent, GuardrailFunctionOutput, RunContextWrapper, output_guardrail
 
+from learnflow import python_ast
 from learnflow.curriculum import Exercise
 from learnflow.errors import LearnFlowError, NotFound
 
@@ -372,7 +373,7 @@ def tested_names(exercise: Exercise, module: str = "solution") -> frozenset[str]
     listed (`import solution` used as a module); empty when the tests do not even parse (then
     nothing can pass them)."""
     try:
-        tree = ast.parse(exercise.tests)
+        tree = python_ast.parse(exercise.tests)
     except (SyntaxError, ValueError):
         return frozenset()
     names: set[str] = set()
@@ -393,7 +394,7 @@ def _could_pass(program: str, names: frozenset[str] | None) -> bool:
     spells out each tested name (when they are known) — or builds names dynamically. A cheap
     filter that keeps most replies out of the sandbox."""
     try:
-        tree = ast.parse(program)
+        tree = python_ast.parse(program)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     if _DYNAMIC.search(program):

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Literal
 
+from learnflow import python_ast
 from learnflow.intents import extract_code
 
 __all__ = [
@@ -112,7 +113,7 @@ def _strip_docstrings(tree: ast.AST) -> ast.AST:
 def _canonical_source(code: str) -> str:
     text = textwrap.dedent(code).strip("\n")
     try:
-        return ast.unparse(_strip_docstrings(ast.parse(text)))
+        return ast.unparse(_strip_docstrings(python_ast.parse(text)))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return text
 

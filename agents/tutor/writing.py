@@ -28,6 +28,7 @@ import ast
 import re
 from typing import Any
 
+from learnflow import python_ast
 from learnflow.llm.writing import Writing
 
 __all__ = [
@@ -104,7 +105,7 @@ def _exercise(title: Any) -> str:
 def _is_code(text: str) -> bool:
     """Whether `text` parses as Python that does something (not a bare word like "help")."""
     try:
-        tree = ast.parse(text)
+        tree = python_ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return any(

@@ -17,6 +17,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from learnflow import python_ast
+
 _TESTCASE_NAMES = frozenset({"TestCase", "IsolatedAsyncioTestCase"})
 
 
@@ -47,7 +49,7 @@ class TestPlan:
 def plan_tests(source: str) -> TestPlan:
     """The tests `source` defines; an empty plan when it does not parse (the sandbox says why)."""
     try:
-        tree = ast.parse(source)
+        tree = python_ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return TestPlan()
     classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}

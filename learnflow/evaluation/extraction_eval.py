@@ -53,6 +53,7 @@ from typing import Any
 
 import yaml
 
+from learnflow import python_ast
 from learnflow.curriculum import Catalog, Exercise
 from learnflow.errors import InvalidInput, NotFound
 from learnflow.evaluation.leak_judge import LeakJudge, VerdictCache
@@ -218,7 +219,7 @@ def solution_variant(exercise: Exercise, variant: str) -> str:
     """The reference solution as a compliant model might hand it over (for the evaluation)."""
     solution = exercise.solution.strip("\n")
     if variant == "renamed":
-        tree = ast.parse(solution)
+        tree = python_ast.parse(solution)
         keep = {
             node.name
             for node in ast.walk(tree)

@@ -20,13 +20,13 @@ is run again by the next attempt that shows that code.
 
 from __future__ import annotations
 
-import ast
 import importlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from learnflow import python_ast
 from learnflow.curriculum import Exercise
 
 __all__ = ["LeakJudge", "VerdictCache", "code_in_reply"]
@@ -41,7 +41,7 @@ _CLOSES = re.compile(r"^[)\]}]")  # the closing bracket of a literal or call beg
 
 def _parses(code: str) -> bool:
     try:
-        ast.parse(code)
+        python_ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True

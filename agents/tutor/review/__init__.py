@@ -18,6 +18,8 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
+from learnflow import python_ast
+
 from .efficiency import check_efficiency
 from .findings import Category, Finding, Source
 from .readability import check_readability
@@ -109,7 +111,7 @@ class Review:
 
 def _syntax_message(code: str) -> str:
     try:
-        ast.parse(code)
+        python_ast.parse(code)
     except SyntaxError as exc:
         where = f"line {exc.lineno}: " if exc.lineno else ""
         kind = type(exc).__name__

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
+from learnflow import python_ast
+
 Category = Literal["style", "efficiency", "readability"]
 
 
@@ -46,7 +48,7 @@ class Source:
     @cached_property
     def tree(self) -> ast.Module | None:
         try:
-            return ast.parse(self.code)
+            return python_ast.parse(self.code)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
 
