@@ -179,6 +179,13 @@ def closing(text: str) -> str:
     return ""
 
 
+def paragraph(tail: str) -> str:
+    """The tail as a paragraph of its own after the written text: a tail that does not begin
+    with a line break gets a blank line before it (a hint's "Hint 1 of 3 …" once ran on from
+    the model's last word)."""
+    return tail if not tail or tail[0] in "\n" else f"\n\n{tail}"
+
+
 class _Failed(Exception):
     """The writer gave no usable answer: `why` goes to the log; `note` to the learner before the
     draft, or `notice` between what was already streamed and the draft."""
@@ -499,7 +506,7 @@ class GroundedModel(Model):
             if why is not None:
                 failed = _Failed(why, NOTE_UNUSABLE, UNUSABLE_AFTER)
         if failed is None:
-            ending = closing(message.text) + writing.tail
+            ending = closing(message.text) + paragraph(writing.tail)
             if ending:
                 yield message.delta(ending)
         else:

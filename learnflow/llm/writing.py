@@ -24,7 +24,8 @@ class Writing:
     `instructions`: its system prompt, short and concrete (a 135M model follows one or two
     rules, not a page). `prompt`: the material (lesson text, exercise, facts) and the learner's
     request, all the model may use. `tail`: appended verbatim after what the model wrote (the
-    `Sources:` and `Check question:` lines), so citations never depend on the model.
+    `Sources:` and `Check question:` lines), so citations never depend on the model; as a paragraph
+    of its own (a blank line is put before a tail that does not start with a line break).
     """
 
     instructions: str

@@ -54,8 +54,8 @@ def lookup(topic: str) -> str:
 class LookThenAnswer:
     """Looks the topic up, then answers with a draft; hands the answer to the writer."""
 
-    def __init__(self, *, write: bool = True) -> None:
-        self.write = write
+    def __init__(self, *, write: bool = True, tail: str = TAIL) -> None:
+        self.write, self.tail = write, tail
         self.seen: list[Transcript] = []
 
     def next_step(self, transcript: Transcript) -> CallTool | Answer:
@@ -71,7 +71,7 @@ class LookThenAnswer:
         return Writing(
             instructions="Explain to a beginner.",
             prompt=f"Fact: {found.json()['fact']}\n\nQuestion: {transcript.user_message}",
-            tail=TAIL,
+            tail=self.tail,
             max_tokens=50,
         )
 
@@ -139,6 +139,15 @@ async def test_the_written_text_is_stripped_before_the_tail() -> None:
     writer = ScriptedWriter("\n  Loops repeat.  \n\n")
     result = await Runner.run(agent_on(writer), QUESTION)
     assert result.final_output == "Loops repeat." + TAIL
+
+
+async def test_a_tail_is_a_paragraph_of_its_own_after_the_written_text() -> None:
+    # regression: the tutor's "Hint 1 of 3 …" ran on from the model's last word
+    policy = LookThenAnswer(tail="Hint 1 of 3: check 15 first.")
+    result = await Runner.run(agent_on(ScriptedWriter("Loops repeat."), policy), QUESTION)
+    assert result.final_output == "Loops repeat.\n\nHint 1 of 3: check 15 first."
+    deltas, final = await streamed(agent_on(ScriptedWriter("Loops repeat."), policy))
+    assert "".join(deltas) == final == "Loops repeat.\n\nHint 1 of 3: check 15 first."
 
 
 @pytest.mark.parametrize("policy", [DraftOnly(), LookThenAnswer(write=False)])
