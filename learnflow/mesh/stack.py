@@ -689,8 +689,9 @@ class Stack:
             "traces (`learnflow trace <trace id>`)": str(traces_path(self.run_dir)),
         }
         if self.local_model:
-            found["local model (OpenAI-compatible; `learnflow ask --llm local`)"] = (
-                f"http://127.0.0.1:{self.topo.model_server_port}/v1 ({model_server.SMOLLM2.alias})"
+            found["local model (OpenAI API)"] = (
+                f"http://127.0.0.1:{self.topo.model_server_port}/v1 "
+                f"({model_server.SMOLLM2.alias}; `learnflow ask --llm local`)"
             )
         return found
 
