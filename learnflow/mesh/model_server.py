@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import zipfile
@@ -236,13 +235,3 @@ def server_command(server: ModelServer, port: int, *, threads: int | None = None
         "--interrupt_requests",
         "False",
     ]
-
-
-def server_version(server: ModelServer) -> str:
-    done = subprocess.run(
-        [str(server.python), "-c", "import llama_cpp; print(llama_cpp.__version__)"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return done.stdout.strip() or "unknown"
