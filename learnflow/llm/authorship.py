@@ -18,13 +18,10 @@ from __future__ import annotations
 from agents.result import RunResultBase
 
 from learnflow.llm.grounded import model_wrote
-from learnflow.llm.provider import model_label
+from learnflow.llm.provider import OFFLINE, model_label
 from learnflow.settings import Settings
 
 __all__ = ["OFFLINE", "written_by"]
-
-#: The label of text LearnFlow's own code wrote: the offline tutor's.
-OFFLINE = "offline"
 
 
 def written_by(result: RunResultBase, settings: Settings | None) -> str:

@@ -77,5 +77,9 @@ def chosen_model(
     return build_model(offline_policy, settings)
 
 
+#: The label of text LearnFlow's own code wrote: the offline tutor's.
+OFFLINE = "offline"
+
+
 def model_label(settings: Settings) -> str:
-    return "offline" if settings.uses_offline_model else settings.llm_model
+    return OFFLINE if settings.uses_offline_model else settings.llm_model
