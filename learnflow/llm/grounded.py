@@ -42,7 +42,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import httpx
+import httpx2
 import openai
 from agents import Model, ModelResponse, ModelSettings, ModelTracing, Tool, Usage
 from agents.agent_output import AgentOutputSchemaBase
@@ -196,7 +196,8 @@ class _Failed(Exception):
 
 
 def _failure(exc: BaseException) -> _Failed:
-    if isinstance(exc, TimeoutError | openai.APITimeoutError | httpx.TimeoutException):
+    # httpx2: the HTTP library the installed OpenAI client runs on (learnflow.llm.whole_streams)
+    if isinstance(exc, TimeoutError | openai.APITimeoutError | httpx2.TimeoutException):
         return _Failed(f"timed out ({type(exc).__name__})", NOTE_TIMEOUT)
     return _Failed(f"failed ({type(exc).__name__})", NOTE_ERROR)
 

@@ -12,6 +12,7 @@ import logging
 
 import anyio
 import httpx
+import httpx2
 import openai
 import pytest
 from agents import Agent, OpenAIChatCompletionsModel, Runner, function_tool
@@ -166,6 +167,8 @@ async def test_without_a_writing_the_draft_is_the_answer(policy: object) -> None
             ScriptedWriter(before=openai.APITimeoutError(httpx.Request("POST", "http://m"))),
             NOTE_TIMEOUT,
         ),
+        # the OpenAI client's own HTTP library (httpx2), should a timeout of it escape
+        (ScriptedWriter(before=httpx2.ReadTimeout("no bytes")), NOTE_TIMEOUT),
         (ScriptedWriter(before=httpx.ConnectError("refused")), NOTE_ERROR),
         (
             ScriptedWriter(
@@ -177,7 +180,16 @@ async def test_without_a_writing_the_draft_is_the_answer(policy: object) -> None
         (ScriptedWriter("  \n"), NOTE_UNUSABLE),
         (ScriptedWriter("the " * 20), NOTE_UNUSABLE),
     ],
-    ids=["slow", "client-timeout", "refused", "api-error", "empty", "blank", "looping"],
+    ids=[
+        "slow",
+        "client-timeout",
+        "transport-timeout",
+        "refused",
+        "api-error",
+        "empty",
+        "blank",
+        "looping",
+    ],
 )
 async def test_a_failing_writer_gives_the_draft_with_a_note(
     writer: ScriptedWriter, note: str
