@@ -34,7 +34,7 @@ from debrief_agent.answers import (
 )
 from debrief_agent.models import ClassReport, NextExercise, StudentProgress, StudentReport
 from debrief_agent.reports import SessionFacts, trigger_words
-from learnflow.llm.writing import Writing
+from learnflow.llm.writing import PROMPT_BUDGET, Writing
 
 __all__ = [
     "PROMPT_BUDGET",
@@ -44,8 +44,6 @@ __all__ = [
     "student_report_writing",
 ]
 
-#: Most characters of instructions + prompt one Writing may have.
-PROMPT_BUDGET = 2000
 #: Longest text of one fact, and of the learner's question.
 FACT_CHARS = 160
 QUESTION_CHARS = 200

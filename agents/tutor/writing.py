@@ -29,7 +29,7 @@ import re
 from typing import Any
 
 from learnflow import python_ast
-from learnflow.llm.writing import Writing
+from learnflow.llm.writing import PROMPT_BUDGET, Writing
 
 __all__ = [
     "INSTRUCTIONS",
@@ -40,8 +40,6 @@ __all__ = [
     "review_writing",
 ]
 
-#: Most characters of instructions + prompt one Writing may have (the largest is ~1,000).
-PROMPT_BUDGET = 2000
 #: Field limits (characters).
 TITLE_CHARS = 80
 HINT_CHARS = 400

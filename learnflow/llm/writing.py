@@ -16,6 +16,10 @@ from typing import Protocol, runtime_checkable
 
 from learnflow.llm.offline import Answer, OfflinePolicy, Transcript
 
+#: Most characters of a Writing's instructions + prompt: a small model's context is short, and its
+#: first token comes later the longer the prompt (the agents' builders stay under it).
+PROMPT_BUDGET = 2000
+
 
 @dataclass(frozen=True)
 class Writing:

@@ -28,6 +28,7 @@ from pathlib import Path
 from learnflow.errors import SetupError
 from learnflow.mesh.build_progress import BuildReporter, Progress, format_duration, run_reported
 from learnflow.mesh.cache_lock import cache_lock
+from learnflow.mesh.toolchain import check_disk
 
 LLAMA_CPP_VERSION = "0.3.36"
 #: x86-64 with AVX2/FMA/F16C, not `-march=native`: a native build on these machines enables
@@ -102,8 +103,6 @@ def _build_server(cache_dir: Path, progress: Progress) -> Path:
             raise SetupError(
                 f"building the local model server needs {tool} (`apt-get install cmake g++`)"
             )
-    from learnflow.mesh.toolchain import check_disk
-
     check_disk(cache_dir, 2 * 1024**3)
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
